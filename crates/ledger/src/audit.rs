@@ -1,0 +1,353 @@
+//! The audit trail and the one way to change the book.
+//!
+//! Invariants:
+//! - data changes only inside a [`WriteTx`], which starts with `BEGIN IMMEDIATE` and refuses to
+//!   commit unless it recorded at least one audit event, so a change and its trace commit
+//!   together or not at all;
+//! - events are append-only (triggers refuse UPDATE and DELETE) and numbered without gaps (a
+//!   trigger refuses any other `seq`);
+//! - each event's `hash` is SHA-256 over the previous event's hash and this event's stored
+//!   fields, so an edit made behind the app's back breaks the chain at the first bad event.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::{Sqlite, SqliteConnection, Transaction};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::store::Ledger;
+
+/// The hash that stands before the first event.
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// How a change came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Manual,
+    Bulk,
+    Import,
+    System,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Manual => "manual",
+            Source::Bulk => "bulk",
+            Source::Import => "import",
+            Source::System => "system",
+        }
+    }
+}
+
+/// Who makes a change, how, and when. The caller supplies the time, so tests are deterministic.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub operator: String,
+    pub source: Source,
+    pub at: DateTime<Utc>,
+}
+
+impl Origin {
+    pub fn manual(operator: impl Into<String>, at: DateTime<Utc>) -> Origin {
+        Origin {
+            operator: operator.into(),
+            source: Source::Manual,
+            at,
+        }
+    }
+}
+
+/// RFC 3339 UTC with microseconds: sorts as text in time order.
+pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// One field's move, as stored in an event's `changes`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: Value,
+    pub new: Value,
+}
+
+/// The field changes of one event; unchanged fields are left out.
+#[derive(Debug, Default)]
+pub(crate) struct Diff(Vec<FieldChange>);
+
+impl Diff {
+    pub(crate) fn new() -> Diff {
+        Diff::default()
+    }
+
+    /// Records `field` going from `old` to `new`, if they differ.
+    pub(crate) fn field(mut self, field: &str, old: impl Serialize, new: impl Serialize) -> Diff {
+        let (old, new) = (json(old), json(new));
+        if old != new {
+            self.0.push(FieldChange {
+                field: field.to_owned(),
+                old,
+                new,
+            });
+        }
+        self
+    }
+
+    /// Records a field of a new record (from nothing to `new`).
+    pub(crate) fn created(self, field: &str, new: impl Serialize) -> Diff {
+        self.field(field, Value::Null, new)
+    }
+}
+
+fn json(value: impl Serialize) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// What an event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    Customer,
+    PaymentAccount,
+    Program,
+    Request,
+    Payout,
+    Book,
+}
+
+impl Entity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Entity::Customer => "customer",
+            Entity::PaymentAccount => "payment_account",
+            Entity::Program => "program",
+            Entity::Request => "request",
+            Entity::Payout => "payout",
+            Entity::Book => "book",
+        }
+    }
+}
+
+/// An event to record: `action` is a verb such as `create`, `update`, `status`, `approve`,
+/// `reveal`, `export`.
+pub(crate) struct Event<'a> {
+    pub action: &'a str,
+    pub entity: Entity,
+    pub entity_id: Option<i64>,
+    pub diff: Diff,
+    pub note: &'a str,
+}
+
+/// A write transaction that must leave an audit event. See the module invariants.
+pub(crate) struct WriteTx<'o> {
+    tx: Transaction<'static, Sqlite>,
+    origin: &'o Origin,
+    /// The last event's (seq, hash), read once and then carried along for bulk writes.
+    head: Option<(i64, String)>,
+    recorded: usize,
+}
+
+impl Ledger {
+    pub(crate) async fn begin_write<'o>(&self, origin: &'o Origin) -> Result<WriteTx<'o>> {
+        let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx {
+            tx,
+            origin,
+            head: None,
+            recorded: 0,
+        })
+    }
+}
+
+impl WriteTx<'_> {
+    pub(crate) fn conn(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+
+    pub(crate) fn at(&self) -> String {
+        timestamp(self.origin.at)
+    }
+
+    /// Appends `event` to the chain; returns its sequence number.
+    pub(crate) async fn record(&mut self, event: Event<'_>) -> Result<i64> {
+        let (prev_seq, prev_hash) = match self.head.take() {
+            Some(head) => head,
+            None => sqlx::query_as::<_, (i64, String)>(
+                "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
+            )
+            .fetch_optional(&mut *self.tx)
+            .await?
+            .unwrap_or_else(|| (0, GENESIS.to_owned())),
+        };
+        let row = EventRow {
+            seq: prev_seq + 1,
+            uuid: Uuid::now_v7(),
+            at: timestamp(self.origin.at),
+            actor: self.origin.operator.clone(),
+            source: self.origin.source.as_str().to_owned(),
+            action: event.action.to_owned(),
+            entity: event.entity.as_str().to_owned(),
+            entity_id: event.entity_id,
+            changes: serde_json::to_string(&event.diff.0).expect("JSON values serialise"),
+            note: event.note.to_owned(),
+            prev_hash,
+            hash: String::new(),
+        };
+        let hash = row.chain_hash();
+        sqlx::query(
+            "INSERT INTO audit_events
+                 (seq, uuid, at, actor, source, action, entity, entity_id, changes, note, prev_hash, hash)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(row.seq)
+        .bind(row.uuid)
+        .bind(&row.at)
+        .bind(&row.actor)
+        .bind(&row.source)
+        .bind(&row.action)
+        .bind(&row.entity)
+        .bind(row.entity_id)
+        .bind(&row.changes)
+        .bind(&row.note)
+        .bind(&row.prev_hash)
+        .bind(&hash)
+        .execute(&mut *self.tx)
+        .await?;
+        self.head = Some((row.seq, hash));
+        self.recorded += 1;
+        Ok(row.seq)
+    }
+
+    pub(crate) async fn commit(self) -> Result<()> {
+        if self.recorded == 0 {
+            // A programming error, not a user's: refuse rather than change the book untraced.
+            tracing::error!("a write transaction tried to commit without an audit event");
+            return Err(Error::Storage(
+                "The change was not saved because it carried no audit event.".into(),
+            ));
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct EventRow {
+    seq: i64,
+    uuid: Uuid,
+    at: String,
+    actor: String,
+    source: String,
+    action: String,
+    entity: String,
+    entity_id: Option<i64>,
+    changes: String,
+    note: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl EventRow {
+    /// SHA-256 (hex) over the previous hash and a JSON array of this event's stored fields.
+    fn chain_hash(&self) -> String {
+        let fields = serde_json::json!([
+            self.seq,
+            self.uuid.to_string(),
+            self.at,
+            self.actor,
+            self.source,
+            self.action,
+            self.entity,
+            self.entity_id,
+            self.changes,
+            self.note,
+        ]);
+        let mut hasher = Sha256::new();
+        hasher.update(self.prev_hash.as_bytes());
+        hasher.update(b"\n");
+        hasher.update(fields.to_string().as_bytes());
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// An audit event as the UI shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEvent {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub source: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<i64>,
+    pub changes: Vec<FieldChange>,
+    pub note: String,
+}
+
+impl From<EventRow> for AuditEvent {
+    fn from(row: EventRow) -> AuditEvent {
+        AuditEvent {
+            seq: row.seq,
+            at: row.at,
+            actor: row.actor,
+            source: row.source,
+            action: row.action,
+            entity: row.entity,
+            entity_id: row.entity_id,
+            changes: serde_json::from_str(&row.changes).unwrap_or_default(),
+            note: row.note,
+        }
+    }
+}
+
+/// The outcome of [`Ledger::verify_audit_chain`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainReport {
+    pub events: i64,
+    /// The first event whose hash or link does not match, if any.
+    pub first_bad_seq: Option<i64>,
+}
+
+impl Ledger {
+    /// The history of one record, newest first.
+    pub async fn history(&self, entity: Entity, entity_id: i64) -> Result<Vec<AuditEvent>> {
+        let rows: Vec<EventRow> = sqlx::query_as(
+            "SELECT * FROM audit_events WHERE entity = ? AND entity_id = ? ORDER BY seq DESC",
+        )
+        .bind(entity.as_str())
+        .bind(entity_id)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().map(AuditEvent::from).collect())
+    }
+
+    /// Recomputes the whole chain, streaming, and reports the first event that does not match.
+    pub async fn verify_audit_chain(&self) -> Result<ChainReport> {
+        use futures_util::TryStreamExt;
+        let mut rows = sqlx::query_as::<_, EventRow>("SELECT * FROM audit_events ORDER BY seq")
+            .fetch(&self.reader);
+        let (mut expected_seq, mut prev_hash) = (1, GENESIS.to_owned());
+        while let Some(row) = rows.try_next().await? {
+            if row.seq != expected_seq || row.prev_hash != prev_hash || row.chain_hash() != row.hash
+            {
+                return Ok(ChainReport {
+                    events: expected_seq - 1,
+                    first_bad_seq: Some(expected_seq.min(row.seq)),
+                });
+            }
+            expected_seq += 1;
+            prev_hash = row.hash;
+        }
+        Ok(ChainReport {
+            events: expected_seq - 1,
+            first_bad_seq: None,
+        })
+    }
+}

@@ -1,0 +1,147 @@
+//! Customers: the people payouts are owed to. A username is unique without regard to case or
+//! Unicode normal form.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::audit::{Diff, Entity, Event, Origin};
+use crate::error::{Error, Result};
+use crate::text::{self, Lines};
+use crate::{like_pattern, Ledger, Page, PageRequest};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CustomerInput {
+    pub username: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Customer {
+    pub id: i64,
+    /// "CU-000001"
+    pub number: String,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub created_at: String,
+    /// Active (not archived) payment accounts.
+    pub account_count: i64,
+}
+
+const SELECT_CUSTOMER: &str = "
+    SELECT c.id, printf('CU-%06d', c.id) AS number, c.username, c.display_name, c.email, c.created_at,
+           (SELECT COUNT(*) FROM payment_accounts a
+             WHERE a.customer_id = c.id AND a.archived_at IS NULL) AS account_count
+      FROM customers c";
+
+struct CleanCustomer {
+    username: String,
+    username_key: String,
+    display_name: String,
+    email: Option<String>,
+}
+
+fn clean(input: &CustomerInput) -> Result<CleanCustomer> {
+    let username = text::required("username", "Username", &input.username, 64, Lines::One)?;
+    if username.contains(char::is_whitespace) {
+        return Err(Error::validation("username", "A username has no spaces."));
+    }
+    let display_name =
+        text::required("display_name", "Name", &input.display_name, 200, Lines::One)?;
+    let email = text::optional("email", "E-mail", &input.email, 254, Lines::One)?;
+    if let Some(email) = &email {
+        if !text::is_email(email) {
+            return Err(Error::validation(
+                "email",
+                "This is not an e-mail address, such as name@example.com.",
+            ));
+        }
+    }
+    Ok(CleanCustomer {
+        username_key: text::compare_key(&username),
+        username,
+        display_name,
+        email,
+    })
+}
+
+impl Ledger {
+    pub async fn add_customer(&self, origin: &Origin, input: &CustomerInput) -> Result<Customer> {
+        let c = clean(input)?;
+        let mut tx = self.begin_write(origin).await?;
+        let taken: Option<String> =
+            sqlx::query_scalar("SELECT username FROM customers WHERE username_key = ?")
+                .bind(&c.username_key)
+                .fetch_optional(tx.conn())
+                .await?;
+        if let Some(taken) = taken {
+            return Err(Error::Conflict(format!(
+                "The username {taken} is already taken."
+            )));
+        }
+        let at = tx.at();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO customers (uuid, username, username_key, display_name, email, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(Uuid::now_v7())
+        .bind(&c.username)
+        .bind(&c.username_key)
+        .bind(&c.display_name)
+        .bind(&c.email)
+        .bind(&at)
+        .bind(&at)
+        .fetch_one(tx.conn())
+        .await?;
+        let diff = Diff::new()
+            .created("username", &c.username)
+            .created("display_name", &c.display_name)
+            .created("email", &c.email);
+        tx.record(Event {
+            action: "create",
+            entity: Entity::Customer,
+            entity_id: Some(id),
+            diff,
+            note: "",
+        })
+        .await?;
+        tx.commit().await?;
+        self.customer(id).await
+    }
+
+    pub async fn customer(&self, id: i64) -> Result<Customer> {
+        sqlx::query_as(&format!("{SELECT_CUSTOMER} WHERE c.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("There is no customer CU-{id:06}.")))
+    }
+
+    /// Customers whose username, name or e-mail contains `search`, by username.
+    pub async fn list_customers(&self, search: &str, page: PageRequest) -> Result<Page<Customer>> {
+        let page = page.checked()?;
+        let pattern = like_pattern(search.trim());
+        let filter = "WHERE c.username LIKE ?1 ESCAPE '\\' OR c.display_name LIKE ?1 ESCAPE '\\'
+                         OR c.email LIKE ?1 ESCAPE '\\'";
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM customers c {filter}"))
+            .bind(&pattern)
+            .fetch_one(&self.reader)
+            .await?;
+        let items = sqlx::query_as(&format!(
+            "{SELECT_CUSTOMER} {filter} ORDER BY c.username_key LIMIT ?2 OFFSET ?3"
+        ))
+        .bind(&pattern)
+        .bind(page.page_size)
+        .bind(page.offset())
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(Page {
+            items,
+            total,
+            page: page.page,
+            page_size: page.page_size,
+        })
+    }
+}

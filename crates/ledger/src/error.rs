@@ -1,0 +1,115 @@
+//! The ledger's one error type.
+//!
+//! Kinds exist only where the UI branches on them (ARCHITECTURE.md, rule 3). Storage and IO
+//! details are logged here, at the boundary, and never shown raw: the user gets a sentence that
+//! says what happened and what to do.
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input; `field` names the form field the message belongs next to.
+    #[error("{message}")]
+    Validation {
+        field: &'static str,
+        message: String,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    /// A duplicate, or a move the current state does not allow.
+    #[error("{0}")]
+    Conflict(String),
+    /// Something else must happen first (a payment account, an approval).
+    #[error("{0}")]
+    Precondition(String),
+    /// Another program holds the database's write lock for longer than the busy timeout.
+    #[error("The book is busy in another window or program. Try again in a moment.")]
+    Busy,
+    /// The database file cannot be read or written; the cause is in the log.
+    #[error("{0}")]
+    Storage(String),
+}
+
+impl Error {
+    pub fn validation(field: &'static str, message: impl Into<String>) -> Self {
+        Error::Validation {
+            field,
+            message: message.into(),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Validation { .. } => "validation",
+            Error::NotFound(_) => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::Precondition(_) => "precondition",
+            Error::Busy => "busy",
+            Error::Storage(_) => "storage",
+        }
+    }
+
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Error::Validation { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(err: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &err {
+            // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+            if matches!(db.code().as_deref().and_then(|c| c.parse::<i32>().ok()), Some(c) if c & 0xff == 5 || c & 0xff == 6)
+            {
+                return Error::Busy;
+            }
+        }
+        if matches!(err, sqlx::Error::PoolTimedOut) {
+            return Error::Busy;
+        }
+        tracing::error!(error = %err, "database error");
+        Error::Storage(storage_message(&err))
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for Error {
+    fn from(err: sqlx::migrate::MigrateError) -> Self {
+        tracing::error!(error = %err, "migration failed");
+        Error::Storage(format!(
+            "The book could not be brought up to date ({err}). Nothing was changed; restore a backup or use a newer version of the app."
+        ))
+    }
+}
+
+fn storage_message(err: &sqlx::Error) -> String {
+    let text = err.to_string();
+    if text.contains("disk is full") || text.contains("database or disk is full") {
+        "The disk is full, so nothing was saved. Free some space and try again.".into()
+    } else if text.contains("readonly") || text.contains("read-only") {
+        "The book is read-only here, so nothing was saved. Check the file's permissions.".into()
+    } else if text.contains("malformed") || text.contains("not a database") {
+        "The book's file is damaged. Restore it from a backup.".into()
+    } else {
+        "The book could not be read or written. Nothing was changed; the details are in the log."
+            .into()
+    }
+}
+
+/// `{ "kind": "...", "message": "...", "field": "..."? }`, the shape the UI reads.
+impl Serialize for Error {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let field = self.field();
+        let mut s = serializer.serialize_struct("Error", 2 + usize::from(field.is_some()))?;
+        s.serialize_field("kind", self.kind())?;
+        s.serialize_field("message", &self.to_string())?;
+        if let Some(field) = field {
+            s.serialize_field("field", field)?;
+        }
+        s.end()
+    }
+}

@@ -1,0 +1,76 @@
+//! The Incentise Payouts book: everything a user can do, as async functions over one SQLite
+//! file. Nothing here knows about Tauri; the desktop shell is a thin adapter.
+//!
+//! Every write goes through [`audit::WriteTx`], so every change leaves its audit event in the
+//! same transaction. Every function that needs the time takes it (through [`Origin`]).
+
+pub mod accounts;
+pub mod audit;
+pub mod customers;
+pub mod error;
+pub mod money;
+pub mod payouts;
+pub mod requests;
+pub mod store;
+mod text;
+mod validate;
+
+use serde::Serialize;
+
+pub use audit::{AuditEvent, ChainReport, Entity, Origin, Source};
+pub use error::{Error, Result};
+pub use money::{Currency, Money};
+pub use store::{Create, Ledger};
+
+/// One page of a list, with the total the list would have unpaged.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    /// 1-based.
+    pub page: i64,
+    pub page_size: i64,
+}
+
+/// Which page of a list to read.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+pub struct PageRequest {
+    /// 1-based; a page past the end gives an empty page with the right total.
+    pub page: i64,
+    pub page_size: i64,
+}
+
+impl PageRequest {
+    pub const MAX_SIZE: i64 = 200;
+
+    pub(crate) fn checked(self) -> Result<PageRequest> {
+        if !(1..=Self::MAX_SIZE).contains(&self.page_size) {
+            return Err(Error::validation(
+                "page_size",
+                format!("Show between 1 and {} rows a page.", Self::MAX_SIZE),
+            ));
+        }
+        if self.page < 1 {
+            return Err(Error::validation("page", "Pages are numbered from 1."));
+        }
+        Ok(self)
+    }
+
+    pub(crate) fn offset(self) -> i64 {
+        (self.page - 1).saturating_mul(self.page_size)
+    }
+}
+
+/// The `%` and `_` of a user's search text match literally in `LIKE ... ESCAPE '\'`.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}

@@ -1,0 +1,292 @@
+//! Money: an `i64` count of minor units and an ISO 4217 currency, never a float.
+//!
+//! Decimal text is parsed and formatted with the currency's own exponent (USD 2, JPY 0, KWD 3),
+//! so "12.50 USD" is 1250 and "12.505 USD" is refused rather than rounded. Arithmetic is checked:
+//! an overflow is an error, never a wrap.
+
+use std::fmt;
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+/// An ISO 4217 currency that has a minor unit (so not gold, SDRs or the testing code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Currency {
+    iso: iso_currency::Currency,
+    exponent: u32,
+}
+
+impl Currency {
+    /// Looks a code up case-insensitively; `None` for unknown codes and for codes without a
+    /// minor unit (XAU, XDR, XTS, ...), which no payout can be made in.
+    pub fn from_code(code: &str) -> Option<Currency> {
+        let code = code.trim();
+        if code.len() != 3 {
+            return None;
+        }
+        let iso = iso_currency::Currency::from_code(&code.to_ascii_uppercase())?;
+        let exponent = u32::from(iso.exponent()?);
+        Some(Currency { iso, exponent })
+    }
+
+    pub fn code(self) -> &'static str {
+        self.iso.code()
+    }
+
+    pub fn name(self) -> String {
+        self.iso.name().to_owned()
+    }
+
+    /// Digits after the decimal point: 2 for USD, 0 for JPY, 3 for KWD.
+    pub fn exponent(self) -> u32 {
+        self.exponent
+    }
+
+    /// Every currency a payout can be made in, sorted by code.
+    pub fn all() -> Vec<Currency> {
+        let mut all: Vec<Currency> =
+            <iso_currency::Currency as iso_currency::IntoEnumIterator>::iter()
+                .filter_map(|iso: iso_currency::Currency| Currency::from_code(iso.code()))
+                .collect();
+        all.sort_by_key(|c| c.code());
+        all
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+/// Why a piece of decimal text is not an amount in a currency.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    #[error("Enter an amount, such as 12.50.")]
+    Empty,
+    #[error("Use digits and one decimal point, such as 1250.00 (no thousands separators).")]
+    NotANumber,
+    #[error("{currency} has {allowed} decimal places; this amount has more.")]
+    TooManyDecimals { currency: Currency, allowed: u32 },
+    #[error("The amount is too large.")]
+    TooLarge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Money {
+    minor: i64,
+    currency: Currency,
+}
+
+impl Money {
+    pub fn from_minor(minor: i64, currency: Currency) -> Money {
+        Money { minor, currency }
+    }
+
+    pub fn minor(self) -> i64 {
+        self.minor
+    }
+
+    pub fn currency(self) -> Currency {
+        self.currency
+    }
+
+    /// Parses decimal text ("12.5", "-0.05", "1200") in `currency`, refusing more decimals than
+    /// the currency has instead of rounding.
+    pub fn parse(text: &str, currency: Currency) -> Result<Money, AmountError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(AmountError::Empty);
+        }
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.strip_prefix('+').unwrap_or(text)),
+        };
+        let (whole, fraction) = match digits.split_once('.') {
+            Some((whole, fraction)) => (whole, fraction),
+            None => (digits, ""),
+        };
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if (whole.is_empty() && fraction.is_empty())
+            || !all_digits(whole)
+            || !all_digits(fraction)
+            || (digits.contains('.') && fraction.is_empty())
+        {
+            return Err(AmountError::NotANumber);
+        }
+        let exponent = currency.exponent();
+        let significant = fraction.trim_end_matches('0');
+        if significant.len() > exponent as usize {
+            return Err(AmountError::TooManyDecimals {
+                currency,
+                allowed: exponent,
+            });
+        }
+        let mut minor: i64 = 0;
+        let padded = fraction.bytes().chain(std::iter::repeat(b'0'));
+        for b in whole.bytes().chain(padded.take(exponent as usize)) {
+            minor = minor
+                .checked_mul(10)
+                .and_then(|m| m.checked_add(i64::from(b - b'0')))
+                .ok_or(AmountError::TooLarge)?;
+        }
+        Ok(Money {
+            minor: if negative { -minor } else { minor },
+            currency,
+        })
+    }
+
+    /// The amount as decimal text with exactly the currency's number of decimals ("12.50").
+    pub fn amount_text(self) -> String {
+        format_minor(self.minor, self.currency.exponent())
+    }
+
+    /// Adds two amounts of the same currency; `None` on a currency mismatch or an overflow.
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        if self.currency != other.currency {
+            return None;
+        }
+        Some(Money {
+            minor: self.minor.checked_add(other.minor)?,
+            currency: self.currency,
+        })
+    }
+}
+
+/// Formats a minor-unit count with `exponent` decimals, without going through a float.
+pub fn format_minor(minor: i64, exponent: u32) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    if exponent == 0 {
+        return format!("{sign}{abs}");
+    }
+    let scale = 10u64.pow(exponent);
+    format!(
+        "{sign}{}.{:0width$}",
+        abs / scale,
+        abs % scale,
+        width = exponent as usize
+    )
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.amount_text(), self.currency)
+    }
+}
+
+/// `{ "minor": 1250, "currency": "USD", "text": "12.50" }`: the UI never does money arithmetic.
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Money", 3)?;
+        s.serialize_field("minor", &self.minor)?;
+        s.serialize_field("currency", &self.currency)?;
+        s.serialize_field("text", &self.amount_text())?;
+        s.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn cur(code: &str) -> Currency {
+        Currency::from_code(code).unwrap()
+    }
+
+    #[test]
+    fn exponents_follow_iso_4217() {
+        assert_eq!(cur("USD").exponent(), 2);
+        assert_eq!(cur("jpy").exponent(), 0);
+        assert_eq!(cur("KWD").exponent(), 3);
+        assert!(
+            Currency::from_code("XAU").is_none(),
+            "gold has no minor unit"
+        );
+        assert!(Currency::from_code("ABC").is_none());
+        assert!(Currency::from_code("US").is_none());
+        assert!(Currency::all().iter().any(|c| c.code() == "EUR"));
+    }
+
+    #[test]
+    fn parses_decimal_text_by_the_currency_exponent() {
+        let usd = cur("USD");
+        assert_eq!(Money::parse("12.50", usd).unwrap().minor(), 1250);
+        assert_eq!(Money::parse("12.5", usd).unwrap().minor(), 1250);
+        assert_eq!(Money::parse(" 7 ", usd).unwrap().minor(), 700);
+        assert_eq!(Money::parse(".05", usd).unwrap().minor(), 5);
+        assert_eq!(Money::parse("-0.05", usd).unwrap().minor(), -5);
+        assert_eq!(Money::parse("12.500", usd).unwrap().minor(), 1250);
+        assert_eq!(Money::parse("1200", cur("JPY")).unwrap().minor(), 1200);
+        assert_eq!(Money::parse("1.234", cur("KWD")).unwrap().minor(), 1234);
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_amount() {
+        let usd = cur("USD");
+        assert_eq!(Money::parse("", usd), Err(AmountError::Empty));
+        assert!(matches!(
+            Money::parse("12.505", usd),
+            Err(AmountError::TooManyDecimals { allowed: 2, .. })
+        ));
+        assert!(matches!(
+            Money::parse("1.5", cur("JPY")),
+            Err(AmountError::TooManyDecimals { allowed: 0, .. })
+        ));
+        for bad in [
+            "abc", "1,000.00", "1.2.3", "12.", ".", "1e3", "NaN", "--1", "１２",
+        ] {
+            assert_eq!(
+                Money::parse(bad, usd),
+                Err(AmountError::NotANumber),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            Money::parse("99999999999999999999", usd),
+            Err(AmountError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn formats_with_exactly_the_currency_decimals() {
+        assert_eq!(Money::from_minor(1250, cur("USD")).amount_text(), "12.50");
+        assert_eq!(Money::from_minor(-5, cur("USD")).amount_text(), "-0.05");
+        assert_eq!(Money::from_minor(1200, cur("JPY")).amount_text(), "1200");
+        assert_eq!(Money::from_minor(1234, cur("KWD")).amount_text(), "1.234");
+        assert_eq!(
+            Money::from_minor(i64::MIN, cur("USD")).amount_text(),
+            "-92233720368547758.08"
+        );
+    }
+
+    #[test]
+    fn adds_only_within_one_currency() {
+        let a = Money::from_minor(100, cur("USD"));
+        assert_eq!(a.checked_add(a).unwrap().minor(), 200);
+        assert!(a.checked_add(Money::from_minor(1, cur("EUR"))).is_none());
+        assert!(Money::from_minor(i64::MAX, cur("USD"))
+            .checked_add(a)
+            .is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn format_then_parse_is_the_identity(minor in (i64::MIN + 1)..=i64::MAX, code in prop::sample::select(vec!["USD", "JPY", "KWD", "EUR", "BHD", "CLP"])) {
+            let money = Money::from_minor(minor, cur(code));
+            prop_assert_eq!(Money::parse(&money.amount_text(), cur(code)), Ok(money));
+        }
+
+        #[test]
+        fn parse_never_panics(text in ".{0,30}") {
+            let _ = Money::parse(&text, cur("USD"));
+        }
+    }
+}

@@ -1,0 +1,329 @@
+//! Payouts: the record of paying an approved request, outside the app, to a payment account.
+//!
+//! Invariants: a payout is made only from an approved request whose customer has an active
+//! payment account; amount and currency are copied from the request; the account is
+//! snapshotted, so later edits of the account never change the record; at most one payout per
+//! request is not Failed (a unique index backs this up); a create carrying an idempotency key
+//! that was used before returns the first payout instead of making a second.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::accounts::{AccountDetails, AccountRow, AccountSummary};
+use crate::audit::{Diff, Entity, Event, Origin};
+use crate::error::{Error, Result};
+use crate::money::Money;
+use crate::requests::{stored_money, Request, RequestStatus};
+use crate::text::{self, Lines};
+use crate::{Ledger, Page, PageRequest};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum PayoutStatus {
+    Pending,
+    OnProcess,
+    Success,
+    Failed,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewPayout {
+    pub request_id: i64,
+    /// The account to pay; `None` takes the customer's default.
+    #[serde(default)]
+    pub account_id: Option<i64>,
+    #[serde(default)]
+    pub description: String,
+    /// Chosen by the UI once per create dialog; a retry with the same key is harmless.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+/// What "Add cashback payout" shows before the user confirms.
+#[derive(Debug, Clone, Serialize)]
+pub struct PayoutPreview {
+    pub request: Request,
+    /// Active accounts, default first, masked.
+    pub accounts: Vec<AccountSummary>,
+}
+
+/// A payout as the list shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Payout {
+    pub id: i64,
+    /// "PO-000123"
+    pub number: String,
+    pub uuid: Uuid,
+    pub request_id: i64,
+    pub request_number: String,
+    pub customer_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub amount: Money,
+    pub method: String,
+    /// The snapshot of the account, masked.
+    pub account: String,
+    pub status: PayoutStatus,
+    pub description: String,
+    pub external_reference: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct PayoutRow {
+    id: i64,
+    uuid: Uuid,
+    request_id: i64,
+    customer_id: i64,
+    username: String,
+    display_name: String,
+    amount_minor: i64,
+    currency: String,
+    method: String,
+    account_snapshot: String,
+    status: PayoutStatus,
+    description: String,
+    external_reference: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+const SELECT_PAYOUT: &str = "
+    SELECT p.id, p.uuid, p.request_id, p.customer_id, c.username, c.display_name, p.amount_minor,
+           p.currency, p.method, p.account_snapshot, p.status, p.description, p.external_reference,
+           p.created_at, p.updated_at
+      FROM payouts p JOIN customers c ON c.id = p.customer_id";
+
+impl TryFrom<PayoutRow> for Payout {
+    type Error = Error;
+    fn try_from(row: PayoutRow) -> Result<Payout> {
+        let snapshot: AccountDetails =
+            serde_json::from_str(&row.account_snapshot).map_err(|_| {
+                Error::Storage(format!(
+                    "Payout PO-{:06} has a damaged account snapshot.",
+                    row.id
+                ))
+            })?;
+        Ok(Payout {
+            number: format!("PO-{:06}", row.id),
+            request_number: format!("IR-{:06}", row.request_id),
+            id: row.id,
+            uuid: row.uuid,
+            request_id: row.request_id,
+            customer_id: row.customer_id,
+            username: row.username,
+            display_name: row.display_name,
+            amount: stored_money(row.amount_minor, &row.currency)?,
+            method: row.method,
+            account: snapshot.masked(),
+            status: row.status,
+            description: row.description,
+            external_reference: row.external_reference,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// Order of the payout list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayoutSort {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct PayoutQuery {
+    #[serde(flatten)]
+    pub page: PageRequest,
+    #[serde(default)]
+    pub sort: PayoutSort,
+}
+
+fn payable(request: &Request) -> Result<()> {
+    match request.status {
+        RequestStatus::Approved => {}
+        RequestStatus::Pending => return Err(Error::Precondition(format!(
+            "Request {} is not approved yet. Approve it on the Incentive requests screen first.",
+            request.number
+        ))),
+        RequestStatus::Rejected => {
+            return Err(Error::Precondition(format!(
+                "Request {} was rejected; it cannot be paid.",
+                request.number
+            )))
+        }
+    }
+    if let Some(open) = &request.open_payout {
+        return Err(Error::Conflict(format!(
+            "Request {} already has payout {open}, which is not Failed.",
+            request.number
+        )));
+    }
+    Ok(())
+}
+
+impl Ledger {
+    /// The request and the accounts a payout for it could use; refuses what cannot be paid.
+    pub async fn payout_preview(&self, request_id: i64) -> Result<PayoutPreview> {
+        let request = self.request(request_id).await?;
+        payable(&request)?;
+        let accounts = self.customer_accounts(request.customer_id).await?;
+        if accounts.is_empty() {
+            return Err(no_account(&request));
+        }
+        Ok(PayoutPreview { request, accounts })
+    }
+
+    pub async fn create_payout(&self, origin: &Origin, input: &NewPayout) -> Result<Payout> {
+        let description = text::optional(
+            "description",
+            "Description",
+            &input.description,
+            1000,
+            Lines::Many,
+        )?
+        .unwrap_or_default();
+        let key = match &input.idempotency_key {
+            Some(key) => Some(text::required(
+                "idempotency_key",
+                "Idempotency key",
+                key,
+                100,
+                Lines::One,
+            )?),
+            None => None,
+        };
+        if let Some(key) = &key {
+            if let Some(id) = self.payout_by_key(key).await? {
+                return self.payout(id).await;
+            }
+        }
+        let mut tx = self.begin_write(origin).await?;
+        // Read again inside the write lock: another window may have paid the request meanwhile.
+        let request = self.request_in(tx.conn(), input.request_id).await?;
+        payable(&request)?;
+        let account: Option<AccountRow> = sqlx::query_as(
+            "SELECT * FROM payment_accounts
+              WHERE customer_id = ?1 AND archived_at IS NULL AND (?2 IS NULL OR id = ?2)
+              ORDER BY is_default DESC, id LIMIT 1",
+        )
+        .bind(request.customer_id)
+        .bind(input.account_id)
+        .fetch_optional(tx.conn())
+        .await?;
+        let account = match (account, input.account_id) {
+            (Some(account), _) => account,
+            (None, Some(_)) => {
+                return Err(Error::validation(
+                    "account_id",
+                    "Choose one of the customer's active payment accounts.",
+                ))
+            }
+            (None, None) => return Err(no_account(&request)),
+        };
+        let details = account.details()?;
+        let snapshot = serde_json::to_string(&details).expect("account details serialise");
+        let at = tx.at();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO payouts (uuid, request_id, customer_id, amount_minor, currency, method, account_id,
+                                  account_snapshot, description, idempotency_key, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(Uuid::now_v7())
+        .bind(request.id)
+        .bind(request.customer_id)
+        .bind(request.amount.minor())
+        .bind(request.amount.currency().code())
+        .bind(details.method())
+        .bind(account.id)
+        .bind(&snapshot)
+        .bind(&description)
+        .bind(&key)
+        .bind(&at)
+        .bind(&at)
+        .fetch_one(tx.conn())
+        .await?;
+        let diff = Diff::new()
+            .created("request", &request.number)
+            .created("customer", &request.username)
+            .created("amount", request.amount.to_string())
+            .created("method", details.method())
+            .created("account", details.masked())
+            .created("status", PayoutStatus::Pending)
+            .created("description", &description);
+        tx.record(Event {
+            action: "create",
+            entity: Entity::Payout,
+            entity_id: Some(id),
+            diff,
+            note: "",
+        })
+        .await?;
+        tx.commit().await?;
+        self.payout(id).await
+    }
+
+    async fn payout_by_key(&self, key: &str) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM payouts WHERE idempotency_key = ?")
+                .bind(key)
+                .fetch_optional(&self.reader)
+                .await?,
+        )
+    }
+
+    pub async fn payout(&self, id: i64) -> Result<Payout> {
+        let row: PayoutRow = sqlx::query_as(&format!("{SELECT_PAYOUT} WHERE p.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("There is no payout PO-{id:06}.")))?;
+        row.try_into()
+    }
+
+    /// One page of payouts by creation time, with the total.
+    pub async fn list_payouts(&self, query: &PayoutQuery) -> Result<Page<Payout>> {
+        let page = query.page.checked()?;
+        let order = match query.sort {
+            PayoutSort::NewestFirst => "p.created_at DESC, p.id DESC",
+            PayoutSort::OldestFirst => "p.created_at, p.id",
+        };
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payouts")
+            .fetch_one(&self.reader)
+            .await?;
+        let rows: Vec<PayoutRow> = sqlx::query_as(&format!(
+            "{SELECT_PAYOUT} ORDER BY {order} LIMIT ? OFFSET ?"
+        ))
+        .bind(page.page_size)
+        .bind(page.offset())
+        .fetch_all(&self.reader)
+        .await?;
+        let items = rows
+            .into_iter()
+            .map(Payout::try_from)
+            .collect::<Result<_>>()?;
+        Ok(Page {
+            items,
+            total,
+            page: page.page,
+            page_size: page.page_size,
+        })
+    }
+
+    pub async fn payout_history(&self, id: i64) -> Result<Vec<crate::AuditEvent>> {
+        self.payout(id).await?;
+        self.history(Entity::Payout, id).await
+    }
+}
+
+fn no_account(request: &Request) -> Error {
+    Error::Precondition(format!(
+        "{} ({}) has no payment account yet. Add one on the Customers screen, then create the payout.",
+        request.display_name, request.username
+    ))
+}

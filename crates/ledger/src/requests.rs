@@ -1,0 +1,345 @@
+//! Incentive requests: what a customer asked to be paid for. Pending → Approved or Rejected,
+//! once; only an approved request can get a payout.
+
+use serde::{Deserialize, Serialize};
+use sqlx::{Executor, Sqlite, SqliteConnection};
+use uuid::Uuid;
+
+use crate::audit::{Diff, Entity, Event, Origin};
+use crate::error::{Error, Result};
+use crate::money::{Currency, Money};
+use crate::text::{self, Lines};
+use crate::{like_pattern, Ledger, Page, PageRequest};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum RequestStatus {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RequestInput {
+    pub customer_id: i64,
+    #[serde(default)]
+    pub program_id: Option<i64>,
+    /// Decimal text, parsed with the currency's exponent.
+    pub amount: String,
+    pub currency: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Request {
+    pub id: i64,
+    pub number: String,
+    pub customer_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub program: Option<String>,
+    pub amount: Money,
+    pub status: RequestStatus,
+    pub note: String,
+    pub decision_note: String,
+    pub created_at: String,
+    /// The payout that is not Failed, if any ("PO-000123").
+    pub open_payout: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RequestRow {
+    id: i64,
+    customer_id: i64,
+    username: String,
+    display_name: String,
+    program: Option<String>,
+    amount_minor: i64,
+    currency: String,
+    status: RequestStatus,
+    note: String,
+    decision_note: String,
+    created_at: String,
+    open_payout: Option<i64>,
+}
+
+const SELECT_REQUEST: &str = "
+    SELECT r.id, r.customer_id, c.username, c.display_name, g.name AS program, r.amount_minor,
+           r.currency, r.status, r.note, r.decision_note, r.created_at,
+           (SELECT p.id FROM payouts p WHERE p.request_id = r.id AND p.status <> 'failed') AS open_payout
+      FROM incentive_requests r
+      JOIN customers c ON c.id = r.customer_id
+      LEFT JOIN incentive_programs g ON g.id = r.program_id";
+
+async fn fetch_request<'e>(
+    executor: impl Executor<'e, Database = Sqlite>,
+    id: i64,
+) -> Result<Request> {
+    let row: RequestRow = sqlx::query_as(&format!("{SELECT_REQUEST} WHERE r.id = ?"))
+        .bind(id)
+        .fetch_optional(executor)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("There is no request IR-{id:06}.")))?;
+    row.try_into()
+}
+
+impl TryFrom<RequestRow> for Request {
+    type Error = Error;
+    fn try_from(row: RequestRow) -> Result<Request> {
+        Ok(Request {
+            number: format!("IR-{:06}", row.id),
+            id: row.id,
+            customer_id: row.customer_id,
+            username: row.username,
+            display_name: row.display_name,
+            program: row.program,
+            amount: stored_money(row.amount_minor, &row.currency)?,
+            status: row.status,
+            note: row.note,
+            decision_note: row.decision_note,
+            created_at: row.created_at,
+            open_payout: row.open_payout.map(|id| format!("PO-{id:06}")),
+        })
+    }
+}
+
+/// Money read back from the book; the CHECKs make a bad code a sign of outside tampering.
+pub(crate) fn stored_money(minor: i64, code: &str) -> Result<Money> {
+    let currency = Currency::from_code(code).ok_or_else(|| {
+        Error::Storage(format!("The book holds an unknown currency code {code:?}."))
+    })?;
+    Ok(Money::from_minor(minor, currency))
+}
+
+/// Parses a positive amount typed by a person, naming the form fields in errors.
+pub(crate) fn positive_amount(amount: &str, currency: &str) -> Result<Money> {
+    let currency = Currency::from_code(currency).ok_or_else(|| {
+        Error::validation(
+            "currency",
+            format!(
+                "{:?} is not an ISO 4217 currency code, such as USD or EUR.",
+                currency.trim()
+            ),
+        )
+    })?;
+    let money =
+        Money::parse(amount, currency).map_err(|e| Error::validation("amount", e.to_string()))?;
+    if money.minor() <= 0 {
+        return Err(Error::validation(
+            "amount",
+            "The amount must be more than zero.",
+        ));
+    }
+    Ok(money)
+}
+
+/// Which requests a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestFilter {
+    #[default]
+    All,
+    Pending,
+    Approved,
+    Rejected,
+    /// Approved and without a payout that is not Failed: what "Add cashback payout" offers.
+    Payable,
+}
+
+impl Ledger {
+    pub async fn add_request(&self, origin: &Origin, input: &RequestInput) -> Result<Request> {
+        let money = positive_amount(&input.amount, &input.currency)?;
+        let note =
+            text::optional("note", "Note", &input.note, 2000, Lines::Many)?.unwrap_or_default();
+        let mut tx = self.begin_write(origin).await?;
+        let customer: Option<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE id = ?")
+            .bind(input.customer_id)
+            .fetch_optional(tx.conn())
+            .await?;
+        if customer.is_none() {
+            return Err(Error::validation("customer_id", "Choose a customer."));
+        }
+        if let Some(program_id) = input.program_id {
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM incentive_programs WHERE id = ?")
+                    .bind(program_id)
+                    .fetch_optional(tx.conn())
+                    .await?;
+            if exists.is_none() {
+                return Err(Error::validation(
+                    "program_id",
+                    "Choose a program from the list.",
+                ));
+            }
+        }
+        let at = tx.at();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO incentive_requests (uuid, customer_id, program_id, amount_minor, currency, note, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(Uuid::now_v7())
+        .bind(input.customer_id)
+        .bind(input.program_id)
+        .bind(money.minor())
+        .bind(money.currency().code())
+        .bind(&note)
+        .bind(&at)
+        .bind(&at)
+        .fetch_one(tx.conn())
+        .await?;
+        let diff = Diff::new()
+            .created("customer", format!("CU-{:06}", input.customer_id))
+            .created("program", input.program_id.map(|p| format!("PG-{p:06}")))
+            .created("amount", money.to_string())
+            .created("status", RequestStatus::Pending)
+            .created("note", &note);
+        tx.record(Event {
+            action: "create",
+            entity: Entity::Request,
+            entity_id: Some(id),
+            diff,
+            note: "",
+        })
+        .await?;
+        tx.commit().await?;
+        self.request(id).await
+    }
+
+    /// Approves or rejects a pending request; a decided request stays decided.
+    pub async fn decide_request(
+        &self,
+        origin: &Origin,
+        id: i64,
+        decision: Decision,
+        note: &str,
+    ) -> Result<Request> {
+        let note = text::optional("note", "Reason", note, 2000, Lines::Many)?.unwrap_or_default();
+        if decision == Decision::Reject && note.is_empty() {
+            return Err(Error::validation(
+                "note",
+                "Say why the request is rejected.",
+            ));
+        }
+        let mut tx = self.begin_write(origin).await?;
+        let status: RequestStatus =
+            sqlx::query_scalar("SELECT status FROM incentive_requests WHERE id = ?")
+                .bind(id)
+                .fetch_optional(tx.conn())
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("There is no request IR-{id:06}.")))?;
+        if status != RequestStatus::Pending {
+            let was = if status == RequestStatus::Approved {
+                "approved"
+            } else {
+                "rejected"
+            };
+            return Err(Error::Conflict(format!(
+                "Request IR-{id:06} was already {was}; a decision is final."
+            )));
+        }
+        let new = match decision {
+            Decision::Approve => RequestStatus::Approved,
+            Decision::Reject => RequestStatus::Rejected,
+        };
+        let at = tx.at();
+        sqlx::query("UPDATE incentive_requests SET status = ?, decision_note = ?, decided_at = ?, updated_at = ? WHERE id = ?")
+            .bind(new)
+            .bind(&note)
+            .bind(&at)
+            .bind(&at)
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
+        let action = if new == RequestStatus::Approved {
+            "approve"
+        } else {
+            "reject"
+        };
+        let diff = Diff::new().field("status", status, new);
+        tx.record(Event {
+            action,
+            entity: Entity::Request,
+            entity_id: Some(id),
+            diff,
+            note: &note,
+        })
+        .await?;
+        tx.commit().await?;
+        self.request(id).await
+    }
+
+    pub async fn request(&self, id: i64) -> Result<Request> {
+        fetch_request(&self.reader, id).await
+    }
+
+    /// [`Ledger::request`] inside a write transaction.
+    pub(crate) async fn request_in(&self, conn: &mut SqliteConnection, id: i64) -> Result<Request> {
+        fetch_request(conn, id).await
+    }
+
+    /// Requests matching `search` (number, username, name, note), newest first.
+    pub async fn list_requests(
+        &self,
+        search: &str,
+        filter: RequestFilter,
+        page: PageRequest,
+    ) -> Result<Page<Request>> {
+        let page = page.checked()?;
+        let search = search.trim();
+        let number = search
+            .to_ascii_uppercase()
+            .strip_prefix("IR-")
+            .and_then(|n| n.parse::<i64>().ok())
+            .unwrap_or(-1);
+        let status_filter = match filter {
+            RequestFilter::All => "1",
+            RequestFilter::Pending => "r.status = 'pending'",
+            RequestFilter::Approved => "r.status = 'approved'",
+            RequestFilter::Rejected => "r.status = 'rejected'",
+            RequestFilter::Payable => {
+                "r.status = 'approved' AND NOT EXISTS
+                   (SELECT 1 FROM payouts p WHERE p.request_id = r.id AND p.status <> 'failed')"
+            }
+        };
+        let filter = format!(
+            "WHERE {status_filter} AND (?1 = '%%' OR r.id = ?2 OR c.username LIKE ?1 ESCAPE '\\'
+                 OR c.display_name LIKE ?1 ESCAPE '\\' OR r.note LIKE ?1 ESCAPE '\\')"
+        );
+        let pattern = like_pattern(search);
+        let total: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM incentive_requests r JOIN customers c ON c.id = r.customer_id {filter}"
+        ))
+        .bind(&pattern)
+        .bind(number)
+        .fetch_one(&self.reader)
+        .await?;
+        let rows: Vec<RequestRow> = sqlx::query_as(&format!(
+            "{SELECT_REQUEST} {filter} ORDER BY r.id DESC LIMIT ?3 OFFSET ?4"
+        ))
+        .bind(&pattern)
+        .bind(number)
+        .bind(page.page_size)
+        .bind(page.offset())
+        .fetch_all(&self.reader)
+        .await?;
+        let items = rows
+            .into_iter()
+            .map(Request::try_from)
+            .collect::<Result<_>>()?;
+        Ok(Page {
+            items,
+            total,
+            page: page.page,
+            page_size: page.page_size,
+        })
+    }
+}

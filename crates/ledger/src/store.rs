@@ -1,0 +1,246 @@
+//! Opening the book: one SQLite file, one writer connection and a few readers, with the
+//! connection settings of QUALITY.md applied in exactly one place.
+//!
+//! Invariants:
+//! - every pooled connection runs with WAL, `synchronous=FULL`, `foreign_keys=ON`,
+//!   `recursive_triggers=ON` and a busy timeout; readers are also `query_only`;
+//! - the file is created only when the caller says so ([`Create::IfMissing`]);
+//! - a database written by a newer app (a migration this build does not know) is refused;
+//! - an existing book is backed up (`VACUUM INTO`) before any migration runs.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+use crate::error::{Error, Result};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+const READERS: u32 = 4;
+
+/// Whether [`Ledger::open`] may create the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    IfMissing,
+    Never,
+}
+
+/// The open book. Cheap to share: the pools are reference-counted.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    pub(crate) writer: SqlitePool,
+    pub(crate) reader: SqlitePool,
+    path: PathBuf,
+}
+
+impl Ledger {
+    /// Opens (and with [`Create::IfMissing`], creates) the book at `path`, brings its schema up
+    /// to date and checks that it is the book of this app. `now` names the pre-migration backup.
+    pub async fn open(path: &Path, create: Create, now: DateTime<Utc>) -> Result<Ledger> {
+        if !path.exists() && create == Create::Never {
+            return Err(Error::NotFound(format!(
+                "There is no book at {}. Restore a backup or choose another file.",
+                path.display()
+            )));
+        }
+        let options = connect_options(path);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(BUSY_TIMEOUT * 2)
+            .connect_with(
+                options
+                    .clone()
+                    .create_if_missing(create == Create::IfMissing),
+            )
+            .await
+            .map_err(|e| open_error(path, e))?;
+        restrict_permissions(path)?;
+        if check_is_our_book(&writer, path).await? {
+            backup_before_migrations(&writer, path, now).await?;
+        }
+        MIGRATOR.run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .acquire_timeout(BUSY_TIMEOUT * 2)
+            .connect_with(options.pragma("query_only", "ON"))
+            .await
+            .map_err(|e| open_error(path, e))?;
+        Ok(Ledger {
+            writer,
+            reader,
+            path: path.to_owned(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes a consistent copy of the book to `target` with `VACUUM INTO`, which includes what
+    /// is still in the WAL. Refuses to overwrite an existing file.
+    pub(crate) async fn vacuum_into(pool: &SqlitePool, target: &Path) -> Result<()> {
+        if target.exists() {
+            return Err(Error::Conflict(format!(
+                "{} already exists; a backup never overwrites a file.",
+                target.display()
+            )));
+        }
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io_error("create the backup folder", e))?;
+        }
+        let target = target.to_str().ok_or_else(|| {
+            Error::validation("path", "The backup path must be valid Unicode text.")
+        })?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target)
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Closes both pools, checkpointing the WAL into the main file.
+    pub async fn close(self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+fn connect_options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .journal_mode(SqliteJournalMode::Wal)
+        // Financial records: NORMAL can lose the last commits on power loss.
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        // Without it INSERT OR REPLACE would slip past the audit trail's delete trigger.
+        .pragma("recursive_triggers", "ON")
+        .busy_timeout(BUSY_TIMEOUT)
+}
+
+fn open_error(path: &Path, err: sqlx::Error) -> Error {
+    tracing::error!(error = %err, path = %path.display(), "could not open the book");
+    match Error::from(err) {
+        Error::Storage(_) => Error::Storage(format!(
+            "The book at {} could not be opened: it may be damaged, unreadable or not a book of this app. Restore a backup or choose another file.",
+            path.display()
+        )),
+        other => other,
+    }
+}
+
+fn io_error(what: &str, err: std::io::Error) -> Error {
+    tracing::error!(error = %err, "could not {what}");
+    Error::Storage(format!("Could not {what}: {err}."))
+}
+
+/// The book holds bank details: only its owner may read it (Unix).
+fn restrict_permissions(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| io_error("protect the book's file", e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// A non-empty database without our migration table is somebody else's file: leave it alone.
+/// Returns whether the file already holds a book (rather than being new and empty).
+async fn check_is_our_book(pool: &SqlitePool, path: &Path) -> Result<bool> {
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_schema WHERE type = 'table'")
+            .fetch_all(pool)
+            .await
+            .map_err(|e| open_error(path, e))?;
+    if !tables.is_empty() && !tables.iter().any(|t| t == "_sqlx_migrations") {
+        return Err(Error::Precondition(format!(
+            "{} is a database, but not an Incentise Payouts book. Choose another file.",
+            path.display()
+        )));
+    }
+    Ok(!tables.is_empty())
+}
+
+/// Refuses a book written by a newer app and, when migrations are pending, saves a copy first.
+async fn backup_before_migrations(
+    pool: &SqlitePool,
+    path: &Path,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await?;
+    let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+    if let Some(newer) = applied.iter().find(|v| !known.contains(v)) {
+        return Err(Error::Precondition(format!(
+            "This book was written by a newer version of Incentise Payouts (schema {newer}). Install that version to open it; nothing was changed."
+        )));
+    }
+    let pending = known.iter().filter(|v| !applied.contains(v)).max();
+    if let Some(version) = pending {
+        let target = backup_dir(path).join(format!(
+            "before-migration-{version}-{}.sqlite",
+            now.format("%Y%m%dT%H%M%SZ")
+        ));
+        Ledger::vacuum_into(pool, &target).await?;
+        tracing::info!(backup = %target.display(), "backed up the book before migrating");
+    }
+    Ok(())
+}
+
+/// Backups live in a `backups` folder beside the book.
+pub fn backup_dir(book: &Path) -> PathBuf {
+    book.parent().unwrap_or(Path::new(".")).join("backups")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn settings(conn: &mut sqlx::SqliteConnection) -> (String, i64, i64, i64, i64, i64) {
+        let mut get = async |pragma: &str| -> String {
+            let row: (String,) = sqlx::query_as(&format!("SELECT CAST(({pragma}) AS TEXT)"))
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            row.0
+        };
+        let journal = get("SELECT journal_mode FROM pragma_journal_mode").await;
+        let int = |s: String| s.parse::<i64>().unwrap();
+        (
+            journal,
+            int(get("SELECT synchronous FROM pragma_synchronous").await),
+            int(get("SELECT foreign_keys FROM pragma_foreign_keys").await),
+            int(get("SELECT recursive_triggers FROM pragma_recursive_triggers").await),
+            int(get("SELECT timeout FROM pragma_busy_timeout").await),
+            int(get("SELECT query_only FROM pragma_query_only").await),
+        )
+    }
+
+    #[tokio::test]
+    async fn every_pooled_connection_has_the_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(&dir.path().join("b.sqlite"), Create::IfMissing, Utc::now())
+            .await
+            .unwrap();
+        let mut writer = ledger.writer.acquire().await.unwrap();
+        assert_eq!(
+            settings(&mut writer).await,
+            ("wal".into(), 2, 1, 1, 5000, 0)
+        );
+        let mut readers = Vec::new();
+        for _ in 0..READERS {
+            readers.push(ledger.reader.acquire().await.unwrap());
+        }
+        for reader in &mut readers {
+            assert_eq!(settings(reader).await, ("wal".into(), 2, 1, 1, 5000, 1));
+        }
+    }
+}

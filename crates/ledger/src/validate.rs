@@ -1,0 +1,201 @@
+//! Validators for payment details: IBAN (ISO 13616), BIC (ISO 9362), US ABA routing numbers,
+//! phone numbers and wallet usernames. Each returns the normalised form (spaces removed, upper
+//! case where the standard says so, leading zeros kept) or a sentence saying what is wrong.
+
+use iban::{Iban, IbanLike, ParseBaseIbanError, ParseIbanError};
+
+/// An IBAN in electronic form ("DE89370400440532013000").
+pub(crate) fn iban(value: &str) -> Result<String, String> {
+    let compact: String = value
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
+    match compact.parse::<Iban>() {
+        Ok(iban) => Ok(iban.electronic_str().to_owned()),
+        Err(ParseIbanError::InvalidBaseIban { source: ParseBaseIbanError::InvalidChecksum }) => {
+            Err("IBAN check digits do not match; check for a mistyped character.".into())
+        }
+        Err(ParseIbanError::InvalidBaseIban { source: ParseBaseIbanError::InvalidFormat }) => {
+            Err("An IBAN is a two-letter country code, two check digits and up to 30 letters or digits.".into())
+        }
+        Err(ParseIbanError::InvalidBban(_)) => Err(format!(
+            "This is not the length or format of an IBAN from {}.",
+            compact.get(..2).unwrap_or("that country")
+        )),
+        Err(ParseIbanError::UnknownCountry(_)) => Err(format!(
+            "{} is not a country that uses IBANs.",
+            compact.get(..2).unwrap_or("That")
+        )),
+    }
+}
+
+/// A BIC: 4 letters (bank), 2 letters (country), 2 letters or digits (location), and an
+/// optional 3 letters or digits (branch).
+pub(crate) fn bic(value: &str) -> Result<String, String> {
+    let bic: String = value
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
+    let b = bic.as_bytes();
+    let shape_ok = (b.len() == 8 || b.len() == 11)
+        && b[..6].iter().all(u8::is_ascii_uppercase)
+        && b[6..].iter().all(u8::is_ascii_alphanumeric);
+    if !shape_ok {
+        return Err("A SWIFT/BIC code has 8 or 11 characters: bank (4 letters), country (2 letters), location (2) and optional branch (3), such as DEUTDEFF.".into());
+    }
+    Ok(bic)
+}
+
+/// A US ABA routing number: nine digits whose 3-7-1 weighted sum is a multiple of ten.
+pub(crate) fn routing_number(value: &str) -> Result<String, String> {
+    let digits: String = value
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    if digits.len() != 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("A US routing number has exactly nine digits.".into());
+    }
+    let sum: u32 = digits
+        .bytes()
+        .zip([3, 7, 1].iter().cycle())
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    if sum % 10 != 0 {
+        return Err(
+            "The routing number's check digit does not match; check for a mistyped digit.".into(),
+        );
+    }
+    Ok(digits)
+}
+
+/// An international phone number: an optional `+`, then 7 to 15 digits (E.164); spaces, dots,
+/// dashes and parentheses are dropped.
+pub(crate) fn phone(value: &str) -> Result<String, String> {
+    let plus = value.trim_start().starts_with('+');
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    let only_separators = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '.' | '(' | ')'));
+    if !only_separators
+        || !(7..=15).contains(&digits.len())
+        || value.matches('+').count() > usize::from(plus)
+    {
+        return Err(
+            "A phone number has 7 to 15 digits, optionally starting with + and the country code."
+                .into(),
+        );
+    }
+    Ok(if plus { format!("+{digits}") } else { digits })
+}
+
+/// A wallet username or tag ("@jane-doe", "$JaneDoe"): letters, digits, `.`, `_` and `-`.
+pub(crate) fn wallet_username(value: &str) -> Result<String, String> {
+    let name = value.trim();
+    let body = name.strip_prefix(['@', '$']).unwrap_or(name);
+    if body.is_empty()
+        || body.len() > 64
+        || !body
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(
+            "A username has letters, digits, dots, dashes or underscores, optionally after @ or $."
+                .into(),
+        );
+    }
+    Ok(name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn iban_accepts_valid_and_normalises() {
+        assert_eq!(
+            iban("de89 3704 0044 0532 0130 00").unwrap(),
+            "DE89370400440532013000"
+        );
+        assert_eq!(
+            iban("GB29NWBK60161331926819").unwrap(),
+            "GB29NWBK60161331926819"
+        );
+        assert_eq!(
+            iban("FR1420041010050500013M02606").unwrap(),
+            "FR1420041010050500013M02606"
+        );
+    }
+
+    #[test]
+    fn iban_names_what_is_wrong() {
+        assert!(iban("DE89370400440532013001")
+            .unwrap_err()
+            .contains("check digits"));
+        assert!(iban("DE8937040044053201300").is_err(), "one digit short");
+        assert!(iban("not an iban").is_err());
+        assert!(iban("").is_err());
+    }
+
+    #[test]
+    fn bic_shape() {
+        assert_eq!(bic("deutdeff").unwrap(), "DEUTDEFF");
+        assert_eq!(bic("NWBKGB2L XXX").unwrap(), "NWBKGB2LXXX");
+        for bad in [
+            "DEUTDEF",
+            "DEUTDEFF1",
+            "1EUTDEFF",
+            "DEUT1EFF",
+            "DEUTDEFF-XX",
+        ] {
+            assert!(bic(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn routing_checksum() {
+        assert_eq!(
+            routing_number("011000015").unwrap(),
+            "011000015",
+            "leading zero kept"
+        );
+        assert_eq!(routing_number("021000021").unwrap(), "021000021");
+        assert!(routing_number("021000022")
+            .unwrap_err()
+            .contains("check digit"));
+        assert!(routing_number("12345678").is_err());
+    }
+
+    #[test]
+    fn phone_and_username() {
+        assert_eq!(phone("+1 (415) 555-0132").unwrap(), "+14155550132");
+        assert!(phone("555").is_err());
+        assert!(phone("12+34567890").is_err());
+        assert_eq!(wallet_username("@jane-doe").unwrap(), "@jane-doe");
+        assert!(wallet_username("jane doe").is_err());
+    }
+
+    proptest! {
+        /// Any nine digits with the right check digit pass; changing one digit fails.
+        #[test]
+        fn routing_detects_single_digit_errors(body in proptest::collection::vec(0u32..10, 8), pos in 0usize..9, delta in 1u32..10) {
+            let weights = [3, 7, 1, 3, 7, 1, 3, 7];
+            let sum: u32 = body.iter().zip(weights).map(|(d, w)| d * w).sum();
+            let check = (10 - sum % 10) % 10;
+            let mut digits: Vec<u32> = body.clone();
+            digits.push(check);
+            let good: String = digits.iter().map(|d| char::from_digit(*d, 10).unwrap()).collect();
+            prop_assert!(routing_number(&good).is_ok());
+            digits[pos] = (digits[pos] + delta) % 10;
+            let bad: String = digits.iter().map(|d| char::from_digit(*d, 10).unwrap()).collect();
+            prop_assert!(routing_number(&bad).is_err());
+        }
+
+        #[test]
+        fn validators_never_panic(text in ".{0,40}") {
+            let _ = (iban(&text), bic(&text), routing_number(&text), phone(&text), wallet_username(&text));
+        }
+    }
+}

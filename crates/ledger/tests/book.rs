@@ -1,0 +1,339 @@
+//! Customers, payment accounts and incentive requests: the rules upstream of a payout.
+mod common;
+
+use common::*;
+use ledger::accounts::{AccountInput, HandleKind, Provider};
+use ledger::customers::CustomerInput;
+use ledger::requests::{Decision, RequestFilter, RequestInput, RequestStatus};
+use ledger::{Entity, PageRequest};
+
+fn person(username: &str, name: &str, email: &str) -> CustomerInput {
+    CustomerInput {
+        username: username.into(),
+        display_name: name.into(),
+        email: email.into(),
+    }
+}
+
+#[tokio::test]
+async fn usernames_are_unique_regardless_of_case_and_normal_form() {
+    let b = book().await;
+    b.ledger
+        .add_customer(&me(), &person("Zoë", "Zoë A", ""))
+        .await
+        .unwrap();
+    for dup in ["zoë", "ZOE\u{308}"] {
+        let err = b
+            .ledger
+            .add_customer(&me(), &person(dup, "Other", ""))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), "conflict", "{dup}");
+    }
+    assert_eq!(count(&b.ledger, "customers").await, 1);
+}
+
+#[tokio::test]
+async fn bad_customer_input_names_the_field_and_writes_nothing() {
+    let b = book().await;
+    let cases = [
+        (person("", "A", ""), "username"),
+        (person("a b", "A", ""), "username"),
+        (person(&"u".repeat(65), "A", ""), "username"),
+        (person("ok", "  ", ""), "display_name"),
+        (person("ok", &"n".repeat(201), ""), "display_name"),
+        (person("ok", "A", "not-an-email"), "email"),
+        (person("ok", "A\u{0}", ""), "display_name"),
+    ];
+    for (input, field) in cases {
+        let err = b.ledger.add_customer(&me(), &input).await.unwrap_err();
+        assert_eq!(err.field(), Some(field), "{input:?}");
+    }
+    assert_eq!(count(&b.ledger, "customers").await, 0);
+    assert_eq!(count(&b.ledger, "audit_events").await, 0);
+}
+
+#[tokio::test]
+async fn customers_are_searchable_and_count_their_accounts() {
+    let b = book().await;
+    let ada = customer(&b.ledger, "ada").await;
+    customer(&b.ledger, "bob_1").await;
+    customer(&b.ledger, "bobx1").await;
+    b.ledger
+        .add_payment_account(&me(), ada.id, &paypal("ada@example.com"))
+        .await
+        .unwrap();
+    let page = PageRequest {
+        page: 1,
+        page_size: 10,
+    };
+    let all = b.ledger.list_customers("", page).await.unwrap();
+    assert_eq!(all.total, 3);
+    assert_eq!(all.items[0].account_count, 1);
+    let literal = b.ledger.list_customers("b_1", page).await.unwrap();
+    assert_eq!(
+        literal
+            .items
+            .iter()
+            .map(|c| c.username.as_str())
+            .collect::<Vec<_>>(),
+        vec!["bob_1"],
+        "_ is literal"
+    );
+    assert_eq!(
+        b.ledger.list_customers("%", page).await.unwrap().total,
+        0,
+        "% is literal"
+    );
+}
+
+#[tokio::test]
+async fn accounts_are_validated_and_listed_masked() {
+    let b = book().await;
+    let c = customer(&b.ledger, "ada").await;
+    let bank = b
+        .ledger
+        .add_payment_account(
+            &me(),
+            c.id,
+            &iban_account("Ada Lovelace", "de89 3704 0044 0532 0130 00"),
+        )
+        .await
+        .unwrap();
+    assert!(bank.is_default, "the first account is the default");
+    let wallet = AccountInput::Digital {
+        provider: Provider::Venmo,
+        handle_kind: HandleKind::Phone,
+        handle: "+1 415 555 0132".into(),
+    };
+    b.ledger
+        .add_payment_account(&me(), c.id, &wallet)
+        .await
+        .unwrap();
+    let listed = b.ledger.customer_accounts(c.id).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    let text = serde_json::to_string(&listed).unwrap();
+    assert!(
+        !text.contains("0532013000") && !text.contains("4155550132"),
+        "{text}"
+    );
+    assert!(
+        text.contains("•••• 3000") && text.contains("•••• 0132"),
+        "{text}"
+    );
+
+    let bad_iban = iban_account("Ada", "DE89370400440532013001");
+    let err = b
+        .ledger
+        .add_payment_account(&me(), c.id, &bad_iban)
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("iban"));
+    assert!(err.to_string().contains("check digits"));
+    let us = AccountInput::Bank {
+        holder_name: "Ada".into(),
+        bank_name: String::new(),
+        account_number: "000123456789".into(),
+        iban: String::new(),
+        routing_number: "021000022".into(),
+        bic: String::new(),
+        country: "US".into(),
+    };
+    assert_eq!(
+        b.ledger
+            .add_payment_account(&me(), c.id, &us)
+            .await
+            .unwrap_err()
+            .field(),
+        Some("routing_number")
+    );
+    let mismatch = AccountInput::Bank {
+        holder_name: "Ada".into(),
+        bank_name: String::new(),
+        account_number: String::new(),
+        iban: "DE89370400440532013000".into(),
+        routing_number: String::new(),
+        bic: String::new(),
+        country: "FR".into(),
+    };
+    assert_eq!(
+        b.ledger
+            .add_payment_account(&me(), c.id, &mismatch)
+            .await
+            .unwrap_err()
+            .field(),
+        Some("iban")
+    );
+    let bad_email = AccountInput::Digital {
+        provider: Provider::Paypal,
+        handle_kind: HandleKind::Email,
+        handle: "nope".into(),
+    };
+    assert_eq!(
+        b.ledger
+            .add_payment_account(&me(), c.id, &bad_email)
+            .await
+            .unwrap_err()
+            .field(),
+        Some("handle")
+    );
+    assert_eq!(
+        b.ledger
+            .add_payment_account(&me(), 999, &paypal("a@b.co"))
+            .await
+            .unwrap_err()
+            .kind(),
+        "not_found"
+    );
+    assert_eq!(count(&b.ledger, "payment_accounts").await, 2);
+}
+
+#[tokio::test]
+async fn request_amounts_are_money_in_the_currency() {
+    let b = book().await;
+    let c = customer(&b.ledger, "ada").await;
+    let r = request(&b.ledger, c.id, "1200", "jpy").await;
+    assert_eq!(
+        (r.amount.minor(), r.amount.currency().code()),
+        (1200, "JPY")
+    );
+    assert_eq!(
+        request(&b.ledger, c.id, "1.234", "KWD")
+            .await
+            .amount
+            .minor(),
+        1234
+    );
+    let cases = [
+        ("12.505", "USD", "amount"),
+        ("1.5", "JPY", "amount"),
+        ("0", "USD", "amount"),
+        ("-5", "USD", "amount"),
+        ("", "USD", "amount"),
+        ("ten", "USD", "amount"),
+        ("10", "ZZZ", "currency"),
+        ("10", "XAU", "currency"),
+    ];
+    let before = count(&b.ledger, "incentive_requests").await;
+    for (amount, currency, field) in cases {
+        let input = RequestInput {
+            customer_id: c.id,
+            amount: amount.into(),
+            currency: currency.into(),
+            ..Default::default()
+        };
+        let err = b.ledger.add_request(&me(), &input).await.unwrap_err();
+        assert_eq!(err.field(), Some(field), "{amount} {currency}: {err}");
+    }
+    let nobody = RequestInput {
+        customer_id: 999,
+        amount: "1".into(),
+        currency: "USD".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        b.ledger
+            .add_request(&me(), &nobody)
+            .await
+            .unwrap_err()
+            .field(),
+        Some("customer_id")
+    );
+    assert_eq!(count(&b.ledger, "incentive_requests").await, before);
+}
+
+#[tokio::test]
+async fn a_decision_is_made_once() {
+    let b = book().await;
+    let c = customer(&b.ledger, "ada").await;
+    let r = request(&b.ledger, c.id, "10", "USD").await;
+    assert_eq!(
+        b.ledger
+            .decide_request(&me(), r.id, Decision::Reject, "")
+            .await
+            .unwrap_err()
+            .field(),
+        Some("note")
+    );
+    let ok = b
+        .ledger
+        .decide_request(&me(), r.id, Decision::Approve, "")
+        .await
+        .unwrap();
+    assert_eq!(ok.status, RequestStatus::Approved);
+    for d in [Decision::Approve, Decision::Reject] {
+        let err = b
+            .ledger
+            .decide_request(&me(), r.id, d, "again")
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), "conflict");
+    }
+    let history = b.ledger.history(Entity::Request, r.id).await.unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|e| e.action.as_str())
+            .collect::<Vec<_>>(),
+        vec!["approve", "create"]
+    );
+    assert_eq!(history[0].changes[0].old, "pending");
+    assert_eq!(history[0].changes[0].new, "approved");
+}
+
+#[tokio::test]
+async fn payable_requests_are_approved_ones_without_an_open_payout() {
+    let b = book().await;
+    let paid = payable(&b.ledger, "ada").await;
+    let c = customer(&b.ledger, "bo").await;
+    let open = approved(&b.ledger, c.id, "3", "EUR").await;
+    request(&b.ledger, c.id, "4", "EUR").await;
+    b.ledger
+        .create_payout(
+            &me(),
+            &ledger::payouts::NewPayout {
+                request_id: paid.id,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let page = PageRequest {
+        page: 1,
+        page_size: 20,
+    };
+    let payable = b
+        .ledger
+        .list_requests("", RequestFilter::Payable, page)
+        .await
+        .unwrap();
+    assert_eq!(
+        payable.items.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![open.id]
+    );
+    assert_eq!(
+        b.ledger
+            .list_requests("", RequestFilter::All, page)
+            .await
+            .unwrap()
+            .total,
+        3
+    );
+    assert_eq!(
+        b.ledger
+            .list_requests(&open.number, RequestFilter::All, page)
+            .await
+            .unwrap()
+            .items[0]
+            .id,
+        open.id
+    );
+    assert_eq!(
+        b.ledger
+            .list_requests("bo", RequestFilter::Pending, page)
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+}

@@ -1,0 +1,101 @@
+//! A fresh book in a temp dir, opened through the production open function.
+#![allow(dead_code)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use ledger::accounts::{AccountInput, HandleKind, Provider};
+use ledger::customers::{Customer, CustomerInput};
+use ledger::requests::{Decision, Request, RequestInput};
+use ledger::{Create, Ledger, Origin};
+use tempfile::TempDir;
+
+pub struct Book {
+    pub ledger: Ledger,
+    pub dir: TempDir,
+}
+
+pub async fn book() -> Book {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(&dir.path().join("book.sqlite"), Create::IfMissing, at(0))
+        .await
+        .unwrap();
+    Book { ledger, dir }
+}
+
+/// A fixed instant, `minutes` after 2026-01-05 09:00 UTC.
+pub fn at(minutes: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap() + chrono::Duration::minutes(minutes)
+}
+
+pub fn me() -> Origin {
+    Origin::manual("Test Owner", at(1))
+}
+
+pub async fn customer(ledger: &Ledger, username: &str) -> Customer {
+    let input = CustomerInput {
+        username: username.into(),
+        display_name: format!("{username} Example"),
+        email: format!("{username}@example.com"),
+    };
+    ledger.add_customer(&me(), &input).await.unwrap()
+}
+
+pub fn paypal(handle: &str) -> AccountInput {
+    AccountInput::Digital {
+        provider: Provider::Paypal,
+        handle_kind: HandleKind::Email,
+        handle: handle.into(),
+    }
+}
+
+pub fn iban_account(holder: &str, iban: &str) -> AccountInput {
+    AccountInput::Bank {
+        holder_name: holder.into(),
+        bank_name: "Commerzbank".into(),
+        account_number: String::new(),
+        iban: iban.into(),
+        routing_number: String::new(),
+        bic: "COBADEFFXXX".into(),
+        country: "DE".into(),
+    }
+}
+
+pub async fn request(ledger: &Ledger, customer_id: i64, amount: &str, currency: &str) -> Request {
+    let input = RequestInput {
+        customer_id,
+        amount: amount.into(),
+        currency: currency.into(),
+        ..Default::default()
+    };
+    ledger.add_request(&me(), &input).await.unwrap()
+}
+
+pub async fn approved(ledger: &Ledger, customer_id: i64, amount: &str, currency: &str) -> Request {
+    let r = request(ledger, customer_id, amount, currency).await;
+    ledger
+        .decide_request(&me(), r.id, Decision::Approve, "")
+        .await
+        .unwrap()
+}
+
+/// A customer with a PayPal account and one approved request of 12.50 USD.
+pub async fn payable(ledger: &Ledger, username: &str) -> Request {
+    let c = customer(ledger, username).await;
+    ledger
+        .add_payment_account(&me(), c.id, &paypal(&format!("{username}@example.com")))
+        .await
+        .unwrap();
+    approved(ledger, c.id, "12.50", "USD").await
+}
+
+pub async fn count(ledger: &Ledger, table: &str) -> i64 {
+    let path = ledger.path().to_owned();
+    let conn = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display()))
+        .await
+        .unwrap();
+    let n = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&conn)
+        .await
+        .unwrap();
+    conn.close().await;
+    n
+}

@@ -1,0 +1,334 @@
+mod common;
+
+use common::*;
+use ledger::payouts::{NewPayout, PayoutQuery, PayoutSort, PayoutStatus};
+use ledger::requests::Decision;
+use ledger::{Error, PageRequest};
+
+fn new(request_id: i64) -> NewPayout {
+    NewPayout {
+        request_id,
+        ..Default::default()
+    }
+}
+
+fn query(page: i64, page_size: i64) -> PayoutQuery {
+    PayoutQuery {
+        page: PageRequest { page, page_size },
+        sort: PayoutSort::NewestFirst,
+    }
+}
+
+#[tokio::test]
+async fn a_payout_copies_the_request_and_snapshots_the_default_account() {
+    let b = book().await;
+    let request = payable(&b.ledger, "ada").await;
+    let payout = b
+        .ledger
+        .create_payout(&me(), &new(request.id))
+        .await
+        .unwrap();
+    assert_eq!(payout.number, format!("PO-{:06}", payout.id));
+    assert_eq!(payout.request_number, request.number);
+    assert_eq!(payout.username, "ada");
+    assert_eq!(payout.amount.minor(), 1250);
+    assert_eq!(payout.amount.currency().code(), "USD");
+    assert_eq!(payout.status, PayoutStatus::Pending);
+    assert_eq!(payout.method, "digital");
+    assert_eq!(payout.account, "PayPal · a•••@example.com");
+    assert_eq!(payout.created_at, "2026-01-05T09:01:00.000000Z");
+    assert_eq!(
+        b.ledger.request(request.id).await.unwrap().open_payout,
+        Some(payout.number.clone())
+    );
+}
+
+#[tokio::test]
+async fn the_default_account_wins_unless_another_is_chosen() {
+    let b = book().await;
+    let c = customer(&b.ledger, "bo").await;
+    let first = b
+        .ledger
+        .add_payment_account(&me(), c.id, &paypal("bo@example.com"))
+        .await
+        .unwrap();
+    let second = b
+        .ledger
+        .add_payment_account(
+            &me(),
+            c.id,
+            &iban_account("Bo Example", "DE89370400440532013000"),
+        )
+        .await
+        .unwrap();
+    assert!(first.is_default && !second.is_default);
+    let r1 = approved(&b.ledger, c.id, "5", "EUR").await;
+    let r2 = approved(&b.ledger, c.id, "6", "EUR").await;
+    let preview = b.ledger.payout_preview(r1.id).await.unwrap();
+    assert_eq!(
+        preview.accounts.iter().map(|a| a.id).collect::<Vec<_>>(),
+        vec![first.id, second.id]
+    );
+    assert_eq!(
+        b.ledger
+            .create_payout(&me(), &new(r1.id))
+            .await
+            .unwrap()
+            .method,
+        "digital"
+    );
+    let chosen = NewPayout {
+        account_id: Some(second.id),
+        ..new(r2.id)
+    };
+    let payout = b.ledger.create_payout(&me(), &chosen).await.unwrap();
+    assert_eq!(payout.method, "bank");
+    assert_eq!(payout.account, "Bank · Commerzbank · IBAN DE •••• 3000");
+    let foreign = b
+        .ledger
+        .add_payment_account(
+            &me(),
+            customer(&b.ledger, "cy").await.id,
+            &paypal("cy@example.com"),
+        )
+        .await
+        .unwrap();
+    let r3 = approved(&b.ledger, c.id, "7", "EUR").await;
+    let err = b
+        .ledger
+        .create_payout(
+            &me(),
+            &NewPayout {
+                account_id: Some(foreign.id),
+                ..new(r3.id)
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.field(),
+        Some("account_id"),
+        "another customer's account is refused"
+    );
+}
+
+#[tokio::test]
+async fn refuses_requests_that_are_not_approved_and_writes_nothing() {
+    let b = book().await;
+    let c = customer(&b.ledger, "ada").await;
+    b.ledger
+        .add_payment_account(&me(), c.id, &paypal("ada@example.com"))
+        .await
+        .unwrap();
+    let pending = request(&b.ledger, c.id, "3", "USD").await;
+    let rejected = request(&b.ledger, c.id, "4", "USD").await;
+    b.ledger
+        .decide_request(&me(), rejected.id, Decision::Reject, "duplicate claim")
+        .await
+        .unwrap();
+    let events = count(&b.ledger, "audit_events").await;
+    for (id, says) in [(pending.id, "not approved"), (rejected.id, "rejected")] {
+        let err = b.ledger.create_payout(&me(), &new(id)).await.unwrap_err();
+        assert!(matches!(err, Error::Precondition(_)), "{err:?}");
+        assert!(err.to_string().contains(says), "{err}");
+        assert!(b.ledger.payout_preview(id).await.is_err());
+    }
+    assert_eq!(count(&b.ledger, "payouts").await, 0);
+    assert_eq!(count(&b.ledger, "audit_events").await, events);
+    assert!(matches!(
+        b.ledger.create_payout(&me(), &new(999)).await,
+        Err(Error::NotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn refuses_a_customer_without_a_payment_account() {
+    let b = book().await;
+    let c = customer(&b.ledger, "noacct").await;
+    let r = approved(&b.ledger, c.id, "9.99", "USD").await;
+    let err = b.ledger.create_payout(&me(), &new(r.id)).await.unwrap_err();
+    assert_eq!(err.kind(), "precondition");
+    assert!(err.to_string().contains("no payment account"), "{err}");
+    assert_eq!(
+        b.ledger.payout_preview(r.id).await.unwrap_err().kind(),
+        "precondition"
+    );
+    assert_eq!(count(&b.ledger, "payouts").await, 0);
+}
+
+#[tokio::test]
+async fn one_open_payout_per_request() {
+    let b = book().await;
+    let r = payable(&b.ledger, "ada").await;
+    let first = b.ledger.create_payout(&me(), &new(r.id)).await.unwrap();
+    let err = b.ledger.create_payout(&me(), &new(r.id)).await.unwrap_err();
+    assert_eq!(err.kind(), "conflict");
+    assert!(err.to_string().contains(&first.number), "{err}");
+    assert_eq!(count(&b.ledger, "payouts").await, 1);
+}
+
+#[tokio::test]
+async fn a_retried_create_with_the_same_key_returns_the_first_payout() {
+    let b = book().await;
+    let r = payable(&b.ledger, "ada").await;
+    let input = NewPayout {
+        idempotency_key: Some("dialog-7f3a".into()),
+        ..new(r.id)
+    };
+    let first = b.ledger.create_payout(&me(), &input).await.unwrap();
+    let again = b.ledger.create_payout(&me(), &input).await.unwrap();
+    assert_eq!(first.id, again.id);
+    assert_eq!(count(&b.ledger, "payouts").await, 1);
+    assert_eq!(b.ledger.payout_history(first.id).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_snapshot_does_not_follow_later_account_changes() {
+    let b = book().await;
+    let r = payable(&b.ledger, "ada").await;
+    let payout = b.ledger.create_payout(&me(), &new(r.id)).await.unwrap();
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", b.ledger.path().display()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE payment_accounts SET handle = 'zed@example.org'")
+        .execute(&raw)
+        .await
+        .unwrap();
+    raw.close().await;
+    assert_eq!(
+        b.ledger.payout(payout.id).await.unwrap().account,
+        "PayPal · a•••@example.com"
+    );
+}
+
+#[tokio::test]
+async fn creating_leaves_exactly_one_audit_event_with_the_new_values() {
+    let b = book().await;
+    let r = payable(&b.ledger, "ada").await;
+    let input = NewPayout {
+        description: "March cashback".into(),
+        ..new(r.id)
+    };
+    let payout = b.ledger.create_payout(&me(), &input).await.unwrap();
+    let history = b.ledger.payout_history(payout.id).await.unwrap();
+    assert_eq!(history.len(), 1);
+    let event = &history[0];
+    assert_eq!(
+        (
+            event.action.as_str(),
+            event.actor.as_str(),
+            event.source.as_str()
+        ),
+        ("create", "Test Owner", "manual")
+    );
+    let field = |name: &str| {
+        event
+            .changes
+            .iter()
+            .find(|c| c.field == name)
+            .map(|c| (c.old.clone(), c.new.clone()))
+    };
+    assert_eq!(
+        field("amount"),
+        Some((serde_json::Value::Null, "12.50 USD".into()))
+    );
+    assert_eq!(
+        field("status"),
+        Some((serde_json::Value::Null, "pending".into()))
+    );
+    assert_eq!(
+        field("description"),
+        Some((serde_json::Value::Null, "March cashback".into()))
+    );
+    assert!(
+        !event
+            .changes
+            .iter()
+            .any(|c| c.new.to_string().contains("ada@example.com")),
+        "no full handle in the trail"
+    );
+}
+
+#[tokio::test]
+async fn bad_descriptions_are_refused_with_the_field() {
+    let b = book().await;
+    let r = payable(&b.ledger, "ada").await;
+    for bad in ["x".repeat(1001), "bell\u{7}".into(), "\u{202E}evil".into()] {
+        let err = b
+            .ledger
+            .create_payout(
+                &me(),
+                &NewPayout {
+                    description: bad,
+                    ..new(r.id)
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.field(), Some("description"));
+    }
+    assert_eq!(count(&b.ledger, "payouts").await, 0);
+}
+
+#[tokio::test]
+async fn the_list_pages_newest_first_with_its_total() {
+    let b = book().await;
+    let c = customer(&b.ledger, "ada").await;
+    b.ledger
+        .add_payment_account(&me(), c.id, &paypal("ada@example.com"))
+        .await
+        .unwrap();
+    for i in 0..7 {
+        let r = approved(&b.ledger, c.id, &format!("{}.00", i + 1), "USD").await;
+        let when = ledger::Origin::manual("Test Owner", at(10 + i));
+        b.ledger.create_payout(&when, &new(r.id)).await.unwrap();
+    }
+    let empty = book().await;
+    let none = empty.ledger.list_payouts(&query(1, 5)).await.unwrap();
+    assert_eq!((none.items.len(), none.total), (0, 0));
+
+    let first = b.ledger.list_payouts(&query(1, 5)).await.unwrap();
+    assert_eq!(first.total, 7);
+    assert_eq!(
+        first
+            .items
+            .iter()
+            .map(|p| p.amount.minor())
+            .collect::<Vec<_>>(),
+        vec![700, 600, 500, 400, 300]
+    );
+    let last = b.ledger.list_payouts(&query(2, 5)).await.unwrap();
+    assert_eq!(
+        last.items
+            .iter()
+            .map(|p| p.amount.minor())
+            .collect::<Vec<_>>(),
+        vec![200, 100]
+    );
+    let beyond = b.ledger.list_payouts(&query(3, 5)).await.unwrap();
+    assert_eq!((beyond.items.len(), beyond.total), (0, 7));
+    let one_page = b.ledger.list_payouts(&query(1, 50)).await.unwrap();
+    assert_eq!(one_page.items.len(), 7);
+    let oldest = b
+        .ledger
+        .list_payouts(&PayoutQuery {
+            sort: PayoutSort::OldestFirst,
+            ..query(1, 2)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        oldest
+            .items
+            .iter()
+            .map(|p| p.amount.minor())
+            .collect::<Vec<_>>(),
+        vec![100, 200]
+    );
+    for bad in [query(0, 5), query(1, 0), query(1, 201)] {
+        assert_eq!(
+            b.ledger.list_payouts(&bad).await.unwrap_err().kind(),
+            "validation"
+        );
+    }
+}
