@@ -147,10 +147,12 @@ pub struct PayoutQuery {
 fn payable(request: &Request) -> Result<()> {
     match request.status {
         RequestStatus::Approved => {}
-        RequestStatus::Pending => return Err(Error::Precondition(format!(
+        RequestStatus::Pending => {
+            return Err(Error::Precondition(format!(
             "Request {} is not approved yet. Approve it on the Incentive requests screen first.",
             request.number
-        ))),
+        )))
+        }
         RequestStatus::Rejected => {
             return Err(Error::Precondition(format!(
                 "Request {} was rejected; it cannot be paid.",

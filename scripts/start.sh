@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Installs what is missing, then starts Incentise Payouts on its book in the app-data folder
+# (or on $INCENTISE_DB when set).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/setup.sh
+exec cargo run --locked --release -- "$@"

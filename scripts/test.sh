@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every check: formatting, clippy with warnings as errors,
+# the ledger tests, the command tests, and the end-to-end tests in the real app under Xvfb.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/setup.sh --test
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+say "cargo clippy (warnings are errors)"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+say "cargo test: ledger, commands, end to end (under Xvfb)"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if [[ -n "${DISPLAY:-}" && "${CI:-}" != "true" ]]; then
+  cargo test --locked --workspace 2>&1 | tee "$log"
+else
+  xvfb-run -a -s "-screen 0 1280x800x24" cargo test --locked --workspace 2>&1 | tee "$log"
+fi
+# One closing line for all the test binaries together.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+say "All checks passed. Screenshots of the end-to-end flows: target/e2e-shots/"

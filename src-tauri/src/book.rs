@@ -1,0 +1,100 @@
+//! The app's one piece of state: the open book (or why it could not be opened) and the name
+//! the audit trail records for this operator.
+
+use std::path::PathBuf;
+
+use chrono::Utc;
+use ledger::{Create, Error, Ledger, Origin};
+use tauri::Manager;
+
+/// Set to a file path to use that book instead of the one in the app-data folder (tests).
+pub const BOOK_ENV: &str = "INCENTISE_DB";
+const BOOK_FILE: &str = "book.sqlite";
+/// Written next to the book once it exists: from then on a missing book is an error to
+/// report, never a reason to start an empty one silently.
+const CREATED_MARKER: &str = "book-created";
+
+pub struct Book {
+    ledger: Result<Ledger, Error>,
+    operator: String,
+}
+
+impl Book {
+    pub fn new(ledger: Ledger, operator: impl Into<String>) -> Book {
+        Book {
+            ledger: Ok(ledger),
+            operator: operator.into(),
+        }
+    }
+
+    /// Opens the book at `$INCENTISE_DB`, or in the OS app-data folder. A failure is kept and
+    /// shown by the UI instead of the screens.
+    pub async fn open_for<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Book {
+        let operator = std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .unwrap_or_else(|_| "Owner".into());
+        let ledger = match book_path(app) {
+            Ok((path, create)) => {
+                let opened = Ledger::open(&path, create, Utc::now()).await;
+                if opened.is_ok()
+                    && create == Create::IfMissing
+                    && std::env::var_os(BOOK_ENV).is_none()
+                {
+                    mark_created(&path);
+                }
+                opened
+            }
+            Err(err) => Err(err),
+        };
+        if let Err(err) = &ledger {
+            eprintln!("incentise: the book could not be opened: {err}");
+        }
+        Book { ledger, operator }
+    }
+
+    pub fn ledger(&self) -> Result<&Ledger, Error> {
+        match &self.ledger {
+            Ok(ledger) => Ok(ledger),
+            Err(err) => Err(Error::Storage(err.to_string())),
+        }
+    }
+
+    pub fn operator(&self) -> &str {
+        &self.operator
+    }
+
+    /// Who and when for a change made from the UI now.
+    pub fn origin(&self) -> Origin {
+        Origin::manual(self.operator.clone(), Utc::now())
+    }
+}
+
+fn book_path<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result<(PathBuf, Create), Error> {
+    if let Some(path) = std::env::var_os(BOOK_ENV) {
+        return Ok((PathBuf::from(path), Create::IfMissing));
+    }
+    let dir = app
+        .path()
+        .app_data_dir()
+        .map_err(|e| Error::Storage(format!("The app-data folder cannot be found: {e}.")))?;
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        Error::Storage(format!(
+            "The folder {} cannot be created: {e}.",
+            dir.display()
+        ))
+    })?;
+    let create = if dir.join(CREATED_MARKER).exists() {
+        Create::Never
+    } else {
+        Create::IfMissing
+    };
+    Ok((dir.join(BOOK_FILE), create))
+}
+
+fn mark_created(book: &std::path::Path) {
+    if let Some(dir) = book.parent() {
+        if let Err(err) = std::fs::write(dir.join(CREATED_MARKER), book.display().to_string()) {
+            eprintln!("incentise: could not write {CREATED_MARKER}: {err}");
+        }
+    }
+}

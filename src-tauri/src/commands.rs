@@ -1,0 +1,129 @@
+//! One thin command per ledger function: take the state, call the ledger, return its result.
+//! Arguments arrive in snake_case, as the ledger names them; every value is validated by the
+//! ledger, never trusted from the webview.
+
+use ledger::accounts::{AccountInput, AccountSummary};
+use ledger::customers::{Customer, CustomerInput};
+use ledger::payouts::{NewPayout, Payout, PayoutPreview, PayoutQuery};
+use ledger::requests::{Decision, Request, RequestFilter, RequestInput};
+use ledger::{AuditEvent, Currency, Error, Page, PageRequest};
+use serde::Serialize;
+use tauri::State;
+
+use crate::Book;
+
+type Answer<T> = Result<T, Error>;
+
+#[derive(Serialize)]
+pub struct BookInfo {
+    path: String,
+    operator: String,
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn book_info(book: State<'_, Book>) -> Answer<BookInfo> {
+    let path = book.ledger()?.path().display().to_string();
+    Ok(BookInfo {
+        path,
+        operator: book.operator().to_owned(),
+    })
+}
+
+#[derive(Serialize)]
+pub struct CurrencyInfo {
+    code: &'static str,
+    name: String,
+    exponent: u32,
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn list_currencies() -> Vec<CurrencyInfo> {
+    Currency::all()
+        .into_iter()
+        .map(|c| CurrencyInfo {
+            code: c.code(),
+            name: c.name(),
+            exponent: c.exponent(),
+        })
+        .collect()
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn add_customer(book: State<'_, Book>, input: CustomerInput) -> Answer<Customer> {
+    book.ledger()?.add_customer(&book.origin(), &input).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_customers(
+    book: State<'_, Book>,
+    search: String,
+    page: PageRequest,
+) -> Answer<Page<Customer>> {
+    book.ledger()?.list_customers(&search, page).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn customer_accounts(
+    book: State<'_, Book>,
+    customer_id: i64,
+) -> Answer<Vec<AccountSummary>> {
+    book.ledger()?.customer_accounts(customer_id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn add_payment_account(
+    book: State<'_, Book>,
+    customer_id: i64,
+    input: AccountInput,
+) -> Answer<AccountSummary> {
+    book.ledger()?
+        .add_payment_account(&book.origin(), customer_id, &input)
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn add_request(book: State<'_, Book>, input: RequestInput) -> Answer<Request> {
+    book.ledger()?.add_request(&book.origin(), &input).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn decide_request(
+    book: State<'_, Book>,
+    id: i64,
+    decision: Decision,
+    note: String,
+) -> Answer<Request> {
+    book.ledger()?
+        .decide_request(&book.origin(), id, decision, &note)
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_requests(
+    book: State<'_, Book>,
+    search: String,
+    filter: RequestFilter,
+    page: PageRequest,
+) -> Answer<Page<Request>> {
+    book.ledger()?.list_requests(&search, filter, page).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_payouts(book: State<'_, Book>, query: PayoutQuery) -> Answer<Page<Payout>> {
+    book.ledger()?.list_payouts(&query).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn payout_preview(book: State<'_, Book>, request_id: i64) -> Answer<PayoutPreview> {
+    book.ledger()?.payout_preview(request_id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn create_payout(book: State<'_, Book>, input: NewPayout) -> Answer<Payout> {
+    book.ledger()?.create_payout(&book.origin(), &input).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn payout_history(book: State<'_, Book>, id: i64) -> Answer<Vec<AuditEvent>> {
+    book.ledger()?.payout_history(id).await
+}

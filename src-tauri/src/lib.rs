@@ -1,0 +1,48 @@
+//! The desktop shell: opens the book once, manages it as state and exposes one thin command
+//! per ledger function. No rule of the domain lives here (ARCHITECTURE.md, rule 1).
+
+mod book;
+mod command_names;
+mod commands;
+#[cfg(test)]
+mod tests;
+
+use tauri::Manager;
+
+pub use book::Book;
+pub use command_names::COMMANDS;
+
+/// Adds the app's commands to a builder (the real runtime's or the test mock's).
+pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::book_info,
+        commands::list_currencies,
+        commands::add_customer,
+        commands::list_customers,
+        commands::customer_accounts,
+        commands::add_payment_account,
+        commands::add_request,
+        commands::decide_request,
+        commands::list_requests,
+        commands::list_payouts,
+        commands::payout_preview,
+        commands::create_payout,
+        commands::payout_history,
+    ])
+}
+
+/// The app's configuration, capabilities and embedded UI.
+pub fn context<R: tauri::Runtime>() -> tauri::Context<R> {
+    tauri::generate_context!()
+}
+
+pub fn run() {
+    with_commands(tauri::Builder::default())
+        .setup(|app| {
+            let book = tauri::async_runtime::block_on(Book::open_for(app.handle()));
+            app.manage(book);
+            Ok(())
+        })
+        .run(context())
+        .expect("the app failed to start");
+}

@@ -1,0 +1,201 @@
+//! Command tests: the IPC surface through Tauri's mock runtime, with the real configuration and
+//! capability (so the ACL is the one the app ships).
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+
+use crate::{context, with_commands, Book, COMMANDS};
+
+struct Harness {
+    _app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    _dir: tempfile::TempDir,
+}
+
+fn harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.sqlite");
+    let ledger = tauri::async_runtime::block_on(ledger::Ledger::open(
+        &path,
+        ledger::Create::IfMissing,
+        chrono::Utc::now(),
+    ))
+    .unwrap();
+    let app = with_commands(mock_builder())
+        .manage(Book::new(ledger, "Tester"))
+        .build(context())
+        .unwrap();
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    Harness {
+        _app: app,
+        window,
+        _dir: dir,
+    }
+}
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().unwrap())
+}
+
+fn kebab(command: &str) -> String {
+    format!("allow-{}", command.replace('_', "-"))
+}
+
+#[test]
+fn the_handler_the_build_list_and_the_capability_agree() {
+    let h = harness();
+    for command in COMMANDS {
+        // An empty argument object reaches the handler: it either answers or complains about a
+        // missing argument, but is never refused as unknown or not allowed.
+        let outcome = invoke(&h.window, command, json!({}));
+        let text = format!("{outcome:?}");
+        assert!(
+            !text.contains("not found") && !text.contains("not allowed"),
+            "{command}: {text}"
+        );
+    }
+    let refused = invoke(&h.window, "drop_everything", json!({})).unwrap_err();
+    assert!(refused.to_string().contains("not"), "{refused}");
+
+    let capability: Value =
+        serde_json::from_str(include_str!("../../capabilities/main.json")).unwrap();
+    let granted: Vec<&str> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    let listed: Vec<String> = COMMANDS.iter().map(|c| kebab(c)).collect();
+    assert_eq!(
+        granted, listed,
+        "capabilities/main.json must grant exactly the listed commands"
+    );
+    assert_eq!(capability["windows"], json!(["main"]));
+
+    let handlers = include_str!("lib.rs");
+    for command in COMMANDS {
+        assert!(
+            handlers.contains(&format!("commands::{command},")),
+            "{command} is not in the handler list"
+        );
+    }
+    assert_eq!(
+        handlers.matches("commands::").count(),
+        COMMANDS.len(),
+        "a handler is not in COMMANDS"
+    );
+}
+
+#[test]
+fn another_window_gets_no_commands() {
+    let h = harness();
+    let other = WebviewWindowBuilder::new(h.window.app_handle(), "other", Default::default())
+        .build()
+        .unwrap();
+    let refused = invoke(&other, "book_info", json!({})).unwrap_err();
+    assert!(refused.to_string().contains("not allowed"), "{refused}");
+}
+
+#[test]
+fn errors_reach_the_ui_as_kind_message_field() {
+    let h = harness();
+    let err = invoke(
+        &h.window,
+        "add_customer",
+        json!({"input": {"username": "", "display_name": "A"}}),
+    )
+    .unwrap_err();
+    assert_eq!(err["kind"], "validation");
+    assert_eq!(err["field"], "username");
+    assert_eq!(err["message"], "Username is required.");
+    let err = invoke(&h.window, "payout_preview", json!({"request_id": 42})).unwrap_err();
+    assert_eq!(
+        err,
+        json!({"kind": "not_found", "message": "There is no request IR-000042."})
+    );
+}
+
+#[test]
+fn a_payout_is_made_through_the_commands() {
+    let h = harness();
+    let w = &h.window;
+    let customer = invoke(
+        w,
+        "add_customer",
+        json!({"input": {"username": "ada", "display_name": "Ada L", "email": "ada@example.com"}}),
+    )
+    .unwrap();
+    let id = customer["id"].clone();
+    assert_eq!(customer["number"], "CU-000001");
+    let account = invoke(w, "add_payment_account", json!({"customer_id": id, "input": {"kind": "digital", "provider": "paypal", "handle_kind": "email", "handle": "ada@example.com"}})).unwrap();
+    assert_eq!(account["masked"], "PayPal · a•••@example.com");
+    let request = invoke(
+        w,
+        "add_request",
+        json!({"input": {"customer_id": id, "amount": "12.5", "currency": "usd"}}),
+    )
+    .unwrap();
+    assert_eq!(
+        request["amount"],
+        json!({"minor": 1250, "currency": "USD", "text": "12.50"})
+    );
+    invoke(
+        w,
+        "decide_request",
+        json!({"id": request["id"], "decision": "approve", "note": ""}),
+    )
+    .unwrap();
+    let payout = invoke(
+        w,
+        "create_payout",
+        json!({"input": {"request_id": request["id"], "idempotency_key": "k1"}}),
+    )
+    .unwrap();
+    assert_eq!(payout["status"], "pending");
+    let page = invoke(
+        w,
+        "list_payouts",
+        json!({"query": {"page": 1, "page_size": 10, "sort": "newest_first"}}),
+    )
+    .unwrap();
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["number"], payout["number"]);
+    let history = invoke(w, "payout_history", json!({"id": payout["id"]})).unwrap();
+    assert_eq!(history[0]["actor"], "Tester");
+}
+
+#[test]
+fn bad_argument_shapes_are_refused_before_the_ledger() {
+    let h = harness();
+    for (cmd, args) in [
+        (
+            "decide_request",
+            json!({"id": 1, "decision": "maybe", "note": ""}),
+        ),
+        (
+            "list_payouts",
+            json!({"query": {"page": "one", "page_size": 10}}),
+        ),
+        (
+            "customer_accounts",
+            json!({"customer_id": "1; DROP TABLE payouts"}),
+        ),
+    ] {
+        let err = invoke(&h.window, cmd, args).unwrap_err();
+        assert!(err.to_string().contains("invalid"), "{cmd}: {err}");
+    }
+}

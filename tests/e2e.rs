@@ -1,0 +1,164 @@
+//! The user flows of PRODUCT.md, in the real app. See `support` for the harness.
+
+mod support;
+
+use support::*;
+
+/// Adds a customer through the Customers screen, with a PayPal account unless `account` is false.
+async fn add_customer(s: &Session, username: &str, name: &str, account: bool) {
+    let c = &s.client;
+    open_screen(c, "customers").await;
+    click(c, "#add-customer").await;
+    type_into(c, "dialog [name=username]", username).await;
+    type_into(c, "dialog [name=display_name]", name).await;
+    type_into(c, "dialog [name=email]", &format!("{username}@example.com")).await;
+    click(c, "dialog button[type=submit]").await;
+    let row = format!("tr[data-username='{username}']");
+    wait_for(c, &row).await;
+    if account {
+        click(c, &format!("{row} [data-action=add-account]")).await;
+        select(c, "dialog [name=kind]", "digital").await;
+        select(c, "dialog [name=provider]", "paypal").await;
+        type_into(
+            c,
+            "dialog [name=handle]",
+            &format!("{username}@example.com"),
+        )
+        .await;
+        click(c, "dialog button[type=submit]").await;
+        wait_text(c, &format!("{row} td.accounts"), |t| t.contains("PayPal")).await;
+    }
+}
+
+/// Adds a request for the customer through the Requests screen and approves it.
+async fn add_approved_request(
+    s: &Session,
+    customer_label: &str,
+    amount: &str,
+    currency: &str,
+) -> String {
+    let c = &s.client;
+    open_screen(c, "requests").await;
+    click(c, "#add-request").await;
+    let option = wait_for(c, "dialog [name=customer_id]").await;
+    option.select_by_label(customer_label).await.unwrap();
+    type_into(c, "dialog [name=amount]", amount).await;
+    type_into(c, "dialog [name=currency]", currency).await;
+    click(c, "dialog button[type=submit]").await;
+    wait_for(c, "#requests-table [data-action=approve]").await;
+    let number = wait_text(c, "#requests-table tbody tr td.id", |t| {
+        t.starts_with("IR-")
+    })
+    .await;
+    click(
+        c,
+        &format!("tr[data-request='{number}'] [data-action=approve]"),
+    )
+    .await;
+    wait_text(c, &format!("tr[data-request='{number}'] .badge"), |t| {
+        t == "Approved"
+    })
+    .await;
+    number
+}
+
+#[test]
+fn create_a_payout_from_an_approved_request() {
+    run("create-payout", |s| async move {
+        let c = &s.client;
+        wait_text(c, "main", |t| t.contains("No payouts yet")).await;
+        add_customer(&s, "ada", "Ada Lovelace", true).await;
+        let request = add_approved_request(&s, "Ada Lovelace (ada)", "12.5", "USD").await;
+
+        open_screen(c, "payouts").await;
+        click(c, "#add-payout").await;
+        click(c, &format!("#payable-requests [data-request='{request}']")).await;
+        wait_text(c, "#preview-amount", |t| t == "12.50 USD").await;
+        let account = wait_text(c, "#payout-preview .choice", |t| t.contains("PayPal")).await;
+        assert!(
+            account.contains("a•••@example.com"),
+            "the account is masked: {account}"
+        );
+        type_into(
+            c,
+            "dialog [name=description]",
+            "March cashback <img src=x onerror=alert(1)>",
+        )
+        .await;
+        click(c, "dialog button[type=submit]").await;
+
+        let row = wait_text(c, "#payouts-table tbody tr", |t| t.contains("PO-000001")).await;
+        for expected in [
+            &request as &str,
+            "ada",
+            "12.50 USD",
+            "Pending",
+            "March cashback <img src=x onerror=alert(1)>",
+        ] {
+            assert!(
+                row.contains(expected),
+                "{expected:?} missing from the row: {row}"
+            );
+        }
+        assert_eq!(wait_text(c, ".pager .range", |_| true).await, "1–1 of 1");
+        assert_eq!(rows(&s.book, "payouts").await, 1);
+        s
+    });
+}
+
+#[test]
+fn a_customer_without_a_payment_account_is_refused() {
+    run("refuse-no-account", |s| async move {
+        let c = &s.client;
+        add_customer(&s, "noacct", "Nora Account", false).await;
+        wait_text(c, "tr[data-username='noacct'] td.accounts", |t| {
+            t.contains("No payment account")
+        })
+        .await;
+        let request = add_approved_request(&s, "Nora Account (noacct)", "30", "EUR").await;
+
+        open_screen(c, "payouts").await;
+        click(c, "#add-payout").await;
+        click(c, &format!("#payable-requests [data-request='{request}']")).await;
+        let refusal = wait_text(c, "#preview-error", |t| !t.is_empty()).await;
+        assert!(refusal.contains("has no payment account"), "{refusal}");
+        assert!(refusal.contains("Go to Customers"), "{refusal}");
+        let submit = wait_for(c, "dialog button[type=submit]").await;
+        assert!(
+            !submit.is_enabled().await.unwrap(),
+            "nothing can be created"
+        );
+        assert_eq!(rows(&s.book, "payouts").await, 0);
+        s
+    });
+}
+
+#[test]
+fn bad_input_is_shown_next_to_its_field_and_saves_nothing() {
+    run("field-errors", |s| async move {
+        let c = &s.client;
+        add_customer(&s, "ada", "Ada Lovelace", false).await;
+        open_screen(c, "requests").await;
+        click(c, "#add-request").await;
+        wait_for(c, "dialog [name=customer_id]")
+            .await
+            .select_by_label("Ada Lovelace (ada)")
+            .await
+            .unwrap();
+        type_into(c, "dialog [name=amount]", "12.505").await;
+        click(c, "dialog button[type=submit]").await;
+        let message = wait_text(c, "dialog .field-error", |t| !t.is_empty()).await;
+        assert!(message.contains("2 decimal places"), "{message}");
+        let invalid = wait_for(c, "dialog [aria-invalid=true]").await;
+        assert_eq!(
+            invalid.attr("name").await.unwrap().as_deref(),
+            Some("amount")
+        );
+        assert_eq!(
+            rows(&s.book, "incentive_requests").await,
+            0,
+            "nothing was written"
+        );
+        s
+    });
+}

@@ -1,0 +1,245 @@
+//! End-to-end harness: the real app, built by cargo, driven through tauri-driver and
+//! WebKitWebDriver like a person would, each test with its own temp book.
+//!
+//! Runs under an X display (the test command wraps `cargo test` in `xvfb-run`). Tests take a
+//! global lock, since WebKitWebDriver holds one session at a time; each gets its own driver on
+//! free ports, and the driver is stopped with SIGTERM so it takes the app down with it.
+
+use std::future::Future;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+const APP: &str = env!("CARGO_BIN_EXE_incentise-payouts");
+const PATIENCE: Duration = Duration::from_secs(10);
+
+pub struct Session {
+    pub client: Client,
+    pub book: PathBuf,
+}
+
+/// Starts the app on a fresh book, runs `flow`, saves a screenshot of the final screen as
+/// `target/e2e-shots/<name>.png` (also when the flow fails), and stops everything.
+pub fn run<F, Fut>(name: &str, flow: F)
+where
+    F: FnOnce(Session) -> Fut + Send + 'static,
+    Fut: Future<Output = Session> + Send + 'static,
+{
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    assert!(
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some(),
+        "the end-to-end tests need a display: run them through the README's test command, or under `xvfb-run -a`"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("book.sqlite");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut driver = Driver::start(&book);
+    let outcome = runtime.block_on(async {
+        let client = tokio::time::timeout(Duration::from_secs(60), connect(driver.port))
+            .await
+            .expect("the WebDriver session did not open within 60 s: does the app start?");
+        wait_for(&client, "body[data-ready]").await;
+        let shot_client = client.clone();
+        let result = tokio::spawn(async move { flow(Session { client, book }).await }).await;
+        save_screenshot(&shot_client, name).await;
+        let _ = shot_client.close().await;
+        result
+    });
+    driver.stop();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic.into_panic());
+    }
+}
+
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(book: &Path) -> Driver {
+        let (port, native_port) = (free_port(), free_port());
+        let child = Command::new(tauri_driver())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("INCENTISE_DB", book)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start tauri-driver (cargo install tauri-driver --locked --version 2.1.0)");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < PATIENCE,
+                "tauri-driver did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver { child, port }
+    }
+
+    fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let started = Instant::now();
+        while started.elapsed() < PATIENCE {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.stop();
+        }
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    match home.map(|h| h.join("bin/tauri-driver")) {
+        Some(path) if path.exists() => path,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn connect(port: u16) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("wry"));
+    caps.insert("tauri:options".into(), json!({ "application": APP }));
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("open a WebDriver session")
+}
+
+async fn save_screenshot(client: &Client, name: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-shots");
+    std::fs::create_dir_all(&dir).unwrap();
+    match client.screenshot().await {
+        Ok(png) => std::fs::write(dir.join(format!("{name}.png")), png).unwrap(),
+        Err(err) => eprintln!("no screenshot for {name}: {err}"),
+    }
+}
+
+/// Waits until `css` matches an element, and returns it.
+pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+}
+
+/// Waits until the text of `css` satisfies `check`, and returns it.
+pub async fn wait_text(client: &Client, css: &str, check: impl Fn(&str) -> bool) -> String {
+    let started = Instant::now();
+    loop {
+        let text = text_of(client, css).await;
+        if let Some(text) = &text {
+            if check(text) {
+                return text.clone();
+            }
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "{css} never showed the expected text; last: {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn text_of(client: &Client, css: &str) -> Option<String> {
+    let script =
+        "const el = document.querySelector(arguments[0]); return el ? el.innerText : null;";
+    match client.execute(script, vec![json!(css)]).await.unwrap() {
+        Value::String(text) => Some(text),
+        _ => None,
+    }
+}
+
+/// Clicks the element that `css` matches.
+pub async fn click(client: &Client, css: &str) {
+    wait_for(client, css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// Types `text` into the field that `css` matches, as keystrokes.
+pub async fn type_into(client: &Client, css: &str, text: &str) {
+    let field = wait_for(client, css).await;
+    field.clear().await.unwrap();
+    field
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}
+
+/// Chooses the option with `value` in the select that `css` matches.
+pub async fn select(client: &Client, css: &str, value: &str) {
+    let el = wait_for(client, css).await;
+    el.select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("select {value} in {css}: {e}"));
+}
+
+/// Counts the rows of `table` in the app's book, read beside the running app.
+pub async fn rows(book: &Path, table: &str) -> i64 {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", book.display()))
+        .await
+        .unwrap();
+    let n = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    n
+}
+
+/// Opens a screen from the sidebar.
+pub async fn open_screen(client: &Client, screen: &str) {
+    click(client, &format!(".sidebar a[data-screen='{screen}']")).await;
+    wait_for(
+        client,
+        &format!(".sidebar a[data-screen='{screen}'][aria-current='page']"),
+    )
+    .await;
+}

@@ -1,0 +1,33 @@
+// The only module that talks to the Rust side. Every function returns the ledger's answer, or
+// throws its error as { kind, message, field? }.
+
+const invoke = window.__TAURI__?.core?.invoke;
+
+async function call(command, args = {}) {
+  if (!invoke) throw { kind: 'storage', message: 'The app shell is not available.' };
+  try {
+    return await invoke(command, args);
+  } catch (error) {
+    if (error && typeof error === 'object' && 'kind' in error) throw error;
+    throw { kind: 'storage', message: String(error) };
+  }
+}
+
+export const api = {
+  bookInfo: () => call('book_info'),
+  currencies: () => call('list_currencies'),
+
+  addCustomer: (input) => call('add_customer', { input }),
+  listCustomers: (search, page) => call('list_customers', { search, page }),
+  customerAccounts: (customerId) => call('customer_accounts', { customer_id: customerId }),
+  addPaymentAccount: (customerId, input) => call('add_payment_account', { customer_id: customerId, input }),
+
+  addRequest: (input) => call('add_request', { input }),
+  decideRequest: (id, decision, note) => call('decide_request', { id, decision, note }),
+  listRequests: (search, filter, page) => call('list_requests', { search, filter, page }),
+
+  listPayouts: (query) => call('list_payouts', { query }),
+  payoutPreview: (requestId) => call('payout_preview', { request_id: requestId }),
+  createPayout: (input) => call('create_payout', { input }),
+  payoutHistory: (id) => call('payout_history', { id }),
+};

@@ -1,0 +1,50 @@
+// The window: a sidebar of screens and the one shown. Each screen module renders into <main>
+// and keeps its own state (search, filters, page), so moving between screens loses nothing.
+
+import { api } from './api.js';
+import { h, replace } from './dom.js';
+import * as payouts from './payouts.js';
+import * as requests from './requests.js';
+import * as customers from './customers.js';
+import * as later from './later.js';
+
+const screens = {
+  payouts,
+  requests,
+  customers,
+  reconciliation: later.screen('Reconciliation', 'Export payouts as CSV, write PayPal, Wise and SEPA payment files, and import provider statements to match them against your payouts.'),
+  attention: later.screen('Needs attention', 'Totals owed, in process, paid this month and failed, per currency, and the payouts, requests and customers that need a look.'),
+  audit: later.screen('Audit log', 'Every change to the book, searchable, with a check that the trail has not been altered.'),
+  settings: later.screen('Settings', 'Where the book lives, backups and restore, the operator name recorded in the audit trail, and the theme.'),
+};
+
+const main = document.getElementById('main');
+
+async function show() {
+  const name = location.hash.slice(1) || 'payouts';
+  const screen = screens[name] ?? screens.payouts;
+  document.querySelectorAll('.sidebar a').forEach((a) => {
+    if (a.dataset.screen === name) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  });
+  await screen.render(main);
+}
+
+async function start() {
+  try {
+    const info = await api.bookInfo();
+    document.getElementById('operator').textContent = `Operator: ${info.operator}\nBook: ${info.path}`;
+  } catch (error) {
+    replace(main, h('div', { class: 'card fatal', role: 'alert' },
+      h('h1', {}, 'The book could not be opened'),
+      h('p', {}, error.message),
+      h('p', { class: 'muted' }, 'Nothing was changed. Restore a backup of the book, or start the app with another file.')));
+    document.body.dataset.ready = 'error';
+    return;
+  }
+  window.addEventListener('hashchange', () => show().then(() => main.focus()));
+  await show();
+  document.body.dataset.ready = 'true';
+}
+
+start();

@@ -1,0 +1,52 @@
+// Modal forms: a native <dialog> (Esc closes it, focus is trapped by the browser) whose submit
+// runs `onSubmit`; a ledger error is shown next to its field and the dialog stays open.
+
+import { h, showError, clearErrors, formValues } from './dom.js';
+
+export function formDialog({ title, body, submitLabel = 'Save', onSubmit, name }) {
+  const submit = h('button', { type: 'submit', class: 'primary' }, submitLabel);
+  const form = h('form', { novalidate: true },
+    h('h2', {}, title),
+    h('div', { class: 'banner', role: 'alert', hidden: true }),
+    body,
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'),
+      submit));
+  const dialog = h('dialog', { 'data-dialog': name ?? '' }, form);
+  let busy = false;
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (busy) return; // a double click submits once
+    busy = true;
+    submit.disabled = true;
+    clearErrors(form);
+    try {
+      await onSubmit(formValues(form), form);
+      dialog.close();
+    } catch (error) {
+      showError(form, error);
+    } finally {
+      busy = false;
+      submit.disabled = false;
+    }
+  });
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  return { dialog, form, submit };
+}
+
+/** A labelled input; `attrs` go to the input. */
+export function field(label, name, attrs = {}, hint) {
+  return h('label', { class: attrs.wide ? 'wide' : null },
+    h('span', {}, label, hint ? h('span', { class: 'hint' }, ` ${hint}`) : null),
+    h(attrs.tag ?? 'input', { name, id: `f-${name}`, ...attrs, tag: null, wide: null }));
+}
+
+/** A labelled select of [value, text] pairs. */
+export function choose(label, name, options, attrs = {}) {
+  return h('label', { class: attrs.wide ? 'wide' : null },
+    h('span', {}, label),
+    h('select', { name, id: `f-${name}`, ...attrs, wide: null },
+      options.map(([value, text]) => h('option', { value }, text))));
+}

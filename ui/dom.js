@@ -1,0 +1,92 @@
+// Small DOM helpers. User text only ever becomes a text node (textContent), never markup.
+
+/**
+ * Creates an element: h('button', { class: 'primary', onclick: fn, 'data-id': 3 }, 'Save').
+ * Children may be strings (text nodes), nodes, arrays, or null/false (skipped).
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs ?? {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(key.slice(2), value);
+    } else if (key === 'class') {
+      el.className = value;
+    } else if (key in el && typeof value !== 'string') {
+      el[key] = value;
+    } else {
+      el.setAttribute(key, value === true ? '' : String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Replaces everything inside `el` with `children`. */
+export function replace(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+}
+
+/** Calls `fn` once the user stops typing for `ms`. */
+export function debounce(fn, ms = 200) {
+  let timer;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+/**
+ * Shows a ledger error: next to its field when the form has one (`[name=field]`), otherwise in
+ * the form's banner. Clears earlier messages first.
+ */
+export function showError(form, error) {
+  clearErrors(form);
+  const field = error?.field && form.querySelector(`[name="${CSS.escape(error.field)}"]`);
+  const message = error?.message ?? String(error);
+  if (field) {
+    field.setAttribute('aria-invalid', 'true');
+    const note = h('p', { class: 'field-error', role: 'alert', id: `${field.id || field.name}-error` }, message);
+    field.setAttribute('aria-describedby', note.id);
+    field.closest('label, .field')?.append(note);
+    field.focus();
+  } else {
+    let banner = form.querySelector('.banner');
+    if (!banner) {
+      banner = h('div', { class: 'banner', role: 'alert' });
+      form.prepend(banner);
+    }
+    banner.textContent = message;
+    banner.hidden = false;
+  }
+}
+
+export function clearErrors(form) {
+  form.querySelectorAll('.field-error').forEach((n) => n.remove());
+  form.querySelectorAll('[aria-invalid]').forEach((n) => n.removeAttribute('aria-invalid'));
+  form.querySelectorAll('.banner').forEach((n) => { n.hidden = true; n.textContent = ''; });
+}
+
+/** The form's named fields as a plain object of strings. */
+export function formValues(form) {
+  return Object.fromEntries(new FormData(form).entries());
+}
+
+let toastTimer;
+/** A short message at the bottom of the window, read out by screen readers. */
+export function toast(message) {
+  const el = document.getElementById('toast');
+  el.textContent = message;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { el.hidden = true; }, 4000);
+}

@@ -1,0 +1,33 @@
+// Display formats. Money arrives from the ledger already as decimal text; nothing here computes
+// with amounts.
+
+const STATUS_LABELS = {
+  pending: 'Pending',
+  on_process: 'On Process',
+  success: 'Success',
+  failed: 'Failed',
+  approved: 'Approved',
+  rejected: 'Rejected',
+};
+
+export const statusLabel = (status) => STATUS_LABELS[status] ?? status;
+
+/** "12.50 USD" */
+export const money = (amount) => `${amount.text} ${amount.currency}`;
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** A stored RFC 3339 time in the user's locale and time zone. */
+export const when = (rfc3339) => dateTime.format(new Date(rfc3339));
+
+/** "21–40 of 1,234" */
+export function range(page) {
+  if (page.total === 0) return 'No rows';
+  const first = (page.page - 1) * page.page_size + 1;
+  const last = first + page.items.length - 1;
+  const n = (x) => x.toLocaleString();
+  return page.items.length ? `${n(first)}–${n(last)} of ${n(page.total)}` : `Page ${page.page} is empty · ${n(page.total)} in all`;
+}
+
+/** A fresh random key for one create dialog, so a retried click never makes two records. */
+export const newKey = () => crypto.randomUUID();
