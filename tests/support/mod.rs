@@ -12,6 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use fantoccini::error::NewSessionError;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
@@ -70,7 +71,7 @@ struct Driver {
 
 impl Driver {
     fn start(book: &Path) -> Driver {
-        let (port, native_port) = (free_port(), free_port());
+        let [port, native_port] = free_ports();
         let child = Command::new(tauri_driver())
             .args([
                 "--port",
@@ -83,13 +84,17 @@ impl Driver {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start tauri-driver (cargo install tauri-driver --locked --version 2.1.0)");
+        // tauri-driver forwards the new-session request to WebKitWebDriver, which it starts in the
+        // background: until both listen, the request is dropped half-way (seen once in CI).
         let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < PATIENCE,
-                "tauri-driver did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        for port in [port, native_port] {
+            while TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(
+                    started.elapsed() < PATIENCE,
+                    "tauri-driver or WebKitWebDriver did not listen on {port}"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
         Driver { child, port }
     }
@@ -128,24 +133,38 @@ fn tauri_driver() -> PathBuf {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Two distinct free ports: both listeners are held until both ports are known.
+fn free_ports() -> [u16; 2] {
+    let listeners = [(); 2].map(|_| TcpListener::bind("127.0.0.1:0").unwrap());
+    listeners.map(|l| l.local_addr().unwrap().port())
 }
 
 async fn connect(port: u16) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), json!("wry"));
     caps.insert("tauri:options".into(), json!({ "application": APP }));
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("open a WebDriver session")
+    let mut attempts = 0;
+    loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return client,
+            // A transport hiccup while the drivers settle is retried; anything else is real.
+            Err(
+                err @ (NewSessionError::Failed(_)
+                | NewSessionError::FailedC(_)
+                | NewSessionError::Lost(_)),
+            ) if attempts < 3 => {
+                eprintln!("opening a WebDriver session failed ({err}); trying again");
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(err) => panic!("open a WebDriver session: {err}"),
+        }
+    }
 }
 
 async fn save_screenshot(client: &Client, name: &str) {
