@@ -133,6 +133,82 @@ impl AccountDetails {
     }
 }
 
+/// One labelled field of an account, as the detail panel shows it (and a person copies it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountField {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    /// Shown masked unless revealed.
+    pub secret: bool,
+}
+
+impl AccountDetails {
+    /// The fields of the account, in the order a bank or wallet form asks for them; secret ones
+    /// (account number, IBAN, handle) masked unless `reveal`.
+    pub fn fields(&self, reveal: bool) -> Vec<AccountField> {
+        let plain = |key, label, value: &str| AccountField {
+            key,
+            label,
+            value: value.to_owned(),
+            secret: false,
+        };
+        let secret = |key, label, value: &str, masked: String| AccountField {
+            key,
+            label,
+            value: if reveal { value.to_owned() } else { masked },
+            secret: true,
+        };
+        match self {
+            AccountDetails::Bank {
+                holder_name,
+                bank_name,
+                account_number,
+                iban,
+                routing_number,
+                bic,
+                country,
+            } => [
+                Some(plain("holder_name", "Account holder", holder_name)),
+                bank_name.as_deref().map(|v| plain("bank_name", "Bank", v)),
+                iban.as_deref()
+                    .map(|v| secret("iban", "IBAN", v, format!("{} •••• {}", &v[..2], last4(v)))),
+                account_number.as_deref().map(|v| {
+                    secret(
+                        "account_number",
+                        "Account number",
+                        v,
+                        format!("•••• {}", last4(v)),
+                    )
+                }),
+                routing_number
+                    .as_deref()
+                    .map(|v| plain("routing_number", "Routing number", v)),
+                bic.as_deref().map(|v| plain("bic", "SWIFT/BIC", v)),
+                country.as_deref().map(|v| plain("country", "Country", v)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            AccountDetails::Digital {
+                provider,
+                handle_kind,
+                handle,
+            } => {
+                let label = match handle_kind {
+                    HandleKind::Email => "Email",
+                    HandleKind::Phone => "Phone",
+                    HandleKind::Username => "Username",
+                };
+                vec![
+                    plain("provider", "Provider", provider.label()),
+                    secret("handle", label, handle, mask_handle(*handle_kind, handle)),
+                ]
+            }
+        }
+    }
+}
+
 fn last4(value: &str) -> &str {
     let start = value.char_indices().rev().nth(3).map_or(0, |(i, _)| i);
     &value[start..]

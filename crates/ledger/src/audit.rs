@@ -96,6 +96,10 @@ impl Diff {
         self
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Records a field of a new record (from nothing to `new`).
     pub(crate) fn created(self, field: &str, new: impl Serialize) -> Diff {
         self.field(field, Value::Null, new)

@@ -63,6 +63,7 @@ impl Ledger {
             backup_before_migrations(&writer, path, now).await?;
         }
         MIGRATOR.run(&writer).await?;
+        crate::payouts::search::bring_up_to_date(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
             .acquire_timeout(BUSY_TIMEOUT * 2)

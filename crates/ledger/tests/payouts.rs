@@ -3,7 +3,7 @@ mod common;
 use common::*;
 use ledger::payouts::{NewPayout, PayoutQuery, PayoutSort, PayoutStatus};
 use ledger::requests::Decision;
-use ledger::{Error, PageRequest};
+use ledger::Error;
 
 fn new(request_id: i64) -> NewPayout {
     NewPayout {
@@ -13,10 +13,7 @@ fn new(request_id: i64) -> NewPayout {
 }
 
 fn query(page: i64, page_size: i64) -> PayoutQuery {
-    PayoutQuery {
-        page: PageRequest { page, page_size },
-        sort: PayoutSort::NewestFirst,
-    }
+    PayoutQuery::page(page, page_size)
 }
 
 #[tokio::test]
@@ -285,12 +282,13 @@ async fn the_list_pages_newest_first_with_its_total() {
     }
     let empty = book().await;
     let none = empty.ledger.list_payouts(&query(1, 5)).await.unwrap();
-    assert_eq!((none.items.len(), none.total), (0, 0));
+    assert_eq!((none.page.items.len(), none.page.total), (0, 0));
 
     let first = b.ledger.list_payouts(&query(1, 5)).await.unwrap();
-    assert_eq!(first.total, 7);
+    assert_eq!(first.page.total, 7);
     assert_eq!(
         first
+            .page
             .items
             .iter()
             .map(|p| p.amount.minor())
@@ -299,16 +297,17 @@ async fn the_list_pages_newest_first_with_its_total() {
     );
     let last = b.ledger.list_payouts(&query(2, 5)).await.unwrap();
     assert_eq!(
-        last.items
+        last.page
+            .items
             .iter()
             .map(|p| p.amount.minor())
             .collect::<Vec<_>>(),
         vec![200, 100]
     );
     let beyond = b.ledger.list_payouts(&query(3, 5)).await.unwrap();
-    assert_eq!((beyond.items.len(), beyond.total), (0, 7));
+    assert_eq!((beyond.page.items.len(), beyond.page.total), (0, 7));
     let one_page = b.ledger.list_payouts(&query(1, 50)).await.unwrap();
-    assert_eq!(one_page.items.len(), 7);
+    assert_eq!(one_page.page.items.len(), 7);
     let oldest = b
         .ledger
         .list_payouts(&PayoutQuery {
@@ -319,6 +318,7 @@ async fn the_list_pages_newest_first_with_its_total() {
         .unwrap();
     assert_eq!(
         oldest
+            .page
             .items
             .iter()
             .map(|p| p.amount.minor())

@@ -15,7 +15,14 @@ use crate::error::{Error, Result};
 use crate::money::Money;
 use crate::requests::{stored_money, Request, RequestStatus};
 use crate::text::{self, Lines};
-use crate::{Ledger, Page, PageRequest};
+use crate::Ledger;
+
+mod list;
+pub(crate) mod search;
+mod status;
+
+pub use list::{PayoutList, PayoutQuery, PayoutSort, COUNT_CAP};
+pub use status::{BulkOutcome, PayoutDetail, PayoutEdit, Skipped, StatusChange};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
@@ -25,6 +32,44 @@ pub enum PayoutStatus {
     OnProcess,
     Success,
     Failed,
+}
+
+impl PayoutStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayoutStatus::Pending => "pending",
+            PayoutStatus::OnProcess => "on_process",
+            PayoutStatus::Success => "success",
+            PayoutStatus::Failed => "failed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PayoutStatus::Pending => "Pending",
+            PayoutStatus::OnProcess => "On Process",
+            PayoutStatus::Success => "Success",
+            PayoutStatus::Failed => "Failed",
+        }
+    }
+
+    /// The moves of PRODUCT.md: Pending → On Process / Success / Failed; On Process → Success /
+    /// Failed / Pending; Failed → Pending (retry); Success → Failed (returned, note required).
+    pub fn can_move_to(self, to: PayoutStatus) -> bool {
+        use PayoutStatus::*;
+        matches!(
+            (self, to),
+            (Pending, OnProcess | Success | Failed)
+                | (OnProcess, Success | Failed | Pending)
+                | (Failed, Pending)
+                | (Success, Failed)
+        )
+    }
+
+    /// A move that must carry a note saying why.
+    pub fn needs_note(self, to: PayoutStatus) -> bool {
+        self == PayoutStatus::Success && to == PayoutStatus::Failed
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -72,7 +117,7 @@ pub struct Payout {
 }
 
 #[derive(sqlx::FromRow)]
-struct PayoutRow {
+pub(crate) struct PayoutRow {
     id: i64,
     uuid: Uuid,
     request_id: i64,
@@ -90,7 +135,7 @@ struct PayoutRow {
     updated_at: String,
 }
 
-const SELECT_PAYOUT: &str = "
+pub(crate) const SELECT_PAYOUT: &str = "
     SELECT p.id, p.uuid, p.request_id, p.customer_id, c.username, c.display_name, p.amount_minor,
            p.currency, p.method, p.account_snapshot, p.status, p.description, p.external_reference,
            p.created_at, p.updated_at
@@ -125,23 +170,6 @@ impl TryFrom<PayoutRow> for Payout {
             updated_at: row.updated_at,
         })
     }
-}
-
-/// Order of the payout list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PayoutSort {
-    #[default]
-    NewestFirst,
-    OldestFirst,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-pub struct PayoutQuery {
-    #[serde(flatten)]
-    pub page: PageRequest,
-    #[serde(default)]
-    pub sort: PayoutSort,
 }
 
 fn payable(request: &Request) -> Result<()> {
@@ -266,6 +294,7 @@ impl Ledger {
             note: "",
         })
         .await?;
+        search::index_payouts(tx.conn(), search::Scope::Payout(id)).await?;
         tx.commit().await?;
         self.payout(id).await
     }
@@ -286,35 +315,6 @@ impl Ledger {
             .await?
             .ok_or_else(|| Error::NotFound(format!("There is no payout PO-{id:06}.")))?;
         row.try_into()
-    }
-
-    /// One page of payouts by creation time, with the total.
-    pub async fn list_payouts(&self, query: &PayoutQuery) -> Result<Page<Payout>> {
-        let page = query.page.checked()?;
-        let order = match query.sort {
-            PayoutSort::NewestFirst => "p.created_at DESC, p.id DESC",
-            PayoutSort::OldestFirst => "p.created_at, p.id",
-        };
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payouts")
-            .fetch_one(&self.reader)
-            .await?;
-        let rows: Vec<PayoutRow> = sqlx::query_as(&format!(
-            "{SELECT_PAYOUT} ORDER BY {order} LIMIT ? OFFSET ?"
-        ))
-        .bind(page.page_size)
-        .bind(page.offset())
-        .fetch_all(&self.reader)
-        .await?;
-        let items = rows
-            .into_iter()
-            .map(Payout::try_from)
-            .collect::<Result<_>>()?;
-        Ok(Page {
-            items,
-            total,
-            page: page.page,
-            page_size: page.page_size,
-        })
     }
 
     pub async fn payout_history(&self, id: i64) -> Result<Vec<crate::AuditEvent>> {

@@ -1,0 +1,116 @@
+//! The payout search index (`payout_search`, migration 0002): one line of text per payout that
+//! holds everything the list can be searched by, matched as substrings of three or more
+//! characters by an FTS5 trigram index.
+//!
+//! Invariant: whenever an indexed field changes (a payout's description or reference, a
+//! customer's username or name), the writer calls [`index_payouts`] in the same transaction,
+//! so the index never disagrees with the book a reader sees.
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+
+use crate::error::Result;
+use crate::requests::stored_money;
+
+/// Bump when the indexed text changes; books with an older index are re-indexed on open.
+const INDEX_VERSION: &str = "1";
+
+/// Which payouts to (re)index.
+pub(crate) enum Scope {
+    Payout(i64),
+    All,
+}
+
+/// Writes the index lines of the payouts in `scope`, replacing what was there.
+pub(crate) async fn index_payouts(conn: &mut SqliteConnection, scope: Scope) -> Result<()> {
+    let mut select = QueryBuilder::<Sqlite>::new(
+        "SELECT p.id, p.request_id, c.username, c.display_name, p.amount_minor, p.currency,
+                p.description, p.external_reference
+           FROM payouts p JOIN customers c ON c.id = p.customer_id",
+    );
+    match scope {
+        Scope::Payout(id) => select.push(" WHERE p.id = ").push_bind(id),
+        Scope::All => &mut select,
+    };
+    type Row = (
+        i64,
+        i64,
+        String,
+        String,
+        i64,
+        String,
+        String,
+        Option<String>,
+    );
+    let rows: Vec<Row> = select.build_query_as().fetch_all(&mut *conn).await?;
+    for (id, request_id, username, name, minor, currency, description, reference) in rows {
+        let amount = stored_money(minor, &currency)?;
+        let body = format!(
+            "PO-{id:06} IR-{request_id:06} {username} {name} {} {currency} {description} {}",
+            amount.amount_text(),
+            reference.unwrap_or_default()
+        );
+        sqlx::query("DELETE FROM payout_search WHERE rowid = ?")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("INSERT INTO payout_search (rowid, body) VALUES (?, ?)")
+            .bind(id)
+            .bind(body)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Builds the index of a book that has none yet, or one made by an older version. The index is
+/// derived data, not a change to the book, so this is the one write without an audit event.
+pub(crate) async fn bring_up_to_date(writer: &SqlitePool) -> Result<()> {
+    let version: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'payout_search_version'")
+            .fetch_optional(writer)
+            .await?;
+    if version.as_deref() == Some(INDEX_VERSION) {
+        return Ok(());
+    }
+    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+    sqlx::query("INSERT INTO payout_search (payout_search) VALUES ('delete-all')")
+        .execute(&mut *tx)
+        .await?;
+    index_payouts(&mut tx, Scope::All).await?;
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ('payout_search_version', ?)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(INDEX_VERSION)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What the user typed, as an FTS5 query: every word of three or more characters must occur
+/// (quoted, so `"`, `*`, `%`, `_` and FTS5 operators are plain text). Shorter words cannot be
+/// looked up in a trigram index and are left out; `None` when no word is long enough.
+pub(crate) fn match_expression(search: &str) -> Option<String> {
+    let words: Vec<String> = search
+        .split_whitespace()
+        .filter(|word| word.chars().count() >= 3)
+        .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::match_expression;
+
+    #[test]
+    fn words_are_quoted_and_short_words_left_out() {
+        assert_eq!(match_expression(""), None);
+        assert_eq!(match_expression(" ab  c "), None);
+        assert_eq!(
+            match_expression("ada 12 \"x\" 50%_ OR"),
+            Some(r#""ada" """x""" "50%_""#.to_owned())
+        );
+    }
+}

@@ -1,0 +1,365 @@
+//! Changing a payout after it is made: status moves (one or many), description and reference
+//! edits, the audited reveal of the account snapshot, and the detail panel's read.
+//!
+//! Invariants: only the moves of [`PayoutStatus::can_move_to`] happen, Success → Failed only
+//! with a note; each changed payout leaves exactly one audit event (old → new per field); a bulk
+//! move is one transaction that changes the allowed rows and lists the others, never half of
+//! one row; the full account details leave the ledger only with a `reveal` event.
+
+use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
+
+use super::search::{index_payouts, Scope};
+use super::{Payout, PayoutStatus};
+use crate::accounts::{AccountDetails, AccountField};
+use crate::audit::{AuditEvent, Diff, Entity, Event, Origin, WriteTx};
+use crate::customers::Customer;
+use crate::error::{Error, Result};
+use crate::requests::Request;
+use crate::text::{self, Lines};
+use crate::Ledger;
+
+/// A status move, with what the user adds to it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StatusChange {
+    pub status: PayoutStatus,
+    /// Set (or replace) the external reference; empty leaves it as it is.
+    #[serde(default)]
+    pub external_reference: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// New description and external reference (empty clears the reference), with a note.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PayoutEdit {
+    pub description: String,
+    pub external_reference: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A payout a bulk move left alone, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub id: i64,
+    pub number: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BulkOutcome {
+    /// The payout numbers that moved.
+    pub changed: Vec<String>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Everything the detail panel shows about one payout.
+#[derive(Debug, Clone, Serialize)]
+pub struct PayoutDetail {
+    pub payout: Payout,
+    pub request: Request,
+    pub customer: Customer,
+    /// The snapshot of the account paid to, secret fields masked.
+    pub account: Vec<AccountField>,
+    /// Newest first.
+    pub history: Vec<AuditEvent>,
+    /// The statuses this payout can move to now.
+    pub moves: Vec<PayoutStatus>,
+}
+
+const MOST_IN_ONE_BULK: usize = 10_000;
+
+struct Clean {
+    status: PayoutStatus,
+    reference: Option<String>,
+    note: String,
+}
+
+fn reference(value: &str) -> Result<Option<String>> {
+    text::optional(
+        "external_reference",
+        "External reference",
+        value,
+        100,
+        Lines::One,
+    )
+}
+
+fn note(value: &str) -> Result<String> {
+    Ok(text::optional("note", "Note", value, 1000, Lines::Many)?.unwrap_or_default())
+}
+
+impl StatusChange {
+    fn clean(&self) -> Result<Clean> {
+        Ok(Clean {
+            status: self.status,
+            reference: reference(&self.external_reference)?,
+            note: note(&self.note)?,
+        })
+    }
+}
+
+/// The fields a move reads and writes.
+#[derive(sqlx::FromRow)]
+struct Current {
+    id: i64,
+    request_id: i64,
+    status: PayoutStatus,
+    external_reference: Option<String>,
+}
+
+/// Applies `change` to one payout inside `tx`, or says why it may not move.
+async fn apply(
+    tx: &mut WriteTx<'_>,
+    current: &Current,
+    change: &Clean,
+) -> Result<std::result::Result<(), String>> {
+    let (from, to) = (current.status, change.status);
+    if from == to {
+        return Ok(Err(format!("It is already {}.", to.label())));
+    }
+    if !from.can_move_to(to) {
+        return Ok(Err(format!(
+            "{} cannot move to {}.",
+            from.label(),
+            to.label()
+        )));
+    }
+    if from.needs_note(to) && change.note.is_empty() {
+        return Ok(Err(
+            "Moving a Success back to Failed needs a note saying why (returned, reversed…).".into(),
+        ));
+    }
+    if from == PayoutStatus::Failed {
+        if let Some(open) = open_payout(tx.conn(), current.request_id, current.id).await? {
+            return Ok(Err(format!(
+                "Its request already has payout {open}, which is not Failed."
+            )));
+        }
+    }
+    let reference = change
+        .reference
+        .clone()
+        .or_else(|| current.external_reference.clone());
+    let at = tx.at();
+    sqlx::query(
+        "UPDATE payouts SET status = ?, external_reference = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(to)
+    .bind(&reference)
+    .bind(&at)
+    .bind(current.id)
+    .execute(tx.conn())
+    .await?;
+    let diff = Diff::new().field("status", from, to).field(
+        "external_reference",
+        &current.external_reference,
+        &reference,
+    );
+    tx.record(Event {
+        action: "status",
+        entity: Entity::Payout,
+        entity_id: Some(current.id),
+        diff,
+        note: &change.note,
+    })
+    .await?;
+    if reference != current.external_reference {
+        index_payouts(tx.conn(), Scope::Payout(current.id)).await?;
+    }
+    Ok(Ok(()))
+}
+
+async fn open_payout(
+    conn: &mut SqliteConnection,
+    request_id: i64,
+    except: i64,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT printf('PO-%06d', id) FROM payouts
+          WHERE request_id = ? AND status <> 'failed' AND id <> ?",
+    )
+    .bind(request_id)
+    .bind(except)
+    .fetch_optional(conn)
+    .await?)
+}
+
+async fn account_snapshot(conn: &mut SqliteConnection, id: i64) -> Result<AccountDetails> {
+    let snapshot: String = sqlx::query_scalar("SELECT account_snapshot FROM payouts WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("There is no payout PO-{id:06}.")))?;
+    serde_json::from_str(&snapshot)
+        .map_err(|_| Error::Storage(format!("Payout PO-{id:06} has a damaged account snapshot.")))
+}
+
+async fn current(conn: &mut SqliteConnection, id: i64) -> Result<Current> {
+    sqlx::query_as("SELECT id, request_id, status, external_reference FROM payouts WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("There is no payout PO-{id:06}.")))
+}
+
+impl Ledger {
+    /// Moves one payout to another status, optionally setting its reference, with a note.
+    pub async fn change_payout_status(
+        &self,
+        origin: &Origin,
+        id: i64,
+        change: &StatusChange,
+    ) -> Result<Payout> {
+        let change = change.clean()?;
+        let mut tx = self.begin_write(origin).await?;
+        let current = current(tx.conn(), id).await?;
+        if let Err(reason) = apply(&mut tx, &current, &change).await? {
+            let field = if reason.contains("note") {
+                "note"
+            } else {
+                "status"
+            };
+            return Err(Error::validation(field, reason));
+        }
+        tx.commit().await?;
+        self.payout(id).await
+    }
+
+    /// Moves every payout of `ids` that may move, in one transaction; lists the others.
+    pub async fn bulk_change_status(
+        &self,
+        origin: &Origin,
+        ids: &[i64],
+        change: &StatusChange,
+    ) -> Result<BulkOutcome> {
+        if ids.is_empty() {
+            return Err(Error::validation("ids", "Select at least one payout."));
+        }
+        if ids.len() > MOST_IN_ONE_BULK {
+            return Err(Error::validation(
+                "ids",
+                format!("Change at most {MOST_IN_ONE_BULK} payouts at once."),
+            ));
+        }
+        let change = change.clean()?;
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut outcome = BulkOutcome::default();
+        let mut tx = self.begin_write(origin).await?;
+        for &id in &ids {
+            let number = format!("PO-{id:06}");
+            let current = match current(tx.conn(), id).await {
+                Ok(current) => current,
+                Err(Error::NotFound(reason)) => {
+                    outcome.skipped.push(Skipped { id, number, reason });
+                    continue;
+                }
+                Err(err) => return Err(err),
+            };
+            match apply(&mut tx, &current, &change).await? {
+                Ok(()) => outcome.changed.push(number),
+                Err(reason) => outcome.skipped.push(Skipped { id, number, reason }),
+            }
+        }
+        if !outcome.changed.is_empty() {
+            tx.commit().await?;
+        }
+        Ok(outcome)
+    }
+
+    /// Changes the description and the external reference. Saving without a change writes
+    /// nothing.
+    pub async fn edit_payout(&self, origin: &Origin, id: i64, edit: &PayoutEdit) -> Result<Payout> {
+        let description = text::optional(
+            "description",
+            "Description",
+            &edit.description,
+            1000,
+            Lines::Many,
+        )?
+        .unwrap_or_default();
+        let reference = reference(&edit.external_reference)?;
+        let note = note(&edit.note)?;
+        let mut tx = self.begin_write(origin).await?;
+        let (old_description, old_reference): (String, Option<String>) =
+            sqlx::query_as("SELECT description, external_reference FROM payouts WHERE id = ?")
+                .bind(id)
+                .fetch_optional(tx.conn())
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("There is no payout PO-{id:06}.")))?;
+        let diff = Diff::new()
+            .field("description", &old_description, &description)
+            .field("external_reference", &old_reference, &reference);
+        if diff.is_empty() {
+            return self.payout(id).await;
+        }
+        let at = tx.at();
+        sqlx::query(
+            "UPDATE payouts SET description = ?, external_reference = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(&description)
+        .bind(&reference)
+        .bind(&at)
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+        tx.record(Event {
+            action: "update",
+            entity: Entity::Payout,
+            entity_id: Some(id),
+            diff,
+            note: &note,
+        })
+        .await?;
+        index_payouts(tx.conn(), Scope::Payout(id)).await?;
+        tx.commit().await?;
+        self.payout(id).await
+    }
+
+    /// The full account details the payout was made to, for the person who pays it. Leaves a
+    /// `reveal` event, so the trail shows who saw the number and when.
+    pub async fn reveal_payout_account(
+        &self,
+        origin: &Origin,
+        id: i64,
+    ) -> Result<Vec<AccountField>> {
+        let mut tx = self.begin_write(origin).await?;
+        let details = account_snapshot(tx.conn(), id).await?;
+        tx.record(Event {
+            action: "reveal",
+            entity: Entity::Payout,
+            entity_id: Some(id),
+            diff: Diff::new(),
+            note: "Payment account shown in full.",
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(details.fields(true))
+    }
+
+    /// The payout, its request, its customer, the masked account and the history.
+    pub async fn payout_detail(&self, id: i64) -> Result<PayoutDetail> {
+        let payout = self.payout(id).await?;
+        let details = account_snapshot(&mut *self.reader.acquire().await?, id).await?;
+        let moves = [
+            PayoutStatus::Pending,
+            PayoutStatus::OnProcess,
+            PayoutStatus::Success,
+            PayoutStatus::Failed,
+        ]
+        .into_iter()
+        .filter(|to| payout.status.can_move_to(*to))
+        .collect();
+        Ok(PayoutDetail {
+            request: self.request(payout.request_id).await?,
+            customer: self.customer(payout.customer_id).await?,
+            account: details.fields(false),
+            history: self.history(Entity::Payout, id).await?,
+            moves,
+            payout,
+        })
+    }
+}

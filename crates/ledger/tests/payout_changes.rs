@@ -1,0 +1,385 @@
+//! Status moves, bulk moves, edits and the audited reveal of a payout.
+
+mod common;
+
+use common::*;
+use ledger::payouts::{NewPayout, Payout, PayoutEdit, PayoutStatus, StatusChange};
+use ledger::{Entity, Ledger, Origin, Source};
+use serde_json::json;
+
+use PayoutStatus::*;
+
+const ALL: [PayoutStatus; 4] = [Pending, OnProcess, Success, Failed];
+
+async fn payout(ledger: &Ledger, username: &str) -> Payout {
+    let request = payable(ledger, username).await;
+    let new = NewPayout {
+        request_id: request.id,
+        ..Default::default()
+    };
+    ledger.create_payout(&me(), &new).await.unwrap()
+}
+
+fn to(status: PayoutStatus) -> StatusChange {
+    StatusChange {
+        status,
+        external_reference: String::new(),
+        note: String::new(),
+    }
+}
+
+fn with_note(status: PayoutStatus, note: &str) -> StatusChange {
+    StatusChange {
+        note: note.into(),
+        ..to(status)
+    }
+}
+
+/// Puts a fresh payout into `status` through allowed moves.
+async fn payout_in(ledger: &Ledger, username: &str, status: PayoutStatus) -> Payout {
+    let p = payout(ledger, username).await;
+    if status != Pending {
+        ledger
+            .change_payout_status(&me(), p.id, &to(status))
+            .await
+            .unwrap();
+    }
+    ledger.payout(p.id).await.unwrap()
+}
+
+#[tokio::test]
+async fn every_move_of_the_product_is_allowed_and_every_other_refused() {
+    let allowed = [
+        (Pending, OnProcess),
+        (Pending, Success),
+        (Pending, Failed),
+        (OnProcess, Success),
+        (OnProcess, Failed),
+        (OnProcess, Pending),
+        (Failed, Pending),
+        (Success, Failed),
+    ];
+    let b = book().await;
+    let mut n = 0;
+    for from in ALL {
+        for target in ALL {
+            n += 1;
+            let p = payout_in(&b.ledger, &format!("user{n}"), from).await;
+            let events = count(&b.ledger, "audit_events").await;
+            // Success → Failed needs a note; give one to every move so only the rule decides.
+            let result = b
+                .ledger
+                .change_payout_status(&me(), p.id, &with_note(target, "checked with the bank"))
+                .await;
+            let after = b.ledger.payout(p.id).await.unwrap();
+            if allowed.contains(&(from, target)) {
+                let moved = result.unwrap_or_else(|e| panic!("{from:?} → {target:?}: {e}"));
+                assert_eq!(moved.status, target);
+                assert_eq!(count(&b.ledger, "audit_events").await, events + 1);
+                let last = &b.ledger.payout_history(p.id).await.unwrap()[0];
+                assert_eq!(last.action, "status");
+                assert_eq!(last.note, "checked with the bank");
+                assert_eq!(last.changes.len(), 1);
+                assert_eq!(last.changes[0].field, "status");
+                assert_eq!(last.changes[0].old, json!(from));
+                assert_eq!(last.changes[0].new, json!(target));
+            } else {
+                let err = result.expect_err(&format!("{from:?} → {target:?} must be refused"));
+                assert_eq!((err.kind(), err.field()), ("validation", Some("status")));
+                assert_eq!(after.status, from);
+                assert_eq!(count(&b.ledger, "audit_events").await, events);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn success_back_to_failed_needs_a_note() {
+    let b = book().await;
+    let p = payout_in(&b.ledger, "ada", Success).await;
+    let err = b
+        .ledger
+        .change_payout_status(&me(), p.id, &with_note(Failed, "  "))
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("note"));
+    assert_eq!(b.ledger.payout(p.id).await.unwrap().status, Success);
+    let failed = b
+        .ledger
+        .change_payout_status(&me(), p.id, &with_note(Failed, "Returned by the bank"))
+        .await
+        .unwrap();
+    assert_eq!(failed.status, Failed);
+}
+
+#[tokio::test]
+async fn a_failed_payout_is_not_retried_while_its_request_has_another_open_payout() {
+    let b = book().await;
+    let first = payout_in(&b.ledger, "ada", Failed).await;
+    let second = b
+        .ledger
+        .create_payout(
+            &me(),
+            &NewPayout {
+                request_id: first.request_id,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let err = b
+        .ledger
+        .change_payout_status(&me(), first.id, &to(Pending))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains(&second.number), "{err}");
+    b.ledger
+        .change_payout_status(&me(), second.id, &to(Failed))
+        .await
+        .unwrap();
+    b.ledger
+        .change_payout_status(&me(), first.id, &to(Pending))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_status_move_can_set_the_reference_and_both_changes_are_in_one_event() {
+    let b = book().await;
+    let p = payout(&b.ledger, "ada").await;
+    let change = StatusChange {
+        status: Success,
+        external_reference: "  PAYPAL-7XK2  ".into(),
+        note: "paid from the PayPal dashboard".into(),
+    };
+    let paid = b
+        .ledger
+        .change_payout_status(&me(), p.id, &change)
+        .await
+        .unwrap();
+    assert_eq!(paid.external_reference.as_deref(), Some("PAYPAL-7XK2"));
+    let history = b.ledger.payout_history(p.id).await.unwrap();
+    assert_eq!(history.len(), 2, "create and one status event");
+    let fields: Vec<_> = history[0]
+        .changes
+        .iter()
+        .map(|c| (c.field.as_str(), c.old.clone(), c.new.clone()))
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            ("status", json!("pending"), json!("success")),
+            ("external_reference", json!(null), json!("PAYPAL-7XK2")),
+        ]
+    );
+    // A later move without a reference keeps the one there is.
+    let failed = b
+        .ledger
+        .change_payout_status(&me(), p.id, &with_note(Failed, "reversed"))
+        .await
+        .unwrap();
+    assert_eq!(failed.external_reference.as_deref(), Some("PAYPAL-7XK2"));
+}
+
+#[tokio::test]
+async fn edits_change_description_and_reference_and_bad_text_writes_nothing() {
+    let b = book().await;
+    let p = payout(&b.ledger, "ada").await;
+    let edit = |description: &str, reference: &str| PayoutEdit {
+        description: description.into(),
+        external_reference: reference.into(),
+        note: "typo".into(),
+    };
+    let edited = b
+        .ledger
+        .edit_payout(&me(), p.id, &edit("Spring cashback", "WISE-1"))
+        .await
+        .unwrap();
+    assert_eq!(edited.description, "Spring cashback");
+    assert_eq!(edited.external_reference.as_deref(), Some("WISE-1"));
+    let last = &b.ledger.payout_history(p.id).await.unwrap()[0];
+    assert_eq!(
+        (last.action.as_str(), last.note.as_str()),
+        ("update", "typo")
+    );
+    assert_eq!(last.changes.len(), 2);
+
+    let events = count(&b.ledger, "audit_events").await;
+    b.ledger
+        .edit_payout(&me(), p.id, &edit("Spring cashback", "WISE-1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&b.ledger, "audit_events").await,
+        events,
+        "no change, no event"
+    );
+    let cleared = b
+        .ledger
+        .edit_payout(&me(), p.id, &edit("Spring cashback", ""))
+        .await
+        .unwrap();
+    assert_eq!(cleared.external_reference, None);
+
+    let events = count(&b.ledger, "audit_events").await;
+    for (bad, field) in [
+        (edit("ok", &"R".repeat(101)), "external_reference"),
+        (edit("ok", "REF\u{0007}"), "external_reference"),
+        (edit("ok", "line\nbreak"), "external_reference"),
+        (edit(&"d".repeat(1001), ""), "description"),
+        (edit("bidi \u{202E}gnp.exe", ""), "description"),
+    ] {
+        let err = b.ledger.edit_payout(&me(), p.id, &bad).await.unwrap_err();
+        assert_eq!((err.kind(), err.field()), ("validation", Some(field)));
+    }
+    let long_reference = StatusChange {
+        external_reference: "R".repeat(101),
+        ..to(Success)
+    };
+    let err = b
+        .ledger
+        .change_payout_status(&me(), p.id, &long_reference)
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("external_reference"));
+    assert_eq!(count(&b.ledger, "audit_events").await, events);
+    assert_eq!(b.ledger.payout(p.id).await.unwrap().status, Pending);
+}
+
+#[tokio::test]
+async fn a_bulk_move_changes_the_allowed_rows_in_one_go_and_lists_the_others() {
+    let b = book().await;
+    let pending = payout_in(&b.ledger, "ada", Pending).await;
+    let on_process = payout_in(&b.ledger, "bob", OnProcess).await;
+    let success = payout_in(&b.ledger, "cy", Success).await;
+    let failed = payout_in(&b.ledger, "dee", Failed).await;
+    let events = count(&b.ledger, "audit_events").await;
+    let bulk = Origin {
+        source: Source::Bulk,
+        ..me()
+    };
+    let change = StatusChange {
+        status: Success,
+        external_reference: "BATCH-42".into(),
+        note: "paid in one batch".into(),
+    };
+    let ids = [
+        pending.id,
+        on_process.id,
+        success.id,
+        failed.id,
+        999,
+        pending.id,
+    ];
+    let outcome = b
+        .ledger
+        .bulk_change_status(&bulk, &ids, &change)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.changed,
+        vec![pending.number.clone(), on_process.number.clone()]
+    );
+    let skipped: Vec<_> = outcome.skipped.iter().map(|s| s.number.as_str()).collect();
+    assert_eq!(
+        skipped,
+        vec![success.number.as_str(), failed.number.as_str(), "PO-000999"]
+    );
+    assert!(outcome.skipped[0].reason.contains("already Success"));
+    assert!(outcome.skipped[1]
+        .reason
+        .contains("Failed cannot move to Success"));
+    assert_eq!(count(&b.ledger, "audit_events").await, events + 2);
+    for p in [&pending, &on_process] {
+        let now = b.ledger.payout(p.id).await.unwrap();
+        assert_eq!(
+            (now.status, now.external_reference.as_deref()),
+            (Success, Some("BATCH-42"))
+        );
+        let last = &b.ledger.payout_history(p.id).await.unwrap()[0];
+        assert_eq!(
+            (last.source.as_str(), last.note.as_str()),
+            ("bulk", "paid in one batch")
+        );
+    }
+    assert_eq!(b.ledger.payout(failed.id).await.unwrap().status, Failed);
+    assert_eq!(
+        b.ledger.payout(failed.id).await.unwrap().external_reference,
+        None
+    );
+
+    // Undo is a move back, audited like any other.
+    let undo = b
+        .ledger
+        .bulk_change_status(&bulk, &[pending.id], &with_note(Pending, "undo"))
+        .await
+        .unwrap();
+    assert_eq!(undo.skipped[0].reason, "Success cannot move to Pending.");
+
+    // Nothing movable: nothing written.
+    let events = count(&b.ledger, "audit_events").await;
+    let none = b
+        .ledger
+        .bulk_change_status(&bulk, &[failed.id], &to(Success))
+        .await
+        .unwrap();
+    assert!(none.changed.is_empty());
+    assert_eq!(count(&b.ledger, "audit_events").await, events);
+    let err = b
+        .ledger
+        .bulk_change_status(&bulk, &[], &to(Success))
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("ids"));
+}
+
+#[tokio::test]
+async fn the_detail_is_masked_and_a_reveal_shows_the_number_and_is_audited() {
+    let b = book().await;
+    let c = customer(&b.ledger, "ada").await;
+    b.ledger
+        .add_payment_account(
+            &me(),
+            c.id,
+            &iban_account("Ada Lovelace", "DE89 3704 0044 0532 0130 00"),
+        )
+        .await
+        .unwrap();
+    let r = approved(&b.ledger, c.id, "30.00", "EUR").await;
+    let p = b
+        .ledger
+        .create_payout(
+            &me(),
+            &NewPayout {
+                request_id: r.id,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let detail = b.ledger.payout_detail(p.id).await.unwrap();
+    let iban = detail.account.iter().find(|f| f.key == "iban").unwrap();
+    assert_eq!(iban.value, "DE •••• 3000");
+    assert!(iban.secret);
+    assert_eq!(detail.moves, vec![OnProcess, Success, Failed]);
+    assert_eq!(detail.request.number, r.number);
+    assert_eq!(detail.customer.username, "ada");
+    let shown = serde_json::to_string(&detail).unwrap();
+    assert!(!shown.contains("DE89370400440532013000"), "{shown}");
+
+    let events = count(&b.ledger, "audit_events").await;
+    let revealed = b.ledger.reveal_payout_account(&me(), p.id).await.unwrap();
+    let iban = revealed.iter().find(|f| f.key == "iban").unwrap();
+    assert_eq!(iban.value, "DE89370400440532013000");
+    assert_eq!(count(&b.ledger, "audit_events").await, events + 1);
+    let history = b.ledger.history(Entity::Payout, p.id).await.unwrap();
+    assert_eq!(history[0].action, "reveal");
+    assert_eq!(history[0].actor, "Test Owner");
+    assert!(b.ledger.reveal_payout_account(&me(), 404).await.is_err());
+}
+
+#[test]
+fn an_unknown_status_is_refused_when_the_request_is_read() {
+    let bad = serde_json::from_value::<StatusChange>(json!({ "status": "paid" }));
+    assert!(bad.unwrap_err().to_string().contains("unknown variant"));
+}

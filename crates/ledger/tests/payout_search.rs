@@ -1,0 +1,356 @@
+//! The payout list: keyword search over every field, filters, totals and paging edges.
+
+mod common;
+
+use common::*;
+use ledger::payouts::{
+    NewPayout, Payout, PayoutEdit, PayoutQuery, PayoutStatus, StatusChange, COUNT_CAP,
+};
+use ledger::{Create, Ledger, Origin};
+
+struct Fixture {
+    book: Book,
+    ada: Payout,
+    bob: Payout,
+    eur: Payout,
+}
+
+/// Three payouts: ada 12.50 USD "Spring cashback 50%_off", bob 7.25 USD "It's \"done\"" with
+/// reference WISE-ABC123, chloé 30.00 EUR.
+async fn fixture() -> Fixture {
+    let book = book().await;
+    let l = &book.ledger;
+    let mut made = Vec::new();
+    for (i, (username, amount, currency, description)) in [
+        ("ada", "12.50", "USD", "Spring cashback 50%_off"),
+        ("bob", "7.25", "USD", "It's \"done\""),
+        ("chloé", "30.00", "EUR", "Winter bonus"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let c = customer(l, username).await;
+        l.add_payment_account(&me(), c.id, &paypal(&format!("p{i}@example.com")))
+            .await
+            .unwrap();
+        let r = approved(l, c.id, amount, currency).await;
+        let when = Origin::manual("Test Owner", at(60 * 24 * i as i64));
+        let new = NewPayout {
+            request_id: r.id,
+            description: description.into(),
+            ..Default::default()
+        };
+        made.push(l.create_payout(&when, &new).await.unwrap());
+    }
+    let edit = PayoutEdit {
+        description: made[1].description.clone(),
+        external_reference: "WISE-ABC123".into(),
+        note: String::new(),
+    };
+    l.edit_payout(&me(), made[1].id, &edit).await.unwrap();
+    let [ada, bob, eur] = made.try_into().unwrap();
+    Fixture {
+        book,
+        ada,
+        bob,
+        eur,
+    }
+}
+
+async fn found(ledger: &Ledger, query: PayoutQuery) -> Vec<String> {
+    let list = ledger.list_payouts(&query).await.unwrap();
+    assert_eq!(list.page.total as usize, list.page.items.len(), "{query:?}");
+    list.page.items.into_iter().map(|p| p.username).collect()
+}
+
+fn search(text: &str) -> PayoutQuery {
+    PayoutQuery {
+        search: text.into(),
+        ..PayoutQuery::page(1, 50)
+    }
+}
+
+#[tokio::test]
+async fn search_matches_every_field_of_the_list() {
+    let f = fixture().await;
+    let l = &f.book.ledger;
+    let cases = [
+        (f.bob.number.clone(), vec!["bob"]),
+        (f.eur.request_number.clone(), vec!["chloé"]),
+        ("ada".to_owned(), vec!["ada"]),
+        ("ADA".to_owned(), vec!["ada"]),
+        ("bob Example".to_owned(), vec!["bob"]),
+        ("chloe".to_owned(), vec!["chloé"]),
+        ("12.50".to_owned(), vec!["ada"]),
+        ("7.25 USD".to_owned(), vec!["bob"]),
+        ("EUR".to_owned(), vec!["chloé"]),
+        ("cashback".to_owned(), vec!["ada"]),
+        ("WISE-ABC123".to_owned(), vec!["bob"]),
+        ("abc1".to_owned(), vec!["bob"]),
+        ("Example".to_owned(), vec!["chloé", "bob", "ada"]),
+        ("nothing-like-this".to_owned(), vec![]),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(found(l, search(&text)).await, expected, "search {text:?}");
+    }
+}
+
+#[tokio::test]
+async fn percent_underscore_and_quotes_match_literally() {
+    let f = fixture().await;
+    let l = &f.book.ledger;
+    assert_eq!(found(l, search("50%_off")).await, vec!["ada"]);
+    assert_eq!(found(l, search("%_o")).await, vec!["ada"]);
+    assert_eq!(found(l, search("%%%")).await, Vec::<String>::new());
+    assert_eq!(found(l, search("___")).await, Vec::<String>::new());
+    assert_eq!(found(l, search("It's")).await, vec!["bob"]);
+    assert_eq!(found(l, search("\"done\"")).await, vec!["bob"]);
+    // FTS5 operators are words like any other: no error, no operator meaning.
+    assert_eq!(found(l, search("bob NOT ada")).await, Vec::<String>::new());
+    assert_eq!(found(l, search("Spring AND")).await, Vec::<String>::new());
+    assert_eq!(
+        found(l, search("OR * ^")).await.len(),
+        3,
+        "too short to search"
+    );
+    assert_eq!(found(l, search("NEAR(ada)")).await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn short_words_are_not_searched_and_the_list_says_so() {
+    let f = fixture().await;
+    let list = f.book.ledger.list_payouts(&search("bo")).await.unwrap();
+    assert_eq!(list.page.total, 3);
+    assert!(list.search_hint.unwrap().contains("3 characters"));
+    let list = f.book.ledger.list_payouts(&search("bob 7")).await.unwrap();
+    assert_eq!(list.page.total, 1);
+    assert!(list.search_hint.is_some());
+    assert!(f
+        .book
+        .ledger
+        .list_payouts(&search("bob"))
+        .await
+        .unwrap()
+        .search_hint
+        .is_none());
+}
+
+#[tokio::test]
+async fn filters_combine_with_each_other_and_with_search() {
+    let f = fixture().await;
+    let l = &f.book.ledger;
+    let to = |status| StatusChange {
+        status,
+        external_reference: String::new(),
+        note: String::new(),
+    };
+    l.change_payout_status(&me(), f.ada.id, &to(PayoutStatus::Success))
+        .await
+        .unwrap();
+    l.change_payout_status(&me(), f.eur.id, &to(PayoutStatus::OnProcess))
+        .await
+        .unwrap();
+    let q = |statuses: &[PayoutStatus], currency: Option<&str>, text: &str| PayoutQuery {
+        statuses: statuses.to_vec(),
+        currency: currency.map(str::to_owned),
+        ..search(text)
+    };
+    use PayoutStatus::*;
+    assert_eq!(found(l, q(&[Success], None, "")).await, vec!["ada"]);
+    assert_eq!(
+        found(l, q(&[Success, Pending], None, "")).await,
+        vec!["bob", "ada"]
+    );
+    assert_eq!(
+        found(l, q(&[Success, OnProcess], Some("usd"), "")).await,
+        vec!["ada"]
+    );
+    assert_eq!(found(l, q(&[], Some("EUR"), "")).await, vec!["chloé"]);
+    assert_eq!(
+        found(l, q(&[], Some("USD"), "Example")).await,
+        vec!["bob", "ada"]
+    );
+    assert_eq!(
+        found(l, q(&[Pending], Some("USD"), "Example")).await,
+        vec!["bob"]
+    );
+    assert_eq!(found(l, q(&[Failed], None, "")).await, Vec::<String>::new());
+
+    // Created on day 0 (ada), day 1 (bob) and day 2 (chloé), 09:00 UTC.
+    let dated = |from: Option<&str>, before: Option<&str>, text: &str| PayoutQuery {
+        created_from: from.map(str::to_owned),
+        created_before: before.map(str::to_owned),
+        ..search(text)
+    };
+    assert_eq!(
+        found(l, dated(Some("2026-01-06T00:00:00Z"), None, "")).await,
+        vec!["chloé", "bob"]
+    );
+    assert_eq!(
+        found(
+            l,
+            dated(
+                Some("2026-01-06T00:00:00+01:00"),
+                Some("2026-01-07T09:00:00Z"),
+                ""
+            )
+        )
+        .await,
+        vec!["bob"]
+    );
+    assert_eq!(
+        found(l, dated(None, Some("2026-01-07T00:00:00Z"), "Example")).await,
+        vec!["bob", "ada"]
+    );
+
+    for (bad, field) in [
+        (q(&[], Some("XYZ"), ""), "currency"),
+        (dated(Some("yesterday"), None, ""), "created_from"),
+        (
+            dated(None, Some("2026-13-01T00:00:00Z"), ""),
+            "created_before",
+        ),
+        (search(&"x".repeat(201)), "search"),
+        (search("tab\tbed"), "search"),
+    ] {
+        let err = l.list_payouts(&bad).await.unwrap_err();
+        assert_eq!(
+            (err.kind(), err.field()),
+            ("validation", Some(field)),
+            "{bad:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_index_follows_edits_and_is_rebuilt_when_missing() {
+    let f = fixture().await;
+    let l = &f.book.ledger;
+    let edit = PayoutEdit {
+        description: "Autumn promo".into(),
+        external_reference: String::new(),
+        note: String::new(),
+    };
+    l.edit_payout(&me(), f.ada.id, &edit).await.unwrap();
+    assert_eq!(found(l, search("cashback")).await, Vec::<String>::new());
+    assert_eq!(found(l, search("autumn")).await, vec!["ada"]);
+    let reference = StatusChange {
+        status: PayoutStatus::Success,
+        external_reference: "PP-998877".into(),
+        note: String::new(),
+    };
+    l.change_payout_status(&me(), f.eur.id, &reference)
+        .await
+        .unwrap();
+    assert_eq!(found(l, search("998877")).await, vec!["chloé"]);
+
+    // A book whose index is gone (or from an older version) is re-indexed when opened.
+    let path = l.path().to_owned();
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO payout_search (payout_search) VALUES ('delete-all')")
+        .execute(&raw)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM settings WHERE key = 'payout_search_version'")
+        .execute(&raw)
+        .await
+        .unwrap();
+    raw.close().await;
+    assert_eq!(found(l, search("autumn")).await, Vec::<String>::new());
+    f.book.ledger.close().await;
+    let reopened = Ledger::open(&path, Create::Never, at(0)).await.unwrap();
+    assert_eq!(found(&reopened, search("autumn")).await, vec!["ada"]);
+    assert_eq!(found(&reopened, search("998877")).await, vec!["chloé"]);
+}
+
+#[tokio::test]
+async fn paging_edges_and_pages_read_from_the_far_end() {
+    let b = book().await;
+    let c = customer(&b.ledger, "ada").await;
+    b.ledger
+        .add_payment_account(&me(), c.id, &paypal("ada@example.com"))
+        .await
+        .unwrap();
+    for i in 0..11 {
+        let r = approved(&b.ledger, c.id, &format!("{}.00", i + 1), "USD").await;
+        let when = Origin::manual("Test Owner", at(10 + i));
+        let new = NewPayout {
+            request_id: r.id,
+            ..Default::default()
+        };
+        b.ledger.create_payout(&when, &new).await.unwrap();
+    }
+    let amounts = |q: PayoutQuery| {
+        let l = &b.ledger;
+        async move {
+            let list = l.list_payouts(&q).await.unwrap();
+            assert_eq!(list.page.total, 11);
+            assert!(list.total_exact);
+            list.page
+                .items
+                .iter()
+                .map(|p| p.amount.minor() / 100)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        amounts(PayoutQuery::page(1, 5)).await,
+        vec![11, 10, 9, 8, 7]
+    );
+    assert_eq!(amounts(PayoutQuery::page(2, 5)).await, vec![6, 5, 4, 3, 2]);
+    assert_eq!(amounts(PayoutQuery::page(3, 5)).await, vec![1]);
+    assert_eq!(amounts(PayoutQuery::page(4, 5)).await, Vec::<i64>::new());
+    assert_eq!(amounts(PayoutQuery::page(2, 10)).await, vec![1]);
+    assert_eq!(amounts(PayoutQuery::page(1, 20)).await.len(), 11);
+    let oldest = |page| PayoutQuery {
+        sort: ledger::payouts::PayoutSort::OldestFirst,
+        ..PayoutQuery::page(page, 4)
+    };
+    assert_eq!(amounts(oldest(2)).await, vec![5, 6, 7, 8]);
+    assert_eq!(amounts(oldest(3)).await, vec![9, 10, 11]);
+}
+
+#[tokio::test]
+async fn totals_past_the_cap_are_reported_as_at_least() {
+    let f = fixture().await;
+    let path = f.book.ledger.path().to_owned();
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    // Copies of bob's payout, Failed so the one-open-payout rule allows them.
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+         INSERT INTO payouts (uuid, request_id, customer_id, amount_minor, currency, method,
+                              account_id, account_snapshot, status, description, created_at, updated_at)
+         SELECT randomblob(16), request_id, customer_id, amount_minor, currency, method, account_id,
+                account_snapshot, 'failed', description, created_at, updated_at
+           FROM payouts, n WHERE id = ?",
+    )
+    .bind(COUNT_CAP + 5)
+    .bind(f.bob.id)
+    .execute(&raw)
+    .await
+    .unwrap();
+    raw.close().await;
+    let l = &f.book.ledger;
+    let all = l.list_payouts(&PayoutQuery::page(1, 5)).await.unwrap();
+    assert_eq!((all.page.total, all.total_exact), (COUNT_CAP + 8, true));
+    let failed = PayoutQuery {
+        statuses: vec![PayoutStatus::Failed],
+        ..PayoutQuery::page(1, 5)
+    };
+    let failed = l.list_payouts(&failed).await.unwrap();
+    assert_eq!(
+        (failed.page.total, failed.total_exact),
+        (COUNT_CAP + 5, true)
+    );
+    let dated = PayoutQuery {
+        created_from: Some("2000-01-01T00:00:00Z".into()),
+        ..PayoutQuery::page(1, 5)
+    };
+    let dated = l.list_payouts(&dated).await.unwrap();
+    assert_eq!((dated.page.total, dated.total_exact), (COUNT_CAP, false));
+    assert_eq!(dated.page.items.len(), 5);
+}
