@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use chrono::Utc;
-use ledger::{Create, Error, Ledger, Origin};
+use ledger::{Create, Error, Ledger, Origin, Source};
 use tauri::Manager;
 
 /// Set to a file path to use that book instead of the one in the app-data folder (tests).
@@ -64,8 +64,17 @@ impl Book {
     }
 
     /// Who and when for a change made from the UI now.
+    /// Who is changing the book, by hand, now.
     pub fn origin(&self) -> Origin {
-        Origin::manual(self.operator.clone(), Utc::now())
+        self.origin_of(Source::Manual)
+    }
+
+    pub fn origin_of(&self, source: Source) -> Origin {
+        Origin {
+            operator: self.operator.clone(),
+            source,
+            at: Utc::now(),
+        }
     }
 }
 

@@ -14,4 +14,9 @@ pub const COMMANDS: &[&str] = &[
     "payout_preview",
     "create_payout",
     "payout_history",
+    "payout_detail",
+    "change_payout_status",
+    "bulk_change_status",
+    "edit_payout",
+    "reveal_payout_account",
 ];

@@ -2,11 +2,15 @@
 //! Arguments arrive in snake_case, as the ledger names them; every value is validated by the
 //! ledger, never trusted from the webview.
 
+use ledger::accounts::AccountField;
 use ledger::accounts::{AccountInput, AccountSummary};
 use ledger::customers::{Customer, CustomerInput};
-use ledger::payouts::{NewPayout, Payout, PayoutPreview, PayoutQuery};
+use ledger::payouts::{
+    BulkOutcome, NewPayout, Payout, PayoutDetail, PayoutEdit, PayoutList, PayoutPreview,
+    PayoutQuery, StatusChange,
+};
 use ledger::requests::{Decision, Request, RequestFilter, RequestInput};
-use ledger::{AuditEvent, Currency, Error, Page, PageRequest};
+use ledger::{AuditEvent, Currency, Error, Page, PageRequest, Source};
 use serde::Serialize;
 use tauri::State;
 
@@ -109,7 +113,7 @@ pub async fn list_requests(
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn list_payouts(book: State<'_, Book>, query: PayoutQuery) -> Answer<Page<Payout>> {
+pub async fn list_payouts(book: State<'_, Book>, query: PayoutQuery) -> Answer<PayoutList> {
     book.ledger()?.list_payouts(&query).await
 }
 
@@ -126,4 +130,45 @@ pub async fn create_payout(book: State<'_, Book>, input: NewPayout) -> Answer<Pa
 #[tauri::command(rename_all = "snake_case")]
 pub async fn payout_history(book: State<'_, Book>, id: i64) -> Answer<Vec<AuditEvent>> {
     book.ledger()?.payout_history(id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn payout_detail(book: State<'_, Book>, id: i64) -> Answer<PayoutDetail> {
+    book.ledger()?.payout_detail(id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn change_payout_status(
+    book: State<'_, Book>,
+    id: i64,
+    change: StatusChange,
+) -> Answer<Payout> {
+    let ledger = book.ledger()?;
+    ledger
+        .change_payout_status(&book.origin(), id, &change)
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn bulk_change_status(
+    book: State<'_, Book>,
+    ids: Vec<i64>,
+    change: StatusChange,
+) -> Answer<BulkOutcome> {
+    let origin = book.origin_of(Source::Bulk);
+    book.ledger()?
+        .bulk_change_status(&origin, &ids, &change)
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn edit_payout(book: State<'_, Book>, id: i64, edit: PayoutEdit) -> Answer<Payout> {
+    book.ledger()?.edit_payout(&book.origin(), id, &edit).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn reveal_payout_account(book: State<'_, Book>, id: i64) -> Answer<Vec<AccountField>> {
+    book.ledger()?
+        .reveal_payout_account(&book.origin(), id)
+        .await
 }

@@ -28,6 +28,11 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::payout_preview,
         commands::create_payout,
         commands::payout_history,
+        commands::payout_detail,
+        commands::change_payout_status,
+        commands::bulk_change_status,
+        commands::edit_payout,
+        commands::reveal_payout_account,
     ])
 }
 

@@ -176,6 +176,48 @@ fn a_payout_is_made_through_the_commands() {
     assert_eq!(page["items"][0]["number"], payout["number"]);
     let history = invoke(w, "payout_history", json!({"id": payout["id"]})).unwrap();
     assert_eq!(history[0]["actor"], "Tester");
+
+    let found = invoke(
+        w,
+        "list_payouts",
+        json!({"query": {"page": 1, "page_size": 10, "search": "ada", "statuses": ["pending"], "currency": "USD"}}),
+    )
+    .unwrap();
+    assert_eq!(
+        (found["total"].clone(), found["total_exact"].clone()),
+        (json!(1), json!(true))
+    );
+    let moved = invoke(
+        w,
+        "change_payout_status",
+        json!({"id": payout["id"], "change": {"status": "on_process", "external_reference": "PP-1", "note": "sent"}}),
+    )
+    .unwrap();
+    assert_eq!(
+        (moved["status"].clone(), moved["external_reference"].clone()),
+        (json!("on_process"), json!("PP-1"))
+    );
+    let bulk = invoke(
+        w,
+        "bulk_change_status",
+        json!({"ids": [payout["id"], 99], "change": {"status": "success"}}),
+    )
+    .unwrap();
+    assert_eq!(bulk["changed"], json!([payout["number"]]));
+    assert_eq!(bulk["skipped"][0]["number"], "PO-000099");
+    let edited = invoke(
+        w,
+        "edit_payout",
+        json!({"id": payout["id"], "edit": {"description": "Spring", "external_reference": "PP-1"}}),
+    )
+    .unwrap();
+    assert_eq!(edited["description"], "Spring");
+    let detail = invoke(w, "payout_detail", json!({"id": payout["id"]})).unwrap();
+    assert_eq!(detail["account"][1]["value"], "a•••@example.com");
+    assert_eq!(detail["history"][0]["action"], "update");
+    assert_eq!(detail["history"][1]["source"], "bulk");
+    let revealed = invoke(w, "reveal_payout_account", json!({"id": payout["id"]})).unwrap();
+    assert_eq!(revealed[1]["value"], "ada@example.com");
 }
 
 #[test]
@@ -193,6 +235,14 @@ fn bad_argument_shapes_are_refused_before_the_ledger() {
         (
             "customer_accounts",
             json!({"customer_id": "1; DROP TABLE payouts"}),
+        ),
+        (
+            "change_payout_status",
+            json!({"id": 1, "change": {"status": "paid"}}),
+        ),
+        (
+            "bulk_change_status",
+            json!({"ids": "all", "change": {"status": "success"}}),
         ),
     ] {
         let err = invoke(&h.window, cmd, args).unwrap_err();
