@@ -4,35 +4,29 @@ import { api } from './api.js';
 import { h, replace, debounce, toast } from './dom.js';
 import { formDialog, field, choose } from './dialog.js';
 import { pager } from './pager.js';
+import { liveList } from './list.js';
 
 const state = { search: '', page: 1, page_size: 20 };
-let generation = 0;
 
 export async function render(main) {
   const list = h('div', { id: 'customer-list' });
+  const load = liveList(list, state,
+    () => api.listCustomers(state.search, { page: state.page, page_size: state.page_size }),
+    (page, isCurrent) => draw(list, page, isCurrent, load));
   const search = h('input', { type: 'search', id: 'customer-search', value: state.search, placeholder: 'Search username, name or e-mail', 'aria-label': 'Search customers' });
-  search.addEventListener('input', debounce(() => { state.search = search.value; state.page = 1; load(list); }, 150));
+  search.addEventListener('input', debounce(() => { state.search = search.value; state.page = 1; load(); }, 150));
   replace(main,
     h('div', { class: 'screen-head' },
       h('h1', {}, 'Customers'),
-      h('button', { class: 'primary', id: 'add-customer', onclick: () => addCustomer(() => load(list)) }, 'Add customer')),
+      h('button', { class: 'primary', id: 'add-customer', onclick: () => addCustomer(() => load()) }, 'Add customer')),
     h('div', { class: 'toolbar' }, search),
     list);
-  await load(list);
+  await load();
 }
 
-async function load(list) {
-  const mine = ++generation;
-  let page;
-  try {
-    page = await api.listCustomers(state.search, { page: state.page, page_size: state.page_size });
-  } catch (error) {
-    replace(list, h('div', { class: 'banner', role: 'alert' }, error.message));
-    return;
-  }
-  if (mine !== generation) return;
+async function draw(list, page, isCurrent, load) {
   const accounts = await Promise.all(page.items.map((c) => (c.account_count ? api.customerAccounts(c.id) : [])));
-  if (mine !== generation) return;
+  if (!isCurrent()) return;
   replace(list,
     page.total === 0
       ? h('div', { class: 'card empty' }, state.search ? 'No customer matches.' : 'No customers yet. Add the first one.')
@@ -46,8 +40,8 @@ async function load(list) {
           h('td', { class: 'accounts' }, accounts[i].length
             ? accounts[i].map((a) => h('div', {}, a.masked, a.is_default ? h('span', { class: 'muted' }, ' · default') : null))
             : h('span', { class: 'badge failed' }, 'No payment account')),
-          h('td', {}, h('button', { class: 'link', 'data-action': 'add-account', onclick: () => addAccount(c, () => load(list)) }, 'Add payment account'))))))),
-    pager(page, state, () => load(list)));
+          h('td', {}, h('button', { class: 'link', 'data-action': 'add-account', onclick: () => addAccount(c, () => load()) }, 'Add payment account'))))))),
+    pager(page, state, () => load()));
 }
 
 function addCustomer(done) {

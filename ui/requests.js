@@ -5,46 +5,40 @@ import { h, replace, debounce, toast } from './dom.js';
 import { formDialog, field, choose } from './dialog.js';
 import { money, statusLabel, when } from './format.js';
 import { pager } from './pager.js';
+import { liveList } from './list.js';
 
 const state = { search: '', filter: 'all', page: 1, page_size: 20 };
-let generation = 0;
 let currencies = null;
 
 export async function render(main) {
   const list = h('div', { id: 'request-list' });
+  const load = liveList(list, state,
+    () => api.listRequests(state.search, state.filter, { page: state.page, page_size: state.page_size }),
+    (page) => draw(list, page, load));
   const search = h('input', { type: 'search', id: 'request-search', value: state.search, placeholder: 'Search number, username, name or note', 'aria-label': 'Search requests' });
-  search.addEventListener('input', debounce(() => { state.search = search.value; state.page = 1; load(list); }, 150));
-  const filter = h('select', { id: 'request-filter', 'aria-label': 'Status', onchange: (e) => { state.filter = e.target.value; state.page = 1; load(list); } },
+  search.addEventListener('input', debounce(() => { state.search = search.value; state.page = 1; load(); }, 150));
+  const filter = h('select', { id: 'request-filter', 'aria-label': 'Status', onchange: (e) => { state.filter = e.target.value; state.page = 1; load(); } },
     [['all', 'All statuses'], ['pending', 'Pending'], ['approved', 'Approved'], ['rejected', 'Rejected'], ['payable', 'Approved, no payout yet']]
       .map(([value, text]) => h('option', { value, selected: value === state.filter }, text)));
   replace(main,
     h('div', { class: 'screen-head' },
       h('h1', {}, 'Incentive requests'),
-      h('button', { class: 'primary', id: 'add-request', onclick: () => addRequest(() => load(list)) }, 'Add request')),
+      h('button', { class: 'primary', id: 'add-request', onclick: () => addRequest(() => load()) }, 'Add request')),
     h('div', { class: 'toolbar' }, search, filter),
     list);
-  await load(list);
+  await load();
 }
 
-async function load(list) {
-  const mine = ++generation;
-  let page;
-  try {
-    page = await api.listRequests(state.search, state.filter, { page: state.page, page_size: state.page_size });
-  } catch (error) {
-    replace(list, h('div', { class: 'banner', role: 'alert' }, error.message));
-    return;
-  }
-  if (mine !== generation) return;
+function draw(list, page, load) {
   const decide = (r, decision) => async () => {
-    if (decision === 'reject') return reject(r, () => load(list));
+    if (decision === 'reject') return reject(r, () => load());
     try {
       await api.decideRequest(r.id, 'approve', '');
       toast(`${r.number} approved. It can now get a payout.`);
     } catch (error) {
       toast(error.message);
     }
-    load(list);
+    load();
   };
   replace(list,
     page.total === 0
@@ -64,7 +58,7 @@ async function load(list) {
             h('button', { class: 'link', 'data-action': 'approve', onclick: decide(r, 'approve') }, 'Approve'),
             h('button', { class: 'link danger', 'data-action': 'reject', onclick: decide(r, 'reject') }, 'Reject'),
           ] : null)))))),
-    pager(page, state, () => load(list)));
+    pager(page, state, () => load()));
 }
 
 async function addRequest(done) {
