@@ -30,4 +30,9 @@ export const api = {
   payoutPreview: (requestId) => call('payout_preview', { request_id: requestId }),
   createPayout: (input) => call('create_payout', { input }),
   payoutHistory: (id) => call('payout_history', { id }),
+  payoutDetail: (id) => call('payout_detail', { id }),
+  changePayoutStatus: (id, change) => call('change_payout_status', { id, change }),
+  bulkChangeStatus: (ids, change) => call('bulk_change_status', { ids, change }),
+  editPayout: (id, edit) => call('edit_payout', { id, edit }),
+  revealPayoutAccount: (id) => call('reveal_payout_account', { id }),
 };

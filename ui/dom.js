@@ -90,3 +90,13 @@ export function toast(message) {
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => { el.hidden = true; }, 4000);
 }
+
+/** Copies `text` to the clipboard and says so. */
+export async function copy(text, what) {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast(`${what} copied.`);
+  } catch {
+    toast(`Could not copy ${what.toLowerCase()}; select it and press Ctrl+C.`);
+  }
+}

@@ -26,7 +26,8 @@ export function range(page) {
   const first = (page.page - 1) * page.page_size + 1;
   const last = first + page.items.length - 1;
   const n = (x) => x.toLocaleString();
-  return page.items.length ? `${n(first)}–${n(last)} of ${n(page.total)}` : `Page ${page.page} is empty · ${n(page.total)} in all`;
+  const total = page.total_exact === false ? `${n(page.total)}+` : n(page.total);
+  return page.items.length ? `${n(first)}–${n(last)} of ${total}` : `Page ${page.page} is empty · ${total} in all`;
 }
 
 /** A fresh random key for one create dialog, so a retried click never makes two records. */

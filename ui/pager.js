@@ -17,13 +17,15 @@ export function pager(page, state, reload) {
     reload();
   } }, PAGE_SIZES.map((n) => h('option', { value: n, selected: n === state.page_size }, `${n} per page`)));
   const atStart = state.page <= 1;
-  const atEnd = state.page >= lastPage;
+  // A total past the ledger's count cap is a lower bound: there is no known last page.
+  const exact = page.total_exact !== false;
+  const atEnd = exact ? state.page >= lastPage : page.items.length < state.page_size;
   return h('div', { class: 'pager' },
     h('span', { class: 'range' }, range(page)),
     size,
     h('button', { onclick: go(1), disabled: atStart, 'aria-label': 'First page', 'data-page': 'first' }, '«'),
     h('button', { onclick: go(state.page - 1), disabled: atStart, 'aria-label': 'Previous page', 'data-page': 'previous' }, '‹'),
-    h('span', { class: 'page-of' }, `Page ${state.page} of ${lastPage}`),
+    h('span', { class: 'page-of' }, exact ? `Page ${state.page} of ${lastPage}` : `Page ${state.page}`),
     h('button', { onclick: go(state.page + 1), disabled: atEnd, 'aria-label': 'Next page', 'data-page': 'next' }, '›'),
-    h('button', { onclick: go(lastPage), disabled: atEnd, 'aria-label': 'Last page', 'data-page': 'last' }, '»'));
+    h('button', { onclick: go(lastPage), disabled: atEnd || !exact, 'aria-label': 'Last page', 'data-page': 'last' }, '»'));
 }

@@ -1,67 +1,202 @@
-// Payouts: the paged list (newest first by default) and the "Add cashback payout" flow.
+// Payouts: the list with live search, filters, paging and selection; bulk status moves; and
+// the "Add cashback payout" flow. The detail panel lives in payout-detail.js.
 
 import { api } from './api.js';
 import { h, replace, debounce, toast } from './dom.js';
-import { formDialog } from './dialog.js';
+import { formDialog, field, choose } from './dialog.js';
 import { money, statusLabel, when, newKey } from './format.js';
-import { pager, lastPageOf } from './pager.js';
+import { pager } from './pager.js';
+import { liveList } from './list.js';
+import { openDetail } from './payout-detail.js';
 
-const state = { page: 1, page_size: 10, sort: 'newest_first' };
-/** Only the newest answer is drawn: an older one arriving late is dropped. */
-let generation = 0;
+export const STATUSES = ['pending', 'on_process', 'success', 'failed'];
+
+/** Kept while the app runs, so search, filters, page and selection survive other screens. */
+const state = {
+  page: 1, page_size: 10, sort: 'newest_first',
+  search: '', statuses: [], currency: '', from: '', to: '',
+  selected: new Set(),
+};
+let currencies = null;
+
+/** A local calendar day (YYYY-MM-DD) as the instant it starts, `days` later. */
+function dayStart(day, days = 0) {
+  if (!day) return null;
+  const d = new Date(`${day}T00:00`);
+  d.setDate(d.getDate() + days);
+  return d.toISOString();
+}
+
+const filtered = () => state.search.trim() !== '' || state.statuses.length > 0 || state.currency || state.from || state.to;
+
+function query() {
+  return {
+    page: state.page, page_size: state.page_size, sort: state.sort,
+    search: state.search, statuses: state.statuses, currency: state.currency || null,
+    created_from: dayStart(state.from), created_before: dayStart(state.to, 1),
+  };
+}
 
 export async function render(main) {
+  currencies ??= await api.currencies();
   const list = h('div', { id: 'payout-list' });
+  const bulkBar = h('div', { class: 'bulk-bar', id: 'bulk-bar', hidden: true });
+  const load = liveList(list, state, () => api.listPayouts(query()), (page) => draw(list, bulkBar, page, load));
+  const refilter = () => { state.page = 1; load(); };
+
+  const search = h('input', { type: 'search', id: 'payout-search', value: state.search, placeholder: 'Search id, request, username, name, amount, description, reference', 'aria-label': 'Search payouts', autocomplete: 'off' });
+  search.addEventListener('input', debounce(() => { state.search = search.value; refilter(); }, 150));
+  const statusButtons = STATUSES.map((s) => h('button', {
+    type: 'button', 'data-status': s, 'aria-pressed': String(state.statuses.includes(s)),
+    onclick: (e) => {
+      const on = e.currentTarget.getAttribute('aria-pressed') !== 'true';
+      e.currentTarget.setAttribute('aria-pressed', String(on));
+      state.statuses = on ? [...state.statuses, s] : state.statuses.filter((x) => x !== s);
+      refilter();
+    },
+  }, statusLabel(s)));
+  const currency = h('select', { id: 'payout-currency', 'aria-label': 'Currency', onchange: (e) => { state.currency = e.target.value; refilter(); } },
+    h('option', { value: '' }, 'All currencies'),
+    currencies.map((c) => h('option', { value: c.code, selected: c.code === state.currency }, `${c.code} · ${c.name}`)));
+  const date = (id, label, key) => h('label', { class: 'inline' }, label,
+    h('input', { type: 'date', id, value: state[key], onchange: (e) => { state[key] = e.target.value; refilter(); } }));
+  const clear = h('button', { type: 'button', id: 'clear-filters', class: 'link', onclick: () => {
+    Object.assign(state, { search: '', statuses: [], currency: '', from: '', to: '' });
+    render(main);
+  } }, 'Clear filters');
+
   replace(main,
     h('div', { class: 'screen-head' },
       h('h1', {}, 'Payouts'),
-      h('button', { class: 'primary', id: 'add-payout', onclick: () => addPayout(() => load(list)) }, 'Add cashback payout')),
+      h('button', { class: 'primary', id: 'add-payout', onclick: () => addPayout(load) }, 'Add cashback payout')),
+    h('div', { class: 'toolbar' }, search,
+      h('div', { class: 'segmented', role: 'group', 'aria-label': 'Status' }, statusButtons),
+      currency, date('payout-from', 'From', 'from'), date('payout-to', 'To', 'to'), clear),
+    bulkBar,
     list);
-  await load(list);
+  await load();
 }
 
-async function load(list) {
-  const mine = ++generation;
-  let page;
-  try {
-    page = await api.listPayouts({ page: state.page, page_size: state.page_size, sort: state.sort });
-  } catch (error) {
-    replace(list, h('div', { class: 'banner', role: 'alert' }, error.message));
-    return;
-  }
-  if (mine !== generation) return;
-  const lastPage = lastPageOf(page, state.page_size);
-  if (state.page > lastPage) {
-    state.page = lastPage;
-    return load(list);
-  }
-  replace(list, page.total === 0 ? emptyBook() : table(page, list), pager(page, state, () => load(list)));
+function draw(list, bulkBar, page, load) {
+  drawBulkBar(bulkBar, load);
+  const hint = page.search_hint ? h('p', { class: 'hint-line', id: 'search-hint' }, page.search_hint) : null;
+  let body;
+  if (page.total === 0 && !filtered()) body = emptyBook();
+  else if (page.total === 0) body = h('div', { class: 'card empty', id: 'no-match' }, 'No payout matches the search and filters.');
+  else body = table(page, load, () => drawBulkBar(bulkBar, load));
+  replace(list, hint, body, pager(page, state, load));
 }
 
-function table(page, list) {
-  const sortLabel = state.sort === 'newest_first' ? 'Created ↓' : 'Created ↑';
+function drawBulkBar(bar, load) {
+  const n = state.selected.size;
+  bar.hidden = n === 0;
+  replace(bar,
+    h('span', { id: 'selected-count' }, `${n} selected`),
+    h('button', { type: 'button', class: 'primary', id: 'bulk-change', onclick: () => bulkChange(load) }, 'Change status…'),
+    h('button', { type: 'button', class: 'link', onclick: () => { state.selected.clear(); load(); } }, 'Clear selection'));
+}
+
+function table(page, load, selectionChanged) {
   const flip = () => {
     state.sort = state.sort === 'newest_first' ? 'oldest_first' : 'newest_first';
     state.page = 1;
-    load(list);
+    load();
   };
+  const boxes = [];
+  let anchor = null;
+  const syncHeader = () => {
+    const on = boxes.filter((b) => b.checked).length;
+    all.checked = on === boxes.length;
+    all.indeterminate = on > 0 && on < boxes.length;
+  };
+  const set = (i, on) => {
+    boxes[i].checked = on;
+    if (on) state.selected.add(page.items[i].id); else state.selected.delete(page.items[i].id);
+  };
+  const all = h('input', { type: 'checkbox', id: 'select-page', 'aria-label': 'Select all payouts on this page', onchange: (e) => {
+    boxes.forEach((_, i) => set(i, e.target.checked));
+    selectionChanged();
+  } });
+  const rows = page.items.map((p, i) => {
+    const box = h('input', { type: 'checkbox', class: 'select', 'aria-label': `Select ${p.number}`, checked: state.selected.has(p.id) });
+    box.addEventListener('click', (e) => {
+      // Shift-click selects (or clears) the whole range from the last box clicked.
+      if (e.shiftKey && anchor !== null) {
+        const [a, b] = anchor < i ? [anchor, i] : [i, anchor];
+        for (let k = a; k <= b; k += 1) set(k, box.checked);
+      } else {
+        set(i, box.checked);
+      }
+      anchor = i;
+      syncHeader();
+      selectionChanged();
+    });
+    boxes.push(box);
+    const open = () => openDetail(p.id, load);
+    const noReference = p.status === 'success' && !p.external_reference;
+    return h('tr', { 'data-id': p.id, 'data-number': p.number, class: state.selected.has(p.id) ? 'selected' : null,
+      onclick: (e) => { if (!e.target.closest('input, button')) open(); } },
+    h('td', { class: 'check' }, box),
+    h('td', { class: 'id' }, h('button', { class: 'link open-detail', onclick: open, title: 'Open the detail panel' }, p.number)),
+    h('td', { class: 'id' }, p.request_number),
+    h('td', {}, p.username),
+    h('td', { class: 'num amount' }, money(p.amount)),
+    h('td', {}, h('span', { class: `badge ${p.status}` }, statusLabel(p.status))),
+    h('td', { class: 'wrap description' }, p.description),
+    h('td', { class: 'id reference' }, p.external_reference
+      ?? (noReference ? h('span', { class: 'badge pending', title: 'Paid without an external reference: add one to reconcile it' }, 'No reference') : '—')),
+    h('td', { class: 'date' }, when(p.created_at)));
+  });
+  syncHeader();
   return h('div', { class: 'table-wrap' },
     h('table', { id: 'payouts-table' },
       h('thead', {}, h('tr', {},
+        h('th', { class: 'check' }, all),
         h('th', {}, 'Payout'), h('th', {}, 'Request'), h('th', {}, 'Username'),
         h('th', { class: 'num' }, 'Amount'), h('th', {}, 'Status'), h('th', {}, 'Description'),
         h('th', {}, 'External ref.'),
         h('th', { 'aria-sort': state.sort === 'newest_first' ? 'descending' : 'ascending' },
-          h('button', { class: 'link', id: 'sort-created', onclick: flip, title: 'Reverse the order' }, sortLabel)))),
-      h('tbody', {}, page.items.map((p) => h('tr', { 'data-id': p.id },
-        h('td', { class: 'id' }, p.number),
-        h('td', { class: 'id' }, p.request_number),
-        h('td', {}, p.username),
-        h('td', { class: 'num' }, money(p.amount)),
-        h('td', {}, h('span', { class: `badge ${p.status}` }, statusLabel(p.status))),
-        h('td', { class: 'wrap' }, p.description),
-        h('td', { class: 'id' }, p.external_reference ?? '—'),
-        h('td', {}, when(p.created_at)))))));
+          h('button', { class: 'link', id: 'sort-created', onclick: flip, title: 'Reverse the order' },
+            state.sort === 'newest_first' ? 'Created ↓' : 'Created ↑')))),
+      h('tbody', {}, rows)));
+}
+
+/** One status move for every selected payout, in one transaction; refused rows are listed. */
+function bulkChange(load) {
+  const ids = [...state.selected];
+  formDialog({
+    title: `Change the status of ${ids.length} payout${ids.length === 1 ? '' : 's'}`,
+    name: 'bulk-change',
+    submitLabel: 'Apply',
+    body: h('div', { class: 'fields' },
+      choose('New status', 'status', STATUSES.map((s) => [s, statusLabel(s)]), { wide: true }),
+      field('External reference', 'external_reference', { maxlength: 100, autocomplete: 'off', wide: true }, '(optional, e.g. the batch id; set on every moved payout)'),
+      field('Note', 'note', { tag: 'textarea', rows: 2, maxlength: 1000, wide: true }, '(kept in the audit trail; required to move a Success back to Failed)'),
+      h('p', { class: 'muted wide' }, 'Payouts whose move is not allowed are left as they are and listed afterwards. To undo, move them back the same way.')),
+    onSubmit: async (values) => {
+      const outcome = await api.bulkChangeStatus(ids, values);
+      state.selected.clear();
+      load();
+      showOutcome(outcome, statusLabel(values.status));
+    },
+  });
+}
+
+function showOutcome(outcome, status) {
+  const dialog = h('dialog', { 'data-dialog': 'bulk-outcome' },
+    h('div', { class: 'body' },
+      h('h2', {}, 'Status change done'),
+      h('p', { id: 'bulk-changed' }, outcome.changed.length
+        ? `${outcome.changed.length} moved to ${status}: ${outcome.changed.join(', ')}.`
+        : 'No payout was changed.'),
+      outcome.skipped.length ? [
+        h('p', {}, `${outcome.skipped.length} left as they were:`),
+        h('ul', { id: 'bulk-skipped' }, outcome.skipped.map((s) => h('li', {}, h('strong', {}, s.number), ` — ${s.reason}`))),
+      ] : null,
+      h('div', { class: 'actions' }, h('button', { class: 'primary', onclick: () => dialog.close() }, 'OK'))));
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
 }
 
 function emptyBook() {
@@ -73,7 +208,6 @@ function emptyBook() {
       h('li', {}, h('a', { href: '#requests' }, 'Add an incentive request'), ' for them and approve it.'),
       h('li', {}, 'Come back here and choose ', h('strong', {}, 'Add cashback payout'), '.')));
 }
-
 /** Pick an approved request without an open payout, see what the record will hold, confirm. */
 function addPayout(done) {
   const key = newKey();

@@ -5,6 +5,9 @@
 //! global lock, since WebKitWebDriver holds one session at a time; each gets its own driver on
 //! free ports, and the driver is stopped with SIGTERM so it takes the app down with it.
 
+// Each test binary uses a part of the harness.
+#![allow(dead_code)]
+
 use std::future::Future;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -12,8 +15,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use fantoccini::error::NewSessionError;
 use fantoccini::{Client, ClientBuilder, Locator};
+use ledger::{Create, Ledger};
 use serde_json::{json, Value};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -33,6 +38,17 @@ where
     F: FnOnce(Session) -> Fut + Send + 'static,
     Fut: Future<Output = Session> + Send + 'static,
 {
+    run_seeded(name, |ledger| async move { ledger }, flow);
+}
+
+/// Like [`run`], on a book that `seed` fills through the ledger before the app starts.
+pub fn run_seeded<S, SFut, F, Fut>(name: &str, seed: S, flow: F)
+where
+    S: FnOnce(Ledger) -> SFut,
+    SFut: Future<Output = Ledger>,
+    F: FnOnce(Session) -> Fut + Send + 'static,
+    Fut: Future<Output = Session> + Send + 'static,
+{
     let _turn = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -46,6 +62,12 @@ where
         .enable_all()
         .build()
         .unwrap();
+    runtime.block_on(async {
+        let ledger = Ledger::open(&book, Create::IfMissing, Utc::now())
+            .await
+            .expect("create the test book");
+        seed(ledger).await.close().await;
+    });
     let mut driver = Driver::start(&book);
     let outcome = runtime.block_on(async {
         let client = tokio::time::timeout(Duration::from_secs(60), connect(driver.port))
@@ -207,10 +229,29 @@ pub async fn wait_text(client: &Client, css: &str, check: impl Fn(&str) -> bool)
 async fn text_of(client: &Client, css: &str) -> Option<String> {
     let script =
         "const el = document.querySelector(arguments[0]); return el ? el.innerText : null;";
-    match client.execute(script, vec![json!(css)]).await.unwrap() {
+    match js(client, script, vec![json!(css)]).await {
         Value::String(text) => Some(text),
         _ => None,
     }
+}
+
+/// Runs `script` in the page and returns what it returns.
+pub async fn js(client: &Client, script: &str, args: Vec<Value>) -> Value {
+    client
+        .execute(script, args)
+        .await
+        .unwrap_or_else(|e| panic!("run {script}: {e}"))
+}
+
+/// How many elements `css` matches now.
+pub async fn count_of(client: &Client, css: &str) -> usize {
+    let n = js(
+        client,
+        "return document.querySelectorAll(arguments[0]).length;",
+        vec![json!(css)],
+    )
+    .await;
+    n.as_u64().unwrap_or(0) as usize
 }
 
 /// Clicks the element that `css` matches.

@@ -1,0 +1,319 @@
+//! The Payouts screen end to end: search, paging, status moves, bulk, reveal. The book is
+//! filled through the ledger before the app starts, so each flow starts where it matters.
+
+mod support;
+
+use chrono::{Duration, TimeZone, Utc};
+use ledger::accounts::{AccountInput, HandleKind, Provider};
+use ledger::customers::CustomerInput;
+use ledger::payouts::NewPayout;
+use ledger::requests::{Decision, RequestInput};
+use ledger::{Ledger, Origin};
+use support::*;
+
+/// `n` payouts, PO-000001 (oldest) to PO-0000nn: user01, user02, …; odd ones paid by PayPal in
+/// USD, even ones by IBAN in EUR; amounts 1.00, 2.00, …
+async fn payouts(ledger: Ledger, n: usize) -> Ledger {
+    for i in 1..=n {
+        let origin = Origin::manual(
+            "Seeder",
+            Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap() + Duration::minutes(i as i64),
+        );
+        let username = format!("user{i:02}");
+        let customer = ledger
+            .add_customer(
+                &origin,
+                &CustomerInput {
+                    username: username.clone(),
+                    display_name: format!("Customer {i}"),
+                    email: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        let (account, currency) = if i % 2 == 1 {
+            let account = AccountInput::Digital {
+                provider: Provider::Paypal,
+                handle_kind: HandleKind::Email,
+                handle: format!("{username}@example.com"),
+            };
+            (account, "USD")
+        } else {
+            let account = AccountInput::Bank {
+                holder_name: format!("Customer {i}"),
+                bank_name: "Commerzbank".into(),
+                account_number: String::new(),
+                iban: "DE89 3704 0044 0532 0130 00".into(),
+                routing_number: String::new(),
+                bic: "COBADEFFXXX".into(),
+                country: "DE".into(),
+            };
+            (account, "EUR")
+        };
+        ledger
+            .add_payment_account(&origin, customer.id, &account)
+            .await
+            .unwrap();
+        let request = ledger
+            .add_request(
+                &origin,
+                &RequestInput {
+                    customer_id: customer.id,
+                    amount: format!("{i}.00"),
+                    currency: currency.into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        ledger
+            .decide_request(&origin, request.id, Decision::Approve, "")
+            .await
+            .unwrap();
+        let description = if i == 3 {
+            "<img src=x onerror=alert(1)> & <b>bold</b>".to_owned()
+        } else {
+            format!("Cashback #{i}")
+        };
+        ledger
+            .create_payout(
+                &origin,
+                &NewPayout {
+                    request_id: request.id,
+                    description,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    ledger
+}
+
+const ROWS: &str = "#payouts-table tbody tr";
+
+#[test]
+fn search_narrows_the_list_as_you_type_and_paging_moves_through_it() {
+    run_seeded(
+        "payouts-search-paging",
+        |l| payouts(l, 12),
+        |s| async move {
+            let c = &s.client;
+            wait_text(c, ".pager .range", |t| t == "1–10 of 12").await;
+            click(c, ".pager [data-page=next]").await;
+            wait_text(c, ".pager .range", |t| t == "11–12 of 12").await;
+            wait_text(c, ".pager .page-of", |t| t == "Page 2 of 2").await;
+            select(c, ".pager .page-size", "5").await;
+            wait_text(c, ".pager .range", |t| t == "1–5 of 12").await;
+            click(c, ".pager [data-page=last]").await;
+            wait_text(c, ".pager .range", |t| t == "11–12 of 12").await;
+            wait_text(c, &format!("{ROWS}:first-child .id"), |t| t == "PO-000002").await;
+            click(c, ".pager [data-page=previous]").await;
+            wait_text(c, ".pager .range", |t| t == "6–10 of 12").await;
+            click(c, ".pager [data-page=first]").await;
+            wait_text(c, &format!("{ROWS}:first-child .id"), |t| t == "PO-000012").await;
+
+            // As the user types, the list narrows: "user1" matches user10–user12, "user11" one.
+            let search = wait_for(c, "#payout-search").await;
+            search.send_keys("user1").await.unwrap();
+            wait_text(c, ".pager .range", |t| t == "1–3 of 3").await;
+            search.send_keys("1").await.unwrap();
+            wait_text(c, ".pager .range", |t| t == "1–1 of 1").await;
+            wait_text(c, ROWS, |t| {
+                t.contains("PO-000011") && t.contains("11.00 USD")
+            })
+            .await;
+
+            // Filters combine with the search and survive a trip to another screen.
+            type_into(c, "#payout-search", "Cashback").await;
+            wait_text(c, ".pager .range", |t| t == "1–5 of 11").await;
+            click(c, ".segmented [data-status=pending]").await;
+            select(c, "#payout-currency", "EUR").await;
+            wait_text(c, ".pager .range", |t| t == "1–5 of 6").await;
+            open_screen(c, "customers").await;
+            open_screen(c, "payouts").await;
+            wait_text(c, ".pager .range", |t| t == "1–5 of 6").await;
+            let kept = js(
+                c,
+                "return document.querySelector('#payout-search').value",
+                vec![],
+            )
+            .await;
+            assert_eq!(kept, "Cashback");
+
+            type_into(c, "#payout-search", "no-such-payout").await;
+            wait_for(c, "#no-match").await;
+            click(c, "#clear-filters").await;
+            wait_text(c, ".pager .range", |t| t == "1–5 of 12").await;
+            s
+        },
+    );
+}
+
+#[test]
+fn markup_in_a_description_shows_as_text() {
+    run_seeded(
+        "payouts-markup",
+        |l| payouts(l, 3),
+        |s| async move {
+            let c = &s.client;
+            let cell = wait_text(c, "tr[data-number='PO-000003'] .description", |t| {
+                !t.is_empty()
+            })
+            .await;
+            assert_eq!(cell, "<img src=x onerror=alert(1)> & <b>bold</b>");
+            assert_eq!(count_of(c, "#payouts-table img, #payouts-table b").await, 0);
+            s
+        },
+    );
+}
+
+#[test]
+fn a_status_change_with_reference_shows_in_the_list_and_the_history() {
+    run_seeded(
+        "payouts-status-change",
+        |l| payouts(l, 2),
+        |s| async move {
+            let c = &s.client;
+            click(c, "tr[data-number='PO-000001'] .open-detail").await;
+            wait_text(c, "#detail-status", |t| t == "Pending").await;
+            select(c, "[data-form=status] [name=status]", "success").await;
+            type_into(
+                c,
+                "[data-form=status] [name=external_reference]",
+                "PAYPAL-7XK2",
+            )
+            .await;
+            type_into(
+                c,
+                "[data-form=status] [name=note]",
+                "Paid from the dashboard",
+            )
+            .await;
+            click(c, "[data-form=status] button[type=submit]").await;
+            wait_text(c, "#detail-status", |t| t == "Success").await;
+            let latest = wait_text(c, "#detail-history > li:first-child", |t| {
+                t.contains("Status changed")
+            })
+            .await;
+            for expected in [
+                "Pending → Success",
+                "PAYPAL-7XK2",
+                "Paid from the dashboard",
+            ] {
+                assert!(latest.contains(expected), "{expected:?} not in {latest}");
+            }
+            // Success → Failed without a note is refused next to the note field.
+            select(c, "[data-form=status] [name=status]", "failed").await;
+            click(c, "[data-form=status] button[type=submit]").await;
+            let error = wait_text(c, "[data-form=status] .field-error", |t| !t.is_empty()).await;
+            assert!(error.contains("needs a note"), "{error}");
+            s.client
+                .execute("document.querySelector('dialog.drawer').close()", vec![])
+                .await
+                .unwrap();
+
+            let row = wait_text(c, "tr[data-number='PO-000001']", |t| t.contains("Success")).await;
+            assert!(row.contains("PAYPAL-7XK2"), "{row}");
+            assert_eq!(
+                rows(&s.book, "audit_events WHERE action = 'status'").await,
+                1
+            );
+            s
+        },
+    );
+}
+
+#[test]
+fn a_bulk_change_moves_the_selected_rows_and_lists_the_refused_ones() {
+    run_seeded(
+        "payouts-bulk",
+        |l| payouts(l, 6),
+        |s| async move {
+            let c = &s.client;
+            // Make PO-000005 Failed first, so the bulk move to Success has a row to refuse.
+            click(c, "tr[data-number='PO-000005'] .open-detail").await;
+            select(c, "[data-form=status] [name=status]", "failed").await;
+            click(c, "[data-form=status] button[type=submit]").await;
+            wait_text(c, "#detail-status", |t| t == "Failed").await;
+            s.client
+                .execute("document.querySelector('dialog.drawer').close()", vec![])
+                .await
+                .unwrap();
+
+            // Rows are newest first: PO-000006 … PO-000001. Click the 1st, shift-click the 4th.
+            click(c, "tr[data-number='PO-000006'] input.select").await;
+            let fourth = wait_for(c, "tr[data-number='PO-000003'] input.select").await;
+            js(
+                c,
+                "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, shiftKey: true}));",
+                vec![serde_json::to_value(&fourth).unwrap()],
+            )
+            .await;
+            wait_text(c, "#selected-count", |t| t == "4 selected").await;
+            click(c, "#bulk-change").await;
+            select(
+                c,
+                "dialog[data-dialog=bulk-change] [name=status]",
+                "success",
+            )
+            .await;
+            type_into(
+                c,
+                "dialog[data-dialog=bulk-change] [name=external_reference]",
+                "BATCH-0301",
+            )
+            .await;
+            click(c, "dialog[data-dialog=bulk-change] button[type=submit]").await;
+            let changed = wait_text(c, "#bulk-changed", |t| !t.is_empty()).await;
+            assert!(changed.starts_with("3 moved to Success"), "{changed}");
+            let skipped = wait_text(c, "#bulk-skipped", |t| !t.is_empty()).await;
+            assert!(
+                skipped.contains("PO-000005") && skipped.contains("Failed cannot move to Success"),
+                "{skipped}"
+            );
+            click(c, "dialog[data-dialog=bulk-outcome] button").await;
+            for n in [3, 4, 6] {
+                let row = wait_text(c, &format!("tr[data-number='PO-00000{n}']"), |t| {
+                    t.contains("Success")
+                })
+                .await;
+                assert!(row.contains("BATCH-0301"), "{row}");
+            }
+            wait_text(c, "tr[data-number='PO-000005']", |t| t.contains("Failed")).await;
+            assert_eq!(rows(&s.book, "audit_events WHERE source = 'bulk'").await, 3);
+            assert!(!wait_for(c, "#bulk-bar").await.is_displayed().await.unwrap());
+            s
+        },
+    );
+}
+
+#[test]
+fn reveal_shows_the_full_number_and_leaves_an_audit_event() {
+    run_seeded(
+        "payouts-reveal",
+        |l| payouts(l, 2),
+        |s| async move {
+            let c = &s.client;
+            click(c, "tr[data-number='PO-000002'] .open-detail").await;
+            let masked = wait_text(c, "#detail-account [data-field=iban]", |t| !t.is_empty()).await;
+            assert!(masked.starts_with("DE •••• 3000"), "{masked}");
+            assert_eq!(
+                rows(&s.book, "audit_events WHERE action = 'reveal'").await,
+                0
+            );
+            click(c, "#reveal-account").await;
+            let full = wait_text(c, "#detail-account [data-field=iban]", |t| {
+                t.contains("DE89")
+            })
+            .await;
+            assert!(full.starts_with("DE89370400440532013000"), "{full}");
+            wait_for(c, "#detail-account [data-field=iban] button.copy").await;
+            assert_eq!(
+                rows(&s.book, "audit_events WHERE action = 'reveal'").await,
+                1
+            );
+            s
+        },
+    );
+}

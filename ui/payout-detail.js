@@ -1,0 +1,149 @@
+// The payout detail panel: the record, its request and customer, the payment account snapshot
+// (masked, with an audited reveal and copy buttons), status moves, edits and the audit history.
+
+import { api } from './api.js';
+import { h, replace, copy, showError, clearErrors, formValues, toast } from './dom.js';
+import { money, statusLabel, when } from './format.js';
+
+/** Opens the panel for payout `id`; `changed()` is called after every change it saves. */
+export async function openDetail(id, changed) {
+  document.querySelector('dialog[data-dialog="payout-detail"]')?.close();
+  const body = h('div', { class: 'body', id: 'payout-detail' });
+  const dialog = h('dialog', { class: 'drawer', 'data-dialog': 'payout-detail', 'aria-label': 'Payout detail' }, body);
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  const reload = async () => {
+    try {
+      draw(body, await api.payoutDetail(id), dialog, async () => { await reload(); changed(); });
+    } catch (error) {
+      replace(body, h('div', { class: 'banner', role: 'alert' }, error.message));
+    }
+  };
+  await reload();
+}
+
+function draw(body, d, dialog, saved) {
+  const p = d.payout;
+  replace(body,
+    h('div', { class: 'drawer-head' },
+      h('h2', {}, p.number, ' ', h('span', { class: `badge ${p.status}`, id: 'detail-status' }, statusLabel(p.status))),
+      h('button', { class: 'link', 'aria-label': 'Close', onclick: () => dialog.close() }, '✕')),
+    h('dl', { class: 'summary' },
+      h('dt', {}, 'Amount'), h('dd', {}, money(p.amount), ' ', copyButton(p.amount.text, 'Amount')),
+      h('dt', {}, 'Payout id'), h('dd', { class: 'id' }, p.number, ' ', copyButton(p.number, 'Payout id'),
+        h('div', { class: 'muted small' }, p.uuid)),
+      h('dt', {}, 'Method'), h('dd', {}, p.method === 'bank' ? 'Bank transfer' : 'Digital wallet'),
+      h('dt', {}, 'Reference'), h('dd', { id: 'detail-reference' }, p.external_reference
+        ?? (p.status === 'success' ? h('span', { class: 'badge pending' }, 'Paid without a reference') : '—')),
+      h('dt', {}, 'Description'), h('dd', { class: 'wrap' }, p.description || '—'),
+      h('dt', {}, 'Created'), h('dd', {}, when(p.created_at)),
+      h('dt', {}, 'Updated'), h('dd', {}, when(p.updated_at))),
+    section('Payment account', account(p, d.account)),
+    section('Change status', statusForm(p, d.moves, saved)),
+    section('Edit', editForm(p, saved)),
+    section('Request', h('dl', { class: 'summary' },
+      h('dt', {}, 'Request'), h('dd', { class: 'id' }, d.request.number),
+      h('dt', {}, 'Program'), h('dd', {}, d.request.program ?? '—'),
+      h('dt', {}, 'Status'), h('dd', {}, statusLabel(d.request.status)),
+      h('dt', {}, 'Note'), h('dd', { class: 'wrap' }, d.request.note || '—'),
+      h('dt', {}, 'Created'), h('dd', {}, when(d.request.created_at)))),
+    section('Customer', h('dl', { class: 'summary' },
+      h('dt', {}, 'Customer'), h('dd', { class: 'id' }, d.customer.number),
+      h('dt', {}, 'Username'), h('dd', {}, d.customer.username),
+      h('dt', {}, 'Name'), h('dd', {}, d.customer.display_name),
+      h('dt', {}, 'E-mail'), h('dd', {}, d.customer.email ?? '—'))),
+    section('History', history(d.history)));
+}
+
+const section = (title, ...content) => h('section', { class: 'drawer-section' }, h('h3', {}, title), content);
+
+function copyButton(text, what) {
+  return h('button', { type: 'button', class: 'link copy', 'data-copy': what, onclick: () => copy(text, what), title: `Copy ${what.toLowerCase()}` }, 'Copy');
+}
+
+/** The snapshot, masked; "Reveal" asks the ledger for the full values (an audited event). */
+function account(p, fields) {
+  const list = h('dl', { class: 'summary', id: 'detail-account' });
+  const show = (values, revealed) => replace(list, values.map((f) => [
+    h('dt', {}, f.label),
+    h('dd', { 'data-field': f.key }, f.value, ' ', !f.secret || revealed ? copyButton(f.value, f.label) : null),
+  ]));
+  show(fields, false);
+  const reveal = h('button', { type: 'button', id: 'reveal-account', onclick: async () => {
+    try {
+      show(await api.revealPayoutAccount(p.id), true);
+      reveal.remove();
+      toast('Shown in full. The reveal is recorded in the audit trail.');
+    } catch (error) {
+      toast(error.message);
+    }
+  } }, 'Reveal full details');
+  return [list, h('p', { class: 'muted small' }, 'This is the account as it was when the payout was made. ', reveal)];
+}
+
+/** A small form inside the panel: errors next to their fields, `saved()` on success. */
+function panelForm(name, fields, submitLabel, submit, saved) {
+  const form = h('form', { class: 'fields', 'data-form': name, novalidate: true },
+    h('div', { class: 'banner wide', role: 'alert', hidden: true }), fields,
+    h('div', { class: 'actions wide' }, h('button', { type: 'submit', class: 'primary' }, submitLabel)));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    try {
+      await submit(formValues(form));
+      await saved();
+    } catch (error) {
+      showError(form, error);
+    }
+  });
+  return form;
+}
+
+const input = (label, name, attrs = {}, hint) => h('label', { class: attrs.wide ? 'wide' : null },
+  h('span', {}, label, hint ? h('span', { class: 'hint' }, ` ${hint}`) : null),
+  h(attrs.tag ?? 'input', { name, ...attrs, tag: null, wide: null }));
+
+function statusForm(p, moves, saved) {
+  if (moves.length === 0) return h('p', { class: 'muted' }, 'No move is possible from here.');
+  return panelForm('status', [
+    h('label', {}, h('span', {}, 'Move to'),
+      h('select', { name: 'status' }, moves.map((s) => h('option', { value: s }, statusLabel(s))))),
+    input('External reference', 'external_reference', { maxlength: 100, autocomplete: 'off', placeholder: p.external_reference ?? 'e.g. the PayPal transaction id' }),
+    input('Note', 'note', { tag: 'textarea', rows: 2, maxlength: 1000, wide: true }, '(required to move a Success back to Failed)'),
+  ], 'Change status', async (values) => {
+    const moved = await api.changePayoutStatus(p.id, values);
+    toast(`${moved.number} is now ${statusLabel(moved.status)}.`);
+  }, saved);
+}
+
+function editForm(p, saved) {
+  return panelForm('edit', [
+    input('Description', 'description', { tag: 'textarea', rows: 2, maxlength: 1000, wide: true, value: p.description }),
+    input('External reference', 'external_reference', { maxlength: 100, autocomplete: 'off', value: p.external_reference ?? '' }),
+    input('Note', 'note', { maxlength: 1000 }, '(optional)'),
+  ], 'Save changes', async (values) => {
+    await api.editPayout(p.id, values);
+    toast(`${p.number} saved.`);
+  }, saved);
+}
+
+/** A field's value in the history: statuses by their label, empty as a dash. */
+function shown(field, value) {
+  if (value === null || value === undefined || value === '') return '—';
+  if (field === 'status') return statusLabel(value);
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function history(events) {
+  return h('ol', { class: 'history', id: 'detail-history' }, events.map((e) => h('li', { 'data-action': e.action },
+    h('div', { class: 'history-head' },
+      h('strong', {}, ACTIONS[e.action] ?? e.action), ' · ', when(e.at), ' · ', e.actor,
+      e.source !== 'manual' ? h('span', { class: 'badge source' }, e.source) : null),
+    e.changes.length ? h('ul', {}, e.changes.map((c) => h('li', {},
+      h('span', { class: 'muted' }, `${c.field.replaceAll('_', ' ')}: `),
+      c.old === null ? shown(c.field, c.new) : [shown(c.field, c.old), ' → ', shown(c.field, c.new)]))) : null,
+    e.note ? h('p', { class: 'note' }, e.note) : null)));
+}
+
+const ACTIONS = { create: 'Created', status: 'Status changed', update: 'Edited', reveal: 'Account revealed' };
