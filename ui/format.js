@@ -27,7 +27,8 @@ export function range(page) {
   const last = first + page.items.length - 1;
   const n = (x) => x.toLocaleString();
   const total = page.total_exact === false ? `${n(page.total)}+` : n(page.total);
-  return page.items.length ? `${n(first)}–${n(last)} of ${total}` : `Page ${page.page} is empty · ${total} in all`;
+  if (!page.items.length) return page.total_exact === false ? `Page ${page.page} is empty` : `Page ${page.page} is empty · ${total} in all`;
+  return `${n(first)}–${n(last)} of ${total}`;
 }
 
 /** A fresh random key for one create dialog, so a retried click never makes two records. */

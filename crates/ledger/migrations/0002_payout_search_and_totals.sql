@@ -41,3 +41,7 @@ AFTER DELETE ON payouts
 BEGIN
     UPDATE payout_totals SET n = n - 1 WHERE status = OLD.status AND currency = OLD.currency;
 END;
+
+-- The list filtered by currency (and status), in date order, without a sort.
+CREATE INDEX payouts_by_currency_created ON payouts (currency, created_at, id);
+CREATE INDEX payouts_by_status_currency_created ON payouts (status, currency, created_at, id);

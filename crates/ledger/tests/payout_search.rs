@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use ledger::payouts::{
-    NewPayout, Payout, PayoutEdit, PayoutQuery, PayoutStatus, StatusChange, COUNT_CAP,
+    NewPayout, Payout, PayoutEdit, PayoutQuery, PayoutStatus, StatusChange, BROAD, COUNT_CAP,
 };
 use ledger::{Create, Ledger, Origin};
 
@@ -353,4 +353,47 @@ async fn totals_past_the_cap_are_reported_as_at_least() {
     let dated = l.list_payouts(&dated).await.unwrap();
     assert_eq!((dated.page.total, dated.total_exact), (COUNT_CAP, false));
     assert_eq!(dated.page.items.len(), 5);
+
+    // Index the copies (the index is rebuilt on open), then search broadly.
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM settings WHERE key = 'payout_search_version'")
+        .execute(&raw)
+        .await
+        .unwrap();
+    raw.close().await;
+    f.book.ledger.close().await;
+    let l = Ledger::open(&path, Create::Never, at(0)).await.unwrap();
+    let broad = l.list_payouts(&search("bob")).await.unwrap();
+    assert_eq!((broad.page.total, broad.total_exact), (BROAD, false));
+    assert!(broad.page.items.iter().all(|p| p.username == "bob"));
+    assert_eq!(broad.page.items.len(), 50);
+    let broad_failed = PayoutQuery {
+        statuses: vec![PayoutStatus::Failed],
+        ..PayoutQuery::page(3, 5)
+    };
+    let broad_failed = l
+        .list_payouts(&PayoutQuery {
+            search: "bob".into(),
+            ..broad_failed
+        })
+        .await
+        .unwrap();
+    // Not counted: the page says there is more after row 15.
+    assert_eq!(broad_failed.page.items.len(), 5);
+    assert_eq!(
+        (broad_failed.page.total, broad_failed.total_exact),
+        (16, false)
+    );
+    // The broad path finds what the narrow one does: bob's one Pending payout.
+    let pending = PayoutQuery {
+        search: "bob".into(),
+        statuses: vec![PayoutStatus::Pending],
+        ..PayoutQuery::page(1, 5)
+    };
+    let pending = l.list_payouts(&pending).await.unwrap();
+    assert_eq!(pending.page.items.len(), 1);
+    assert_eq!(pending.page.items[0].id, f.bob.id);
+    assert_eq!((pending.page.total, pending.total_exact), (1, true));
 }

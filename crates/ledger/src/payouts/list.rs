@@ -3,6 +3,9 @@
 //! - Search goes through the trigram index ([`super::search`]), never a `LIKE` scan.
 //! - The total comes from `payout_totals` (kept by triggers) when only status and currency
 //!   filter the list; otherwise it is counted up to [`COUNT_CAP`] and reported as "at least".
+//! - A search is first counted in the index up to [`BROAD`] matches. A narrow one is collected
+//!   and joined; a broad one is tested row by row while walking the date index, and with other
+//!   filters it is not counted at all (the page says whether more follow).
 //! - A page in the back half of the list is read from the other end, so no page skips more than
 //!   half the rows.
 
@@ -18,8 +21,12 @@ use crate::money::Currency;
 use crate::text::{self, Lines};
 use crate::{Ledger, Page, PageRequest};
 
-/// Past this many matches the list says "10,000+" instead of counting on.
+/// Past this many rows the list says "10,000+" instead of counting on.
 pub const COUNT_CAP: i64 = 10_000;
+
+/// A search matching more payouts than this is "broad": it is tested row by row along the date
+/// index rather than collected first, and its total is given as "1,000+".
+pub const BROAD: i64 = 1_000;
 
 /// Order of the payout list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -98,6 +105,8 @@ pub struct PayoutList {
 /// The query, checked and in the form the SQL needs.
 struct Filters {
     matching: Option<String>,
+    /// The search matches more than [`BROAD`] payouts.
+    broad: bool,
     statuses: Vec<&'static str>,
     currency: Option<&'static str>,
     from: Option<String>,
@@ -126,6 +135,7 @@ impl Filters {
         statuses.dedup();
         Ok(Filters {
             matching: match_expression(&search),
+            broad: false,
             statuses,
             currency,
             from: instant("created_from", query.created_from.as_deref())?,
@@ -138,12 +148,29 @@ impl Filters {
         self.matching.is_none() && self.from.is_none() && self.before.is_none()
     }
 
+    fn only_search(&self) -> bool {
+        self.statuses.is_empty()
+            && self.currency.is_none()
+            && self.from.is_none()
+            && self.before.is_none()
+    }
+
     fn push_where(&self, sql: &mut QueryBuilder<'_, Sqlite>) {
         sql.push(" WHERE 1 = 1");
-        if let Some(matching) = &self.matching {
-            sql.push(" AND p.id IN (SELECT rowid FROM payout_search WHERE payout_search MATCH ")
+        match (&self.matching, self.broad) {
+            (None, _) => {}
+            (Some(matching), false) => {
+                sql.push(
+                    " AND p.id IN (SELECT rowid FROM payout_search WHERE payout_search MATCH ",
+                )
                 .push_bind(matching.clone())
                 .push(")");
+            }
+            (Some(matching), true) => {
+                sql.push(" AND EXISTS (SELECT 1 FROM payout_search WHERE payout_search MATCH ")
+                    .push_bind(matching.clone())
+                    .push(" AND rowid = p.id)");
+            }
         }
         self.push_status_and_currency(sql, "p.");
         if let Some(from) = &self.from {
@@ -183,7 +210,7 @@ impl Ledger {
     /// One page of payouts with the total; see the module notes for how it stays fast.
     pub async fn list_payouts(&self, query: &PayoutQuery) -> Result<PayoutList> {
         let page = query.page.checked()?;
-        let filters = Filters::new(query)?;
+        let mut filters = Filters::new(query)?;
         let search_hint = (!query.search.trim().is_empty()
             && query
                 .search
@@ -191,27 +218,42 @@ impl Ledger {
                 .any(|w| w.chars().count() < 3))
         .then(|| "Words shorter than 3 characters are not searched.".to_owned());
 
-        let (total, total_exact) = self.payout_total(&filters).await?;
-        // Read a page in the back half from the far end, then put it back in order.
+        let known = self.payout_total(&mut filters).await?;
         let offset = page.offset();
-        let from_end = total_exact && offset > total / 2 && offset < total;
-        let (sort, offset, limit) = if from_end {
-            let end = (offset + page.page_size).min(total);
-            (query.sort.reversed(), total - end, end - offset)
-        } else {
-            (query.sort, offset, page.page_size)
+        let (rows, total, total_exact) = match known {
+            Some((total, true)) if offset >= total => (Vec::new(), total, true),
+            Some((total, exact)) => {
+                // Read a page in the back half from the far end, then put it back in order.
+                let rows = if exact && offset > total / 2 {
+                    let end = (offset + page.page_size).min(total);
+                    let mut rows = self
+                        .payout_rows(&filters, query.sort.reversed(), total - end, end - offset)
+                        .await?;
+                    rows.reverse();
+                    rows
+                } else {
+                    self.payout_rows(&filters, query.sort, offset, page.page_size)
+                        .await?
+                };
+                (rows, total, exact)
+            }
+            None => {
+                // A broad search with filters is not counted: one row more than the page says
+                // whether there are more, and the total is what is known so far.
+                let mut rows = self
+                    .payout_rows(&filters, query.sort, offset, page.page_size + 1)
+                    .await?;
+                let more = rows.len() as i64 > page.page_size;
+                rows.truncate(page.page_size as usize);
+                let seen = if rows.is_empty() {
+                    0
+                } else {
+                    offset + rows.len() as i64
+                };
+                let exact = !more && !rows.is_empty();
+                (rows, seen + i64::from(more), exact)
+            }
         };
-        let mut sql = QueryBuilder::new(SELECT_PAYOUT);
-        filters.push_where(&mut sql);
-        sql.push(sort.order_by())
-            .push(" LIMIT ")
-            .push_bind(limit)
-            .push(" OFFSET ")
-            .push_bind(offset);
-        let mut rows: Vec<PayoutRow> = sql.build_query_as().fetch_all(&self.reader).await?;
-        if from_end {
-            rows.reverse();
-        }
         let items = rows
             .into_iter()
             .map(Payout::try_from)
@@ -228,18 +270,57 @@ impl Ledger {
         })
     }
 
-    async fn payout_total(&self, filters: &Filters) -> Result<(i64, bool)> {
+    /// The page's ids first, skipping through an index alone; then their rows.
+    async fn payout_rows(
+        &self,
+        filters: &Filters,
+        sort: PayoutSort,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<PayoutRow>> {
+        let mut sql = QueryBuilder::new(SELECT_PAYOUT);
+        sql.push(" WHERE p.id IN (SELECT p.id FROM payouts p");
+        filters.push_where(&mut sql);
+        sql.push(sort.order_by())
+            .push(" LIMIT ")
+            .push_bind(limit)
+            .push(" OFFSET ")
+            .push_bind(offset)
+            .push(")")
+            .push(sort.order_by());
+        Ok(sql.build_query_as().fetch_all(&self.reader).await?)
+    }
+
+    /// The total and whether it is exact, or `None` for a broad search with filters, which is
+    /// not counted. Also decides how the search runs (`filters.broad`).
+    async fn payout_total(&self, filters: &mut Filters) -> Result<Option<(i64, bool)>> {
         if filters.counted_by_totals() {
             let mut sql =
                 QueryBuilder::new("SELECT IFNULL(SUM(p.n), 0) FROM payout_totals p WHERE 1 = 1");
             filters.push_status_and_currency(&mut sql, "p.");
             let total: i64 = sql.build_query_scalar().fetch_one(&self.reader).await?;
-            return Ok((total, true));
+            return Ok(Some((total, true)));
+        }
+        if let Some(matching) = &filters.matching {
+            let matches: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT rowid FROM payout_search WHERE payout_search MATCH ? LIMIT ?)",
+            )
+            .bind(matching)
+            .bind(BROAD + 1)
+            .fetch_one(&self.reader)
+            .await?;
+            filters.broad = matches > BROAD;
+            match (filters.broad, filters.only_search()) {
+                (false, true) => return Ok(Some((matches, true))),
+                (true, true) => return Ok(Some((BROAD, false))),
+                (true, false) => return Ok(None),
+                (false, false) => {}
+            }
         }
         let mut sql = QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM payouts p");
         filters.push_where(&mut sql);
         sql.push(" LIMIT ").push_bind(COUNT_CAP + 1).push(")");
         let counted: i64 = sql.build_query_scalar().fetch_one(&self.reader).await?;
-        Ok((counted.min(COUNT_CAP), counted <= COUNT_CAP))
+        Ok(Some((counted.min(COUNT_CAP), counted <= COUNT_CAP)))
     }
 }

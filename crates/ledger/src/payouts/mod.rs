@@ -21,7 +21,7 @@ mod list;
 pub(crate) mod search;
 mod status;
 
-pub use list::{PayoutList, PayoutQuery, PayoutSort, COUNT_CAP};
+pub use list::{PayoutList, PayoutQuery, PayoutSort, BROAD, COUNT_CAP};
 pub use status::{BulkOutcome, PayoutDetail, PayoutEdit, Skipped, StatusChange};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]

@@ -6,7 +6,7 @@
 //! customer's username or name), the writer calls [`index_payouts`] in the same transaction,
 //! so the index never disagrees with the book a reader sees.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 
 use crate::error::Result;
 use crate::requests::stored_money;
@@ -17,20 +17,33 @@ const INDEX_VERSION: &str = "1";
 /// Which payouts to (re)index.
 pub(crate) enum Scope {
     Payout(i64),
+    /// Every payout, into an empty index.
     All,
 }
 
 /// Writes the index lines of the payouts in `scope`, replacing what was there.
 pub(crate) async fn index_payouts(conn: &mut SqliteConnection, scope: Scope) -> Result<()> {
-    let mut select = QueryBuilder::<Sqlite>::new(
-        "SELECT p.id, p.request_id, c.username, c.display_name, p.amount_minor, p.currency,
-                p.description, p.external_reference
-           FROM payouts p JOIN customers c ON c.id = p.customer_id",
-    );
     match scope {
-        Scope::Payout(id) => select.push(" WHERE p.id = ").push_bind(id),
-        Scope::All => &mut select,
-    };
+        Scope::Payout(id) => {
+            sqlx::query("DELETE FROM payout_search WHERE rowid = ?")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            index_rows(conn, id - 1, id).await?;
+        }
+        Scope::All => {
+            // In batches, so memory stays flat however big the book is.
+            let mut after = 0;
+            while let Some(last) = index_rows(conn, after, i64::MAX).await? {
+                after = last;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Indexes the first 10,000 payouts with `after < id <= up_to`; returns the last id indexed.
+async fn index_rows(conn: &mut SqliteConnection, after: i64, up_to: i64) -> Result<Option<i64>> {
     type Row = (
         i64,
         i64,
@@ -41,7 +54,17 @@ pub(crate) async fn index_payouts(conn: &mut SqliteConnection, scope: Scope) -> 
         String,
         Option<String>,
     );
-    let rows: Vec<Row> = select.build_query_as().fetch_all(&mut *conn).await?;
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT p.id, p.request_id, c.username, c.display_name, p.amount_minor, p.currency,
+                p.description, p.external_reference
+           FROM payouts p JOIN customers c ON c.id = p.customer_id
+          WHERE p.id > ? AND p.id <= ? ORDER BY p.id LIMIT 10000",
+    )
+    .bind(after)
+    .bind(up_to)
+    .fetch_all(&mut *conn)
+    .await?;
+    let last = rows.last().map(|row| row.0);
     for (id, request_id, username, name, minor, currency, description, reference) in rows {
         let amount = stored_money(minor, &currency)?;
         let body = format!(
@@ -49,17 +72,13 @@ pub(crate) async fn index_payouts(conn: &mut SqliteConnection, scope: Scope) -> 
             amount.amount_text(),
             reference.unwrap_or_default()
         );
-        sqlx::query("DELETE FROM payout_search WHERE rowid = ?")
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
         sqlx::query("INSERT INTO payout_search (rowid, body) VALUES (?, ?)")
             .bind(id)
             .bind(body)
             .execute(&mut *conn)
             .await?;
     }
-    Ok(())
+    Ok(last)
 }
 
 /// Builds the index of a book that has none yet, or one made by an older version. The index is
