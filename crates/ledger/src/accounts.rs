@@ -5,6 +5,9 @@
 //! as a payout's snapshot through an audited reveal. A customer's first account is the default.
 
 use serde::{Deserialize, Serialize};
+use sqlx::query::Query;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::Sqlite;
 use uuid::Uuid;
 
 use crate::audit::{Diff, Entity, Event, Origin};
@@ -238,7 +241,10 @@ pub struct AccountSummary {
     pub customer_id: i64,
     pub method: &'static str,
     pub is_default: bool,
+    pub archived: bool,
     pub masked: String,
+    /// The fields with secret ones masked, for an edit form or a detail view.
+    pub fields: Vec<AccountField>,
 }
 
 fn clean(input: &AccountInput) -> Result<AccountDetails> {
@@ -351,6 +357,51 @@ fn clean(input: &AccountInput) -> Result<AccountDetails> {
     }
 }
 
+/// Binds the 11 detail columns, in the order `kind, holder_name, bank_name, account_number,
+/// iban, routing_number, bic, country, provider, handle_kind, handle`.
+fn bind_details<'q>(
+    query: Query<'q, Sqlite, SqliteArguments<'q>>,
+    details: &'q AccountDetails,
+) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    let query = query.bind(details.method());
+    match details {
+        AccountDetails::Bank {
+            holder_name,
+            bank_name,
+            account_number,
+            iban,
+            routing_number,
+            bic,
+            country,
+        } => query
+            .bind(holder_name)
+            .bind(bank_name)
+            .bind(account_number)
+            .bind(iban)
+            .bind(routing_number)
+            .bind(bic)
+            .bind(country)
+            .bind(None::<Provider>)
+            .bind(None::<HandleKind>)
+            .bind(None::<String>),
+        AccountDetails::Digital {
+            provider,
+            handle_kind,
+            handle,
+        } => query
+            .bind(None::<String>)
+            .bind(None::<String>)
+            .bind(None::<String>)
+            .bind(None::<String>)
+            .bind(None::<String>)
+            .bind(None::<String>)
+            .bind(None::<String>)
+            .bind(provider)
+            .bind(handle_kind)
+            .bind(handle),
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct AccountRow {
     pub id: i64,
@@ -367,6 +418,7 @@ pub(crate) struct AccountRow {
     pub provider: Option<Provider>,
     pub handle_kind: Option<HandleKind>,
     pub handle: Option<String>,
+    pub archived_at: Option<String>,
 }
 
 impl AccountRow {
@@ -408,7 +460,9 @@ impl AccountRow {
             customer_id: self.customer_id,
             method: details.method(),
             is_default: self.is_default,
+            archived: self.archived_at.is_some(),
             masked: details.masked(),
+            fields: details.fields(false),
         })
     }
 }
@@ -437,55 +491,21 @@ impl Ledger {
         };
         let is_default = active == 0;
         let at = tx.at();
-        let insert = sqlx::query_scalar(
+        let insert = sqlx::query(
             "INSERT INTO payment_accounts
-                 (uuid, customer_id, kind, is_default, holder_name, bank_name, account_number, iban,
-                  routing_number, bic, country, provider, handle_kind, handle, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(Uuid::now_v7())
-        .bind(customer_id)
-        .bind(details.method())
-        .bind(is_default);
-        let (bank, digital) = match &details {
-            AccountDetails::Bank {
-                holder_name,
-                bank_name,
-                account_number,
-                iban,
-                routing_number,
-                bic,
-                country,
-            } => (
-                Some((
-                    holder_name,
-                    bank_name,
-                    account_number,
-                    iban,
-                    routing_number,
-                    bic,
-                    country,
-                )),
-                None,
-            ),
-            AccountDetails::Digital {
-                provider,
-                handle_kind,
-                handle,
-            } => (None, Some((provider, handle_kind, handle))),
-        };
-        let insert = insert
-            .bind(bank.map(|b| b.0))
-            .bind(bank.and_then(|b| b.1.as_ref()))
-            .bind(bank.and_then(|b| b.2.as_ref()))
-            .bind(bank.and_then(|b| b.3.as_ref()))
-            .bind(bank.and_then(|b| b.4.as_ref()))
-            .bind(bank.and_then(|b| b.5.as_ref()))
-            .bind(bank.and_then(|b| b.6.as_ref()))
-            .bind(digital.map(|d| *d.0))
-            .bind(digital.map(|d| *d.1))
-            .bind(digital.map(|d| d.2));
-        let id: i64 = insert.bind(&at).bind(&at).fetch_one(tx.conn()).await?;
+                 (kind, holder_name, bank_name, account_number, iban, routing_number, bic, country,
+                  provider, handle_kind, handle, uuid, customer_id, is_default, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        );
+        let id = bind_details(insert, &details)
+            .bind(Uuid::now_v7())
+            .bind(customer_id)
+            .bind(is_default)
+            .bind(&at)
+            .bind(&at)
+            .execute(tx.conn())
+            .await?
+            .last_insert_rowid();
         // The trail records the masked form: full numbers never reach the audit log either.
         let diff = Diff::new()
             .created("customer", format!("CU-{customer_id:06}"))
@@ -500,14 +520,185 @@ impl Ledger {
         })
         .await?;
         tx.commit().await?;
-        Ok(AccountSummary {
-            id,
-            number: format!("PA-{id:06}"),
-            customer_id,
-            method: details.method(),
-            is_default,
-            masked: details.masked(),
+        self.payment_account(id).await
+    }
+
+    async fn payment_account(&self, id: i64) -> Result<AccountSummary> {
+        account_row(&mut *self.reader.acquire().await?, id)
+            .await?
+            .summary()
+    }
+
+    /// Replaces an account's details. Payouts made to it keep their snapshot.
+    pub async fn edit_payment_account(
+        &self,
+        origin: &Origin,
+        id: i64,
+        input: &AccountInput,
+    ) -> Result<AccountSummary> {
+        let details = clean(input)?;
+        let mut tx = self.begin_write(origin).await?;
+        let old = account_row(tx.conn(), id).await?;
+        if old.archived_at.is_some() {
+            return Err(Error::Precondition(format!(
+                "Payment account PA-{id:06} is archived; add a new account instead."
+            )));
+        }
+        let old = old.details()?;
+        if old == details {
+            return self.payment_account(id).await;
+        }
+        let at = tx.at();
+        let update = sqlx::query(
+            "UPDATE payment_accounts
+                SET kind = ?, holder_name = ?, bank_name = ?, account_number = ?, iban = ?,
+                    routing_number = ?, bic = ?, country = ?, provider = ?, handle_kind = ?,
+                    handle = ?, updated_at = ?
+              WHERE id = ?",
+        );
+        bind_details(update, &details)
+            .bind(&at)
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
+        let diff = Diff::new().field("account", old.masked(), details.masked());
+        tx.record(Event {
+            action: "update",
+            entity: Entity::PaymentAccount,
+            entity_id: Some(id),
+            diff,
+            note: "",
         })
+        .await?;
+        tx.commit().await?;
+        self.payment_account(id).await
+    }
+
+    /// Makes `id` the customer's default account.
+    pub async fn set_default_account(&self, origin: &Origin, id: i64) -> Result<AccountSummary> {
+        let mut tx = self.begin_write(origin).await?;
+        let row = account_row(tx.conn(), id).await?;
+        if row.archived_at.is_some() {
+            return Err(Error::Precondition(format!(
+                "Payment account PA-{id:06} is archived and cannot be the default."
+            )));
+        }
+        if row.is_default {
+            return self.payment_account(id).await;
+        }
+        let at = tx.at();
+        let previous: Option<i64> = sqlx::query_scalar(
+            "UPDATE payment_accounts SET is_default = 0, updated_at = ?
+              WHERE customer_id = ? AND is_default = 1 RETURNING id",
+        )
+        .bind(&at)
+        .bind(row.customer_id)
+        .fetch_optional(tx.conn())
+        .await?;
+        sqlx::query("UPDATE payment_accounts SET is_default = 1, updated_at = ? WHERE id = ?")
+            .bind(&at)
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
+        tx.record(Event {
+            action: "default",
+            entity: Entity::PaymentAccount,
+            entity_id: Some(id),
+            diff: Diff::new().field(
+                "default_account",
+                previous.map(|p| format!("PA-{p:06}")),
+                format!("PA-{id:06}"),
+            ),
+            note: "",
+        })
+        .await?;
+        tx.commit().await?;
+        self.payment_account(id).await
+    }
+
+    /// Archives an account: it is kept (payouts made to it keep their snapshot) but no longer
+    /// offered for new payouts. If it was the default, the oldest other active account is.
+    pub async fn archive_payment_account(
+        &self,
+        origin: &Origin,
+        id: i64,
+    ) -> Result<AccountSummary> {
+        let mut tx = self.begin_write(origin).await?;
+        let row = account_row(tx.conn(), id).await?;
+        if row.archived_at.is_some() {
+            return Err(Error::Precondition(format!(
+                "Payment account PA-{id:06} is already archived."
+            )));
+        }
+        let at = tx.at();
+        sqlx::query(
+            "UPDATE payment_accounts SET archived_at = ?, is_default = 0, updated_at = ? WHERE id = ?",
+        )
+        .bind(&at)
+        .bind(&at)
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+        let mut diff = Diff::new().field("archived", false, true);
+        if row.is_default {
+            let next: Option<i64> = sqlx::query_scalar(
+                "UPDATE payment_accounts SET is_default = 1, updated_at = ?1
+                  WHERE id = (SELECT id FROM payment_accounts
+                               WHERE customer_id = ?2 AND archived_at IS NULL ORDER BY id LIMIT 1)
+                  RETURNING id",
+            )
+            .bind(&at)
+            .bind(row.customer_id)
+            .fetch_optional(tx.conn())
+            .await?;
+            diff = diff.field(
+                "default_account",
+                format!("PA-{id:06}"),
+                next.map(|n| format!("PA-{n:06}")),
+            );
+        }
+        tx.record(Event {
+            action: "archive",
+            entity: Entity::PaymentAccount,
+            entity_id: Some(id),
+            diff,
+            note: "",
+        })
+        .await?;
+        tx.commit().await?;
+        self.payment_account(id).await
+    }
+
+    /// The full details of an account, for the person who pays; leaves a `reveal` event.
+    pub async fn reveal_payment_account(
+        &self,
+        origin: &Origin,
+        id: i64,
+    ) -> Result<Vec<AccountField>> {
+        let mut tx = self.begin_write(origin).await?;
+        let details = account_row(tx.conn(), id).await?.details()?;
+        tx.record(Event {
+            action: "reveal",
+            entity: Entity::PaymentAccount,
+            entity_id: Some(id),
+            diff: Diff::new(),
+            note: "Payment account shown in full.",
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(details.fields(true))
+    }
+
+    /// All of a customer's accounts, active ones first (default first), then archived.
+    pub async fn all_customer_accounts(&self, customer_id: i64) -> Result<Vec<AccountSummary>> {
+        let rows: Vec<AccountRow> = sqlx::query_as(
+            "SELECT * FROM payment_accounts WHERE customer_id = ?
+              ORDER BY archived_at IS NOT NULL, is_default DESC, id",
+        )
+        .bind(customer_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(AccountRow::summary).collect()
     }
 
     /// A customer's active accounts, default first, masked.
@@ -521,6 +712,14 @@ impl Ledger {
         .await?;
         rows.iter().map(AccountRow::summary).collect()
     }
+}
+
+async fn account_row(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<AccountRow> {
+    sqlx::query_as("SELECT * FROM payment_accounts WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("There is no payment account PA-{id:06}.")))
 }
 
 #[cfg(test)]

@@ -4,8 +4,12 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::accounts::AccountSummary;
 use crate::audit::{Diff, Entity, Event, Origin};
 use crate::error::{Error, Result};
+use crate::payouts::search::{index_payouts, Scope};
+use crate::payouts::Payout;
+use crate::requests::Request;
 use crate::text::{self, Lines};
 use crate::{like_pattern, Ledger, Page, PageRequest};
 
@@ -28,6 +32,15 @@ pub struct Customer {
     pub created_at: String,
     /// Active (not archived) payment accounts.
     pub account_count: i64,
+}
+
+/// Everything the customer page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerOverview {
+    pub customer: Customer,
+    pub accounts: Vec<AccountSummary>,
+    pub requests: Vec<Request>,
+    pub payouts: Vec<Payout>,
 }
 
 const SELECT_CUSTOMER: &str = "
@@ -109,6 +122,85 @@ impl Ledger {
         .await?;
         tx.commit().await?;
         self.customer(id).await
+    }
+
+    /// Changes a customer's username, name or e-mail. Usernames stay unique.
+    pub async fn edit_customer(
+        &self,
+        origin: &Origin,
+        id: i64,
+        input: &CustomerInput,
+    ) -> Result<Customer> {
+        let c = clean(input)?;
+        let mut tx = self.begin_write(origin).await?;
+        let old: Option<(String, String, Option<String>)> =
+            sqlx::query_as("SELECT username, display_name, email FROM customers WHERE id = ?")
+                .bind(id)
+                .fetch_optional(tx.conn())
+                .await?;
+        let Some((username, display_name, email)) = old else {
+            return Err(Error::NotFound(format!("There is no customer CU-{id:06}.")));
+        };
+        let taken: Option<String> =
+            sqlx::query_scalar("SELECT username FROM customers WHERE username_key = ? AND id <> ?")
+                .bind(&c.username_key)
+                .bind(id)
+                .fetch_optional(tx.conn())
+                .await?;
+        if let Some(taken) = taken {
+            return Err(Error::validation(
+                "username",
+                format!("The username {taken} is already taken."),
+            ));
+        }
+        let diff = Diff::new()
+            .field("username", &username, &c.username)
+            .field("display_name", &display_name, &c.display_name)
+            .field("email", &email, &c.email);
+        if diff.is_empty() {
+            return self.customer(id).await;
+        }
+        let at = tx.at();
+        sqlx::query(
+            "UPDATE customers SET username = ?, username_key = ?, display_name = ?, email = ?,
+                                  updated_at = ?
+              WHERE id = ?",
+        )
+        .bind(&c.username)
+        .bind(&c.username_key)
+        .bind(&c.display_name)
+        .bind(&c.email)
+        .bind(&at)
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+        tx.record(Event {
+            action: "update",
+            entity: Entity::Customer,
+            entity_id: Some(id),
+            diff,
+            note: "",
+        })
+        .await?;
+        // The payout search holds usernames and names.
+        index_payouts(tx.conn(), Scope::Customer(id)).await?;
+        tx.commit().await?;
+        self.customer(id).await
+    }
+
+    /// A customer's page: the customer, all their accounts, their requests and payouts (newest
+    /// first, the latest 100 of each).
+    pub async fn customer_overview(&self, id: i64) -> Result<CustomerOverview> {
+        let customer = self.customer(id).await?;
+        let accounts = self.all_customer_accounts(id).await?;
+        let requests = self.customer_requests(id, 100).await?;
+        let payouts = self.customer_payouts(id, 100).await?;
+        Ok(CustomerOverview {
+            customer,
+            accounts,
+            requests,
+            payouts,
+        })
     }
 
     pub async fn customer(&self, id: i64) -> Result<Customer> {

@@ -169,11 +169,12 @@ impl Ledger {
             return Err(Error::validation("customer_id", "Choose a customer."));
         }
         if let Some(program_id) = input.program_id {
-            let exists: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM incentive_programs WHERE id = ?")
-                    .bind(program_id)
-                    .fetch_optional(tx.conn())
-                    .await?;
+            let exists: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM incentive_programs WHERE id = ? AND archived_at IS NULL",
+            )
+            .bind(program_id)
+            .fetch_optional(tx.conn())
+            .await?;
             if exists.is_none() {
                 return Err(Error::validation(
                     "program_id",
@@ -284,6 +285,18 @@ impl Ledger {
     /// [`Ledger::request`] inside a write transaction.
     pub(crate) async fn request_in(&self, conn: &mut SqliteConnection, id: i64) -> Result<Request> {
         fetch_request(conn, id).await
+    }
+
+    /// A customer's latest `limit` requests, newest first.
+    pub async fn customer_requests(&self, customer_id: i64, limit: i64) -> Result<Vec<Request>> {
+        let rows: Vec<RequestRow> = sqlx::query_as(&format!(
+            "{SELECT_REQUEST} WHERE r.customer_id = ? ORDER BY r.id DESC LIMIT ?"
+        ))
+        .bind(customer_id)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter().map(Request::try_from).collect()
     }
 
     /// Requests matching `search` (number, username, name, note), newest first.

@@ -317,6 +317,18 @@ impl Ledger {
         row.try_into()
     }
 
+    /// A customer's latest `limit` payouts, newest first.
+    pub async fn customer_payouts(&self, customer_id: i64, limit: i64) -> Result<Vec<Payout>> {
+        let rows: Vec<PayoutRow> = sqlx::query_as(&format!(
+            "{SELECT_PAYOUT} WHERE p.customer_id = ? ORDER BY p.id DESC LIMIT ?"
+        ))
+        .bind(customer_id)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter().map(Payout::try_from).collect()
+    }
+
     pub async fn payout_history(&self, id: i64) -> Result<Vec<crate::AuditEvent>> {
         self.payout(id).await?;
         self.history(Entity::Payout, id).await

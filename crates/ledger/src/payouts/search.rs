@@ -17,6 +17,8 @@ const INDEX_VERSION: &str = "1";
 /// Which payouts to (re)index.
 pub(crate) enum Scope {
     Payout(i64),
+    /// The payouts of one customer.
+    Customer(i64),
     /// Every payout, into an empty index.
     All,
 }
@@ -24,12 +26,15 @@ pub(crate) enum Scope {
 /// Writes the index lines of the payouts in `scope`, replacing what was there.
 pub(crate) async fn index_payouts(conn: &mut SqliteConnection, scope: Scope) -> Result<()> {
     match scope {
-        Scope::Payout(id) => {
-            sqlx::query("DELETE FROM payout_search WHERE rowid = ?")
+        Scope::Payout(id) => reindex(conn, id).await?,
+        Scope::Customer(id) => {
+            let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM payouts WHERE customer_id = ?")
                 .bind(id)
-                .execute(&mut *conn)
+                .fetch_all(&mut *conn)
                 .await?;
-            index_rows(conn, id - 1, id).await?;
+            for id in ids {
+                reindex(conn, id).await?;
+            }
         }
         Scope::All => {
             // In batches, so memory stays flat however big the book is.
@@ -39,6 +44,15 @@ pub(crate) async fn index_payouts(conn: &mut SqliteConnection, scope: Scope) -> 
             }
         }
     }
+    Ok(())
+}
+
+async fn reindex(conn: &mut SqliteConnection, id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM payout_search WHERE rowid = ?")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    index_rows(conn, id - 1, id).await?;
     Ok(())
 }
 
