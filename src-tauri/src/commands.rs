@@ -2,14 +2,15 @@
 //! Arguments arrive in snake_case, as the ledger names them; every value is validated by the
 //! ledger, never trusted from the webview.
 
-use ledger::accounts::AccountField;
-use ledger::accounts::{AccountInput, AccountSummary};
-use ledger::customers::{Customer, CustomerInput};
+use ledger::accounts::{AccountField, AccountInput, AccountSummary};
+use ledger::customers::{Customer, CustomerInput, CustomerOverview};
 use ledger::payouts::{
     BulkOutcome, NewPayout, Payout, PayoutDetail, PayoutEdit, PayoutList, PayoutPreview,
     PayoutQuery, StatusChange,
 };
+use ledger::programs::{Program, ProgramInput};
 use ledger::requests::{Decision, Request, RequestFilter, RequestInput};
+use ledger::sample::SampleSummary;
 use ledger::{AuditEvent, Currency, Error, Page, PageRequest, Source};
 use serde::Serialize;
 use tauri::State;
@@ -171,4 +172,79 @@ pub async fn reveal_payout_account(book: State<'_, Book>, id: i64) -> Answer<Vec
     book.ledger()?
         .reveal_payout_account(&book.origin(), id)
         .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn edit_customer(
+    book: State<'_, Book>,
+    id: i64,
+    input: CustomerInput,
+) -> Answer<Customer> {
+    book.ledger()?
+        .edit_customer(&book.origin(), id, &input)
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn customer_overview(book: State<'_, Book>, id: i64) -> Answer<CustomerOverview> {
+    book.ledger()?.customer_overview(id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn edit_payment_account(
+    book: State<'_, Book>,
+    id: i64,
+    input: AccountInput,
+) -> Answer<AccountSummary> {
+    let ledger = book.ledger()?;
+    ledger
+        .edit_payment_account(&book.origin(), id, &input)
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn set_default_account(book: State<'_, Book>, id: i64) -> Answer<AccountSummary> {
+    book.ledger()?.set_default_account(&book.origin(), id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn archive_payment_account(book: State<'_, Book>, id: i64) -> Answer<AccountSummary> {
+    book.ledger()?
+        .archive_payment_account(&book.origin(), id)
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn reveal_payment_account(book: State<'_, Book>, id: i64) -> Answer<Vec<AccountField>> {
+    book.ledger()?
+        .reveal_payment_account(&book.origin(), id)
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn add_program(book: State<'_, Book>, input: ProgramInput) -> Answer<Program> {
+    book.ledger()?.add_program(&book.origin(), &input).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn edit_program(book: State<'_, Book>, id: i64, input: ProgramInput) -> Answer<Program> {
+    book.ledger()?
+        .edit_program(&book.origin(), id, &input)
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn archive_program(book: State<'_, Book>, id: i64) -> Answer<Program> {
+    book.ledger()?.archive_program(&book.origin(), id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_programs(book: State<'_, Book>, include_archived: bool) -> Answer<Vec<Program>> {
+    book.ledger()?.list_programs(include_archived).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn load_sample_data(book: State<'_, Book>) -> Answer<SampleSummary> {
+    let origin = book.origin_of(Source::System);
+    book.ledger()?.load_sample_data(&origin).await
 }

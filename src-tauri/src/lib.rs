@@ -33,6 +33,17 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::bulk_change_status,
         commands::edit_payout,
         commands::reveal_payout_account,
+        commands::edit_customer,
+        commands::customer_overview,
+        commands::edit_payment_account,
+        commands::set_default_account,
+        commands::archive_payment_account,
+        commands::reveal_payment_account,
+        commands::add_program,
+        commands::edit_program,
+        commands::archive_program,
+        commands::list_programs,
+        commands::load_sample_data,
     ])
 }
 

@@ -221,6 +221,55 @@ fn a_payout_is_made_through_the_commands() {
 }
 
 #[test]
+fn customers_accounts_programs_and_sample_data_through_the_commands() {
+    let h = harness();
+    let w = &h.window;
+    let summary = invoke(w, "load_sample_data", json!({})).unwrap();
+    assert!(summary["payouts"].as_u64().unwrap() > 0);
+    let again = invoke(w, "load_sample_data", json!({})).unwrap_err();
+    assert_eq!(again["kind"], "precondition");
+    let overview = invoke(w, "customer_overview", json!({"id": 1})).unwrap();
+    assert_eq!(overview["customer"]["number"], "CU-000001");
+    let account = overview["accounts"][0]["id"].clone();
+    let edited = invoke(
+        w,
+        "edit_customer",
+        json!({"id": 1, "input": {"username": "lena", "display_name": "Lena V", "email": ""}}),
+    )
+    .unwrap();
+    assert_eq!(edited["username"], "lena");
+    let moved = invoke(w, "edit_payment_account", json!({"id": account, "input": {"kind": "digital", "provider": "wise", "handle_kind": "email", "handle": "lena@example.com"}})).unwrap();
+    assert_eq!(moved["masked"], "Wise · l•••@example.com");
+    let shown = invoke(w, "reveal_payment_account", json!({"id": account})).unwrap();
+    assert_eq!(shown[1]["value"], "lena@example.com");
+    let second = invoke(w, "add_payment_account", json!({"customer_id": 1, "input": {"kind": "digital", "provider": "paypal", "handle_kind": "email", "handle": "l2@example.com"}})).unwrap();
+    let default = invoke(w, "set_default_account", json!({"id": second["id"]})).unwrap();
+    assert_eq!(default["is_default"], true);
+    let archived = invoke(w, "archive_payment_account", json!({"id": second["id"]})).unwrap();
+    assert_eq!(archived["archived"], true);
+    let program = invoke(
+        w,
+        "add_program",
+        json!({"input": {"name": "Winter", "default_reward": "3", "currency": "EUR"}}),
+    )
+    .unwrap();
+    let renamed = invoke(
+        w,
+        "edit_program",
+        json!({"id": program["id"], "input": {"name": "Winter bonus"}}),
+    )
+    .unwrap();
+    assert_eq!(renamed["default_reward"], json!(null));
+    invoke(w, "archive_program", json!({"id": program["id"]})).unwrap();
+    let active = invoke(w, "list_programs", json!({"include_archived": false})).unwrap();
+    assert!(active
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["name"] != "Winter bonus"));
+}
+
+#[test]
 fn bad_argument_shapes_are_refused_before_the_ledger() {
     let h = harness();
     for (cmd, args) in [
