@@ -21,6 +21,19 @@ export const api = {
   listCustomers: (search, page) => call('list_customers', { search, page }),
   customerAccounts: (customerId) => call('customer_accounts', { customer_id: customerId }),
   addPaymentAccount: (customerId, input) => call('add_payment_account', { customer_id: customerId, input }),
+  editCustomer: (id, input) => call('edit_customer', { id, input }),
+  customerOverview: (id) => call('customer_overview', { id }),
+  editPaymentAccount: (id, input) => call('edit_payment_account', { id, input }),
+  setDefaultAccount: (id) => call('set_default_account', { id }),
+  archivePaymentAccount: (id) => call('archive_payment_account', { id }),
+  revealPaymentAccount: (id) => call('reveal_payment_account', { id }),
+
+  listPrograms: (includeArchived) => call('list_programs', { include_archived: includeArchived }),
+  addProgram: (input) => call('add_program', { input }),
+  editProgram: (id, input) => call('edit_program', { id, input }),
+  archiveProgram: (id) => call('archive_program', { id }),
+
+  loadSampleData: () => call('load_sample_data'),
 
   addRequest: (input) => call('add_request', { input }),
   decideRequest: (id, decision, note) => call('decide_request', { id, decision, note }),

@@ -1,10 +1,13 @@
-// Customers and their payment accounts (masked; full numbers never reach this screen).
+// Customers and their payment accounts (masked; full numbers only through an audited reveal).
 
 import { api } from './api.js';
 import { h, replace, debounce, toast } from './dom.js';
-import { formDialog, field, choose } from './dialog.js';
+import { formDialog, field } from './dialog.js';
 import { pager } from './pager.js';
 import { liveList } from './list.js';
+import { accountDialog } from './account-form.js';
+import { openCustomer } from './customer-page.js';
+import { sampleDataButton } from './sample.js';
 
 const state = { search: '', page: 1, page_size: 20 };
 
@@ -18,7 +21,7 @@ export async function render(main) {
   replace(main,
     h('div', { class: 'screen-head' },
       h('h1', {}, 'Customers'),
-      h('button', { class: 'primary', id: 'add-customer', onclick: () => addCustomer(() => load()) }, 'Add customer')),
+      h('button', { class: 'primary', id: 'add-customer', onclick: () => customerDialog(null, load) }, 'Add customer')),
     h('div', { class: 'toolbar' }, search),
     list);
   await load();
@@ -27,71 +30,49 @@ export async function render(main) {
 async function draw(list, page, isCurrent, load) {
   const accounts = await Promise.all(page.items.map((c) => (c.account_count ? api.customerAccounts(c.id) : [])));
   if (!isCurrent()) return;
-  replace(list,
-    page.total === 0
-      ? h('div', { class: 'card empty' }, state.search ? 'No customer matches.' : 'No customers yet. Add the first one.')
-      : h('div', { class: 'table-wrap' }, h('table', { id: 'customers-table' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'Customer'), h('th', {}, 'Username'), h('th', {}, 'Name'), h('th', {}, 'E-mail'), h('th', {}, 'Payment accounts'), h('th', {}, ''))),
-        h('tbody', {}, page.items.map((c, i) => h('tr', { 'data-username': c.username },
-          h('td', { class: 'id' }, c.number),
-          h('td', {}, c.username),
-          h('td', {}, c.display_name),
-          h('td', {}, c.email ?? '—'),
-          h('td', { class: 'accounts' }, accounts[i].length
-            ? accounts[i].map((a) => h('div', {}, a.masked, a.is_default ? h('span', { class: 'muted' }, ' · default') : null))
-            : h('span', { class: 'badge failed' }, 'No payment account')),
-          h('td', {}, h('button', { class: 'link', 'data-action': 'add-account', onclick: () => addAccount(c, () => load()) }, 'Add payment account'))))))),
-    pager(page, state, () => load()));
+  let body;
+  if (page.total === 0 && state.search) body = h('div', { class: 'card empty' }, 'No customer matches.');
+  else if (page.total === 0) {
+    body = h('div', { class: 'card guide' }, h('h2', {}, 'No customers yet'),
+      h('p', {}, 'Add the first customer, or load a sample book to see the whole flow.'), sampleDataButton());
+  } else {
+    body = h('div', { class: 'table-wrap' }, h('table', { id: 'customers-table' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Customer'), h('th', {}, 'Username'), h('th', {}, 'Name'), h('th', {}, 'E-mail'), h('th', {}, 'Payment accounts'), h('th', {}, ''))),
+      h('tbody', {}, page.items.map((c, i) => h('tr', { 'data-username': c.username,
+        onclick: (e) => { if (!e.target.closest('button')) openCustomer(c.id, load); } },
+      h('td', { class: 'id' }, h('button', { class: 'link open-customer', onclick: () => openCustomer(c.id, load) }, c.number)),
+      h('td', {}, c.username),
+      h('td', {}, c.display_name),
+      h('td', {}, c.email ?? '—'),
+      h('td', { class: 'accounts' }, accounts[i].length
+        ? accounts[i].map((a) => h('div', {}, a.masked, a.is_default ? h('span', { class: 'muted' }, ' · default') : null))
+        : h('span', { class: 'badge failed' }, 'No payment account')),
+      h('td', { class: 'actions-cell' },
+        h('button', { class: 'link', 'data-action': 'edit-customer', onclick: () => customerDialog(c, load) }, 'Edit'),
+        h('button', { class: 'link', 'data-action': 'add-account', onclick: () => accountDialog(c, load) }, 'Add payment account')))))));
+  }
+  replace(list, body, page.total ? pager(page, state, load) : null);
 }
 
-function addCustomer(done) {
+/** Adds a customer, or edits `customer` when given. */
+export function customerDialog(customer, done) {
   const { form } = formDialog({
-    title: 'Add customer',
-    name: 'add-customer',
+    title: customer ? `Edit ${customer.number}` : 'Add customer',
+    name: customer ? 'edit-customer' : 'add-customer',
     body: h('div', { class: 'fields' },
-      field('Username', 'username', { required: true, maxlength: 64, autocomplete: 'off' }),
-      field('Name', 'display_name', { required: true, maxlength: 200 }),
-      field('E-mail', 'email', { type: 'email', maxlength: 254, wide: true }, '(optional)')),
+      field('Username', 'username', { required: true, maxlength: 64, autocomplete: 'off', value: customer?.username ?? '' }),
+      field('Name', 'display_name', { required: true, maxlength: 200, value: customer?.display_name ?? '' }),
+      field('E-mail', 'email', { type: 'email', maxlength: 254, wide: true, value: customer?.email ?? '' }, '(optional)')),
     onSubmit: async (values) => {
-      const c = await api.addCustomer(values);
-      toast(`Customer ${c.username} added. Add a payment account next.`);
+      if (customer) {
+        const c = await api.editCustomer(customer.id, values);
+        toast(`${c.number} saved.`);
+      } else {
+        const c = await api.addCustomer(values);
+        toast(`Customer ${c.username} added. Add a payment account next.`);
+      }
       done();
     },
   });
   form.querySelector('[name=username]').focus();
-}
-
-const BANK_FIELDS = () => [
-  field('Account holder', 'holder_name', { maxlength: 140, wide: true }),
-  field('Bank name', 'bank_name', { maxlength: 140 }),
-  field('Country', 'country', { maxlength: 2, placeholder: 'DE' }, '(2 letters)'),
-  field('IBAN', 'iban', { maxlength: 42, autocomplete: 'off', wide: true }),
-  field('Account number', 'account_number', { maxlength: 34, autocomplete: 'off' }),
-  field('Routing number', 'routing_number', { maxlength: 11, autocomplete: 'off' }, '(US)'),
-  field('SWIFT/BIC', 'bic', { maxlength: 14, autocomplete: 'off' }),
-];
-
-const DIGITAL_FIELDS = () => [
-  choose('Provider', 'provider', [['paypal', 'PayPal'], ['wise', 'Wise'], ['venmo', 'Venmo'], ['cash_app', 'Cash App'], ['other', 'Other']]),
-  choose('Handle type', 'handle_kind', [['email', 'E-mail'], ['phone', 'Phone'], ['username', 'Username']]),
-  field('Handle', 'handle', { maxlength: 254, autocomplete: 'off', wide: true }),
-];
-
-function addAccount(customer, done) {
-  const kind = choose('Kind', 'kind', [['bank', 'Bank account'], ['digital', 'Digital wallet']], { wide: true });
-  const specific = h('div', { class: 'fields wide' }, BANK_FIELDS());
-  kind.querySelector('select').addEventListener('change', (e) => {
-    replace(specific, e.target.value === 'bank' ? BANK_FIELDS() : DIGITAL_FIELDS());
-  });
-  formDialog({
-    title: `Payment account for ${customer.display_name}`,
-    name: 'add-account',
-    body: h('div', { class: 'fields' }, kind, specific),
-    onSubmit: async (values) => {
-      const a = await api.addPaymentAccount(customer.id, values);
-      toast(`Account ${a.masked} added${a.is_default ? ' as the default' : ''}.`);
-      done();
-    },
-  });
-  kind.querySelector('select').focus();
 }

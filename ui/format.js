@@ -20,6 +20,11 @@ const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeS
 /** A stored RFC 3339 time in the user's locale and time zone. */
 export const when = (rfc3339) => dateTime.format(new Date(rfc3339));
 
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+
+/** The day of a stored time, for narrow list columns (the full time goes in a tooltip). */
+export const day = (rfc3339) => dateOnly.format(new Date(rfc3339));
+
 /** "21–40 of 1,234" */
 export function range(page) {
   if (page.total === 0) return 'No rows';

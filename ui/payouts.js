@@ -4,10 +4,11 @@
 import { api } from './api.js';
 import { h, replace, debounce, toast } from './dom.js';
 import { formDialog, field, choose } from './dialog.js';
-import { money, statusLabel, when, newKey } from './format.js';
+import { money, statusLabel, when, day, newKey } from './format.js';
 import { pager } from './pager.js';
 import { liveList } from './list.js';
 import { openDetail } from './payout-detail.js';
+import { sampleDataButton } from './sample.js';
 
 export const STATUSES = ['pending', 'on_process', 'success', 'failed'];
 
@@ -35,6 +36,12 @@ function query() {
     search: state.search, statuses: state.statuses, currency: state.currency || null,
     created_from: dayStart(state.from), created_before: dayStart(state.to, 1),
   };
+}
+
+/** Opens the Payouts screen on one payout, found by its number. */
+export function showPayout(number) {
+  Object.assign(state, { search: number, statuses: [], currency: '', from: '', to: '', page: 1 });
+  location.hash = '#payouts';
 }
 
 export async function render(main) {
@@ -70,8 +77,9 @@ export async function render(main) {
       h('h1', {}, 'Payouts'),
       h('button', { class: 'primary', id: 'add-payout', onclick: () => addPayout(load) }, 'Add cashback payout')),
     h('div', { class: 'toolbar' }, search,
-      h('div', { class: 'segmented', role: 'group', 'aria-label': 'Status' }, statusButtons),
-      currency, date('payout-from', 'From', 'from'), date('payout-to', 'To', 'to'), clear),
+      h('div', { class: 'segmented', role: 'group', 'aria-label': 'Status' }, statusButtons)),
+    h('div', { class: 'toolbar' },
+      currency, date('payout-from', 'Created from', 'from'), date('payout-to', 'to', 'to'), clear),
     bulkBar,
     list);
   await load();
@@ -145,7 +153,7 @@ function table(page, load, selectionChanged) {
     h('td', { class: 'wrap description' }, p.description),
     h('td', { class: 'id reference' }, p.external_reference
       ?? (noReference ? h('span', { class: 'badge pending', title: 'Paid without an external reference: add one to reconcile it' }, 'No reference') : '—')),
-    h('td', { class: 'date' }, when(p.created_at)));
+    h('td', { class: 'date', title: when(p.created_at) }, day(p.created_at)));
   });
   syncHeader();
   return h('div', { class: 'table-wrap' },
@@ -206,7 +214,8 @@ function emptyBook() {
     h('ol', {},
       h('li', {}, h('a', { href: '#customers' }, 'Add a customer'), ' and their payment account.'),
       h('li', {}, h('a', { href: '#requests' }, 'Add an incentive request'), ' for them and approve it.'),
-      h('li', {}, 'Come back here and choose ', h('strong', {}, 'Add cashback payout'), '.')));
+      h('li', {}, 'Come back here and choose ', h('strong', {}, 'Add cashback payout'), '.')),
+    h('p', {}, 'Or look around first: ', sampleDataButton(), ' fills this book with a few dozen customers, requests and payouts in every status.'));
 }
 /** Pick an approved request without an open payout, see what the record will hold, confirm. */
 function addPayout(done) {

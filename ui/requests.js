@@ -6,6 +6,7 @@ import { formDialog, field, choose } from './dialog.js';
 import { money, statusLabel, when } from './format.js';
 import { pager } from './pager.js';
 import { liveList } from './list.js';
+import { showPayout } from './payouts.js';
 
 const state = { search: '', filter: 'all', page: 1, page_size: 20 };
 let currencies = null;
@@ -23,6 +24,7 @@ export async function render(main) {
   replace(main,
     h('div', { class: 'screen-head' },
       h('h1', {}, 'Incentive requests'),
+      h('button', { id: 'manage-programs', onclick: () => programsDialog() }, 'Programs'),
       h('button', { class: 'primary', id: 'add-request', onclick: () => addRequest(() => load()) }, 'Add request')),
     h('div', { class: 'toolbar' }, search, filter),
     list);
@@ -51,7 +53,9 @@ function draw(list, page, load) {
           h('td', {}, r.program ?? '—'),
           h('td', { class: 'num' }, money(r.amount)),
           h('td', {}, h('span', { class: `badge ${r.status}` }, statusLabel(r.status))),
-          h('td', { class: 'id' }, r.open_payout ?? '—'),
+          h('td', { class: 'id' }, r.open_payout
+            ? h('button', { class: 'link', 'data-action': 'show-payout', title: 'Show this payout', onclick: () => showPayout(r.open_payout) }, r.open_payout)
+            : '—'),
           h('td', { class: 'wrap' }, r.decision_note ? `${r.note} ${r.note ? '· ' : ''}${r.decision_note}` : r.note),
           h('td', {}, when(r.created_at)),
           h('td', {}, r.status === 'pending' ? [
@@ -64,22 +68,80 @@ function draw(list, page, load) {
 async function addRequest(done) {
   currencies ??= await api.currencies();
   const customers = await api.listCustomers('', { page: 1, page_size: 200 });
+  const programs = await api.listPrograms(false);
+  const program = choose('Program', 'program_id', [['', 'No program'], ...programs.map((p) => [p.id, p.default_reward ? `${p.name} · ${money(p.default_reward)}` : p.name])], { wide: true });
   const { form } = formDialog({
     title: 'Add incentive request',
     name: 'add-request',
     body: h('div', { class: 'fields' },
       choose('Customer', 'customer_id', [['', 'Choose a customer…'], ...customers.items.map((c) => [c.id, `${c.display_name} (${c.username})`])], { wide: true }),
+      program,
       field('Amount', 'amount', { inputmode: 'decimal', placeholder: '12.50', autocomplete: 'off' }),
       field('Currency', 'currency', { list: 'currency-codes', maxlength: 3, value: 'USD', autocomplete: 'off' }),
       h('datalist', { id: 'currency-codes' }, currencies.map((c) => h('option', { value: c.code }, c.name))),
       field('Note', 'note', { tag: 'textarea', rows: 2, maxlength: 2000, wide: true }, '(optional)')),
     onSubmit: async (values) => {
-      const r = await api.addRequest({ ...values, customer_id: Number(values.customer_id) || 0, program_id: null });
+      const r = await api.addRequest({ ...values, customer_id: Number(values.customer_id) || 0, program_id: values.program_id ? Number(values.program_id) : null });
       toast(`${r.number} added for ${r.username}: ${money(r.amount)}. Approve it when it is due.`);
       done();
     },
   });
+  // A program's default reward fills the amount, which stays editable.
+  program.querySelector('select').addEventListener('change', (e) => {
+    const chosen = programs.find((p) => String(p.id) === e.target.value);
+    if (chosen?.default_reward) {
+      form.querySelector('[name=amount]').value = chosen.default_reward.text;
+      form.querySelector('[name=currency]').value = chosen.default_reward.currency;
+    }
+  });
   form.querySelector('[name=customer_id]').focus();
+}
+
+/** The programs: a short list with add, rename/reward and archive. */
+async function programsDialog() {
+  const list = h('div', { id: 'programs-list' });
+  const dialog = h('dialog', { 'data-dialog': 'programs' }, h('div', { class: 'body' },
+    h('h2', {}, 'Incentive programs'),
+    h('p', { class: 'muted' }, 'What a request is paid for. A default reward fills in the amount of a new request.'),
+    list,
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', id: 'add-program', onclick: () => programDialog(null, draw) }, 'Add program'),
+      h('button', { type: 'button', class: 'primary', onclick: () => dialog.close() }, 'Done'))));
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  async function draw() {
+    const programs = await api.listPrograms(true);
+    replace(list, programs.length === 0 ? h('p', { class: 'empty' }, 'No programs yet.') : h('table', { class: 'compact' },
+      h('tbody', {}, programs.map((p) => h('tr', { 'data-program': p.name, class: p.archived ? 'archived' : null },
+        h('td', {}, p.name, p.archived ? h('span', { class: 'badge' }, ' Archived') : null),
+        h('td', { class: 'num' }, p.default_reward ? money(p.default_reward) : '—'),
+        h('td', { class: 'muted' }, `${p.request_count} request${p.request_count === 1 ? '' : 's'}`),
+        h('td', { class: 'actions-cell' }, p.archived ? null : [
+          h('button', { class: 'link', 'data-action': 'edit', onclick: () => programDialog(p, draw) }, 'Edit'),
+          h('button', { class: 'link', 'data-action': 'archive', onclick: async () => {
+            try { await api.archiveProgram(p.id); toast(`${p.name} archived.`); draw(); } catch (error) { toast(error.message); }
+          } }, 'Archive'),
+        ]))))));
+  }
+  await draw();
+}
+
+function programDialog(program, done) {
+  const { form } = formDialog({
+    title: program ? `Edit ${program.name}` : 'Add program',
+    name: 'program',
+    body: h('div', { class: 'fields' },
+      field('Name', 'name', { maxlength: 120, wide: true, value: program?.name ?? '' }),
+      field('Default reward', 'default_reward', { inputmode: 'decimal', autocomplete: 'off', value: program?.default_reward?.text ?? '' }, '(optional)'),
+      field('Currency', 'currency', { maxlength: 3, autocomplete: 'off', value: program?.default_reward?.currency ?? '' })),
+    onSubmit: async (values) => {
+      const p = program ? await api.editProgram(program.id, values) : await api.addProgram(values);
+      toast(`Program ${p.name} saved.`);
+      done();
+    },
+  });
+  form.querySelector('[name=name]').focus();
 }
 
 function reject(request, done) {

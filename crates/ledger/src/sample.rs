@@ -211,15 +211,16 @@ impl Ledger {
                 "Sample data goes only into an empty book; this one already has customers.".into(),
             ));
         }
-        // Spread over the last 60 days, oldest first, so the history reads naturally.
-        let start = origin.at - Duration::days(60);
+        // About an hour apart over the last four weeks, oldest first, so the history reads
+        // naturally and the newest records are from the last few days.
+        let start = origin.at - Duration::days(28);
         let mut step = 0;
         let mut at = || {
             step += 1;
             Origin {
                 operator: origin.operator.clone(),
                 source: Source::System,
-                at: start + Duration::minutes(step * 47),
+                at: start + Duration::minutes(step * 61),
             }
         };
         let mut programs = Vec::new();

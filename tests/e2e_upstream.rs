@@ -1,0 +1,185 @@
+//! Customers, payment accounts, programs, requests and the first-run sample data, end to end.
+
+mod support;
+
+use support::*;
+
+#[test]
+fn a_customer_gets_a_bank_and_a_digital_account_and_a_wrong_iban_saves_nothing() {
+    run("customer-accounts", |s| async move {
+        let c = &s.client;
+        open_screen(c, "customers").await;
+        click(c, "#add-customer").await;
+        type_into(c, "dialog [name=username]", "lena").await;
+        type_into(c, "dialog [name=display_name]", "Lena Vogel").await;
+        click(c, "dialog button[type=submit]").await;
+        let row = "tr[data-username='lena']";
+        wait_for(c, row).await;
+
+        // A wrong IBAN: the error is next to the field, nothing is saved, the dialog stays.
+        click(c, &format!("{row} [data-action=add-account]")).await;
+        type_into(c, "dialog [name=holder_name]", "Lena Vogel").await;
+        type_into(c, "dialog [name=iban]", "DE88 3704 0044 0532 0130 00").await;
+        click(c, "dialog button[type=submit]").await;
+        let error = wait_text(c, "dialog label:has([name=iban]) .field-error", |t| {
+            !t.is_empty()
+        })
+        .await;
+        assert!(error.contains("check digits"), "{error}");
+        assert_eq!(rows(&s.book, "payment_accounts").await, 0);
+
+        type_into(c, "dialog [name=iban]", "de89 3704 0044 0532 0130 00").await;
+        type_into(c, "dialog [name=bic]", "COBADEFFXXX").await;
+        type_into(c, "dialog [name=country]", "DE").await;
+        click(c, "dialog button[type=submit]").await;
+        wait_text(c, &format!("{row} td.accounts"), |t| {
+            t.contains("IBAN DE •••• 3000")
+        })
+        .await;
+
+        click(c, &format!("{row} [data-action=add-account]")).await;
+        select(c, "dialog [name=kind]", "digital").await;
+        select(c, "dialog [name=provider]", "venmo").await;
+        select(c, "dialog [name=handle_kind]", "username").await;
+        type_into(c, "dialog [name=handle]", "@lena-v").await;
+        click(c, "dialog button[type=submit]").await;
+        let accounts = wait_text(c, &format!("{row} td.accounts"), |t| t.contains("Venmo")).await;
+        assert!(accounts.contains("Venmo · @l•••"), "{accounts}");
+        assert!(
+            !accounts.contains("0532013000"),
+            "lists are masked: {accounts}"
+        );
+
+        // The customer page: reveal (audited), make the Venmo account the default.
+        click(c, &format!("{row} .open-customer")).await;
+        let iban = "#customer-accounts li:first-child";
+        click(c, &format!("{iban} [data-action=reveal]")).await;
+        wait_text(c, &format!("{iban} [data-field=iban]"), |t| {
+            t.contains("DE89370400440532013000")
+        })
+        .await;
+        assert_eq!(
+            rows(&s.book, "audit_events WHERE action = 'reveal'").await,
+            1
+        );
+        click(
+            c,
+            "#customer-accounts li:nth-child(2) [data-action=default]",
+        )
+        .await;
+        wait_text(c, "#customer-accounts li:first-child", |t| {
+            t.contains("Venmo") && t.contains("Default")
+        })
+        .await;
+        s
+    });
+}
+
+#[test]
+fn a_request_from_a_program_is_approved_and_paid() {
+    run("program-request-payout", |s| async move {
+        let c = &s.client;
+        open_screen(c, "customers").await;
+        click(c, "#add-customer").await;
+        type_into(c, "dialog [name=username]", "ana").await;
+        type_into(c, "dialog [name=display_name]", "Ana Souza").await;
+        click(c, "dialog button[type=submit]").await;
+        click(c, "tr[data-username='ana'] [data-action=add-account]").await;
+        select(c, "dialog [name=kind]", "digital").await;
+        type_into(c, "dialog [name=handle]", "ana@example.com").await;
+        click(c, "dialog button[type=submit]").await;
+        wait_text(c, "tr[data-username='ana'] td.accounts", |t| {
+            t.contains("PayPal")
+        })
+        .await;
+
+        open_screen(c, "requests").await;
+        click(c, "#manage-programs").await;
+        click(c, "#add-program").await;
+        type_into(
+            c,
+            "dialog[data-dialog=program] [name=name]",
+            "Referral bonus",
+        )
+        .await;
+        type_into(c, "dialog[data-dialog=program] [name=default_reward]", "15").await;
+        type_into(c, "dialog[data-dialog=program] [name=currency]", "BRL").await;
+        click(c, "dialog[data-dialog=program] button[type=submit]").await;
+        wait_text(c, "#programs-list", |t| {
+            t.contains("Referral bonus") && t.contains("15.00 BRL")
+        })
+        .await;
+        click(c, "dialog[data-dialog=programs] .primary").await;
+
+        click(c, "#add-request").await;
+        wait_for(c, "dialog [name=customer_id]")
+            .await
+            .select_by_label("Ana Souza (ana)")
+            .await
+            .unwrap();
+        wait_for(c, "dialog [name=program_id]")
+            .await
+            .select_by_label("Referral bonus · 15.00 BRL")
+            .await
+            .unwrap();
+        let amount = js(
+            c,
+            "return document.querySelector('dialog [name=amount]').value",
+            vec![],
+        )
+        .await;
+        assert_eq!(amount, "15.00", "the default reward fills the amount");
+        click(c, "dialog button[type=submit]").await;
+        let number = wait_text(c, "#requests-table tbody tr td.id", |t| {
+            t.starts_with("IR-")
+        })
+        .await;
+        let row = format!("tr[data-request='{number}']");
+        click(c, &format!("{row} [data-action=approve]")).await;
+        wait_text(c, &format!("{row} .badge"), |t| t == "Approved").await;
+
+        open_screen(c, "payouts").await;
+        click(c, "#add-payout").await;
+        click(c, &format!("#payable-requests [data-request='{number}']")).await;
+        wait_text(c, "#preview-amount", |t| t == "15.00 BRL").await;
+        click(c, "dialog button[type=submit]").await;
+        wait_text(c, "#payouts-table tbody tr", |t| {
+            t.contains("15.00 BRL") && t.contains("Pending")
+        })
+        .await;
+
+        // The request now links to its payout.
+        open_screen(c, "requests").await;
+        click(c, &format!("{row} [data-action=show-payout]")).await;
+        wait_text(c, ".pager .range", |t| t == "1–1 of 1").await;
+        let search = js(
+            c,
+            "return document.querySelector('#payout-search').value",
+            vec![],
+        )
+        .await;
+        assert_eq!(search, "PO-000001");
+        s
+    });
+}
+
+#[test]
+fn a_new_book_offers_sample_data_and_it_shows_every_status() {
+    run("sample-data", |s| async move {
+        let c = &s.client;
+        wait_text(c, "main", |t| t.contains("No payouts yet")).await;
+        click(c, "#load-sample").await;
+        wait_text(c, ".pager .range", |t| t.starts_with("1–10 of")).await;
+        for status in ["pending", "on_process", "success", "failed"] {
+            click(c, &format!(".segmented [data-status={status}]")).await;
+            wait_for(c, &format!("#payouts-table tbody .badge.{status}")).await;
+            click(c, &format!(".segmented [data-status={status}]")).await;
+        }
+        assert!(rows(&s.book, "customers").await >= 30);
+        open_screen(c, "customers").await;
+        wait_text(c, ".pager .range", |t| t.starts_with("1–20 of")).await;
+        open_screen(c, "payouts").await;
+        wait_text(c, ".pager .range", |t| t.starts_with("1–10 of")).await;
+        s
+    });
+}
