@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::payouts::{NewPayout, PayoutStatus, StatusChange};
 use crate::programs::ProgramInput;
 use crate::requests::{Decision, RequestInput};
-use crate::Ledger;
+use crate::{validate, Ledger};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SampleSummary {
@@ -113,18 +113,6 @@ fn bank(country: &str, n: usize) -> Option<(&'static str, &'static str, String)>
     })
 }
 
-/// The IBAN for `country` and `bban`, with its ISO 13616 check digits.
-fn iban(country: &str, bban: &str) -> String {
-    let digits: String = format!("{bban}{country}00")
-        .chars()
-        .map(|c| c.to_digit(36).expect("BBANs are alphanumeric").to_string())
-        .collect();
-    let remainder = digits
-        .bytes()
-        .fold(0u32, |r, d| (r * 10 + u32::from(d - b'0')) % 97);
-    format!("{country}{:02}{bban}", 98 - remainder)
-}
-
 const ROUTING: &[&str] = &[
     "021000021",
     "026009593",
@@ -144,7 +132,7 @@ fn account_for(i: usize, username: &str, name: &str, country: &str) -> AccountIn
             holder_name: name.to_owned(),
             bank_name: bank_name.to_owned(),
             account_number: String::new(),
-            iban: iban(country, &bban),
+            iban: validate::iban_from_bban(country, &bban),
             routing_number: String::new(),
             bic: bic.to_owned(),
             country: country.to_owned(),
@@ -356,16 +344,5 @@ impl Ledger {
             requests,
             payouts,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::iban;
-
-    #[test]
-    fn iban_check_digits_follow_iso_13616() {
-        assert_eq!(iban("DE", "370400440532013000"), "DE89370400440532013000");
-        assert_eq!(iban("GB", "NWBK60161331926819"), "GB29NWBK60161331926819");
     }
 }

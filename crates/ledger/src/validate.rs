@@ -32,6 +32,23 @@ pub(crate) fn iban(value: &str) -> Result<String, String> {
 
 /// A BIC: 4 letters (bank), 2 letters (country), 2 letters or digits (location), and an
 /// optional 3 letters or digits (branch).
+/// The IBAN for a country and its national account number (BBAN), with the ISO 13616 check
+/// digits computed: 98 minus the BBAN, country and "00" read as a number (A = 10 … Z = 35)
+/// modulo 97. Used for sample data and tests.
+pub(crate) fn iban_from_bban(country: &str, bban: &str) -> String {
+    let remainder = format!("{bban}{country}00")
+        .chars()
+        .map(|c| c.to_digit(36).expect("an alphanumeric BBAN"))
+        .fold(0, |r, d| {
+            if d < 10 {
+                (r * 10 + d) % 97
+            } else {
+                (r * 100 + d) % 97
+            }
+        });
+    format!("{country}{:02}{bban}", 98 - remainder)
+}
+
 pub(crate) fn bic(value: &str) -> Result<String, String> {
     let bic: String = value
         .chars()
@@ -140,6 +157,19 @@ mod tests {
     }
 
     #[test]
+    fn iban_check_digits_follow_iso_13616() {
+        assert_eq!(
+            iban_from_bban("DE", "370400440532013000"),
+            "DE89370400440532013000"
+        );
+        assert_eq!(
+            iban_from_bban("GB", "NWBK60161331926819"),
+            "GB29NWBK60161331926819"
+        );
+        assert_eq!(iban_from_bban("NL", "ABNA0417164300"), "NL91ABNA0417164300");
+    }
+
+    #[test]
     fn bic_shape() {
         assert_eq!(bic("deutdeff").unwrap(), "DEUTDEFF");
         assert_eq!(bic("NWBKGB2L XXX").unwrap(), "NWBKGB2LXXX");
@@ -191,6 +221,19 @@ mod tests {
             digits[pos] = (digits[pos] + delta) % 10;
             let bad: String = digits.iter().map(|d| char::from_digit(*d, 10).unwrap()).collect();
             prop_assert!(routing_number(&bad).is_err());
+        }
+
+        /// A German IBAN with computed check digits passes; any one digit changed fails
+        /// (mod-97 catches every single substitution).
+        #[test]
+        fn iban_detects_single_digit_errors(bban in "[0-9]{18}", pos in 2usize..22, delta in 1u32..10) {
+            let good = iban_from_bban("DE", &bban);
+            prop_assert_eq!(iban(&good).unwrap(), good.clone());
+            let mut chars: Vec<char> = good.chars().collect();
+            let d = chars[pos].to_digit(10).unwrap();
+            chars[pos] = char::from_digit((d + delta) % 10, 10).unwrap();
+            let bad: String = chars.into_iter().collect();
+            prop_assert!(iban(&bad).is_err(), "{}", bad);
         }
 
         #[test]
