@@ -511,7 +511,7 @@ impl Ledger {
             .created("customer", format!("CU-{customer_id:06}"))
             .created("account", details.masked())
             .created("is_default", is_default);
-        tx.record(Event {
+        tx.commit_with(Event {
             action: "create",
             entity: Entity::PaymentAccount,
             entity_id: Some(id),
@@ -519,7 +519,6 @@ impl Ledger {
             note: "",
         })
         .await?;
-        tx.commit().await?;
         self.payment_account(id).await
     }
 
@@ -562,7 +561,7 @@ impl Ledger {
             .execute(tx.conn())
             .await?;
         let diff = Diff::new().field("account", old.masked(), details.masked());
-        tx.record(Event {
+        tx.commit_with(Event {
             action: "update",
             entity: Entity::PaymentAccount,
             entity_id: Some(id),
@@ -570,7 +569,6 @@ impl Ledger {
             note: "",
         })
         .await?;
-        tx.commit().await?;
         self.payment_account(id).await
     }
 
@@ -600,7 +598,7 @@ impl Ledger {
             .bind(id)
             .execute(tx.conn())
             .await?;
-        tx.record(Event {
+        tx.commit_with(Event {
             action: "default",
             entity: Entity::PaymentAccount,
             entity_id: Some(id),
@@ -612,7 +610,6 @@ impl Ledger {
             note: "",
         })
         .await?;
-        tx.commit().await?;
         self.payment_account(id).await
     }
 
@@ -657,7 +654,7 @@ impl Ledger {
                 next.map(|n| format!("PA-{n:06}")),
             );
         }
-        tx.record(Event {
+        tx.commit_with(Event {
             action: "archive",
             entity: Entity::PaymentAccount,
             entity_id: Some(id),
@@ -665,7 +662,6 @@ impl Ledger {
             note: "",
         })
         .await?;
-        tx.commit().await?;
         self.payment_account(id).await
     }
 
@@ -677,7 +673,7 @@ impl Ledger {
     ) -> Result<Vec<AccountField>> {
         let mut tx = self.begin_write(origin).await?;
         let details = account_row(tx.conn(), id).await?.details()?;
-        tx.record(Event {
+        tx.commit_with(Event {
             action: "reveal",
             entity: Entity::PaymentAccount,
             entity_id: Some(id),
@@ -685,7 +681,6 @@ impl Ledger {
             note: "Payment account shown in full.",
         })
         .await?;
-        tx.commit().await?;
         Ok(details.fields(true))
     }
 

@@ -225,6 +225,12 @@ impl WriteTx<'_> {
         Ok(row.seq)
     }
 
+    /// Records the change's one event and commits: the usual end of a write.
+    pub(crate) async fn commit_with(mut self, event: Event<'_>) -> Result<()> {
+        self.record(event).await?;
+        self.commit().await
+    }
+
     pub(crate) async fn commit(self) -> Result<()> {
         if self.recorded == 0 {
             // A programming error, not a user's: refuse rather than change the book untraced.

@@ -112,7 +112,7 @@ impl Ledger {
             .created("username", &c.username)
             .created("display_name", &c.display_name)
             .created("email", &c.email);
-        tx.record(Event {
+        tx.commit_with(Event {
             action: "create",
             entity: Entity::Customer,
             entity_id: Some(id),
@@ -120,7 +120,6 @@ impl Ledger {
             note: "",
         })
         .await?;
-        tx.commit().await?;
         self.customer(id).await
     }
 

@@ -117,7 +117,7 @@ impl Ledger {
         let diff = Diff::new()
             .created("name", &p.name)
             .created("default_reward", p.reward.map(|m| m.to_string()));
-        tx.record(Event {
+        tx.commit_with(Event {
             action: "create",
             entity: Entity::Program,
             entity_id: Some(id),
@@ -125,7 +125,6 @@ impl Ledger {
             note: "",
         })
         .await?;
-        tx.commit().await?;
         self.program(id).await
     }
 
@@ -161,7 +160,7 @@ impl Ledger {
         .bind(id)
         .execute(tx.conn())
         .await?;
-        tx.record(Event {
+        tx.commit_with(Event {
             action: "update",
             entity: Entity::Program,
             entity_id: Some(id),
@@ -169,7 +168,6 @@ impl Ledger {
             note: "",
         })
         .await?;
-        tx.commit().await?;
         self.program(id).await
     }
 
@@ -190,7 +188,7 @@ impl Ledger {
             .bind(id)
             .execute(tx.conn())
             .await?;
-        tx.record(Event {
+        tx.commit_with(Event {
             action: "archive",
             entity: Entity::Program,
             entity_id: Some(id),
@@ -198,7 +196,6 @@ impl Ledger {
             note: "",
         })
         .await?;
-        tx.commit().await?;
         self.program(id).await
     }
 

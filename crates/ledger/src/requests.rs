@@ -203,7 +203,7 @@ impl Ledger {
             .created("amount", money.to_string())
             .created("status", RequestStatus::Pending)
             .created("note", &note);
-        tx.record(Event {
+        tx.commit_with(Event {
             action: "create",
             entity: Entity::Request,
             entity_id: Some(id),
@@ -211,7 +211,6 @@ impl Ledger {
             note: "",
         })
         .await?;
-        tx.commit().await?;
         self.request(id).await
     }
 
@@ -266,7 +265,7 @@ impl Ledger {
             "reject"
         };
         let diff = Diff::new().field("status", status, new);
-        tx.record(Event {
+        tx.commit_with(Event {
             action,
             entity: Entity::Request,
             entity_id: Some(id),
@@ -274,7 +273,6 @@ impl Ledger {
             note: &note,
         })
         .await?;
-        tx.commit().await?;
         self.request(id).await
     }
 

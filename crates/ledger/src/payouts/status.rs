@@ -328,7 +328,7 @@ impl Ledger {
     ) -> Result<Vec<AccountField>> {
         let mut tx = self.begin_write(origin).await?;
         let details = account_snapshot(tx.conn(), id).await?;
-        tx.record(Event {
+        tx.commit_with(Event {
             action: "reveal",
             entity: Entity::Payout,
             entity_id: Some(id),
@@ -336,7 +336,6 @@ impl Ledger {
             note: "Payment account shown in full.",
         })
         .await?;
-        tx.commit().await?;
         Ok(details.fields(true))
     }
 
