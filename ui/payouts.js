@@ -92,7 +92,7 @@ function draw(list, bulkBar, page, load) {
   if (page.total === 0 && !filtered()) body = emptyBook();
   else if (page.total === 0) body = h('div', { class: 'card empty', id: 'no-match' }, 'No payout matches the search and filters.');
   else body = table(page, load, () => drawBulkBar(bulkBar, load));
-  replace(list, hint, body, pager(page, state, load));
+  replace(list, hint, body, page.total || state.page > 1 ? pager(page, state, load) : null);
 }
 
 function drawBulkBar(bar, load) {
