@@ -2,6 +2,7 @@
 // archive, and their requests and payouts.
 
 import { api } from './api.js';
+import { openDrawer } from './drawer.js';
 import { h, replace, copy, toast } from './dom.js';
 import { formDialog } from './dialog.js';
 import { money, statusLabel, when } from './format.js';
@@ -9,21 +10,9 @@ import { accountDialog } from './account-form.js';
 import { customerDialog } from './customers.js';
 import { openDetail } from './payout-detail.js';
 
-export async function openCustomer(id, changed) {
-  document.querySelector('dialog[data-dialog="customer-page"]')?.close();
-  const body = h('div', { class: 'body', id: 'customer-page' });
-  const dialog = h('dialog', { class: 'drawer', 'data-dialog': 'customer-page', 'aria-label': 'Customer' }, body);
-  dialog.addEventListener('close', () => dialog.remove());
-  document.body.append(dialog);
-  dialog.showModal();
-  const reload = async () => {
-    try {
-      draw(body, await api.customerOverview(id), dialog, async () => { await reload(); changed(); });
-    } catch (error) {
-      replace(body, h('div', { class: 'banner', role: 'alert' }, error.message));
-    }
-  };
-  await reload();
+/** Opens the page of customer `id`; `changed()` is called after every change it saves. */
+export function openCustomer(id, changed) {
+  return openDrawer({ name: 'customer-page', label: 'Customer', load: () => api.customerOverview(id), draw, changed });
 }
 
 function draw(body, o, dialog, saved) {

@@ -2,25 +2,13 @@
 // (masked, with an audited reveal and copy buttons), status moves, edits and the audit history.
 
 import { api } from './api.js';
+import { openDrawer } from './drawer.js';
 import { h, replace, copy, showError, clearErrors, formValues, toast } from './dom.js';
 import { money, statusLabel, when } from './format.js';
 
 /** Opens the panel for payout `id`; `changed()` is called after every change it saves. */
-export async function openDetail(id, changed) {
-  document.querySelector('dialog[data-dialog="payout-detail"]')?.close();
-  const body = h('div', { class: 'body', id: 'payout-detail' });
-  const dialog = h('dialog', { class: 'drawer', 'data-dialog': 'payout-detail', 'aria-label': 'Payout detail' }, body);
-  dialog.addEventListener('close', () => dialog.remove());
-  document.body.append(dialog);
-  dialog.showModal();
-  const reload = async () => {
-    try {
-      draw(body, await api.payoutDetail(id), dialog, async () => { await reload(); changed(); });
-    } catch (error) {
-      replace(body, h('div', { class: 'banner', role: 'alert' }, error.message));
-    }
-  };
-  await reload();
+export function openDetail(id, changed) {
+  return openDrawer({ name: 'payout-detail', label: 'Payout detail', load: () => api.payoutDetail(id), draw, changed });
 }
 
 function draw(body, d, dialog, saved) {

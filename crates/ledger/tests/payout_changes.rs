@@ -116,17 +116,7 @@ async fn success_back_to_failed_needs_a_note() {
 async fn a_failed_payout_is_not_retried_while_its_request_has_another_open_payout() {
     let b = book().await;
     let first = payout_in(&b.ledger, "ada", Failed).await;
-    let second = b
-        .ledger
-        .create_payout(
-            &me(),
-            &NewPayout {
-                request_id: first.request_id,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let second = pay(&b.ledger, first.request_id).await;
     let err = b
         .ledger
         .change_payout_status(&me(), first.id, &to(Pending))
@@ -346,17 +336,7 @@ async fn the_detail_is_masked_and_a_reveal_shows_the_number_and_is_audited() {
         .await
         .unwrap();
     let r = approved(&b.ledger, c.id, "30.00", "EUR").await;
-    let p = b
-        .ledger
-        .create_payout(
-            &me(),
-            &NewPayout {
-                request_id: r.id,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let p = pay(&b.ledger, r.id).await;
     let detail = b.ledger.payout_detail(p.id).await.unwrap();
     let iban = detail.account.iter().find(|f| f.key == "iban").unwrap();
     assert_eq!(iban.value, "DE •••• 3000");

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use ledger::customers::CustomerInput;
-use ledger::payouts::{NewPayout, PayoutQuery, PayoutStatus};
+use ledger::payouts::{PayoutQuery, PayoutStatus};
 use ledger::programs::ProgramInput;
 use ledger::requests::{RequestFilter, RequestInput, RequestStatus};
 use ledger::{Entity, PageRequest};
@@ -24,16 +24,7 @@ async fn a_customer_is_edited_usernames_stay_unique_and_payout_search_follows() 
     let l = &b.ledger;
     let request = payable(l, "ada").await;
     let bob = customer(l, "bob").await;
-    let payout = l
-        .create_payout(
-            &me(),
-            &NewPayout {
-                request_id: request.id,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let payout = pay(l, request.id).await;
     let err = l
         .edit_customer(&me(), bob.id, &named("ADA", "Bob"))
         .await
@@ -91,16 +82,7 @@ async fn accounts_are_edited_archived_and_defaulted_and_payouts_keep_their_snaps
         .unwrap();
     assert!(first.is_default && !second.is_default);
     let r = approved(l, c.id, "5.00", "EUR").await;
-    let payout = l
-        .create_payout(
-            &me(),
-            &NewPayout {
-                request_id: r.id,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let payout = pay(l, r.id).await;
     assert_eq!(payout.account, "PayPal · a•••@example.com");
 
     let edited = l

@@ -87,6 +87,15 @@ pub async fn payable(ledger: &Ledger, username: &str) -> Request {
     approved(ledger, c.id, "12.50", "USD").await
 }
 
+/// A payout for `request_id`, made now by the test owner.
+pub async fn pay(ledger: &Ledger, request_id: i64) -> ledger::payouts::Payout {
+    let new = ledger::payouts::NewPayout {
+        request_id,
+        ..Default::default()
+    };
+    ledger.create_payout(&me(), &new).await.unwrap()
+}
+
 pub async fn count(ledger: &Ledger, table: &str) -> i64 {
     let path = ledger.path().to_owned();
     let conn = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display()))
