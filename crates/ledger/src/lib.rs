@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod customers;
 pub mod error;
+pub mod export;
 pub mod money;
 pub mod payouts;
 pub mod programs;

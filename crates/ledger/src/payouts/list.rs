@@ -103,7 +103,7 @@ pub struct PayoutList {
 }
 
 /// The query, checked and in the form the SQL needs.
-struct Filters {
+pub(crate) struct Filters {
     matching: Option<String>,
     /// The search matches more than [`BROAD`] payouts.
     broad: bool,
@@ -114,7 +114,7 @@ struct Filters {
 }
 
 impl Filters {
-    fn new(query: &PayoutQuery) -> Result<Filters> {
+    pub(crate) fn new(query: &PayoutQuery) -> Result<Filters> {
         let search =
             text::optional("search", "Search", &query.search, 200, Lines::One)?.unwrap_or_default();
         let currency = match query.currency.as_deref().map(str::trim) {
@@ -155,7 +155,7 @@ impl Filters {
             && self.before.is_none()
     }
 
-    fn push_where(&self, sql: &mut QueryBuilder<'_, Sqlite>) {
+    pub(crate) fn push_where(&self, sql: &mut QueryBuilder<'_, Sqlite>) {
         sql.push(" WHERE 1 = 1");
         match (&self.matching, self.broad) {
             (None, _) => {}

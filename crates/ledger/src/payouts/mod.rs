@@ -17,9 +17,9 @@ use crate::requests::{stored_money, Request, RequestStatus};
 use crate::text::{self, Lines};
 use crate::Ledger;
 
-mod list;
+pub(crate) mod list;
 pub(crate) mod search;
-mod status;
+pub(crate) mod status;
 
 pub use list::{PayoutList, PayoutQuery, PayoutSort, BROAD, COUNT_CAP};
 pub use status::{BulkOutcome, PayoutDetail, PayoutEdit, Skipped, StatusChange};

@@ -70,7 +70,7 @@ pub struct PayoutDetail {
 
 const MOST_IN_ONE_BULK: usize = 10_000;
 
-struct Clean {
+pub(crate) struct Clean {
     status: PayoutStatus,
     reference: Option<String>,
     note: String,
@@ -91,7 +91,7 @@ fn note(value: &str) -> Result<String> {
 }
 
 impl StatusChange {
-    fn clean(&self) -> Result<Clean> {
+    pub(crate) fn clean(&self) -> Result<Clean> {
         Ok(Clean {
             status: self.status,
             reference: reference(&self.external_reference)?,
@@ -102,7 +102,7 @@ impl StatusChange {
 
 /// The fields a move reads and writes.
 #[derive(sqlx::FromRow)]
-struct Current {
+pub(crate) struct Current {
     id: i64,
     request_id: i64,
     status: PayoutStatus,
@@ -110,7 +110,7 @@ struct Current {
 }
 
 /// Applies `change` to one payout inside `tx`, or says why it may not move.
-async fn apply(
+pub(crate) async fn apply(
     tx: &mut WriteTx<'_>,
     current: &Current,
     change: &Clean,
@@ -196,7 +196,7 @@ async fn account_snapshot(conn: &mut SqliteConnection, id: i64) -> Result<Accoun
         .map_err(|_| Error::Storage(format!("Payout PO-{id:06} has a damaged account snapshot.")))
 }
 
-async fn current(conn: &mut SqliteConnection, id: i64) -> Result<Current> {
+pub(crate) async fn current(conn: &mut SqliteConnection, id: i64) -> Result<Current> {
     sqlx::query_as("SELECT id, request_id, status, external_reference FROM payouts WHERE id = ?")
         .bind(id)
         .fetch_optional(conn)
@@ -337,6 +337,11 @@ impl Ledger {
         })
         .await?;
         Ok(details.fields(true))
+    }
+
+    /// The account a payout was made to, in full; for the ledger's own files only.
+    pub(crate) async fn snapshot(&self, id: i64) -> Result<AccountDetails> {
+        account_snapshot(&mut *self.reader.acquire().await?, id).await
     }
 
     /// The payout, its request, its customer, the masked account and the history.

@@ -1,0 +1,532 @@
+//! Files the ledger writes: the payout and audit-log exports (CSV for a spreadsheet) and the
+//! PayPal Payouts payment files.
+//!
+//! Invariants: a file appears under its name only when it is complete (written to a temporary
+//! file beside it, synced, then renamed), so a crash or a full disk never leaves half a file;
+//! rows are streamed from the book, so memory stays flat however many there are; a text cell
+//! that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) is
+//! prefixed with `'`, amounts never are; every export is an audit event.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use futures_util::TryStreamExt;
+use serde::{Deserialize, Serialize};
+use sqlx::QueryBuilder;
+
+use crate::accounts::{AccountDetails, HandleKind, Provider};
+use crate::audit::{Diff, Entity, Event, Origin, Source};
+use crate::error::{Error, Result};
+use crate::payouts::list::Filters;
+use crate::payouts::status::{apply, current};
+use crate::payouts::{
+    Payout, PayoutQuery, PayoutRow, PayoutStatus, Skipped, StatusChange, SELECT_PAYOUT,
+};
+use crate::Ledger;
+
+/// How a CSV file for a spreadsheet is written.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct CsvOptions {
+    /// Start with a UTF-8 byte order mark (Excel on Windows needs it to read UTF-8).
+    #[serde(default)]
+    pub bom: bool,
+    /// Separate cells with `;` (spreadsheets in locales with a decimal comma).
+    #[serde(default)]
+    pub semicolon: bool,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct Written {
+    pub files: Vec<String>,
+    pub rows: u64,
+}
+
+/// PayPal payment files and what was left out of them.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaymentFiles {
+    pub files: Vec<String>,
+    /// The payout numbers in the files.
+    pub payouts: Vec<String>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// PayPal takes at most this many rows in one payment file.
+pub const PAYPAL_ROWS_PER_FILE: usize = 5_000;
+
+/// A file that is written beside `target` and renamed into place by [`AtomicFile::finish`];
+/// dropped unfinished, it removes its temporary file.
+struct AtomicFile {
+    temp: PathBuf,
+    target: PathBuf,
+    done: bool,
+}
+
+impl AtomicFile {
+    fn create(target: &Path) -> Result<(AtomicFile, BufWriter<File>)> {
+        let name = target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| Error::validation("path", "Choose a file name."))?;
+        if target.is_dir() {
+            return Err(Error::validation(
+                "path",
+                format!("{} is a folder.", target.display()),
+            ));
+        }
+        let temp = target.with_file_name(format!(".{name}.{}.partial", uuid::Uuid::now_v7()));
+        let file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(|e| io_error(target, e))?;
+        let atomic = AtomicFile {
+            temp,
+            target: target.to_owned(),
+            done: false,
+        };
+        Ok((atomic, BufWriter::new(file)))
+    }
+
+    fn finish(mut self, writer: BufWriter<File>) -> Result<()> {
+        let file = writer
+            .into_inner()
+            .map_err(|e| io_error(&self.target, e.into_error()))?;
+        file.sync_all().map_err(|e| io_error(&self.target, e))?;
+        drop(file);
+        std::fs::rename(&self.temp, &self.target).map_err(|e| io_error(&self.target, e))?;
+        if let Some(dir) = self.target.parent() {
+            // The rename itself survives a power cut only once the folder is synced.
+            if let Ok(dir) = File::open(dir) {
+                let _ = dir.sync_all();
+            }
+        }
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+fn io_error(path: &Path, err: std::io::Error) -> Error {
+    Error::Storage(format!(
+        "Could not write {}: {err}. Nothing was written there.",
+        path.display()
+    ))
+}
+
+fn csv_error(path: &Path, err: csv::Error) -> Error {
+    match err.into_kind() {
+        csv::ErrorKind::Io(err) => io_error(path, err),
+        other => Error::Storage(format!("Could not write {}: {other:?}.", path.display())),
+    }
+}
+
+/// A text cell a spreadsheet will not run as a formula.
+pub fn neutralise(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+fn spreadsheet_writer(
+    out: &mut BufWriter<File>,
+    options: CsvOptions,
+) -> std::io::Result<csv::Writer<&mut BufWriter<File>>> {
+    if options.bom {
+        out.write_all("\u{feff}".as_bytes())?;
+    }
+    Ok(csv::WriterBuilder::new()
+        .delimiter(if options.semicolon { b';' } else { b',' })
+        .from_writer(out))
+}
+
+const PAYOUT_COLUMNS: [&str; 16] = [
+    "payout_id",
+    "payout_uuid",
+    "request_id",
+    "customer_id",
+    "username",
+    "customer_name",
+    "amount",
+    "currency",
+    "method",
+    "payment_account",
+    "status",
+    "description",
+    "external_reference",
+    "created_at",
+    "updated_at",
+    "success_without_reference",
+];
+
+impl Ledger {
+    /// Writes every payout the list's filters select (search, statuses, currency, dates; the
+    /// page is ignored), oldest first, to `target`.
+    pub async fn export_payouts_csv(
+        &self,
+        origin: &Origin,
+        query: &PayoutQuery,
+        target: &Path,
+        options: CsvOptions,
+    ) -> Result<Written> {
+        let filters = Filters::new(query)?;
+        let (atomic, mut out) = AtomicFile::create(target)?;
+        let mut rows = 0u64;
+        {
+            let mut csv = spreadsheet_writer(&mut out, options).map_err(|e| io_error(target, e))?;
+            csv.write_record(PAYOUT_COLUMNS)
+                .map_err(|e| csv_error(target, e))?;
+            let mut sql = QueryBuilder::new(SELECT_PAYOUT);
+            filters.push_where(&mut sql);
+            sql.push(" ORDER BY p.created_at, p.id");
+            let mut stream = sql.build_query_as::<PayoutRow>().fetch(&self.reader);
+            while let Some(row) = stream.try_next().await? {
+                let p = Payout::try_from(row)?;
+                let amount = p.amount.amount_text();
+                let flag = if p.status == PayoutStatus::Success && p.external_reference.is_none() {
+                    "yes"
+                } else {
+                    ""
+                };
+                let record: [Cow<'_, str>; 16] = [
+                    p.number.as_str().into(),
+                    p.uuid.to_string().into(),
+                    p.request_number.as_str().into(),
+                    format!("CU-{:06}", p.customer_id).into(),
+                    neutralise(&p.username),
+                    neutralise(&p.display_name),
+                    amount.as_str().into(),
+                    p.amount.currency().code().into(),
+                    p.method.as_str().into(),
+                    neutralise(&p.account),
+                    p.status.label().into(),
+                    neutralise(&p.description),
+                    neutralise(p.external_reference.as_deref().unwrap_or("")),
+                    p.created_at.as_str().into(),
+                    p.updated_at.as_str().into(),
+                    flag.into(),
+                ];
+                csv.write_record(record.iter().map(|c| c.as_bytes()))
+                    .map_err(|e| csv_error(target, e))?;
+                rows += 1;
+            }
+            csv.flush().map_err(|e| io_error(target, e))?;
+        }
+        let diff = Diff::new()
+            .created("file", target.display().to_string())
+            .created("rows", rows)
+            .created("search", query.search.trim())
+            .created("statuses", &query.statuses)
+            .created("currency", &query.currency)
+            .created("created_from", &query.created_from)
+            .created("created_before", &query.created_before);
+        self.finish_export(origin, atomic, out, diff, "Payouts exported as CSV.")
+            .await?;
+        Ok(Written {
+            files: vec![target.display().to_string()],
+            rows,
+        })
+    }
+
+    /// Writes the whole audit trail, oldest first, to `target`.
+    pub async fn export_audit_csv(
+        &self,
+        origin: &Origin,
+        target: &Path,
+        options: CsvOptions,
+    ) -> Result<Written> {
+        let (atomic, mut out) = AtomicFile::create(target)?;
+        let mut rows = 0u64;
+        {
+            let mut csv = spreadsheet_writer(&mut out, options).map_err(|e| io_error(target, e))?;
+            csv.write_record([
+                "seq",
+                "at",
+                "actor",
+                "source",
+                "action",
+                "entity",
+                "entity_id",
+                "changes",
+                "note",
+                "hash",
+            ])
+            .map_err(|e| csv_error(target, e))?;
+            type Row = (
+                i64,
+                String,
+                String,
+                String,
+                String,
+                String,
+                Option<i64>,
+                String,
+                String,
+                String,
+            );
+            let mut stream = sqlx::query_as::<_, Row>(
+                "SELECT seq, at, actor, source, action, entity, entity_id, changes, note, hash
+                   FROM audit_events ORDER BY seq",
+            )
+            .fetch(&self.reader);
+            while let Some((
+                seq,
+                at,
+                actor,
+                source,
+                action,
+                entity,
+                entity_id,
+                changes,
+                note,
+                hash,
+            )) = stream.try_next().await?
+            {
+                let record: [Cow<'_, str>; 10] = [
+                    seq.to_string().into(),
+                    at.as_str().into(),
+                    neutralise(&actor),
+                    source.as_str().into(),
+                    action.as_str().into(),
+                    entity.as_str().into(),
+                    entity_id.map(|i| i.to_string()).unwrap_or_default().into(),
+                    neutralise(&changes),
+                    neutralise(&note),
+                    hash.as_str().into(),
+                ];
+                csv.write_record(record.iter().map(|c| c.as_bytes()))
+                    .map_err(|e| csv_error(target, e))?;
+                rows += 1;
+            }
+            csv.flush().map_err(|e| io_error(target, e))?;
+        }
+        let diff = Diff::new()
+            .created("file", target.display().to_string())
+            .created("rows", rows);
+        self.finish_export(origin, atomic, out, diff, "Audit log exported as CSV.")
+            .await?;
+        Ok(Written {
+            files: vec![target.display().to_string()],
+            rows,
+        })
+    }
+
+    /// Renames the finished file into place inside the transaction of its audit event: if the
+    /// event cannot be written the file is removed again, so an export is never untraced.
+    async fn finish_export(
+        &self,
+        origin: &Origin,
+        atomic: AtomicFile,
+        out: BufWriter<File>,
+        diff: Diff,
+        note: &str,
+    ) -> Result<()> {
+        let target = atomic.target.clone();
+        let mut tx = self.begin_write(origin).await?;
+        tx.record(Event {
+            action: "export",
+            entity: Entity::Book,
+            entity_id: None,
+            diff,
+            note,
+        })
+        .await?;
+        atomic.finish(out)?;
+        if let Err(err) = tx.commit().await {
+            let _ = std::fs::remove_file(&target);
+            return Err(err);
+        }
+        Ok(())
+    }
+
+    /// PayPal Payouts files (the CSV of PayPal's "Payouts Web" upload) for the Pending payouts
+    /// of `ids` paid to a PayPal or Venmo account: one file per currency, at most 5,000 rows
+    /// each, written into `dir`. With `mark_on_process`, those payouts move to On Process in the
+    /// same audited batch as the export.
+    pub async fn paypal_payout_files(
+        &self,
+        origin: &Origin,
+        ids: &[i64],
+        dir: &Path,
+        mark_on_process: bool,
+    ) -> Result<PaymentFiles> {
+        if ids.is_empty() {
+            return Err(Error::validation("ids", "Select the payouts to pay."));
+        }
+        let mut by_currency: BTreeMap<String, Vec<[String; 6]>> = BTreeMap::new();
+        let (mut included, mut skipped) = (Vec::new(), Vec::new());
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        for &id in &ids {
+            let number = format!("PO-{id:06}");
+            let p = match self.payout(id).await {
+                Ok(p) => p,
+                Err(Error::NotFound(reason)) => {
+                    skipped.push(Skipped { id, number, reason });
+                    continue;
+                }
+                Err(err) => return Err(err),
+            };
+            let skip = |reason: &str| Skipped {
+                id,
+                number: number.clone(),
+                reason: reason.to_owned(),
+            };
+            if p.status != PayoutStatus::Pending {
+                skipped.push(skip(&format!("It is {}, not Pending.", p.status.label())));
+                continue;
+            }
+            let wallet = match self.snapshot(id).await? {
+                AccountDetails::Digital {
+                    provider: Provider::Paypal,
+                    handle,
+                    ..
+                } => ("PAYPAL", handle),
+                AccountDetails::Digital {
+                    provider: Provider::Venmo,
+                    handle,
+                    handle_kind,
+                } => {
+                    let handle = match handle_kind {
+                        HandleKind::Username => handle.trim_start_matches('@').to_owned(),
+                        _ => handle,
+                    };
+                    ("VENMO", handle)
+                }
+                _ => {
+                    skipped.push(skip("It is not paid to a PayPal or Venmo account."));
+                    continue;
+                }
+            };
+            let note: String = if p.description.is_empty() {
+                format!("Cashback {}", p.number)
+            } else {
+                p.description
+                    .replace(['\r', '\n'], " ")
+                    .chars()
+                    .take(400)
+                    .collect()
+            };
+            by_currency
+                .entry(p.amount.currency().code().to_owned())
+                .or_default()
+                .push([
+                    wallet.1,
+                    p.amount.amount_text(),
+                    p.amount.currency().code().to_owned(),
+                    p.number.clone(),
+                    neutralise(&note).into_owned(),
+                    wallet.0.to_owned(),
+                ]);
+            included.push((id, p.number));
+        }
+        if included.is_empty() {
+            return Ok(PaymentFiles {
+                files: Vec::new(),
+                payouts: Vec::new(),
+                skipped,
+            });
+        }
+        let day = origin.at.format("%Y%m%d");
+        let mut files = Vec::new();
+        let mut pending = Vec::new();
+        for (currency, rows) in &by_currency {
+            let parts = rows.len().div_ceil(PAYPAL_ROWS_PER_FILE);
+            for (k, chunk) in rows.chunks(PAYPAL_ROWS_PER_FILE).enumerate() {
+                let name = if parts == 1 {
+                    format!("paypal-payouts-{day}-{currency}.csv")
+                } else {
+                    format!("paypal-payouts-{day}-{currency}-{}-of-{parts}.csv", k + 1)
+                };
+                let target = dir.join(name);
+                if target.exists() {
+                    return Err(Error::Conflict(format!(
+                        "{} already exists; a payment file is never overwritten. Move it, or choose another folder.",
+                        target.display()
+                    )));
+                }
+                let (atomic, mut out) = AtomicFile::create(&target)?;
+                {
+                    // PayPal's template has no header row.
+                    let mut csv = csv::WriterBuilder::new()
+                        .has_headers(false)
+                        .from_writer(&mut out);
+                    for row in chunk {
+                        csv.write_record(row).map_err(|e| csv_error(&target, e))?;
+                    }
+                    csv.flush().map_err(|e| io_error(&target, e))?;
+                }
+                pending.push((atomic, out));
+                files.push(target.display().to_string());
+            }
+        }
+        let bulk = Origin {
+            source: Source::Bulk,
+            ..origin.clone()
+        };
+        let mut tx = self.begin_write(&bulk).await?;
+        let diff = Diff::new().created("files", &files).created(
+            "payouts",
+            included.iter().map(|(_, n)| n).collect::<Vec<_>>(),
+        );
+        tx.record(Event {
+            action: "export",
+            entity: Entity::Book,
+            entity_id: None,
+            diff,
+            note: "PayPal Payouts payment files written.",
+        })
+        .await?;
+        if mark_on_process {
+            let change = StatusChange {
+                status: PayoutStatus::OnProcess,
+                external_reference: String::new(),
+                note: "Exported in a PayPal Payouts file.".into(),
+            }
+            .clean()?;
+            for (id, number) in &included {
+                let now = current(tx.conn(), *id).await?;
+                if let Err(reason) = apply(&mut tx, &now, &change).await? {
+                    return Err(Error::Conflict(format!(
+                        "{number} changed meanwhile: {reason}"
+                    )));
+                }
+            }
+        }
+        let mut renamed = Vec::new();
+        for (atomic, out) in pending {
+            let target = atomic.target.clone();
+            if let Err(err) = atomic.finish(out) {
+                for done in &renamed {
+                    let _ = std::fs::remove_file(done);
+                }
+                return Err(err);
+            }
+            renamed.push(target);
+        }
+        if let Err(err) = tx.commit().await {
+            for done in &renamed {
+                let _ = std::fs::remove_file(done);
+            }
+            return Err(err);
+        }
+        Ok(PaymentFiles {
+            files,
+            payouts: included.into_iter().map(|(_, n)| n).collect(),
+            skipped,
+        })
+    }
+}
