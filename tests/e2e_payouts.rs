@@ -317,3 +317,120 @@ fn reveal_shows_the_full_number_and_leaves_an_audit_event() {
         },
     );
 }
+
+/// The one file the app saved whose name starts with `prefix`, as rows of cells.
+fn saved_rows(s: &Session, prefix: &str, delimiter: u8) -> Vec<Vec<String>> {
+    let files: Vec<_> = std::fs::read_dir(&s.saved)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with(prefix))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+#[test]
+fn an_export_takes_the_list_filters_and_its_options() {
+    run_seeded(
+        "payouts-export",
+        |l| payouts(l, 6),
+        |s| async move {
+            let c = &s.client;
+            select(c, "#payout-currency", "EUR").await;
+            wait_text(c, ".pager .range", |t| t == "1–3 of 3").await;
+            click(c, "#export-link").await;
+            let filters = wait_text(c, "#export-filters", |t| !t.is_empty()).await;
+            assert!(filters.contains("EUR"), "{filters}");
+            click(c, "section:has(#export-payouts) [name=semicolon]").await;
+            click(c, "#export-payouts").await;
+            let result = wait_text(c, "#export-result", |t| !t.is_empty()).await;
+            assert!(result.starts_with("3 payouts written to"), "{result}");
+            let file = saved_rows(&s, "payouts-", b';');
+            assert_eq!(file.len(), 4);
+            assert_eq!(file[0][0], "payout_id");
+            let ids: Vec<_> = file[1..]
+                .iter()
+                .map(|r| (r[0].as_str(), r[7].as_str()))
+                .collect();
+            assert_eq!(
+                ids,
+                [
+                    ("PO-000002", "EUR"),
+                    ("PO-000004", "EUR"),
+                    ("PO-000006", "EUR")
+                ]
+            );
+            assert_eq!(file[1][6], "2.00");
+            assert_eq!(
+                rows(&s.book, "audit_events WHERE action = 'export'").await,
+                1
+            );
+            s
+        },
+    );
+}
+
+#[test]
+fn selected_payouts_go_into_a_paypal_file_and_move_to_on_process() {
+    run_seeded(
+        "payouts-paypal-file",
+        |l| payouts(l, 4),
+        |s| async move {
+            let c = &s.client;
+            // PO-000003 and PO-000001 are PayPal in USD; PO-000002 is a bank payout.
+            for n in [3, 2, 1] {
+                click(c, &format!("tr[data-number='PO-00000{n}'] input.select")).await;
+            }
+            wait_text(c, "#selected-count", |t| t == "3 selected").await;
+            click(c, "#paypal-file").await;
+            click(c, "#write-paypal").await;
+            let written = wait_text(c, "#paypal-files", |t| !t.is_empty()).await;
+            assert!(written.contains("-USD.csv"), "{written}");
+            let skipped = wait_text(c, "#paypal-skipped", |t| !t.is_empty()).await;
+            assert!(
+                skipped.contains("PO-000002") && skipped.contains("not paid to a PayPal"),
+                "{skipped}"
+            );
+            let file = saved_rows(&s, "paypal-payouts-", b',');
+            assert_eq!(
+                file,
+                [
+                    [
+                        "user01@example.com",
+                        "1.00",
+                        "USD",
+                        "PO-000001",
+                        "Cashback #1",
+                        "PAYPAL"
+                    ],
+                    [
+                        "user03@example.com",
+                        "3.00",
+                        "USD",
+                        "PO-000003",
+                        "<img src=x onerror=alert(1)> & <b>bold</b>",
+                        "PAYPAL"
+                    ],
+                ]
+            );
+            click(c, "dialog[data-dialog=paypal-files] .actions button").await;
+            wait_text(c, "tr[data-number='PO-000001'] .badge", |t| {
+                t == "On Process"
+            })
+            .await;
+            wait_text(c, "tr[data-number='PO-000003'] .badge", |t| {
+                t == "On Process"
+            })
+            .await;
+            wait_text(c, "tr[data-number='PO-000002'] .badge", |t| t == "Pending").await;
+            s
+        },
+    );
+}

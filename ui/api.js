@@ -35,6 +35,11 @@ export const api = {
 
   loadSampleData: () => call('load_sample_data'),
 
+  // Each opens a native dialog first; null when the user cancels it.
+  exportPayouts: (query, options) => call('export_payouts', { query, options }),
+  exportAuditLog: (options) => call('export_audit_log', { options }),
+  paypalPayoutFiles: (ids, markOnProcess) => call('paypal_payout_files', { ids, mark_on_process: markOnProcess }),
+
   addRequest: (input) => call('add_request', { input }),
   decideRequest: (id, decision, note) => call('decide_request', { id, decision, note }),
   listRequests: (search, filter, page) => call('list_requests', { search, filter, page }),

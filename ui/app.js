@@ -7,12 +7,13 @@ import * as payouts from './payouts.js';
 import * as requests from './requests.js';
 import * as customers from './customers.js';
 import * as later from './later.js';
+import * as reconciliation from './reconciliation.js';
 
 const screens = {
   payouts,
   requests,
   customers,
-  reconciliation: later.screen('Reconciliation', 'Export payouts as CSV, write PayPal, Wise and SEPA payment files, and import provider statements to match them against your payouts.'),
+  reconciliation,
   attention: later.screen('Needs attention', 'Totals owed, in process, paid this month and failed, per currency, and the payouts, requests and customers that need a look.'),
   audit: later.screen('Audit log', 'Every change to the book, searchable, with a check that the trail has not been altered.'),
   settings: later.screen('Settings', 'Where the book lives, backups and restore, the operator name recorded in the audit trail, and the theme.'),

@@ -9,6 +9,7 @@ import { pager } from './pager.js';
 import { liveList } from './list.js';
 import { openDetail } from './payout-detail.js';
 import { sampleDataButton } from './sample.js';
+import { paypalFiles } from './reconciliation.js';
 
 export const STATUSES = ['pending', 'on_process', 'success', 'failed'];
 
@@ -36,6 +37,21 @@ function query() {
     search: state.search, statuses: state.statuses, currency: state.currency || null,
     created_from: dayStart(state.from), created_before: dayStart(state.to, 1),
   };
+}
+
+/** The list's search and filters, for an export (which ignores the page). */
+export const currentQuery = query;
+
+/** The search and filters in words: "Filters: Success, EUR, from 2026-11-01." */
+export function describeFilters() {
+  const parts = [
+    state.search.trim() && `search “${state.search.trim()}”`,
+    state.statuses.length && state.statuses.map(statusLabel).join(' or '),
+    state.currency,
+    state.from && `from ${state.from}`,
+    state.to && `to ${state.to}`,
+  ].filter(Boolean);
+  return parts.length ? `Now: ${parts.join(', ')}.` : 'Now: no search or filter, so every payout.';
 }
 
 /** Opens the Payouts screen on one payout, found by its number. */
@@ -79,7 +95,8 @@ export async function render(main) {
     h('div', { class: 'toolbar' }, search,
       h('div', { class: 'segmented', role: 'group', 'aria-label': 'Status' }, statusButtons)),
     h('div', { class: 'toolbar' },
-      currency, date('payout-from', 'Created from', 'from'), date('payout-to', 'to', 'to'), clear),
+      currency, date('payout-from', 'Created from', 'from'), date('payout-to', 'to', 'to'), clear,
+      h('a', { href: '#reconciliation', id: 'export-link', class: 'push-right' }, 'Export these payouts…')),
     bulkBar,
     list);
   await load();
@@ -101,6 +118,7 @@ function drawBulkBar(bar, load) {
   replace(bar,
     h('span', { id: 'selected-count' }, `${n} selected`),
     h('button', { type: 'button', class: 'primary', id: 'bulk-change', onclick: () => bulkChange(load) }, 'Change status…'),
+    h('button', { type: 'button', id: 'paypal-file', onclick: () => paypalFiles([...state.selected], () => { state.selected.clear(); load(); }) }, 'PayPal file…'),
     h('button', { type: 'button', class: 'link', onclick: () => { state.selected.clear(); load(); } }, 'Clear selection'));
 }
 

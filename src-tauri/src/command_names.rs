@@ -30,4 +30,7 @@ pub const COMMANDS: &[&str] = &[
     "archive_program",
     "list_programs",
     "load_sample_data",
+    "export_payouts",
+    "export_audit_log",
+    "paypal_payout_files",
 ];

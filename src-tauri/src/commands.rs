@@ -4,6 +4,7 @@
 
 use ledger::accounts::{AccountField, AccountInput, AccountSummary};
 use ledger::customers::{Customer, CustomerInput, CustomerOverview};
+use ledger::export::{CsvOptions, PaymentFiles, Written};
 use ledger::payouts::{
     BulkOutcome, NewPayout, Payout, PayoutDetail, PayoutEdit, PayoutList, PayoutPreview,
     PayoutQuery, StatusChange,
@@ -13,8 +14,9 @@ use ledger::requests::{Decision, Request, RequestFilter, RequestInput};
 use ledger::sample::SampleSummary;
 use ledger::{AuditEvent, Currency, Error, Page, PageRequest, Source};
 use serde::Serialize;
-use tauri::State;
+use tauri::{Runtime, State, Window};
 
+use crate::files;
 use crate::Book;
 
 type Answer<T> = Result<T, Error>;
@@ -247,4 +249,62 @@ pub async fn list_programs(book: State<'_, Book>, include_archived: bool) -> Ans
 pub async fn load_sample_data(book: State<'_, Book>) -> Answer<SampleSummary> {
     let origin = book.origin_of(Source::System);
     book.ledger()?.load_sample_data(&origin).await
+}
+
+/// Today's date for a suggested file name, in the user's time zone.
+fn today() -> String {
+    chrono::Local::now().format("%Y-%m-%d").to_string()
+}
+
+/// Exports the payouts the list's filters select; `None` when the user cancels the dialog.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn export_payouts<R: Runtime>(
+    window: Window<R>,
+    book: State<'_, Book>,
+    query: PayoutQuery,
+    options: CsvOptions,
+) -> Answer<Option<Written>> {
+    let ledger = book.ledger()?;
+    let Some(path) = files::save_path(&window, &format!("payouts-{}.csv", today())).await else {
+        return Ok(None);
+    };
+    let origin = book.origin();
+    ledger
+        .export_payouts_csv(&origin, &query, &path, options)
+        .await
+        .map(Some)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn export_audit_log<R: Runtime>(
+    window: Window<R>,
+    book: State<'_, Book>,
+    options: CsvOptions,
+) -> Answer<Option<Written>> {
+    let ledger = book.ledger()?;
+    let Some(path) = files::save_path(&window, &format!("audit-log-{}.csv", today())).await else {
+        return Ok(None);
+    };
+    ledger
+        .export_audit_csv(&book.origin(), &path, options)
+        .await
+        .map(Some)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn paypal_payout_files<R: Runtime>(
+    window: Window<R>,
+    book: State<'_, Book>,
+    ids: Vec<i64>,
+    mark_on_process: bool,
+) -> Answer<Option<PaymentFiles>> {
+    let ledger = book.ledger()?;
+    let Some(dir) = files::folder(&window, "Folder for the PayPal payment files").await else {
+        return Ok(None);
+    };
+    let origin = book.origin();
+    ledger
+        .paypal_payout_files(&origin, &ids, &dir, mark_on_process)
+        .await
+        .map(Some)
 }

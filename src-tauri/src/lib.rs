@@ -4,6 +4,7 @@
 mod book;
 mod command_names;
 mod commands;
+mod files;
 #[cfg(test)]
 mod tests;
 
@@ -44,6 +45,9 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::archive_program,
         commands::list_programs,
         commands::load_sample_data,
+        commands::export_payouts,
+        commands::export_audit_log,
+        commands::paypal_payout_files,
     ])
 }
 

@@ -29,6 +29,8 @@ const PATIENCE: Duration = Duration::from_secs(10);
 pub struct Session {
     pub client: Client,
     pub book: PathBuf,
+    /// Where the app saves files instead of asking in a dialog (`INCENTISE_SAVE_DIR`).
+    pub saved: PathBuf,
 }
 
 /// Starts the app on a fresh book, runs `flow`, saves a screenshot of the final screen as
@@ -58,6 +60,8 @@ where
     );
     let dir = tempfile::tempdir().unwrap();
     let book = dir.path().join("book.sqlite");
+    let saved = dir.path().join("saved");
+    std::fs::create_dir(&saved).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -68,14 +72,22 @@ where
             .expect("create the test book");
         seed(ledger).await.close().await;
     });
-    let mut driver = Driver::start(&book);
+    let mut driver = Driver::start(&book, &saved);
     let outcome = runtime.block_on(async {
         let client = tokio::time::timeout(Duration::from_secs(60), connect(driver.port))
             .await
             .expect("the WebDriver session did not open within 60 s: does the app start?");
         wait_for(&client, "body[data-ready]").await;
         let shot_client = client.clone();
-        let result = tokio::spawn(async move { flow(Session { client, book }).await }).await;
+        let result = tokio::spawn(async move {
+            flow(Session {
+                client,
+                book,
+                saved,
+            })
+            .await
+        })
+        .await;
         save_screenshot(&shot_client, name).await;
         let _ = shot_client.close().await;
         result
@@ -92,7 +104,7 @@ struct Driver {
 }
 
 impl Driver {
-    fn start(book: &Path) -> Driver {
+    fn start(book: &Path, saved: &Path) -> Driver {
         let [port, native_port] = free_ports();
         let child = Command::new(tauri_driver())
             .args([
@@ -102,6 +114,7 @@ impl Driver {
                 &native_port.to_string(),
             ])
             .env("INCENTISE_DB", book)
+            .env("INCENTISE_SAVE_DIR", saved)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
