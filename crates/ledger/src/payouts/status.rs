@@ -76,6 +76,17 @@ pub(crate) struct Clean {
     note: String,
 }
 
+impl Clean {
+    /// A move made by the ledger itself (from a statement), whose texts need no checking.
+    pub(crate) fn new(status: PayoutStatus, reference: Option<String>, note: String) -> Clean {
+        Clean {
+            status,
+            reference,
+            note,
+        }
+    }
+}
+
 fn reference(value: &str) -> Result<Option<String>> {
     text::optional(
         "external_reference",

@@ -1,0 +1,336 @@
+//! Statement import (PayPal activity CSV, US and European layouts), bad files, idempotent
+//! re-import, matching (reference, recipient + amount + window, ambiguity) and confirmation.
+
+mod common;
+
+use common::*;
+use ledger::payouts::{PayoutStatus, StatusChange};
+use ledger::statements::{parse_paypal_csv, Confirmation, LineKind, MatchState, StatementFormat};
+use ledger::{Ledger, Origin, Source};
+
+const US: &str = "\u{feff}\"Date\",\"Time\",\"TimeZone\",\"Name\",\"Type\",\"Status\",\"Currency\",\"Gross\",\"Fee\",\"Net\",\"From Email Address\",\"To Email Address\",\"Transaction ID\",\"Custom Number\",\"Balance Impact\"
+\"01/07/2026\",\"10:01:02\",\"PST\",\"Ada Example\",\"Mass Pay Payment\",\"Completed\",\"USD\",\"-12.50\",\"0.00\",\"-12.50\",\"owner@shop.example\",\"ada@example.com\",\"1AB23456CD7890123\",\"PO-000001\",\"Debit\"
+\"01/07/2026\",\"10:01:03\",\"PST\",\"Bob Example\",\"Mass Pay Payment\",\"Completed\",\"USD\",\"-1,012.50\",\"0.00\",\"-1,012.50\",\"owner@shop.example\",\"bob@example.com\",\"9ZY87654XW3210987\",\"\",\"Debit\"
+\"01/13/2026\",\"08:00:00\",\"PST\",\"Bank\",\"General Withdrawal\",\"Completed\",\"USD\",\"-500.00\",\"0.00\",\"-500.00\",\"owner@shop.example\",\"\",\"5QQ00000000000000\",\"\",\"Debit\"
+";
+
+const EU: &str = "Datum;Uhrzeit;Name;Typ;Status;W\u{e4}hrung;Brutto;Transaktionscode
+";
+
+#[test]
+fn a_us_paypal_statement_is_read_by_its_headers() {
+    let lines = parse_paypal_csv(US.as_bytes()).unwrap();
+    assert_eq!(lines.len(), 3);
+    let ada = &lines[0];
+    assert_eq!(ada.line_no, 2);
+    assert_eq!(ada.booked_on.to_string(), "2026-01-07");
+    assert_eq!(
+        (ada.amount.minor(), ada.amount.currency().code()),
+        (-1250, "USD")
+    );
+    assert_eq!(ada.counterparty, "ada@example.com");
+    assert_eq!(ada.payout_reference.as_deref(), Some("PO-000001"));
+    assert_eq!(ada.provider_reference, "1AB23456CD7890123");
+    assert_eq!(ada.kind, LineKind::Payment);
+    assert_eq!(lines[1].amount.minor(), -101_250);
+    assert_eq!(
+        lines[2].booked_on.to_string(),
+        "2026-01-13",
+        "13 cannot be a month"
+    );
+}
+
+#[test]
+fn a_european_layout_with_decimal_comma_and_day_first() {
+    let text = "Date;Time;Name;Type;Status;Currency;Gross;To Email Address;Transaction ID;Balance Impact\n\
+                05.02.2026;09:00;Zoë;Zahlung;Completed;EUR;1.234,56;zoe@example.com;7TT;Debit\n\
+                06.02.2026;09:00;Zoë;Payment Reversal;Completed;EUR;12,50;zoe@example.com;8TT;Credit\n";
+    let lines = parse_paypal_csv(text.as_bytes()).unwrap();
+    assert_eq!(lines[0].booked_on.to_string(), "2026-02-05");
+    assert_eq!(
+        lines[0].amount.minor(),
+        -123_456,
+        "Debit makes it money out"
+    );
+    assert_eq!(lines[0].kind, LineKind::Payment);
+    assert_eq!(
+        (lines[1].amount.minor(), lines[1].kind),
+        (1250, LineKind::Return)
+    );
+    let iso = "Date,Currency,Gross,Transaction ID\n2026-03-04,JPY,-1500,J1\n";
+    let lines = parse_paypal_csv(iso.as_bytes()).unwrap();
+    assert_eq!(
+        (lines[0].booked_on.to_string(), lines[0].amount.minor()),
+        ("2026-03-04".into(), -1500)
+    );
+}
+
+#[tokio::test]
+async fn bad_files_say_what_is_wrong_and_change_nothing() {
+    let b = book().await;
+    let l = &b.ledger;
+    let events = count(l, "audit_events").await;
+    let truncated = &US[..US.len() - 60];
+    let mut duplicate = US.to_owned();
+    duplicate.push_str(US.lines().nth(1).unwrap());
+    duplicate.push('\n');
+    let mut latin1 = b"Date,Currency,Gross,Transaction ID\n01/02/2026,EUR,-5,X\xe9\n".to_vec();
+    latin1.extend_from_slice(b"");
+    let junk: Vec<u8> = (0..50 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty", Vec::new(), "empty"),
+        (
+            "headers only",
+            b"Date,Currency,Gross,Transaction ID\n".to_vec(),
+            "no transactions",
+        ),
+        (
+            "wrong format",
+            b"name,amount\nada,5\n".to_vec(),
+            "not a PayPal activity CSV",
+        ),
+        (
+            "eu headers",
+            EU.as_bytes().to_vec(),
+            "not a PayPal activity CSV",
+        ),
+        ("truncated", truncated.as_bytes().to_vec(), "Line 4 has"),
+        (
+            "duplicate",
+            duplicate.into_bytes(),
+            "repeats transaction 1AB23456CD7890123 of line 2",
+        ),
+        ("latin-1", latin1, "not UTF-8"),
+        ("junk", junk, "not UTF-8"),
+        (
+            "bad amount",
+            b"Date,Currency,Gross,Transaction ID\n01/02/2026,EUR,abc,X\n".to_vec(),
+            "Line 2: \"abc\" is not an amount",
+        ),
+        (
+            "bad date",
+            b"Date,Currency,Gross,Transaction ID\n31/31/2026,EUR,-5,X\n".to_vec(),
+            "is not a date",
+        ),
+        (
+            "bad currency",
+            b"Date,Currency,Gross,Transaction ID\n01/02/2026,EUX,-5,X\n".to_vec(),
+            "not an ISO 4217",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let err = l
+            .import_statement(&me(), "statement.csv", &bytes, StatementFormat::PaypalCsv)
+            .await
+            .expect_err(name);
+        assert_eq!(err.kind(), "validation", "{name}");
+        assert!(err.to_string().contains(expected), "{name}: {err}");
+    }
+    assert_eq!(count(l, "statement_imports").await, 0);
+    assert_eq!(count(l, "audit_events").await, events);
+}
+
+/// ada: PO-000001 12.50 USD to ada@example.com; bob: PO-000002 1,012.50 USD to bob@example.com;
+/// both On Process.
+async fn two_payouts(l: &Ledger) {
+    for (name, amount) in [("ada", "12.50"), ("bob", "1012.50")] {
+        let c = customer(l, name).await;
+        l.add_payment_account(&me(), c.id, &paypal(&format!("{name}@example.com")))
+            .await
+            .unwrap();
+        let p = pay(l, approved(l, c.id, amount, "USD").await.id).await;
+        l.change_payout_status(&me(), p.id, &to(PayoutStatus::OnProcess))
+            .await
+            .unwrap();
+    }
+}
+
+fn to(status: PayoutStatus) -> StatusChange {
+    StatusChange {
+        status,
+        external_reference: String::new(),
+        note: "sent".into(),
+    }
+}
+
+fn import_origin() -> Origin {
+    Origin {
+        source: Source::Import,
+        ..me()
+    }
+}
+
+#[tokio::test]
+async fn import_matches_by_reference_suggests_by_recipient_and_confirms_in_one_batch() {
+    let b = book().await;
+    let l = &b.ledger;
+    two_payouts(l).await;
+    let outcome = l
+        .import_statement(
+            &import_origin(),
+            "paypal.csv",
+            US.as_bytes(),
+            StatementFormat::PaypalCsv,
+        )
+        .await
+        .unwrap();
+    assert_eq!((outcome.lines, outcome.new_lines), (3, 3));
+    let import = outcome.import_id.unwrap();
+
+    let review = l.statement_review(import).await.unwrap();
+    let states: Vec<_> = review.lines.iter().map(|l| l.state).collect();
+    assert_eq!(
+        states,
+        [
+            MatchState::Matched,
+            MatchState::Suggested,
+            MatchState::Unmatched
+        ]
+    );
+    assert_eq!(review.lines[0].candidates[0].number, "PO-000001");
+    assert!(review.lines[0].evidence.contains("PO-000001"));
+    assert_eq!(review.lines[1].candidates[0].number, "PO-000002");
+    assert!(review.lines[1].evidence.contains("recipient"));
+    assert!(review.payouts_without_line.is_empty());
+
+    // Importing the same file again changes nothing and says so.
+    let events = count(l, "audit_events").await;
+    let again = l
+        .import_statement(
+            &import_origin(),
+            "paypal.csv",
+            US.as_bytes(),
+            StatementFormat::PaypalCsv,
+        )
+        .await
+        .unwrap();
+    assert_eq!((again.import_id, again.new_lines), (None, 0));
+    assert!(
+        again.message.contains("imported before"),
+        "{}",
+        again.message
+    );
+    // The same lines in another file (a longer period): only the new ones are stored.
+    let longer = format!("{US}\"01/20/2026\",\"1\",\"PST\",\"Cy\",\"Mass Pay Payment\",\"Completed\",\"USD\",\"-3.00\",\"0\",\"-3.00\",\"o@shop.example\",\"cy@example.com\",\"NEW1\",\"\",\"Debit\"\n");
+    let more = l
+        .import_statement(
+            &import_origin(),
+            "longer.csv",
+            longer.as_bytes(),
+            StatementFormat::PaypalCsv,
+        )
+        .await
+        .unwrap();
+    assert_eq!((more.lines, more.new_lines), (4, 1));
+    assert_eq!(count(l, "audit_events").await, events + 1);
+
+    let confirm = [
+        Confirmation {
+            line_id: review.lines[0].id,
+            payout_id: 1,
+        },
+        Confirmation {
+            line_id: review.lines[1].id,
+            payout_id: 2,
+        },
+    ];
+    let done = l
+        .confirm_statement_lines(&import_origin(), import, &confirm)
+        .await
+        .unwrap();
+    assert_eq!(done.confirmed, ["PO-000001", "PO-000002"]);
+    let ada = l.payout(1).await.unwrap();
+    assert_eq!(
+        (ada.status, ada.external_reference.as_deref()),
+        (PayoutStatus::Success, Some("1AB23456CD7890123"))
+    );
+    let last = &l.payout_history(1).await.unwrap()[0];
+    assert_eq!(
+        (last.source.as_str(), last.action.as_str()),
+        ("import", "status")
+    );
+
+    let again = l
+        .confirm_statement_lines(&import_origin(), import, &confirm)
+        .await
+        .unwrap();
+    assert!(again.confirmed.is_empty());
+    assert!(again.skipped[0].reason.contains("confirmed before"));
+    let review = l.statement_review(import).await.unwrap();
+    assert_eq!(review.lines[0].state, MatchState::Confirmed);
+}
+
+#[tokio::test]
+async fn never_on_amount_alone_ambiguity_is_a_suggestion_and_returns_fail_a_payout() {
+    let b = book().await;
+    let l = &b.ledger;
+    two_payouts(l).await;
+    // A second payout to ada of the same amount: a line without reference is ambiguous.
+    let c = customer(l, "ada2").await;
+    l.add_payment_account(&me(), c.id, &paypal("ada@example.com"))
+        .await
+        .unwrap();
+    let p3 = pay(l, approved(l, c.id, "12.50", "USD").await.id).await;
+    let text = "Date,Currency,Gross,To Email Address,Transaction ID,Type\n\
+                01/08/2026,USD,-12.50,ada@example.com,T1,Payment\n\
+                01/08/2026,USD,-12.50,stranger@example.com,T2,Payment\n\
+                01/09/2026,USD,12.50,ada@example.com,T3,Payment Reversal\n";
+    let import = l
+        .import_statement(
+            &import_origin(),
+            "s.csv",
+            text.as_bytes(),
+            StatementFormat::PaypalCsv,
+        )
+        .await
+        .unwrap()
+        .import_id
+        .unwrap();
+    let review = l.statement_review(import).await.unwrap();
+    assert_eq!(review.lines[0].state, MatchState::Suggested);
+    assert_eq!(
+        review.lines[0].candidates.len(),
+        2,
+        "{:?}",
+        review.lines[0].evidence
+    );
+    assert_eq!(
+        review.lines[1].state,
+        MatchState::Unmatched,
+        "same amount, other recipient"
+    );
+    // bob's On Process payout has no line in this statement.
+    assert_eq!(review.payouts_without_line[0].number, "PO-000002");
+
+    l.confirm_statement_lines(
+        &import_origin(),
+        import,
+        &[Confirmation {
+            line_id: review.lines[0].id,
+            payout_id: p3.id,
+        }],
+    )
+    .await
+    .unwrap();
+    let review = l.statement_review(import).await.unwrap();
+    // The reversal now points at the Success payout it returns.
+    assert_eq!(review.lines[2].kind, LineKind::Return);
+    assert_eq!(review.lines[2].candidates[0].id, p3.id);
+    l.confirm_statement_lines(
+        &import_origin(),
+        import,
+        &[Confirmation {
+            line_id: review.lines[2].id,
+            payout_id: p3.id,
+        }],
+    )
+    .await
+    .unwrap();
+    let failed = l.payout(p3.id).await.unwrap();
+    assert_eq!(failed.status, PayoutStatus::Failed);
+    assert!(l.payout_history(p3.id).await.unwrap()[0]
+        .note
+        .contains("Returned"));
+}
