@@ -434,3 +434,92 @@ fn selected_payouts_go_into_a_paypal_file_and_move_to_on_process() {
         },
     );
 }
+
+#[test]
+fn a_paypal_statement_is_imported_and_its_matches_confirmed() {
+    run_seeded(
+        "reconcile-statement",
+        |l| async move {
+            let l = payouts(l, 3).await;
+            let sent = ledger::payouts::StatusChange {
+                status: ledger::payouts::PayoutStatus::OnProcess,
+                external_reference: String::new(),
+                note: String::new(),
+            };
+            let origin =
+                Origin::manual("Seeder", Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
+            for id in [1, 3] {
+                l.change_payout_status(&origin, id, &sent).await.unwrap();
+            }
+            l
+        },
+        |s| async move {
+            let c = &s.client;
+            std::fs::write(
+                &s.to_open,
+                "Date,Name,Type,Status,Currency,Gross,To Email Address,Transaction ID,Custom Number\n\
+                 03/03/2026,Customer 1,Mass Pay Payment,Completed,USD,-1.00,user01@example.com,8XK11111,PO-000001\n\
+                 03/03/2026,Customer 3,Mass Pay Payment,Completed,USD,-3.00,user03@example.com,8XK33333,\n",
+            )
+            .unwrap();
+            open_screen(c, "reconciliation").await;
+            click(c, "#import-statement").await;
+            let message = wait_text(c, "#statement-section .result", |t| !t.is_empty()).await;
+            assert_eq!(message.trim(), "2 lines imported.");
+            wait_text(c, "#review-table tr[data-line='2']", |t| {
+                t.contains("Matched") && t.contains("PO-000001")
+            })
+            .await;
+            let suggested = wait_text(c, "#review-table tr[data-line='3']", |t| {
+                t.contains("Suggested")
+            })
+            .await;
+            assert!(
+                suggested.contains("PO-000003") && suggested.contains("recipient"),
+                "{suggested}"
+            );
+            // The suggestion is the user's call: tick it too, then confirm both.
+            click(c, "#review-table tr[data-line='3'] input.confirm").await;
+            click(c, "#confirm-lines").await;
+            wait_text(c, "#review-table tr[data-line='3']", |t| {
+                t.contains("Confirmed")
+            })
+            .await;
+            wait_text(c, "#review-table tr[data-line='2']", |t| {
+                t.contains("Confirmed")
+            })
+            .await;
+
+            // The same file again changes nothing and says so.
+            click(c, "#import-statement").await;
+            wait_text(c, "#statement-section .result", |t| {
+                t.contains("imported before")
+            })
+            .await;
+
+            open_screen(c, "payouts").await;
+            let one = wait_text(c, "tr[data-number='PO-000001']", |t| t.contains("Success")).await;
+            assert!(one.contains("8XK11111"), "{one}");
+            let three =
+                wait_text(c, "tr[data-number='PO-000003']", |t| t.contains("Success")).await;
+            assert!(three.contains("8XK33333"), "{three}");
+            assert_eq!(
+                rows(
+                    &s.book,
+                    "audit_events WHERE source = 'import' AND action = 'status'"
+                )
+                .await,
+                2
+            );
+            open_screen(c, "reconciliation").await;
+            wait_for(c, "#review-table").await;
+            js(
+                c,
+                "document.querySelector('#statement-section').scrollIntoView()",
+                vec![],
+            )
+            .await;
+            s
+        },
+    );
+}

@@ -39,6 +39,9 @@ export const api = {
   exportPayouts: (query, options) => call('export_payouts', { query, options }),
   exportAuditLog: (options) => call('export_audit_log', { options }),
   paypalPayoutFiles: (ids, markOnProcess) => call('paypal_payout_files', { ids, mark_on_process: markOnProcess }),
+  importStatement: (format) => call('import_statement', { format }),
+  statementReview: (importId) => call('statement_review', { import_id: importId }),
+  confirmStatementLines: (importId, confirmations) => call('confirm_statement_lines', { import_id: importId, confirmations }),
 
   addRequest: (input) => call('add_request', { input }),
   decideRequest: (id, decision, note) => call('decide_request', { id, decision, note }),

@@ -4,10 +4,17 @@
 import { api } from './api.js';
 import { h, replace, toast } from './dom.js';
 import { currentQuery, describeFilters } from './payouts.js';
+import { money } from './format.js';
 
 export async function render(main) {
   replace(main,
     h('div', { class: 'screen-head' }, h('h1', {}, 'Reconciliation')),
+    h('section', { class: 'card', id: 'statement-section' },
+      h('h2', {}, 'Match a PayPal statement'),
+      h('p', {}, 'Import PayPal’s activity CSV (Activity › Statements › Download, CSV). Each line is matched to a payout by the payout id PayPal carried back or the stored reference, otherwise suggested by amount, currency and recipient; you confirm, and the payouts move to Success (or Failed for a return) with PayPal’s transaction id as reference.'),
+      h('button', { class: 'primary', id: 'import-statement', onclick: (e) => importStatement(e.target.closest('section')) }, 'Import PayPal statement…'),
+      h('div', { class: 'result', role: 'status' }),
+      h('div', { id: 'statement-review' })),
     h('section', { class: 'card' },
       h('h2', {}, 'Export payouts'),
       h('p', {}, 'Every payout the Payouts screen’s search and filters select (all pages), oldest first, with customer, amount, masked account, status and reference. ',
@@ -27,7 +34,8 @@ export async function render(main) {
         ': the app writes PayPal Payouts files (one per currency, at most 5,000 rows each) to upload in your PayPal business account, and can move those payouts to On Process.')),
     h('section', { class: 'card muted' },
       h('h2', {}, 'Still to come'),
-      h('p', {}, 'Wise batch files, SEPA credit transfer XML, and importing PayPal, CAMT.053 or bank CSV statements to match them against your payouts.')));
+      h('p', {}, 'Wise batch files, SEPA credit transfer XML, and CAMT.053 or bank CSV statements.')));
+  if (lastImport) await showReview(document.getElementById('statement-section'), lastImport);
 }
 
 function csvOptions() {
@@ -40,6 +48,78 @@ const optionsOf = (section) => ({
   bom: section.querySelector('[name=bom]').checked,
   semicolon: section.querySelector('[name=semicolon]').checked,
 });
+
+/** The import shown on this screen, kept while the app runs. */
+let lastImport = null;
+
+function importStatement(section) {
+  return run(section, async () => {
+    const outcome = await api.importStatement('paypal_csv');
+    if (!outcome) return null;
+    if (outcome.import_id) {
+      lastImport = outcome.import_id;
+      await showReview(section, lastImport);
+    }
+    return outcome.message;
+  });
+}
+
+const STATE_LABELS = { matched: 'Matched', suggested: 'Suggested', unmatched: 'No payout', confirmed: 'Confirmed' };
+const STATE_BADGES = { matched: 'success', suggested: 'pending', unmatched: 'failed', confirmed: 'approved' };
+
+/** The review of an import: lines with their match, a tick to confirm each, and the payouts
+ *  that no line covers. */
+async function showReview(section, importId) {
+  const box = section.querySelector('#statement-review');
+  let review;
+  try {
+    review = await api.statementReview(importId);
+  } catch (error) {
+    replace(box, h('div', { class: 'banner', role: 'alert' }, error.message));
+    return;
+  }
+  const rows = review.lines.map((line) => {
+    const open = line.state === 'matched' || line.state === 'suggested';
+    const tick = h('input', { type: 'checkbox', class: 'confirm', 'aria-label': `Confirm line ${line.line_no}`, checked: line.state === 'matched', disabled: !open });
+    const choice = line.candidates.length > 1 && open
+      ? h('select', { class: 'candidate', 'aria-label': `Payout for line ${line.line_no}` }, line.candidates.map((p) => h('option', { value: p.id }, `${p.number} · ${p.username}`)))
+      : null;
+    const row = h('tr', { 'data-line': line.line_no },
+      h('td', { class: 'check' }, tick),
+      h('td', {}, line.booked_on),
+      h('td', { class: 'num' }, money(line.amount)),
+      h('td', {}, line.counterparty || '—'),
+      h('td', { class: 'id' }, line.provider_reference),
+      h('td', {}, h('span', { class: `badge ${STATE_BADGES[line.state]}` }, STATE_LABELS[line.state]),
+        line.kind === 'return' ? h('span', { class: 'badge' }, 'Return') : null),
+      h('td', { class: 'id' }, choice ?? (line.candidates[0]?.number ?? '—')),
+      h('td', { class: 'wrap muted small' }, line.evidence));
+    return { row, tick, choice, line };
+  });
+  const confirm = h('button', { class: 'primary', id: 'confirm-lines', disabled: rows.every((r) => r.tick.disabled), onclick: async () => {
+    const confirmations = rows.filter((r) => r.tick.checked && !r.tick.disabled).map((r) => ({
+      line_id: r.line.id,
+      payout_id: Number(r.choice?.value ?? r.line.candidates[0].id),
+    }));
+    try {
+      const outcome = await api.confirmStatementLines(importId, confirmations);
+      toast(`${outcome.confirmed.length} payout${outcome.confirmed.length === 1 ? '' : 's'} updated${outcome.skipped.length ? `; ${outcome.skipped.length} left as they were` : ''}.`);
+      await showReview(section, importId);
+    } catch (error) {
+      toast(error.message);
+    }
+  } }, 'Confirm ticked lines');
+  replace(box,
+    h('h3', {}, `${review.file_name}: ${review.lines.length} line${review.lines.length === 1 ? '' : 's'}`),
+    h('div', { class: 'table-wrap' }, h('table', { id: 'review-table' },
+      h('thead', {}, h('tr', {}, ['', 'Booked', 'Amount', 'Recipient', 'PayPal id', 'Match', 'Payout', 'Why'].map((t) => h('th', { class: t === 'Amount' ? 'num' : null }, t)))),
+      h('tbody', {}, rows.map((r) => r.row)))),
+    h('div', { class: 'actions left' }, confirm),
+    review.payouts_without_line.length ? [
+      h('h3', {}, 'On Process payouts with no line in this statement'),
+      h('ul', { id: 'payouts-without-line' }, review.payouts_without_line.map((p) => h('li', {}, `${p.number} · ${p.username} · ${money(p.amount)}`))),
+    ] : null);
+}
 
 /** Runs an export from `section`'s button and shows its outcome under it. */
 async function run(section, work) {

@@ -33,4 +33,7 @@ pub const COMMANDS: &[&str] = &[
     "export_payouts",
     "export_audit_log",
     "paypal_payout_files",
+    "import_statement",
+    "statement_review",
+    "confirm_statement_lines",
 ];

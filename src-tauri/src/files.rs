@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use tauri::{Runtime, Window};
 
 pub const SAVE_DIR_ENV: &str = "INCENTISE_SAVE_DIR";
+/// For the end-to-end tests: the file an "open" dialog would have returned.
+pub const OPEN_FILE_ENV: &str = "INCENTISE_OPEN_FILE";
 
 /// The path to save `suggested` (a file name) at, or `None` when the user cancels.
 pub async fn save_path<R: Runtime>(window: &Window<R>, suggested: &str) -> Option<PathBuf> {
@@ -19,6 +21,20 @@ pub async fn save_path<R: Runtime>(window: &Window<R>, suggested: &str) -> Optio
         .set_file_name(suggested)
         .add_filter("CSV", &["csv"])
         .save_file()
+        .await
+        .map(|file| file.path().to_owned())
+}
+
+/// A file to read, or `None` when the user cancels.
+pub async fn open_path<R: Runtime>(window: &Window<R>, title: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(OPEN_FILE_ENV) {
+        return Some(PathBuf::from(path));
+    }
+    rfd::AsyncFileDialog::new()
+        .set_parent(window)
+        .set_title(title)
+        .add_filter("CSV", &["csv", "txt"])
+        .pick_file()
         .await
         .map(|file| file.path().to_owned())
 }

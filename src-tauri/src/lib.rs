@@ -48,6 +48,9 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::export_payouts,
         commands::export_audit_log,
         commands::paypal_payout_files,
+        commands::import_statement,
+        commands::statement_review,
+        commands::confirm_statement_lines,
     ])
 }
 

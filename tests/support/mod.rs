@@ -31,6 +31,9 @@ pub struct Session {
     pub book: PathBuf,
     /// Where the app saves files instead of asking in a dialog (`INCENTISE_SAVE_DIR`).
     pub saved: PathBuf,
+    /// The file the app opens instead of asking in a dialog (`INCENTISE_OPEN_FILE`); a test
+    /// writes it before it clicks.
+    pub to_open: PathBuf,
 }
 
 /// Starts the app on a fresh book, runs `flow`, saves a screenshot of the final screen as
@@ -62,6 +65,7 @@ where
     let book = dir.path().join("book.sqlite");
     let saved = dir.path().join("saved");
     std::fs::create_dir(&saved).unwrap();
+    let to_open = dir.path().join("statement.csv");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -72,7 +76,7 @@ where
             .expect("create the test book");
         seed(ledger).await.close().await;
     });
-    let mut driver = Driver::start(&book, &saved);
+    let mut driver = Driver::start(&book, &saved, &to_open);
     let outcome = runtime.block_on(async {
         let client = tokio::time::timeout(Duration::from_secs(60), connect(driver.port))
             .await
@@ -84,6 +88,7 @@ where
                 client,
                 book,
                 saved,
+                to_open,
             })
             .await
         })
@@ -104,7 +109,7 @@ struct Driver {
 }
 
 impl Driver {
-    fn start(book: &Path, saved: &Path) -> Driver {
+    fn start(book: &Path, saved: &Path, to_open: &Path) -> Driver {
         let [port, native_port] = free_ports();
         let child = Command::new(tauri_driver())
             .args([
@@ -115,6 +120,7 @@ impl Driver {
             ])
             .env("INCENTISE_DB", book)
             .env("INCENTISE_SAVE_DIR", saved)
+            .env("INCENTISE_OPEN_FILE", to_open)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
