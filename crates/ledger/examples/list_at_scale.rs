@@ -141,6 +141,33 @@ async fn main() {
             ms(times[29])
         );
     }
+
+    // The CSV export next to the sqlite3 shell writing the same table as CSV.
+    let target = dir.path().join("export.csv");
+    let started = Instant::now();
+    let origin = ledger::Origin::manual("Bench", Utc::now());
+    let written = ledger
+        .export_payouts_csv(&origin, &q(1, 20), &target, Default::default())
+        .await
+        .unwrap();
+    let ours = started.elapsed();
+    let started = Instant::now();
+    let shell = std::process::Command::new("sqlite3")
+        .args(["-csv", "-header"])
+        .arg(&path)
+        .arg("SELECT p.*, c.username, c.display_name FROM payouts p JOIN customers c ON c.id = p.customer_id ORDER BY p.created_at, p.id")
+        .stdout(std::fs::File::create(dir.path().join("shell.csv")).unwrap())
+        .status();
+    let theirs = started.elapsed();
+    println!(
+        "export {} payouts: {:.2} s; sqlite3 shell CSV of the same rows: {}",
+        written.rows,
+        ours.as_secs_f64(),
+        match shell {
+            Ok(s) if s.success() => format!("{:.2} s", theirs.as_secs_f64()),
+            _ => "sqlite3 shell not available".into(),
+        }
+    );
     ledger.close().await;
 }
 
