@@ -121,17 +121,28 @@ async function showReview(section, importId) {
     ] : null);
 }
 
-/** Runs an export from `section`'s button and shows its outcome under it. */
+/**
+ * Runs the work of `section`'s button and shows its outcome under it; while it runs, a line
+ * shows the rows done so far with a Cancel button (the app removes what it wrote).
+ */
 async function run(section, work) {
   const button = section.querySelector('button');
   const result = section.querySelector('.result');
   button.disabled = true;
+  const count = h('span', {}, 'Working…');
+  replace(result, h('p', { class: 'working' }, count, ' ',
+    h('button', { type: 'button', class: 'link', 'data-action': 'cancel', onclick: () => api.cancelWork() }, 'Cancel')));
+  const timer = setInterval(async () => {
+    const rows = await api.workProgress().catch(() => 0);
+    if (rows) count.textContent = `Working… ${rows.toLocaleString()} rows so far`;
+  }, 300);
   try {
     const written = await work();
-    if (written) replace(result, h('p', { class: 'ok' }, written));
+    replace(result, written ? h('p', { class: 'ok' }, written) : null);
   } catch (error) {
-    replace(result, h('div', { class: 'banner', role: 'alert' }, error.message));
+    replace(result, h('div', { class: error.kind === 'cancelled' ? 'muted' : 'banner', role: 'alert' }, error.message));
   } finally {
+    clearInterval(timer);
     button.disabled = false;
   }
 }

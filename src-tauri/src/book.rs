@@ -2,6 +2,7 @@
 //! the audit trail records for this operator.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use chrono::Utc;
 use ledger::{Create, Error, Ledger, Origin, Source};
@@ -17,6 +18,37 @@ const CREATED_MARKER: &str = "book-created";
 pub struct Book {
     ledger: Result<Ledger, Error>,
     operator: String,
+    /// The long work under way (an export): rows done, and whether the user asked to stop.
+    pub work: Work,
+}
+
+/// Progress and cancellation of the one long job the UI runs at a time.
+#[derive(Default)]
+pub struct Work {
+    rows: AtomicU64,
+    cancel: AtomicBool,
+}
+
+impl Work {
+    /// Resets the counters for a new job.
+    pub fn start(&self) {
+        self.rows.store(0, Ordering::Relaxed);
+        self.cancel.store(false, Ordering::Relaxed);
+    }
+
+    /// Records progress; answers whether to go on.
+    pub fn report(&self, rows: u64) -> bool {
+        self.rows.store(rows, Ordering::Relaxed);
+        !self.cancel.load(Ordering::Relaxed)
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows.load(Ordering::Relaxed)
+    }
+
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
 }
 
 impl Book {
@@ -24,6 +56,7 @@ impl Book {
         Book {
             ledger: Ok(ledger),
             operator: operator.into(),
+            work: Work::default(),
         }
     }
 
@@ -49,7 +82,11 @@ impl Book {
         if let Err(err) = &ledger {
             eprintln!("incentise: the book could not be opened: {err}");
         }
-        Book { ledger, operator }
+        Book {
+            ledger,
+            operator,
+            work: Work::default(),
+        }
     }
 
     pub fn ledger(&self) -> Result<&Ledger, Error> {

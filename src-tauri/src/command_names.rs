@@ -36,4 +36,6 @@ pub const COMMANDS: &[&str] = &[
     "import_statement",
     "statement_review",
     "confirm_statement_lines",
+    "work_progress",
+    "cancel_work",
 ];

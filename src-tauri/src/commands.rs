@@ -272,8 +272,10 @@ pub async fn export_payouts<R: Runtime>(
         return Ok(None);
     };
     let origin = book.origin();
+    book.work.start();
+    let progress = |rows| book.work.report(rows);
     ledger
-        .export_payouts_csv(&origin, &query, &path, options)
+        .export_payouts_csv(&origin, &query, &path, options, &progress)
         .await
         .map(Some)
 }
@@ -288,8 +290,10 @@ pub async fn export_audit_log<R: Runtime>(
     let Some(path) = files::save_path(&window, &format!("audit-log-{}.csv", today())).await else {
         return Ok(None);
     };
+    book.work.start();
+    let progress = |rows| book.work.report(rows);
     ledger
-        .export_audit_csv(&book.origin(), &path, options)
+        .export_audit_csv(&book.origin(), &path, options, &progress)
         .await
         .map(Some)
 }
@@ -369,4 +373,16 @@ pub async fn confirm_statement_lines(
     ledger
         .confirm_statement_lines(&origin, import_id, &confirmations)
         .await
+}
+
+/// Rows done by the long work under way, for its progress line.
+#[tauri::command(rename_all = "snake_case")]
+pub fn work_progress(book: State<'_, Book>) -> u64 {
+    book.work.rows()
+}
+
+/// Asks the long work under way to stop; it removes what it wrote and records nothing.
+#[tauri::command(rename_all = "snake_case")]
+pub fn cancel_work(book: State<'_, Book>) {
+    book.work.cancel();
 }

@@ -28,6 +28,9 @@ pub enum Error {
     /// Another program holds the database's write lock for longer than the busy timeout.
     #[error("The book is busy in another window or program. Try again in a moment.")]
     Busy,
+    /// The user stopped long work; nothing of it was kept.
+    #[error("Cancelled; nothing was written.")]
+    Cancelled,
     /// The database file cannot be read or written; the cause is in the log.
     #[error("{0}")]
     Storage(String),
@@ -48,6 +51,7 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::Precondition(_) => "precondition",
             Error::Busy => "busy",
+            Error::Cancelled => "cancelled",
             Error::Storage(_) => "storage",
         }
     }

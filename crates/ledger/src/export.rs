@@ -54,6 +54,19 @@ pub struct PaymentFiles {
     pub skipped: Vec<Skipped>,
 }
 
+/// Told the number of rows written so far, every [`PROGRESS_EVERY`] rows; answers whether to
+/// go on (false cancels: the file is removed and nothing is recorded).
+pub type Progress<'a> = &'a (dyn Fn(u64) -> bool + Send + Sync);
+
+pub const PROGRESS_EVERY: u64 = 10_000;
+
+fn keep_going(progress: Progress<'_>, rows: u64) -> Result<()> {
+    if rows % PROGRESS_EVERY == 0 && !progress(rows) {
+        return Err(Error::Cancelled);
+    }
+    Ok(())
+}
+
 /// PayPal takes at most this many rows in one payment file.
 pub const PAYPAL_ROWS_PER_FILE: usize = 5_000;
 
@@ -180,6 +193,7 @@ impl Ledger {
         query: &PayoutQuery,
         target: &Path,
         options: CsvOptions,
+        progress: Progress<'_>,
     ) -> Result<Written> {
         let filters = Filters::new(query)?;
         let (atomic, mut out) = AtomicFile::create(target)?;
@@ -221,6 +235,7 @@ impl Ledger {
                 csv.write_record(record.iter().map(|c| c.as_bytes()))
                     .map_err(|e| csv_error(target, e))?;
                 rows += 1;
+                keep_going(progress, rows)?;
             }
             csv.flush().map_err(|e| io_error(target, e))?;
         }
@@ -246,6 +261,7 @@ impl Ledger {
         origin: &Origin,
         target: &Path,
         options: CsvOptions,
+        progress: Progress<'_>,
     ) -> Result<Written> {
         let (atomic, mut out) = AtomicFile::create(target)?;
         let mut rows = 0u64;
@@ -309,6 +325,7 @@ impl Ledger {
                 csv.write_record(record.iter().map(|c| c.as_bytes()))
                     .map_err(|e| csv_error(target, e))?;
                 rows += 1;
+                keep_going(progress, rows)?;
             }
             csv.flush().map_err(|e| io_error(target, e))?;
         }

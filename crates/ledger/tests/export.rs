@@ -80,6 +80,7 @@ async fn a_payout_export_reads_back_the_same_with_a_csv_parser() {
             &PayoutQuery::page(1, 10),
             &target,
             CsvOptions::default(),
+            &|_| true,
         )
         .await
         .unwrap();
@@ -163,7 +164,7 @@ async fn options_filters_failures_and_the_audit_event() {
     };
     let events = count(l, "audit_events").await;
     let written = l
-        .export_payouts_csv(&me(), &query, &target, options)
+        .export_payouts_csv(&me(), &query, &target, options, &|_| true)
         .await
         .unwrap();
     assert_eq!(written.rows, 1);
@@ -187,12 +188,12 @@ async fn options_filters_failures_and_the_audit_event() {
     let events = count(l, "audit_events").await;
     let missing = b.dir.path().join("no/such/folder/x.csv");
     assert!(l
-        .export_payouts_csv(&me(), &query, &missing, options)
+        .export_payouts_csv(&me(), &query, &missing, options, &|_| true)
         .await
         .is_err());
     assert!(!missing.exists());
     let err = l
-        .export_payouts_csv(&me(), &query, b.dir.path(), options)
+        .export_payouts_csv(&me(), &query, b.dir.path(), options, &|_| true)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "validation");
@@ -200,7 +201,7 @@ async fn options_filters_failures_and_the_audit_event() {
 
     let audit = b.dir.path().join("audit.csv");
     let written = l
-        .export_audit_csv(&me(), &audit, CsvOptions::default())
+        .export_audit_csv(&me(), &audit, CsvOptions::default(), &|_| true)
         .await
         .unwrap();
     let rows = read(&audit, b',');
@@ -362,4 +363,70 @@ async fn paypal_files_are_split_by_currency_and_size_and_move_payouts_on() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "conflict");
+}
+
+#[tokio::test]
+async fn a_cancelled_export_leaves_no_file_and_no_event() {
+    let b = book().await;
+    let l = &b.ledger;
+    let id = payout_for(l, "ada", "Ada", "1.00", "USD", "x").await;
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", l.path().display()))
+        .await
+        .unwrap();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000)
+         INSERT INTO payouts (uuid, request_id, customer_id, amount_minor, currency, method, account_id,
+                              account_snapshot, status, description, created_at, updated_at)
+         SELECT randomblob(16), request_id, customer_id, amount_minor, currency, method, account_id,
+                account_snapshot, 'failed', description, created_at, updated_at
+           FROM payouts, n WHERE id = ?",
+    )
+    .bind(id)
+    .execute(&raw)
+    .await
+    .unwrap();
+    raw.close().await;
+    let target = b.dir.path().join("big.csv");
+    let events = count(l, "audit_events").await;
+    let told = std::sync::Mutex::new(Vec::new());
+    let err = l
+        .export_payouts_csv(
+            &me(),
+            &PayoutQuery::page(1, 5),
+            &target,
+            CsvOptions::default(),
+            &|rows| {
+                told.lock().unwrap().push(rows);
+                false
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "cancelled");
+    assert_eq!(*told.lock().unwrap(), [10_000]);
+    assert!(!target.exists());
+    assert_eq!(
+        std::fs::read_dir(b.dir.path())
+            .unwrap()
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("partial"))
+            .count(),
+        0
+    );
+    assert_eq!(count(l, "audit_events").await, events);
+    let written = l
+        .export_payouts_csv(
+            &me(),
+            &PayoutQuery::page(1, 5),
+            &target,
+            CsvOptions::default(),
+            &|_| true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(written.rows, 12_001);
 }
