@@ -350,7 +350,7 @@ fn an_export_takes_the_list_filters_and_its_options() {
             assert!(filters.contains("EUR"), "{filters}");
             click(c, "section:has(#export-payouts) [name=semicolon]").await;
             click(c, "#export-payouts").await;
-            let result = wait_text(c, "#export-result", |t| !t.is_empty()).await;
+            let result = wait_text(c, "#export-result", |t| t.contains("written to")).await;
             assert!(result.starts_with("3 payouts written to"), "{result}");
             let file = saved_rows(&s, "payouts-", b';');
             assert_eq!(file.len(), 4);
@@ -464,7 +464,8 @@ fn a_paypal_statement_is_imported_and_its_matches_confirmed() {
             .unwrap();
             open_screen(c, "reconciliation").await;
             click(c, "#import-statement").await;
-            let message = wait_text(c, "#statement-section .result", |t| !t.is_empty()).await;
+            let message =
+                wait_text(c, "#statement-section .result", |t| t.contains("imported")).await;
             assert_eq!(message.trim(), "2 lines imported.");
             wait_text(c, "#review-table tr[data-line='2']", |t| {
                 t.contains("Matched") && t.contains("PO-000001")

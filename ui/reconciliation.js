@@ -10,9 +10,13 @@ export async function render(main) {
   replace(main,
     h('div', { class: 'screen-head' }, h('h1', {}, 'Reconciliation')),
     h('section', { class: 'card', id: 'statement-section' },
-      h('h2', {}, 'Match a PayPal statement'),
-      h('p', {}, 'Import PayPal’s activity CSV (Activity › Statements › Download, CSV). Each line is matched to a payout by the payout id PayPal carried back or the stored reference, otherwise suggested by amount, currency and recipient; you confirm, and the payouts move to Success (or Failed for a return) with PayPal’s transaction id as reference.'),
-      h('button', { class: 'primary', id: 'import-statement', onclick: (e) => importStatement(e.target.closest('section')) }, 'Import PayPal statement…'),
+      h('h2', {}, 'Match a statement'),
+      h('p', {}, 'Import PayPal’s activity CSV (Activity › Statements › Download) or your bank’s camt.053 statement. Each line is matched to a payout by the payout id carried back (PayPal’s customer id, SEPA’s EndToEndId) or the stored reference, otherwise suggested by amount, currency and recipient; you confirm, and the payouts move to Success (or Failed for a return) with the provider’s reference.'),
+      h('div', { class: 'toolbar' },
+        h('select', { id: 'statement-format', 'aria-label': 'Statement format' },
+          h('option', { value: 'paypal_csv' }, 'PayPal activity (CSV)'),
+          h('option', { value: 'camt053' }, 'Bank statement (camt.053 XML)')),
+        h('button', { class: 'primary', id: 'import-statement', onclick: (e) => importStatement(e.target.closest('section')) }, 'Import statement…')),
       h('div', { class: 'result', role: 'status' }),
       h('div', { id: 'statement-review' })),
     h('section', { class: 'card' },
@@ -34,7 +38,7 @@ export async function render(main) {
         ': the app writes PayPal Payouts files (one per currency, at most 5,000 rows each) to upload in your PayPal business account, and can move those payouts to On Process.')),
     h('section', { class: 'card muted' },
       h('h2', {}, 'Still to come'),
-      h('p', {}, 'Wise batch files, SEPA credit transfer XML, and CAMT.053 or bank CSV statements.')));
+      h('p', {}, 'Wise batch files, SEPA credit transfer XML, and bank CSV statements with a saved column mapping.')));
   if (lastImport) await showReview(document.getElementById('statement-section'), lastImport);
 }
 
@@ -54,14 +58,14 @@ let lastImport = null;
 
 function importStatement(section) {
   return run(section, async () => {
-    const outcome = await api.importStatement('paypal_csv');
+    const outcome = await api.importStatement(section.querySelector('#statement-format').value);
     if (!outcome) return null;
     if (outcome.import_id) {
       lastImport = outcome.import_id;
       await showReview(section, lastImport);
     }
     return outcome.message;
-  });
+  }, { cancellable: false });
 }
 
 const STATE_LABELS = { matched: 'Matched', suggested: 'Suggested', unmatched: 'No payout', confirmed: 'Confirmed' };
@@ -112,7 +116,7 @@ async function showReview(section, importId) {
   replace(box,
     h('h3', {}, `${review.file_name}: ${review.lines.length} line${review.lines.length === 1 ? '' : 's'}`),
     h('div', { class: 'table-wrap' }, h('table', { id: 'review-table' },
-      h('thead', {}, h('tr', {}, ['', 'Booked', 'Amount', 'Recipient', 'PayPal id', 'Match', 'Payout', 'Why'].map((t) => h('th', { class: t === 'Amount' ? 'num' : null }, t)))),
+      h('thead', {}, h('tr', {}, ['', 'Booked', 'Amount', 'Recipient', 'Reference', 'Match', 'Payout', 'Why'].map((t) => h('th', { class: t === 'Amount' ? 'num' : null }, t)))),
       h('tbody', {}, rows.map((r) => r.row)))),
     h('div', { class: 'actions left' }, confirm),
     review.payouts_without_line.length ? [
@@ -125,13 +129,14 @@ async function showReview(section, importId) {
  * Runs the work of `section`'s button and shows its outcome under it; while it runs, a line
  * shows the rows done so far with a Cancel button (the app removes what it wrote).
  */
-async function run(section, work) {
-  const button = section.querySelector('button');
+async function run(section, work, { cancellable = true } = {}) {
+  const button = section.querySelector('button.primary, button');
   const result = section.querySelector('.result');
   button.disabled = true;
   const count = h('span', {}, 'Working…');
-  replace(result, h('p', { class: 'working' }, count, ' ',
-    h('button', { type: 'button', class: 'link', 'data-action': 'cancel', onclick: () => api.cancelWork() }, 'Cancel')));
+  replace(result, h('p', { class: 'working' }, count, ' ', cancellable
+    ? h('button', { type: 'button', class: 'link', 'data-action': 'cancel', onclick: () => api.cancelWork() }, 'Cancel')
+    : null));
   const timer = setInterval(async () => {
     const rows = await api.workProgress().catch(() => 0);
     if (rows) count.textContent = `Working… ${rows.toLocaleString()} rows so far`;

@@ -33,7 +33,7 @@ pub async fn open_path<R: Runtime>(window: &Window<R>, title: &str) -> Option<Pa
     rfd::AsyncFileDialog::new()
         .set_parent(window)
         .set_title(title)
-        .add_filter("CSV", &["csv", "txt"])
+        .add_filter("Statements", &["csv", "txt", "xml"])
         .pick_file()
         .await
         .map(|file| file.path().to_owned())

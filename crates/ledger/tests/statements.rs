@@ -334,3 +334,204 @@ async fn never_on_amount_alone_ambiguity_is_a_suggestion_and_returns_fail_a_payo
         .note
         .contains("Returned"));
 }
+
+/// A camt.053 with a single payment (EndToEndId PO-000001), a batch of two, and a return.
+const CAMT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>STMT-1</MsgId><CreDtTm>2026-01-10T08:00:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>S1</Id>
+      <Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>
+      <Ntry>
+        <Amt Ccy="EUR">12.50</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-01-07</Dt></BookgDt>
+        <AcctSvcrRef>BANK-0001</AcctSvcrRef>
+        <NtryDtls><TxDtls>
+          <Refs><EndToEndId>PO-000001</EndToEndId></Refs>
+          <RltdPties><Cdtr><Nm>Ada Lovelace</Nm></Cdtr></RltdPties>
+          <RmtInf><Ustrd>Cashback PO-000001</Ustrd></RmtInf>
+        </TxDtls></NtryDtls>
+      </Ntry>
+      <Ntry>
+        <Amt Ccy="EUR">30.00</Amt><CdtDbtInd>DBIT</CdtDbtInd>
+        <BookgDt><DtTm>2026-01-08T10:00:00</DtTm></BookgDt>
+        <AcctSvcrRef>BANK-0002</AcctSvcrRef>
+        <NtryDtls>
+          <TxDtls><Refs><EndToEndId>PO-000002</EndToEndId></Refs>
+            <AmtDtls><TxAmt><Amt Ccy="EUR">10.00</Amt></TxAmt></AmtDtls>
+            <RltdPties><Cdtr><Nm>Bob &amp; Co</Nm></Cdtr></RltdPties></TxDtls>
+          <TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>
+            <AmtDtls><TxAmt><Amt Ccy="EUR">20.00</Amt></TxAmt></AmtDtls>
+            <RltdPties><Cdtr><Nm>Cy</Nm></Cdtr></RltdPties></TxDtls>
+        </NtryDtls>
+      </Ntry>
+      <Ntry>
+        <Amt Ccy="EUR">12.50</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+        <BookgDt><Dt>2026-01-09</Dt></BookgDt>
+        <AcctSvcrRef>BANK-0003</AcctSvcrRef>
+        <NtryDtls><TxDtls>
+          <Refs><EndToEndId>PO-000001</EndToEndId></Refs>
+          <RltdPties><Dbtr><Nm>Ada Lovelace</Nm></Dbtr></RltdPties>
+          <RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf>
+        </TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>"#;
+
+#[test]
+fn a_camt053_statement_gives_one_line_per_transaction() {
+    let lines = ledger::statements::parse_camt053(CAMT.as_bytes()).unwrap();
+    let summary: Vec<_> = lines
+        .iter()
+        .map(|l| {
+            (
+                l.booked_on.to_string(),
+                l.amount.minor(),
+                l.counterparty.as_str(),
+                l.payout_reference.as_deref(),
+                l.provider_reference.as_str(),
+                l.kind,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "2026-01-07".into(),
+                -1250,
+                "Ada Lovelace",
+                Some("PO-000001"),
+                "BANK-0001",
+                LineKind::Payment
+            ),
+            (
+                "2026-01-08".into(),
+                -1000,
+                "Bob & Co",
+                Some("PO-000002"),
+                "BANK-0002",
+                LineKind::Payment
+            ),
+            (
+                "2026-01-08".into(),
+                -2000,
+                "Cy",
+                None,
+                "BANK-0002",
+                LineKind::Payment
+            ),
+            (
+                "2026-01-09".into(),
+                1250,
+                "Ada Lovelace",
+                Some("PO-000001"),
+                "BANK-0003",
+                LineKind::Return
+            ),
+        ]
+    );
+    assert_ne!(
+        lines[1].fingerprint, lines[2].fingerprint,
+        "a batch's transactions are told apart"
+    );
+}
+
+#[tokio::test]
+async fn bad_camt_files_are_refused_and_a_camt_import_confirms_a_bank_payout() {
+    let b = book().await;
+    let l = &b.ledger;
+    let mut duplicate = CAMT.to_owned();
+    let first_entry = &CAMT[CAMT.find("<Ntry>").unwrap()..CAMT.find("</Ntry>").unwrap() + 7];
+    duplicate = duplicate.replacen("</Stmt>", &format!("{first_entry}</Stmt>"), 1);
+    for (name, bytes, expected) in [
+        (
+            "other xml",
+            "<Document><Other/></Document>".to_owned(),
+            "not a CAMT.053",
+        ),
+        (
+            "truncated in a tag",
+            CAMT[..CAMT.len() / 2].to_owned(),
+            "cut short",
+        ),
+        (
+            "truncated between tags",
+            CAMT[..CAMT.rfind("<Ntry>").unwrap()].to_owned(),
+            "cut short",
+        ),
+        (
+            "broken",
+            CAMT.replace("</Amt><CdtDbtInd>DBIT", "</Amtx><CdtDbtInd>DBIT"),
+            "damaged",
+        ),
+        (
+            "no sign",
+            CAMT.replace("<CdtDbtInd>CRDT</CdtDbtInd>", ""),
+            "no CdtDbtInd",
+        ),
+        ("duplicate", duplicate, "repeats the transaction"),
+        ("csv", US.to_owned(), "not a CAMT.053"),
+    ] {
+        let err = l
+            .import_statement(
+                &import_origin(),
+                "camt.xml",
+                bytes.as_bytes(),
+                StatementFormat::Camt053,
+            )
+            .await
+            .expect_err(name);
+        assert!(err.to_string().contains(expected), "{name}: {err}");
+    }
+    assert_eq!(count(l, "statement_imports").await, 0);
+
+    let c = customer(l, "ada").await;
+    l.add_payment_account(
+        &me(),
+        c.id,
+        &iban_account("Ada Lovelace", "DE89 3704 0044 0532 0130 00"),
+    )
+    .await
+    .unwrap();
+    let p = pay(l, approved(l, c.id, "12.50", "EUR").await.id).await;
+    l.change_payout_status(&me(), p.id, &to(PayoutStatus::OnProcess))
+        .await
+        .unwrap();
+    let import = l
+        .import_statement(
+            &import_origin(),
+            "camt.xml",
+            CAMT.as_bytes(),
+            StatementFormat::Camt053,
+        )
+        .await
+        .unwrap()
+        .import_id
+        .unwrap();
+    let review = l.statement_review(import).await.unwrap();
+    assert_eq!(review.lines[0].state, MatchState::Matched);
+    l.confirm_statement_lines(
+        &import_origin(),
+        import,
+        &[Confirmation {
+            line_id: review.lines[0].id,
+            payout_id: p.id,
+        }],
+    )
+    .await
+    .unwrap();
+    let paid = l.payout(p.id).await.unwrap();
+    assert_eq!(
+        (paid.status, paid.external_reference.as_deref()),
+        (PayoutStatus::Success, Some("BANK-0001"))
+    );
+    // The return of the same payout now matches it by its reference.
+    let review = l.statement_review(import).await.unwrap();
+    assert_eq!(
+        (review.lines[3].state, review.lines[3].kind),
+        (MatchState::Matched, LineKind::Return)
+    );
+}
