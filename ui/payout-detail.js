@@ -134,4 +134,4 @@ function history(events) {
     e.note ? h('p', { class: 'note' }, e.note) : null)));
 }
 
-const ACTIONS = { create: 'Created', status: 'Status changed', update: 'Edited', reveal: 'Account revealed' };
+const ACTIONS = { create: 'Created', status: 'Status changed', update: 'Edited', reveal: 'Account revealed', reconcile: 'Matched to a statement' };

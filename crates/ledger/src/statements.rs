@@ -1033,7 +1033,27 @@ impl Ledger {
                     continue;
                 }
             };
-            if let Err(reason) = apply(&mut tx, &now, &change).await? {
+            // A payout already where the line puts it (marked paid by hand with this very
+            // reference, say) is only linked; the link is still an audited decision.
+            let settled = match kind {
+                LineKind::Payment => {
+                    now.status == PayoutStatus::Success
+                        && now.external_reference.as_deref() == Some(reference.as_str())
+                }
+                _ => now.status == PayoutStatus::Failed,
+            };
+            if settled {
+                tx.record(Event {
+                    action: "reconcile",
+                    entity: Entity::Payout,
+                    entity_id: Some(c.payout_id),
+                    diff: Diff::new(),
+                    note: &format!(
+                        "Statement line {reference} confirmed; the payout was already settled."
+                    ),
+                })
+                .await?;
+            } else if let Err(reason) = apply(&mut tx, &now, &change).await? {
                 outcome.skipped.push(skip(reason));
                 continue;
             }

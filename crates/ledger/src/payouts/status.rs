@@ -116,8 +116,8 @@ impl StatusChange {
 pub(crate) struct Current {
     id: i64,
     request_id: i64,
-    status: PayoutStatus,
-    external_reference: Option<String>,
+    pub(crate) status: PayoutStatus,
+    pub(crate) external_reference: Option<String>,
 }
 
 /// Applies `change` to one payout inside `tx`, or says why it may not move.
