@@ -177,6 +177,16 @@ fn a_status_change_with_reference_shows_in_the_list_and_the_history() {
             let c = &s.client;
             click(c, "tr[data-number='PO-000001'] .open-detail").await;
             wait_text(c, "#detail-status", |t| t == "Pending").await;
+            let description = js(
+                c,
+                "return document.querySelector('[data-form=edit] [name=description]').value",
+                vec![],
+            )
+            .await;
+            assert_eq!(
+                description, "Cashback #1",
+                "the edit form starts from the payout"
+            );
             select(c, "[data-form=status] [name=status]", "success").await;
             type_into(
                 c,

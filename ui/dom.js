@@ -12,6 +12,9 @@ export function h(tag, attrs = {}, ...children) {
       el.addEventListener(key.slice(2), value);
     } else if (key === 'class') {
       el.className = value;
+    } else if (key === 'value' && el.tagName !== 'OPTION') {
+      // A property, so a <textarea> shows it too (it has no value attribute).
+      el.value = value;
     } else if (key in el && typeof value !== 'string') {
       el[key] = value;
     } else {
