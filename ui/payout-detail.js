@@ -3,6 +3,7 @@
 
 import { api } from './api.js';
 import { openDrawer } from './drawer.js';
+import { field } from './dialog.js';
 import { h, replace, copy, showError, clearErrors, formValues, toast } from './dom.js';
 import { money, statusLabel, when } from './format.js';
 
@@ -88,9 +89,8 @@ function panelForm(name, fields, submitLabel, submit, saved) {
   return form;
 }
 
-const input = (label, name, attrs = {}, hint) => h('label', { class: attrs.wide ? 'wide' : null },
-  h('span', {}, label, hint ? h('span', { class: 'hint' }, ` ${hint}`) : null),
-  h(attrs.tag ?? 'input', { name, ...attrs, tag: null, wide: null }));
+/** A labelled field of the panel's forms; no id, which a dialog's field with the same name may hold. */
+const input = (label, name, attrs = {}, hint) => field(label, name, { ...attrs, id: null }, hint);
 
 function statusForm(p, moves, saved) {
   if (moves.length === 0) return h('p', { class: 'muted' }, 'No move is possible from here.');

@@ -12,9 +12,7 @@ use ledger::payouts::{
 use ledger::programs::{Program, ProgramInput};
 use ledger::requests::{Decision, Request, RequestFilter, RequestInput};
 use ledger::sample::SampleSummary;
-use ledger::statements::{
-    ConfirmOutcome, Confirmation, ImportOutcome, Review, StatementFormat, MAX_STATEMENT_BYTES,
-};
+use ledger::statements::{ConfirmOutcome, Confirmation, ImportOutcome, Review, StatementFormat};
 use ledger::{AuditEvent, Currency, Error, Page, PageRequest, Source};
 use serde::Serialize;
 use tauri::{Runtime, State, Window};
@@ -327,34 +325,11 @@ pub async fn import_statement<R: Runtime>(
     let Some(path) = files::open_path(&window, "Statement to import").await else {
         return Ok(None);
     };
-    let bytes = read_statement(&path)?;
-    let name = path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let origin = book.origin_of(Source::Import);
     ledger
-        .import_statement(&origin, &name, &bytes, format)
+        .import_statement_file(&origin, &path, format)
         .await
         .map(Some)
-}
-
-/// The file's bytes, refusing one too large to be a statement before reading it.
-fn read_statement(path: &std::path::Path) -> Answer<Vec<u8>> {
-    let unreadable = |e: std::io::Error| {
-        Error::validation("file", format!("{} cannot be read: {e}.", path.display()))
-    };
-    let size = std::fs::metadata(path).map_err(unreadable)?.len();
-    if size > MAX_STATEMENT_BYTES as u64 {
-        return Err(Error::validation(
-            "file",
-            format!(
-                "The file is {} MB; a statement can be at most {} MB.",
-                size >> 20,
-                MAX_STATEMENT_BYTES >> 20
-            ),
-        ));
-    }
-    std::fs::read(path).map_err(unreadable)
 }
 
 #[tauri::command(rename_all = "snake_case")]

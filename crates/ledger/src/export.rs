@@ -283,20 +283,22 @@ impl Ledger {
             }
             csv.flush().map_err(|e| io_error(target, e))?;
         }
-        let diff = Diff::new()
-            .created("file", target.display().to_string())
-            .created("rows", rows)
-            .created("search", query.search.trim())
-            .created("statuses", &query.statuses)
-            .created("currency", &query.currency)
-            .created("created_from", &query.created_from)
-            .created("created_before", &query.created_before);
-        self.finish_export(origin, atomic, out, diff, "Payouts exported as CSV.")
-            .await?;
-        Ok(Written {
-            files: vec![target.display().to_string()],
+        let with_filters = |diff: Diff| {
+            diff.created("search", query.search.trim())
+                .created("statuses", &query.statuses)
+                .created("currency", &query.currency)
+                .created("created_from", &query.created_from)
+                .created("created_before", &query.created_before)
+        };
+        self.finish_export(
+            origin,
+            atomic,
+            out,
             rows,
-        })
+            with_filters,
+            "Payouts exported as CSV.",
+        )
+        .await
     }
 
     /// The next [`EXPORT_BATCH`] payouts after `after` (created, id) that `filters` select,
@@ -402,28 +404,32 @@ impl Ledger {
             }
             csv.flush().map_err(|e| io_error(target, e))?;
         }
-        let diff = Diff::new()
-            .created("file", target.display().to_string())
-            .created("rows", rows);
-        self.finish_export(origin, atomic, out, diff, "Audit log exported as CSV.")
-            .await?;
-        Ok(Written {
-            files: vec![target.display().to_string()],
+        self.finish_export(
+            origin,
+            atomic,
+            out,
             rows,
-        })
+            |diff| diff,
+            "Audit log exported as CSV.",
+        )
+        .await
     }
 
-    /// Renames the finished file into place inside the transaction of its audit event: if the
-    /// event cannot be written the file is removed again, so an export is never untraced.
+    /// Renames the finished file into place inside the transaction of its audit event (file,
+    /// rows, then what `more` adds): if the event cannot be written the file is removed again,
+    /// so an export is never untraced.
     async fn finish_export(
         &self,
         origin: &Origin,
         atomic: AtomicFile,
         out: BufWriter<File>,
-        diff: Diff,
+        rows: u64,
+        more: impl FnOnce(Diff) -> Diff,
         note: &str,
-    ) -> Result<()> {
+    ) -> Result<Written> {
         let target = atomic.target.clone();
+        let file = target.display().to_string();
+        let diff = more(Diff::new().created("file", &file).created("rows", rows));
         let mut tx = self.begin_write(origin).await?;
         tx.record(Event {
             action: "export",
@@ -438,7 +444,10 @@ impl Ledger {
             let _ = std::fs::remove_file(&target);
             return Err(err);
         }
-        Ok(())
+        Ok(Written {
+            files: vec![file],
+            rows,
+        })
     }
 
     /// PayPal Payouts files (the CSV of PayPal's "Payouts Web" upload) for the Pending payouts
@@ -460,15 +469,13 @@ impl Ledger {
         let mut ids = ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
+        let mut found = self.payouts_with_accounts(&ids).await?;
         for &id in &ids {
             let number = format!("PO-{id:06}");
-            let p = match self.payout(id).await {
-                Ok(p) => p,
-                Err(Error::NotFound(reason)) => {
-                    skipped.push(Skipped { id, number, reason });
-                    continue;
-                }
-                Err(err) => return Err(err),
+            let Some((p, account)) = found.remove(&id) else {
+                let reason = format!("There is no payout {number}.");
+                skipped.push(Skipped { id, number, reason });
+                continue;
             };
             let skip = |reason: &str| Skipped {
                 id,
@@ -479,7 +486,7 @@ impl Ledger {
                 skipped.push(skip(&format!("It is {}, not Pending.", p.status.label())));
                 continue;
             }
-            let wallet = match self.snapshot(id).await? {
+            let wallet = match account {
                 AccountDetails::Digital {
                     provider: Provider::Paypal,
                     handle,

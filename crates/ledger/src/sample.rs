@@ -74,41 +74,29 @@ fn bank(country: &str, n: usize) -> Option<(&'static str, &'static str, String)>
     Some(match country {
         "DE" => (
             "Commerzbank",
-            "COBADEFFXXX",
+            "COBADEFF",
             format!("37040044{}", account(10)),
         ),
         "FR" => (
             "BNP Paribas",
-            "BNPAFRPPXXX",
+            "BNPAFRPP",
             format!("3000400003{}42", account(11)),
         ),
-        "NL" => ("ABN AMRO", "ABNANL2AXXX", format!("ABNA{}", account(10))),
-        "ES" => (
-            "CaixaBank",
-            "CAIXESBBXXX",
-            format!("21000418{}", account(12)),
-        ),
+        "NL" => ("ABN AMRO", "ABNANL2A", format!("ABNA{}", account(10))),
+        "ES" => ("CaixaBank", "CAIXESBB", format!("21000418{}", account(12))),
         "IT" => (
             "UniCredit",
-            "UNCRITMMXXX",
+            "UNCRITMM",
             format!("X0542811101{}", account(12)),
         ),
-        "IE" => ("AIB", "AIBKIE2DXXX", format!("AIBK931152{}", account(8))),
+        "IE" => ("AIB", "AIBKIE2D", format!("AIBK931152{}", account(8))),
         "BE" => (
             "BNP Paribas Fortis",
-            "GEBABEBBXXX",
+            "GEBABEBB",
             format!("001{}", account(9)),
         ),
-        "AT" => (
-            "Bank Austria",
-            "BKAUATWWXXX",
-            format!("12000{}", account(11)),
-        ),
-        "GB" => (
-            "Barclays",
-            "BARCGB22XXX",
-            format!("BARC200000{}", account(8)),
-        ),
+        "AT" => ("Bank Austria", "BKAUATWW", format!("12000{}", account(11))),
+        "GB" => ("Barclays", "BARCGB22", format!("BARC200000{}", account(8))),
         _ => return None,
     })
 }

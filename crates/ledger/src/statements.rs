@@ -19,7 +19,7 @@ use crate::audit::{Diff, Entity, Event, Origin};
 use crate::error::{Error, Result};
 use crate::money::{Currency, Money};
 use crate::payouts::status::{apply, current, Clean};
-use crate::payouts::{Payout, PayoutStatus, Skipped};
+use crate::payouts::{Payout, PayoutRow, PayoutStatus, Skipped, SELECT_PAYOUT};
 use crate::Ledger;
 
 /// Statements larger than this are refused before they are read.
@@ -668,6 +668,30 @@ struct LineRow {
 }
 
 impl Ledger {
+    /// Reads the statement at `path` (refusing one too large before reading it) and imports it.
+    pub async fn import_statement_file(
+        &self,
+        origin: &Origin,
+        path: &std::path::Path,
+        format: StatementFormat,
+    ) -> Result<ImportOutcome> {
+        let unreadable =
+            |e: std::io::Error| bad_file(format!("{} cannot be read: {e}.", path.display()));
+        let size = std::fs::metadata(path).map_err(unreadable)?.len();
+        if size > MAX_STATEMENT_BYTES as u64 {
+            return Err(bad_file(format!(
+                "The file is {} MB; a statement can be at most {} MB. Export a shorter period.",
+                size >> 20,
+                MAX_STATEMENT_BYTES >> 20
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(unreadable)?;
+        let name = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        self.import_statement(origin, &name, &bytes, format).await
+    }
+
     /// Reads a statement and stores its new lines; see the module invariants.
     pub async fn import_statement(
         &self,
@@ -821,16 +845,16 @@ impl Ledger {
         }
         let mut payouts_without_line = Vec::new();
         for currency in &currencies {
-            let ids: Vec<i64> = sqlx::query_scalar(
-                "SELECT id FROM payouts WHERE status = 'on_process' AND currency = ? AND created_at < ?
-                  ORDER BY id LIMIT 200",
-            )
+            let rows: Vec<PayoutRow> = sqlx::query_as(&format!(
+                "{SELECT_PAYOUT} WHERE p.status = 'on_process' AND p.currency = ? AND p.created_at < ?
+                  ORDER BY p.id LIMIT 200"
+            ))
             .bind(currency)
             .bind(format!("{last_day}T23:59:59.999999Z"))
             .fetch_all(&self.reader)
             .await?;
-            for id in ids.into_iter().filter(|id| !seen_payouts.contains(id)) {
-                payouts_without_line.push(self.payout(id).await?);
+            for row in rows.into_iter().filter(|r| !seen_payouts.contains(&r.id)) {
+                payouts_without_line.push(Payout::try_from(row)?);
             }
         }
         Ok(Review {

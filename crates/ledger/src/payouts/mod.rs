@@ -6,7 +6,10 @@
 //! request is not Failed (a unique index backs this up); a create carrying an idempotency key
 //! that was used before returns the first payout instead of making a second.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
+use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use crate::accounts::{AccountDetails, AccountRow, AccountSummary};
@@ -118,7 +121,7 @@ pub struct Payout {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct PayoutRow {
-    id: i64,
+    pub(crate) id: i64,
     uuid: Uuid,
     request_id: i64,
     customer_id: i64,
@@ -145,12 +148,7 @@ impl TryFrom<PayoutRow> for Payout {
     type Error = Error;
     fn try_from(row: PayoutRow) -> Result<Payout> {
         let snapshot: AccountDetails =
-            serde_json::from_str(&row.account_snapshot).map_err(|_| {
-                Error::Storage(format!(
-                    "Payout PO-{:06} has a damaged account snapshot.",
-                    row.id
-                ))
-            })?;
+            serde_json::from_str(&row.account_snapshot).map_err(|_| damaged_snapshot(row.id))?;
         Ok(Payout {
             number: format!("PO-{:06}", row.id),
             request_number: format!("IR-{:06}", row.request_id),
@@ -317,6 +315,32 @@ impl Ledger {
         row.try_into()
     }
 
+    /// The payouts of `ids` that exist, each with the full account it was made to, read 500 at
+    /// a time; for the ledger's own files only.
+    pub(crate) async fn payouts_with_accounts(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, (Payout, AccountDetails)>> {
+        let mut found = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut sql = QueryBuilder::new(SELECT_PAYOUT);
+            sql.push(" WHERE p.id IN (");
+            let mut list = sql.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            sql.push(")");
+            let rows: Vec<PayoutRow> = sql.build_query_as().fetch_all(&self.reader).await?;
+            for row in rows {
+                let details: AccountDetails = serde_json::from_str(&row.account_snapshot)
+                    .map_err(|_| damaged_snapshot(row.id))?;
+                let payout = Payout::try_from(row)?;
+                found.insert(payout.id, (payout, details));
+            }
+        }
+        Ok(found)
+    }
+
     /// A customer's latest `limit` payouts, newest first.
     pub async fn customer_payouts(&self, customer_id: i64, limit: i64) -> Result<Vec<Payout>> {
         let rows: Vec<PayoutRow> = sqlx::query_as(&format!(
@@ -333,6 +357,10 @@ impl Ledger {
         self.payout(id).await?;
         self.history(Entity::Payout, id).await
     }
+}
+
+pub(crate) fn damaged_snapshot(id: i64) -> Error {
+    Error::Storage(format!("Payout PO-{id:06} has a damaged account snapshot."))
 }
 
 fn no_account(request: &Request) -> Error {

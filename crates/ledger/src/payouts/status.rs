@@ -350,11 +350,6 @@ impl Ledger {
         Ok(details.fields(true))
     }
 
-    /// The account a payout was made to, in full; for the ledger's own files only.
-    pub(crate) async fn snapshot(&self, id: i64) -> Result<AccountDetails> {
-        account_snapshot(&mut *self.reader.acquire().await?, id).await
-    }
-
     /// The payout, its request, its customer, the masked account and the history.
     pub async fn payout_detail(&self, id: i64) -> Result<PayoutDetail> {
         let payout = self.payout(id).await?;
