@@ -327,7 +327,7 @@ pub async fn import_statement<R: Runtime>(
     };
     let origin = book.origin_of(Source::Import);
     ledger
-        .import_statement_file(&origin, &path, format)
+        .import_statement_file(&origin, &path, &format)
         .await
         .map(Some)
 }

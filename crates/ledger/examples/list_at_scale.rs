@@ -192,7 +192,7 @@ async fn main() {
             &ledger::Origin::manual("Bench", Utc::now()),
             "bench.csv",
             csv.as_bytes(),
-            ledger::statements::StatementFormat::PaypalCsv,
+            &ledger::statements::StatementFormat::PaypalCsv,
         )
         .await
         .unwrap();

@@ -14,6 +14,7 @@ pub mod payouts;
 pub mod programs;
 pub mod requests;
 pub mod sample;
+pub mod settings;
 pub mod statements;
 pub mod store;
 mod text;

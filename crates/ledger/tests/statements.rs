@@ -122,7 +122,7 @@ async fn bad_files_say_what_is_wrong_and_change_nothing() {
     ];
     for (name, bytes, expected) in cases {
         let err = l
-            .import_statement(&me(), "statement.csv", &bytes, StatementFormat::PaypalCsv)
+            .import_statement(&me(), "statement.csv", &bytes, &StatementFormat::PaypalCsv)
             .await
             .expect_err(name);
         assert_eq!(err.kind(), "validation", "{name}");
@@ -172,7 +172,7 @@ async fn import_matches_by_reference_suggests_by_recipient_and_confirms_in_one_b
             &import_origin(),
             "paypal.csv",
             US.as_bytes(),
-            StatementFormat::PaypalCsv,
+            &StatementFormat::PaypalCsv,
         )
         .await
         .unwrap();
@@ -202,7 +202,7 @@ async fn import_matches_by_reference_suggests_by_recipient_and_confirms_in_one_b
             &import_origin(),
             "paypal.csv",
             US.as_bytes(),
-            StatementFormat::PaypalCsv,
+            &StatementFormat::PaypalCsv,
         )
         .await
         .unwrap();
@@ -219,7 +219,7 @@ async fn import_matches_by_reference_suggests_by_recipient_and_confirms_in_one_b
             &import_origin(),
             "longer.csv",
             longer.as_bytes(),
-            StatementFormat::PaypalCsv,
+            &StatementFormat::PaypalCsv,
         )
         .await
         .unwrap();
@@ -282,7 +282,7 @@ async fn never_on_amount_alone_ambiguity_is_a_suggestion_and_returns_fail_a_payo
             &import_origin(),
             "s.csv",
             text.as_bytes(),
-            StatementFormat::PaypalCsv,
+            &StatementFormat::PaypalCsv,
         )
         .await
         .unwrap()
@@ -480,7 +480,7 @@ async fn bad_camt_files_are_refused_and_a_camt_import_confirms_a_bank_payout() {
                 &import_origin(),
                 "camt.xml",
                 bytes.as_bytes(),
-                StatementFormat::Camt053,
+                &StatementFormat::Camt053,
             )
             .await
             .expect_err(name);
@@ -505,7 +505,7 @@ async fn bad_camt_files_are_refused_and_a_camt_import_confirms_a_bank_payout() {
             &import_origin(),
             "camt.xml",
             CAMT.as_bytes(),
-            StatementFormat::Camt053,
+            &StatementFormat::Camt053,
         )
         .await
         .unwrap()

@@ -1,0 +1,140 @@
+//! What the owner keeps with the book besides the payouts: their own bank account (the
+//! debtor of SEPA payment files) and the column mappings of their banks' CSV statements.
+//!
+//! Invariants: settings are stored as JSON under a key in the `settings` table, checked before
+//! they are stored, and every change is an audit event on the book (old and new value).
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{Diff, Entity, Event, Origin};
+use crate::error::{Error, Result};
+use crate::statements::CsvMapping;
+use crate::text::{self, Lines};
+use crate::{validate, Ledger};
+
+const OWNER_ACCOUNT: &str = "owner_account";
+const MAPPING_PREFIX: &str = "statement_mapping:";
+
+/// The owner's own bank account, which SEPA payment files pay from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerAccount {
+    /// The account holder's name as the bank knows it (the business).
+    pub name: String,
+    pub iban: String,
+    /// Optional: SEPA banks find the bank from the IBAN.
+    #[serde(default)]
+    pub bic: String,
+}
+
+impl OwnerAccount {
+    fn clean(self) -> Result<OwnerAccount> {
+        let name = text::required("name", "The account holder", &self.name, 70, Lines::One)?;
+        let iban = validate::iban(&self.iban).map_err(|m| Error::validation("iban", m))?;
+        let bic = match self.bic.trim() {
+            "" => String::new(),
+            bic => validate::bic(bic).map_err(|m| Error::validation("bic", m))?,
+        };
+        Ok(OwnerAccount { name, iban, bic })
+    }
+}
+
+impl Ledger {
+    async fn setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.reader)
+            .await?;
+        value
+            .map(|v| {
+                serde_json::from_str(&v)
+                    .map_err(|e| Error::Storage(format!("The setting {key} is damaged: {e}.")))
+            })
+            .transpose()
+    }
+
+    /// Stores `value` under `key` with an audit event; nothing is recorded when it is unchanged.
+    async fn put_setting<T: Serialize>(
+        &self,
+        origin: &Origin,
+        key: &str,
+        value: &T,
+        note: &str,
+    ) -> Result<()> {
+        let new = serde_json::to_string(value)
+            .map_err(|e| Error::Storage(format!("The setting {key} cannot be stored: {e}.")))?;
+        let mut tx = self.begin_write(origin).await?;
+        let old: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            .bind(key)
+            .fetch_optional(tx.conn())
+            .await?;
+        let old: Option<serde_json::Value> = old.and_then(|v| serde_json::from_str(&v).ok());
+        let diff = Diff::new().field(key, old, value);
+        if diff.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES (?, ?)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(&new)
+        .execute(tx.conn())
+        .await?;
+        tx.commit_with(Event {
+            action: "update",
+            entity: Entity::Book,
+            entity_id: None,
+            diff,
+            note,
+        })
+        .await
+    }
+
+    /// The owner's own bank account, once it has been given.
+    pub async fn owner_account(&self) -> Result<Option<OwnerAccount>> {
+        self.setting(OWNER_ACCOUNT).await
+    }
+
+    pub async fn set_owner_account(
+        &self,
+        origin: &Origin,
+        account: OwnerAccount,
+    ) -> Result<OwnerAccount> {
+        let account = account.clean()?;
+        self.put_setting(origin, OWNER_ACCOUNT, &account, "Own bank account set.")
+            .await?;
+        Ok(account)
+    }
+
+    /// The saved statement mappings, by source name.
+    pub async fn statement_mappings(&self) -> Result<Vec<CsvMapping>> {
+        let values: Vec<String> = sqlx::query_scalar(
+            "SELECT value FROM settings WHERE key >= ? AND key < ? ORDER BY key",
+        )
+        .bind(MAPPING_PREFIX)
+        .bind(format!("{}\u{10ffff}", MAPPING_PREFIX))
+        .fetch_all(&self.reader)
+        .await?;
+        values
+            .iter()
+            .map(|v| {
+                serde_json::from_str(v)
+                    .map_err(|e| Error::Storage(format!("A statement mapping is damaged: {e}.")))
+            })
+            .collect()
+    }
+
+    /// Saves a mapping under its source (replacing the one saved before for that source).
+    pub async fn save_statement_mapping(
+        &self,
+        origin: &Origin,
+        mapping: CsvMapping,
+    ) -> Result<CsvMapping> {
+        let mapping = mapping.clean()?;
+        let key = format!("{MAPPING_PREFIX}{}", text::compare_key(&mapping.source));
+        self.put_setting(origin, &key, &mapping, "Statement column mapping saved.")
+            .await?;
+        Ok(mapping)
+    }
+}

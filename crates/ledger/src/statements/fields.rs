@@ -1,0 +1,121 @@
+//! What every statement reader shares: the size and encoding checks, amounts and dates in
+//! their local layouts, and the payout number a provider carried back.
+
+use chrono::NaiveDate;
+
+use super::{bad_file, MAX_STATEMENT_BYTES};
+use crate::error::Result;
+use crate::money::{Currency, Money};
+
+/// The name and bytes of the statement at `path`, refusing one too large before reading it.
+pub fn read_statement_file(path: &std::path::Path) -> Result<(String, Vec<u8>)> {
+    let unreadable =
+        |e: std::io::Error| bad_file(format!("{} cannot be read: {e}.", path.display()));
+    check_size(std::fs::metadata(path).map_err(unreadable)?.len())?;
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    Ok((name, bytes))
+}
+
+/// Refuses a statement too large to be one, before (or instead of) reading it.
+pub(super) fn check_size(size: u64) -> Result<()> {
+    if size > MAX_STATEMENT_BYTES as u64 {
+        return Err(bad_file(format!(
+            "The file is {} MB; a statement can be at most {} MB. Export a shorter period.",
+            size >> 20,
+            MAX_STATEMENT_BYTES >> 20
+        )));
+    }
+    Ok(())
+}
+
+/// The size and encoding checks every UTF-8 statement passes first; `hint` follows the
+/// message for a file that is not UTF-8.
+pub(super) fn statement_text<'a>(bytes: &'a [u8], hint: &str) -> Result<&'a str> {
+    check_size(bytes.len() as u64)?;
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        bad_file(format!(
+            "The file is not UTF-8 text (byte {} is not); {hint}",
+            e.valid_up_to() + 1
+        ))
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(bad_file("The file is empty."));
+    }
+    Ok(text)
+}
+
+/// True when the file's dates put the day first: decided by a part above 12, else by the
+/// decimal comma (European layouts put the day first).
+pub(super) fn date_order(dates: impl Iterator<Item = String>, decimal_comma: bool) -> bool {
+    for d in dates {
+        let parts: Vec<u32> = d
+            .split(['/', '.', '-'])
+            .filter_map(|p| p.trim().parse().ok())
+            .collect();
+        if parts.len() == 3 && parts[0] < 1000 {
+            if parts[0] > 12 {
+                return true;
+            }
+            if parts[1] > 12 {
+                return false;
+            }
+        }
+    }
+    decimal_comma
+}
+
+pub(super) fn parse_date(text: &str, day_first: bool) -> Option<NaiveDate> {
+    let text = text.split_whitespace().next()?;
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Some(d);
+    }
+    let parts: Vec<u32> = text
+        .split(['/', '.', '-'])
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [a, b, y] = parts[..] else { return None };
+    let y = if y < 100 { 2000 + y as i32 } else { y as i32 };
+    let (day, month) = if day_first { (a, b) } else { (b, a) };
+    NaiveDate::from_ymd_opt(y, month, day)
+}
+
+/// "-1,234.56", "−1.234,56", "(12.00)" in the currency's minor units.
+pub(super) fn parse_amount(text: &str, decimal_comma: bool, currency: Currency) -> Option<Money> {
+    let text = text.replace(['\u{2212}', '\u{a0}', ' ', '\''], "");
+    let (negative, text) = match text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        Some(inner) => (true, inner.to_owned()),
+        None => (false, text),
+    };
+    let (thousands, decimal) = if decimal_comma {
+        ('.', ',')
+    } else {
+        (',', '.')
+    };
+    let plain: String = text
+        .chars()
+        .filter(|&c| c != thousands)
+        .map(|c| if c == decimal { '.' } else { c })
+        .collect();
+    let money = Money::parse(&plain, currency).ok()?;
+    Some(if negative {
+        Money::from_minor(-money.minor(), currency)
+    } else {
+        money
+    })
+}
+
+/// The payout number in `text` ("po-123" or "PO-000123"), normalised, if there is one.
+pub(super) fn payout_number(text: &str) -> Option<String> {
+    let upper = text.to_uppercase();
+    let start = upper.find("PO-")?;
+    let digits: String = upper[start + 3..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let n: i64 = digits.parse().ok()?;
+    Some(format!("PO-{n:06}"))
+}
