@@ -38,10 +38,16 @@ export const api = {
   // Each opens a native dialog first; null when the user cancels it.
   exportPayouts: (query, options) => call('export_payouts', { query, options }),
   exportAuditLog: (options) => call('export_audit_log', { options }),
-  paypalPayoutFiles: (ids, markOnProcess) => call('paypal_payout_files', { ids, mark_on_process: markOnProcess }),
+  paymentFiles: (kind, ids, markOnProcess) => call('payment_files', { kind, ids, mark_on_process: markOnProcess }),
   workProgress: () => call('work_progress'),
   cancelWork: () => call('cancel_work'),
-  importStatement: (format) => call('import_statement', { format }),
+  // format: { format: 'paypal_csv' | 'camt053' } or { format: 'generic_csv', mapping }.
+  importStatement: (format, held = false) => call('import_statement', { format, held }),
+  previewStatementCsv: (pick, settings) => call('preview_statement_csv', { pick, ...settings }),
+  statementMappings: () => call('statement_mappings'),
+  saveStatementMapping: (mapping) => call('save_statement_mapping', { mapping }),
+  ownerAccount: () => call('owner_account'),
+  setOwnerAccount: (account) => call('set_owner_account', { account }),
   statementReview: (importId) => call('statement_review', { import_id: importId }),
   confirmStatementLines: (importId, confirmations) => call('confirm_statement_lines', { import_id: importId, confirmations }),
 

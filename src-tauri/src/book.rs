@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use chrono::Utc;
 use ledger::{Create, Error, Ledger, Origin, Source};
@@ -20,6 +21,8 @@ pub struct Book {
     operator: String,
     /// The long work under way (an export): rows done, and whether the user asked to stop.
     pub work: Work,
+    /// The bank statement the user chose while mapping its columns.
+    held_statement: Mutex<Option<PathBuf>>,
 }
 
 /// Progress and cancellation of the one long job the UI runs at a time.
@@ -57,6 +60,7 @@ impl Book {
             ledger: Ok(ledger),
             operator: operator.into(),
             work: Work::default(),
+            held_statement: Mutex::default(),
         }
     }
 
@@ -86,6 +90,7 @@ impl Book {
             ledger,
             operator,
             work: Work::default(),
+            held_statement: Mutex::default(),
         }
     }
 
@@ -96,11 +101,25 @@ impl Book {
         }
     }
 
+    pub fn hold_statement(&self, path: PathBuf) {
+        *self
+            .held_statement
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(path);
+    }
+
+    pub fn held_statement(&self) -> Result<PathBuf, Error> {
+        self.held_statement
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or_else(|| Error::validation("file", "Choose the statement file first."))
+    }
+
     pub fn operator(&self) -> &str {
         &self.operator
     }
 
-    /// Who and when for a change made from the UI now.
     /// Who is changing the book, by hand, now.
     pub fn origin(&self) -> Origin {
         self.origin_of(Source::Manual)

@@ -4,7 +4,8 @@
 
 use ledger::accounts::{AccountField, AccountInput, AccountSummary};
 use ledger::customers::{Customer, CustomerInput, CustomerOverview};
-use ledger::export::{CsvOptions, PaymentFiles, Written};
+use ledger::export::{CsvOptions, Written};
+use ledger::payment_files::{PaymentFileKind, PaymentFiles};
 use ledger::payouts::{
     BulkOutcome, NewPayout, Payout, PayoutDetail, PayoutEdit, PayoutList, PayoutPreview,
     PayoutQuery, StatusChange,
@@ -12,7 +13,11 @@ use ledger::payouts::{
 use ledger::programs::{Program, ProgramInput};
 use ledger::requests::{Decision, Request, RequestFilter, RequestInput};
 use ledger::sample::SampleSummary;
-use ledger::statements::{ConfirmOutcome, Confirmation, ImportOutcome, Review, StatementFormat};
+use ledger::settings::OwnerAccount;
+use ledger::statements::{
+    preview_csv, read_statement_file, ConfirmOutcome, Confirmation, CsvMapping, CsvPreview,
+    ImportOutcome, Review, StatementFormat, TextEncoding,
+};
 use ledger::{AuditEvent, Currency, Error, Page, PageRequest, Source};
 use serde::Serialize;
 use tauri::{Runtime, State, Window};
@@ -296,34 +301,99 @@ pub async fn export_audit_log<R: Runtime>(
         .map(Some)
 }
 
+/// Payment files of `kind` for the selected payouts, into a folder the user picks; `None` when
+/// the dialog is cancelled.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn paypal_payout_files<R: Runtime>(
+pub async fn payment_files<R: Runtime>(
     window: Window<R>,
     book: State<'_, Book>,
+    kind: PaymentFileKind,
     ids: Vec<i64>,
     mark_on_process: bool,
 ) -> Answer<Option<PaymentFiles>> {
     let ledger = book.ledger()?;
-    let Some(dir) = files::folder(&window, "Folder for the PayPal payment files").await else {
+    let title = format!("Folder for the {} files", kind.label());
+    let Some(dir) = files::folder(&window, &title).await else {
         return Ok(None);
     };
     let origin = book.origin();
     ledger
-        .paypal_payout_files(&origin, &ids, &dir, mark_on_process)
+        .payment_files(&origin, kind, &ids, &dir, mark_on_process)
         .await
         .map(Some)
 }
 
-/// Reads a statement the user picks and imports it; `None` when the dialog is cancelled.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn owner_account(book: State<'_, Book>) -> Answer<Option<OwnerAccount>> {
+    book.ledger()?.owner_account().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn set_owner_account(
+    book: State<'_, Book>,
+    account: OwnerAccount,
+) -> Answer<OwnerAccount> {
+    let origin = book.origin();
+    book.ledger()?.set_owner_account(&origin, account).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn statement_mappings(book: State<'_, Book>) -> Answer<Vec<CsvMapping>> {
+    book.ledger()?.statement_mappings().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn save_statement_mapping(
+    book: State<'_, Book>,
+    mapping: CsvMapping,
+) -> Answer<CsvMapping> {
+    let origin = book.origin();
+    book.ledger()?
+        .save_statement_mapping(&origin, mapping)
+        .await
+}
+
+/// The start of a bank CSV read with the given settings, for choosing its columns. With
+/// `pick`, the user first chooses the file; it is then held (its path never reaches the
+/// webview) for later previews and for [`import_statement`] with `held`. `None` when the dialog
+/// is cancelled.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn preview_statement_csv<R: Runtime>(
+    window: Window<R>,
+    book: State<'_, Book>,
+    pick: bool,
+    delimiter: char,
+    encoding: TextEncoding,
+    skip_lines: usize,
+) -> Answer<Option<(String, CsvPreview)>> {
+    if pick {
+        let Some(path) = files::open_path(&window, "Bank statement (CSV)").await else {
+            return Ok(None);
+        };
+        book.hold_statement(path);
+    }
+    let path = book.held_statement()?;
+    let (name, bytes) = read_statement_file(&path)?;
+    preview_csv(&bytes, delimiter, encoding, skip_lines).map(|p| Some((name, p)))
+}
+
+/// Reads a statement and imports it: the file held by [`preview_statement_csv`] when `held`,
+/// else one the user picks now; `None` when the dialog is cancelled.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn import_statement<R: Runtime>(
     window: Window<R>,
     book: State<'_, Book>,
     format: StatementFormat,
+    held: bool,
 ) -> Answer<Option<ImportOutcome>> {
     let ledger = book.ledger()?;
-    let Some(path) = files::open_path(&window, "Statement to import").await else {
-        return Ok(None);
+    let path = if held {
+        book.held_statement()?
+    } else {
+        let Some(path) = files::open_path(&window, "Statement to import").await else {
+            return Ok(None);
+        };
+        path
     };
     let origin = book.origin_of(Source::Import);
     ledger

@@ -1,5 +1,4 @@
-//! Files the ledger writes: the payout and audit-log exports (CSV for a spreadsheet) and the
-//! PayPal Payouts payment files.
+//! Files the ledger writes for a spreadsheet: the payout and audit-log exports.
 //!
 //! Invariants: a file appears under its name only when it is complete (written to a temporary
 //! file beside it, synced, then renamed), so a crash or a full disk never leaves half a file;
@@ -8,7 +7,6 @@
 //! prefixed with `'`, amounts never are; every export is an audit event.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -17,12 +15,11 @@ use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use sqlx::QueryBuilder;
 
-use crate::accounts::{AccountDetails, HandleKind, Provider};
-use crate::audit::{Diff, Entity, Event, Origin, Source};
+use crate::accounts::AccountDetails;
+use crate::audit::{Diff, Entity, Event, Origin};
 use crate::error::{Error, Result};
 use crate::payouts::list::Filters;
-use crate::payouts::status::{apply, current};
-use crate::payouts::{PayoutQuery, PayoutStatus, Skipped, StatusChange};
+use crate::payouts::{PayoutQuery, PayoutStatus};
 use crate::requests::stored_money;
 use crate::Ledger;
 use uuid::Uuid;
@@ -45,15 +42,6 @@ pub struct Written {
     pub rows: u64,
 }
 
-/// PayPal payment files and what was left out of them.
-#[derive(Debug, Clone, Serialize)]
-pub struct PaymentFiles {
-    pub files: Vec<String>,
-    /// The payout numbers in the files.
-    pub payouts: Vec<String>,
-    pub skipped: Vec<Skipped>,
-}
-
 /// Told the number of rows written so far, every [`PROGRESS_EVERY`] rows; answers whether to
 /// go on (false cancels: the file is removed and nothing is recorded).
 pub type Progress<'a> = &'a (dyn Fn(u64) -> bool + Send + Sync);
@@ -67,19 +55,16 @@ fn keep_going(progress: Progress<'_>, rows: u64) -> Result<()> {
     Ok(())
 }
 
-/// PayPal takes at most this many rows in one payment file.
-pub const PAYPAL_ROWS_PER_FILE: usize = 5_000;
-
 /// A file that is written beside `target` and renamed into place by [`AtomicFile::finish`];
 /// dropped unfinished, it removes its temporary file.
-struct AtomicFile {
+pub(crate) struct AtomicFile {
     temp: PathBuf,
-    target: PathBuf,
+    pub(crate) target: PathBuf,
     done: bool,
 }
 
 impl AtomicFile {
-    fn create(target: &Path) -> Result<(AtomicFile, BufWriter<File>)> {
+    pub(crate) fn create(target: &Path) -> Result<(AtomicFile, BufWriter<File>)> {
         let name = target
             .file_name()
             .and_then(|n| n.to_str())
@@ -104,7 +89,7 @@ impl AtomicFile {
         Ok((atomic, BufWriter::new(file)))
     }
 
-    fn finish(mut self, writer: BufWriter<File>) -> Result<()> {
+    pub(crate) fn finish(mut self, writer: BufWriter<File>) -> Result<()> {
         let file = writer
             .into_inner()
             .map_err(|e| io_error(&self.target, e.into_error()))?;
@@ -130,14 +115,14 @@ impl Drop for AtomicFile {
     }
 }
 
-fn io_error(path: &Path, err: std::io::Error) -> Error {
+pub(crate) fn io_error(path: &Path, err: std::io::Error) -> Error {
     Error::Storage(format!(
         "Could not write {}: {err}. Nothing was written there.",
         path.display()
     ))
 }
 
-fn csv_error(path: &Path, err: csv::Error) -> Error {
+pub(crate) fn csv_error(path: &Path, err: csv::Error) -> Error {
     match err.into_kind() {
         csv::ErrorKind::Io(err) => io_error(path, err),
         other => Error::Storage(format!("Could not write {}: {other:?}.", path.display())),
@@ -447,183 +432,6 @@ impl Ledger {
         Ok(Written {
             files: vec![file],
             rows,
-        })
-    }
-
-    /// PayPal Payouts files (the CSV of PayPal's "Payouts Web" upload) for the Pending payouts
-    /// of `ids` paid to a PayPal or Venmo account: one file per currency, at most 5,000 rows
-    /// each, written into `dir`. With `mark_on_process`, those payouts move to On Process in the
-    /// same audited batch as the export.
-    pub async fn paypal_payout_files(
-        &self,
-        origin: &Origin,
-        ids: &[i64],
-        dir: &Path,
-        mark_on_process: bool,
-    ) -> Result<PaymentFiles> {
-        if ids.is_empty() {
-            return Err(Error::validation("ids", "Select the payouts to pay."));
-        }
-        let mut by_currency: BTreeMap<String, Vec<[String; 6]>> = BTreeMap::new();
-        let (mut included, mut skipped) = (Vec::new(), Vec::new());
-        let mut ids = ids.to_vec();
-        ids.sort_unstable();
-        ids.dedup();
-        let mut found = self.payouts_with_accounts(&ids).await?;
-        for &id in &ids {
-            let number = format!("PO-{id:06}");
-            let Some((p, account)) = found.remove(&id) else {
-                let reason = format!("There is no payout {number}.");
-                skipped.push(Skipped { id, number, reason });
-                continue;
-            };
-            let skip = |reason: &str| Skipped {
-                id,
-                number: number.clone(),
-                reason: reason.to_owned(),
-            };
-            if p.status != PayoutStatus::Pending {
-                skipped.push(skip(&format!("It is {}, not Pending.", p.status.label())));
-                continue;
-            }
-            let wallet = match account {
-                AccountDetails::Digital {
-                    provider: Provider::Paypal,
-                    handle,
-                    ..
-                } => ("PAYPAL", handle),
-                AccountDetails::Digital {
-                    provider: Provider::Venmo,
-                    handle,
-                    handle_kind,
-                } => {
-                    let handle = match handle_kind {
-                        HandleKind::Username => handle.trim_start_matches('@').to_owned(),
-                        _ => handle,
-                    };
-                    ("VENMO", handle)
-                }
-                _ => {
-                    skipped.push(skip("It is not paid to a PayPal or Venmo account."));
-                    continue;
-                }
-            };
-            let note: String = if p.description.is_empty() {
-                format!("Cashback {}", p.number)
-            } else {
-                p.description
-                    .replace(['\r', '\n'], " ")
-                    .chars()
-                    .take(400)
-                    .collect()
-            };
-            by_currency
-                .entry(p.amount.currency().code().to_owned())
-                .or_default()
-                .push([
-                    wallet.1,
-                    p.amount.amount_text(),
-                    p.amount.currency().code().to_owned(),
-                    p.number.clone(),
-                    neutralise(&note).into_owned(),
-                    wallet.0.to_owned(),
-                ]);
-            included.push((id, p.number));
-        }
-        if included.is_empty() {
-            return Ok(PaymentFiles {
-                files: Vec::new(),
-                payouts: Vec::new(),
-                skipped,
-            });
-        }
-        let day = origin.at.format("%Y%m%d");
-        let mut files = Vec::new();
-        let mut pending = Vec::new();
-        for (currency, rows) in &by_currency {
-            let parts = rows.len().div_ceil(PAYPAL_ROWS_PER_FILE);
-            for (k, chunk) in rows.chunks(PAYPAL_ROWS_PER_FILE).enumerate() {
-                let name = if parts == 1 {
-                    format!("paypal-payouts-{day}-{currency}.csv")
-                } else {
-                    format!("paypal-payouts-{day}-{currency}-{}-of-{parts}.csv", k + 1)
-                };
-                let target = dir.join(name);
-                if target.exists() {
-                    return Err(Error::Conflict(format!(
-                        "{} already exists; a payment file is never overwritten. Move it, or choose another folder.",
-                        target.display()
-                    )));
-                }
-                let (atomic, mut out) = AtomicFile::create(&target)?;
-                {
-                    // PayPal's template has no header row.
-                    let mut csv = csv::WriterBuilder::new()
-                        .has_headers(false)
-                        .from_writer(&mut out);
-                    for row in chunk {
-                        csv.write_record(row).map_err(|e| csv_error(&target, e))?;
-                    }
-                    csv.flush().map_err(|e| io_error(&target, e))?;
-                }
-                pending.push((atomic, out));
-                files.push(target.display().to_string());
-            }
-        }
-        let bulk = Origin {
-            source: Source::Bulk,
-            ..origin.clone()
-        };
-        let mut tx = self.begin_write(&bulk).await?;
-        let diff = Diff::new().created("files", &files).created(
-            "payouts",
-            included.iter().map(|(_, n)| n).collect::<Vec<_>>(),
-        );
-        tx.record(Event {
-            action: "export",
-            entity: Entity::Book,
-            entity_id: None,
-            diff,
-            note: "PayPal Payouts payment files written.",
-        })
-        .await?;
-        if mark_on_process {
-            let change = StatusChange {
-                status: PayoutStatus::OnProcess,
-                external_reference: String::new(),
-                note: "Exported in a PayPal Payouts file.".into(),
-            }
-            .clean()?;
-            for (id, number) in &included {
-                let now = current(tx.conn(), *id).await?;
-                if let Err(reason) = apply(&mut tx, &now, &change).await? {
-                    return Err(Error::Conflict(format!(
-                        "{number} changed meanwhile: {reason}"
-                    )));
-                }
-            }
-        }
-        let mut renamed = Vec::new();
-        for (atomic, out) in pending {
-            let target = atomic.target.clone();
-            if let Err(err) = atomic.finish(out) {
-                for done in &renamed {
-                    let _ = std::fs::remove_file(done);
-                }
-                return Err(err);
-            }
-            renamed.push(target);
-        }
-        if let Err(err) = tx.commit().await {
-            for done in &renamed {
-                let _ = std::fs::remove_file(done);
-            }
-            return Err(err);
-        }
-        Ok(PaymentFiles {
-            files,
-            payouts: included.into_iter().map(|(_, n)| n).collect(),
-            skipped,
         })
     }
 }

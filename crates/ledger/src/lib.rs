@@ -10,6 +10,7 @@ pub mod customers;
 pub mod error;
 pub mod export;
 pub mod money;
+pub mod payment_files;
 pub mod payouts;
 pub mod programs;
 pub mod requests;

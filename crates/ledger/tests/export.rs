@@ -5,7 +5,8 @@ mod common;
 
 use common::*;
 use ledger::customers::CustomerInput;
-use ledger::export::{neutralise, CsvOptions, PAYPAL_ROWS_PER_FILE};
+use ledger::export::{neutralise, CsvOptions};
+use ledger::payment_files::{PaymentFileKind, PAYPAL_ROWS_PER_FILE};
 use ledger::payouts::{NewPayout, PayoutQuery, PayoutStatus, StatusChange};
 use ledger::Ledger;
 
@@ -279,7 +280,7 @@ async fn paypal_files_are_split_by_currency_and_size_and_move_payouts_on() {
     let events = count(l, "audit_events").await;
 
     let files = l
-        .paypal_payout_files(&me(), &ids, b.dir.path(), true)
+        .payment_files(&me(), PaymentFileKind::Paypal, &ids, b.dir.path(), true)
         .await
         .unwrap();
     let names: Vec<_> = files
@@ -352,14 +353,20 @@ async fn paypal_files_are_split_by_currency_and_size_and_move_payouts_on() {
 
     // Nothing Pending is left to pay, and an existing file is never overwritten.
     let again = l
-        .paypal_payout_files(&me(), &[usd], b.dir.path(), false)
+        .payment_files(&me(), PaymentFileKind::Paypal, &[usd], b.dir.path(), false)
         .await
         .unwrap();
     assert!(again.files.is_empty());
     assert_eq!(again.skipped[0].reason, "It is On Process, not Pending.");
     let fresh = payout_for(l, "dee", "Dee", "1.00", "EUR", "x").await;
     let err = l
-        .paypal_payout_files(&me(), &[fresh], b.dir.path(), false)
+        .payment_files(
+            &me(),
+            PaymentFileKind::Paypal,
+            &[fresh],
+            b.dir.path(),
+            false,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "conflict");

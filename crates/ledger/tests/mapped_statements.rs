@@ -237,7 +237,7 @@ async fn bad_bank_files_say_what_is_wrong_and_change_nothing() {
                 &me(),
                 "bank.csv",
                 &bytes,
-                &StatementFormat::GenericCsv(mapping),
+                &StatementFormat::GenericCsv(Box::new(mapping)),
             )
             .await
             .expect_err(name);
@@ -276,7 +276,7 @@ async fn a_bank_statement_matches_by_the_payout_id_in_the_reference_and_confirms
         source: Source::Import,
         ..me()
     };
-    let format = StatementFormat::GenericCsv(sparkasse());
+    let format = StatementFormat::GenericCsv(Box::new(sparkasse()));
     let outcome = l
         .import_statement(&origin, "umsaetze.csv", &sparkasse_bytes(), &format)
         .await

@@ -48,7 +48,7 @@ pub enum StatementFormat {
     /// An ISO 20022 bank-to-customer statement (camt.053), as banks offer for download.
     Camt053,
     /// Any bank's CSV export, read through the owner's column mapping for that bank.
-    GenericCsv(CsvMapping),
+    GenericCsv(Box<CsvMapping>),
 }
 
 impl StatementFormat {

@@ -54,7 +54,7 @@ pub fn iban_account(holder: &str, iban: &str) -> AccountInput {
         account_number: String::new(),
         iban: iban.into(),
         routing_number: String::new(),
-        bic: "COBADEFFXXX".into(),
+        bic: "COBADEFF".into(),
         country: "DE".into(),
     }
 }

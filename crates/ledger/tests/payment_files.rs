@@ -1,0 +1,346 @@
+//! SEPA credit transfer (pain.001.001.03) and Wise batch files: which payouts they carry and
+//! why others are left out, sums and counts, the SEPA character set, validity against the ISO
+//! 20022 schema, and the optional move to On Process.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use ledger::accounts::AccountInput;
+use ledger::payment_files::{sepa_text, PaymentFileKind};
+use ledger::payouts::{NewPayout, PayoutStatus};
+use ledger::settings::OwnerAccount;
+use ledger::Ledger;
+use proptest::prelude::*;
+
+/// A Pending payout of `amount` to a new customer paid to `account`.
+async fn payout_to(
+    l: &Ledger,
+    username: &str,
+    account: AccountInput,
+    amount: &str,
+    currency: &str,
+    description: &str,
+) -> i64 {
+    let c = customer(l, username).await;
+    l.add_payment_account(&me(), c.id, &account).await.unwrap();
+    let r = approved(l, c.id, amount, currency).await;
+    let new = NewPayout {
+        request_id: r.id,
+        description: description.into(),
+        ..Default::default()
+    };
+    l.create_payout(&me(), &new).await.unwrap().id
+}
+
+/// A bank account with an IBAN; German ones with their bank's BIC, others without.
+fn iban_of(holder: &str, iban: &str) -> AccountInput {
+    let mut account = iban_account(holder, iban);
+    if let AccountInput::Bank { country, bic, .. } = &mut account {
+        *country = iban[..2].into();
+        if country != "DE" {
+            bic.clear();
+        }
+    }
+    account
+}
+
+fn us_account(holder: &str) -> AccountInput {
+    AccountInput::Bank {
+        holder_name: holder.into(),
+        bank_name: "First Bank".into(),
+        account_number: "000123456789".into(),
+        iban: String::new(),
+        routing_number: "021000021".into(),
+        bic: String::new(),
+        country: "US".into(),
+    }
+}
+
+/// Runs xmllint against the official schema; the error text when the file is not valid.
+fn schema_errors(xml: &Path) -> Option<String> {
+    let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pain.001.001.03.xsd");
+    let out = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(xml)
+        .output()
+        .expect(
+            "xmllint (Debian package libxml2-utils) checks SEPA files: run scripts/setup.sh --test",
+        );
+    (!out.status.success()).then(|| String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// The text of every `<tag>` element in `xml`, in order.
+fn texts(xml: &str, tag: &str) -> Vec<String> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    xml.split(&open)
+        .skip(1)
+        .map(|rest| rest.split(&close).next().unwrap().to_owned())
+        .collect()
+}
+
+fn in_sepa_set(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_ascii_alphanumeric() || " /-?:().,'+".contains(c))
+}
+
+#[tokio::test]
+async fn a_sepa_file_is_valid_pain_001_with_counts_sums_and_the_sepa_character_set() {
+    let b = book().await;
+    let l = &b.ledger;
+    let out = tempfile::tempdir().unwrap();
+    let jurgen = payout_to(
+        l,
+        "jurgen",
+        iban_account("Jürgen Groß & Söhne", "DE89 3704 0044 0532 0130 00"),
+        "12.50",
+        "EUR",
+        "Prämie <Q4> «Treue» 🎉",
+    )
+    .await;
+    let zoe = payout_to(
+        l,
+        "zoe",
+        iban_of("Zoë O'Brien", "FR14 2004 1010 0505 0001 3M02 606"),
+        "1000.05",
+        "EUR",
+        "",
+    )
+    .await;
+    let dollars = payout_to(
+        l,
+        "dan",
+        iban_of("Dan", "GB29 NWBK 6016 1331 9268 19"),
+        "5.00",
+        "USD",
+        "",
+    )
+    .await;
+    let wallet = payout_to(l, "pat", paypal("pat@example.com"), "1.00", "EUR", "").await;
+    let no_iban = payout_to(l, "sam", us_account("Sam"), "2.00", "EUR", "").await;
+    let ids = [jurgen, zoe, dollars, wallet, no_iban];
+
+    let err = l
+        .payment_files(&me(), PaymentFileKind::Sepa, &ids, out.path(), true)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("your own bank account"), "{err}");
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+
+    l.set_owner_account(
+        &me(),
+        OwnerAccount {
+            name: "Café Ünal GmbH".into(),
+            iban: "DE02 1203 0000 0000 2020 51".into(),
+            bic: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let events = count(l, "audit_events").await;
+    let files = l
+        .payment_files(&me(), PaymentFileKind::Sepa, &ids, out.path(), true)
+        .await
+        .unwrap();
+    assert_eq!(files.payouts, ["PO-000001", "PO-000002"]);
+    let skipped: Vec<_> = files
+        .skipped
+        .iter()
+        .map(|s| (s.id, s.reason.as_str()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (dollars, "SEPA transfers are in euros; it is in USD."),
+            (
+                wallet,
+                "It is paid to a PayPal account, not a bank account."
+            ),
+            (no_iban, "The account has no IBAN."),
+        ]
+    );
+    assert_eq!(files.files.len(), 1);
+    let path = Path::new(&files.files[0]);
+    assert_eq!(
+        path.file_name().unwrap(),
+        "sepa-credit-transfer-20260105-EUR.xml"
+    );
+    if let Some(errors) = schema_errors(path) {
+        panic!("not valid pain.001.001.03:\n{errors}");
+    }
+    let xml = std::fs::read_to_string(path).unwrap();
+    assert_eq!(texts(&xml, "NbOfTxs"), ["2", "2"]);
+    assert_eq!(texts(&xml, "CtrlSum"), ["1012.55", "1012.55"]);
+    assert_eq!(texts(&xml, "EndToEndId"), ["PO-000001", "PO-000002"]);
+    assert_eq!(
+        texts(&xml, "IBAN"),
+        [
+            "DE02120300000000202051",
+            "DE89370400440532013000",
+            "FR1420041010050500013M02606"
+        ]
+    );
+    assert_eq!(
+        texts(&xml, "Nm"),
+        [
+            "Cafe Unal GmbH",
+            "Cafe Unal GmbH",
+            "Jurgen Gross + Sohne",
+            "Zoe O'Brien"
+        ]
+    );
+    let notes = texts(&xml, "Ustrd");
+    assert_eq!(notes[1], "Cashback PO-000002");
+    assert!(notes[0].starts_with("Pramie Q4 "), "{}", notes[0]);
+    for text in texts(&xml, "Nm").iter().chain(&notes) {
+        assert!(in_sepa_set(text), "{text:?} is outside the SEPA set");
+    }
+    assert!(xml
+        .contains("<DbtrAgt><FinInstnId><Othr><Id>NOTPROVIDED</Id></Othr></FinInstnId></DbtrAgt>"));
+    assert!(xml.contains("<CdtrAgt><FinInstnId><BIC>COBADEFF</BIC></FinInstnId></CdtrAgt>"));
+    // The export and the two moves to On Process, in one batch.
+    assert_eq!(count(l, "audit_events").await, events + 3);
+    assert_eq!(
+        l.payout(jurgen).await.unwrap().status,
+        PayoutStatus::OnProcess
+    );
+    assert_eq!(
+        l.payout(dollars).await.unwrap().status,
+        PayoutStatus::Pending
+    );
+
+    // The schema check itself catches a broken file.
+    let broken = out.path().join("broken.xml");
+    std::fs::write(
+        &broken,
+        xml.replace("<PmtMtd>TRF</PmtMtd>", "<PmtMtd>XFER</PmtMtd>"),
+    )
+    .unwrap();
+    assert!(
+        schema_errors(&broken).is_some(),
+        "xmllint must reject an unknown PmtMtd"
+    );
+    std::fs::write(
+        &broken,
+        xml.replace(">12.50</InstdAmt>", ">12.505555</InstdAmt>"),
+    )
+    .unwrap();
+    assert!(
+        schema_errors(&broken).is_some(),
+        "xmllint must reject an amount with 6 decimals"
+    );
+}
+
+#[tokio::test]
+async fn a_wise_file_has_the_bank_columns_of_its_currency() {
+    let b = book().await;
+    let l = &b.ledger;
+    let out = tempfile::tempdir().unwrap();
+    let eur = payout_to(
+        l,
+        "ada",
+        iban_account("=Ada", "DE89370400440532013000"),
+        "12.50",
+        "EUR",
+        "",
+    )
+    .await;
+    let usd = payout_to(l, "sam", us_account("Sam Smith"), "20.00", "USD", "").await;
+    let wallet = payout_to(l, "pat", paypal("pat@example.com"), "1.00", "USD", "").await;
+    let files = l
+        .payment_files(
+            &me(),
+            PaymentFileKind::Wise,
+            &[eur, usd, wallet],
+            out.path(),
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(files.payouts, ["PO-000001", "PO-000002"]);
+    assert_eq!(
+        files.skipped[0].reason,
+        "It is paid to a PayPal account, not a bank account."
+    );
+    assert!(files.notes[0].contains("address"), "{:?}", files.notes);
+    let read = |name: &str| -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_path(out.path().join(name))
+            .unwrap()
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect()
+    };
+    let common = [
+        "name",
+        "recipientEmail",
+        "paymentReference",
+        "receiverType",
+        "amountCurrency",
+        "amount",
+        "sourceCurrency",
+        "targetCurrency",
+    ];
+    let euros = read("wise-batch-20260105-EUR.csv");
+    assert_eq!(euros[0], [&common[..], &["IBAN"]].concat());
+    assert_eq!(
+        euros[1],
+        [
+            "'=Ada",
+            "",
+            "PO-000001",
+            "PERSON",
+            "target",
+            "12.50",
+            "EUR",
+            "EUR",
+            "DE89370400440532013000"
+        ]
+    );
+    let dollars = read("wise-batch-20260105-USD.csv");
+    assert_eq!(
+        &dollars[0][..11],
+        [&common[..], &["abartn", "accountNumber", "accountType"]].concat()
+    );
+    assert_eq!(dollars[0].len(), 16, "with the address columns");
+    assert_eq!(
+        &dollars[1][..10],
+        [
+            "Sam Smith",
+            "",
+            "PO-000002",
+            "PERSON",
+            "target",
+            "20.00",
+            "USD",
+            "USD",
+            "021000021",
+            "000123456789"
+        ]
+    );
+    assert_eq!(l.payout(eur).await.unwrap().status, PayoutStatus::Pending);
+}
+
+#[test]
+fn sepa_text_examples() {
+    assert_eq!(sepa_text("Jürgen Groß & Söhne", 70), "Jurgen Gross + Sohne");
+    assert_eq!(sepa_text("  a\t\tb  ", 70), "a b");
+    assert_eq!(sepa_text("Ærø", 70), "AEro");
+    assert_eq!(sepa_text("abcdef", 3), "abc");
+    assert_eq!(sepa_text("<>\"", 70), "");
+}
+
+proptest! {
+    #[test]
+    fn sepa_text_is_always_in_the_set_and_within_bounds(text in any::<String>(), max in 1usize..150) {
+        let out = sepa_text(&text, max);
+        prop_assert!(in_sepa_set(&out), "{:?}", out);
+        prop_assert!(out.chars().count() <= max);
+        prop_assert!(!out.starts_with(' ') && !out.ends_with(' ') && !out.contains("  "));
+    }
+}
