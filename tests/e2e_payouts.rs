@@ -45,7 +45,7 @@ async fn payouts(ledger: Ledger, n: usize) -> Ledger {
                 account_number: String::new(),
                 iban: "DE89 3704 0044 0532 0130 00".into(),
                 routing_number: String::new(),
-                bic: "COBADEFFXXX".into(),
+                bic: "COBADEFF".into(),
                 country: "DE".into(),
             };
             (account, "EUR")
@@ -399,11 +399,11 @@ fn selected_payouts_go_into_a_paypal_file_and_move_to_on_process() {
                 click(c, &format!("tr[data-number='PO-00000{n}'] input.select")).await;
             }
             wait_text(c, "#selected-count", |t| t == "3 selected").await;
-            click(c, "#paypal-file").await;
-            click(c, "#write-paypal").await;
-            let written = wait_text(c, "#paypal-files", |t| !t.is_empty()).await;
+            click(c, "#payment-file").await;
+            click(c, "#write-files").await;
+            let written = wait_text(c, "#written-files", |t| !t.is_empty()).await;
             assert!(written.contains("-USD.csv"), "{written}");
-            let skipped = wait_text(c, "#paypal-skipped", |t| !t.is_empty()).await;
+            let skipped = wait_text(c, "#skipped-payouts", |t| !t.is_empty()).await;
             assert!(
                 skipped.contains("PO-000002") && skipped.contains("not paid to a PayPal"),
                 "{skipped}"
@@ -430,7 +430,7 @@ fn selected_payouts_go_into_a_paypal_file_and_move_to_on_process() {
                     ],
                 ]
             );
-            click(c, "dialog[data-dialog=paypal-files] .actions button").await;
+            click(c, "dialog[data-dialog=payment-files] .actions button").await;
             wait_text(c, "tr[data-number='PO-000001'] .badge", |t| {
                 t == "On Process"
             })
@@ -440,6 +440,141 @@ fn selected_payouts_go_into_a_paypal_file_and_move_to_on_process() {
             })
             .await;
             wait_text(c, "tr[data-number='PO-000002'] .badge", |t| t == "Pending").await;
+            s
+        },
+    );
+}
+
+#[test]
+fn euro_bank_payouts_go_into_a_sepa_file_paid_from_the_owners_account() {
+    run_seeded(
+        "payouts-sepa-file",
+        |l| payouts(l, 4),
+        |s| async move {
+            let c = &s.client;
+            // PO-000002 and PO-000004 are IBAN payouts in EUR; PO-000001 is PayPal.
+            for n in [1, 2, 4] {
+                click(c, &format!("tr[data-number='PO-00000{n}'] input.select")).await;
+            }
+            wait_text(c, "#selected-count", |t| t == "3 selected").await;
+            click(c, "#payment-file").await;
+            select(c, "#payment-kind", "sepa").await;
+            type_into(c, "#f-owner_name", "Corner Shop GmbH").await;
+            type_into(c, "#f-owner_iban", "DE02 1203 0000 0000 2020 51").await;
+            click(c, "#write-files").await;
+            let written = wait_text(c, "#written-files", |t| !t.is_empty()).await;
+            assert!(written.contains("sepa-credit-transfer-"), "{written}");
+            let skipped = wait_text(c, "#skipped-payouts", |t| !t.is_empty()).await;
+            assert!(
+                skipped.contains("PO-000001") && skipped.contains("not a bank account"),
+                "{skipped}"
+            );
+            let file = std::fs::read_dir(&s.saved)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.extension().is_some_and(|x| x == "xml"))
+                .expect("the SEPA file");
+            let xml = std::fs::read_to_string(file).unwrap();
+            for part in [
+                "<NbOfTxs>2</NbOfTxs>",
+                "<CtrlSum>6.00</CtrlSum>",
+                "<EndToEndId>PO-000002</EndToEndId>",
+                "<EndToEndId>PO-000004</EndToEndId>",
+                "<IBAN>DE02120300000000202051</IBAN>",
+                "<Nm>Corner Shop GmbH</Nm>",
+            ] {
+                assert!(xml.contains(part), "{part} missing from\n{xml}");
+            }
+            assert_eq!(
+                rows(&s.book, "settings WHERE key = 'owner_account'").await,
+                1,
+                "the own account is kept for next time"
+            );
+            s
+        },
+    );
+}
+
+#[test]
+fn a_bank_csv_is_mapped_once_and_its_lines_matched() {
+    run_seeded(
+        "reconcile-bank-csv",
+        |l| async move {
+            let l = payouts(l, 2).await;
+            let sent = ledger::payouts::StatusChange {
+                status: ledger::payouts::PayoutStatus::OnProcess,
+                external_reference: String::new(),
+                note: String::new(),
+            };
+            let origin =
+                Origin::manual("Seeder", Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
+            l.change_payout_status(&origin, 2, &sent).await.unwrap();
+            l
+        },
+        |s| async move {
+            let c = &s.client;
+            // A German bank's export: Latin-1, `;`, day-first dates, decimal comma.
+            let text = "Buchungstag;Empfänger;Verwendungszweck;Betrag;Währung\n\
+                        03.03.2026;Customer 2;PO-000002 Cashback;-2,00;EUR\n\
+                        04.03.2026;Stadtwerke;Abschlag;-80,00;EUR\n";
+            let latin1: Vec<u8> = text.chars().map(|ch| ch as u32 as u8).collect();
+            std::fs::write(&s.to_open, latin1).unwrap();
+            open_screen(c, "reconciliation").await;
+            select(c, "#statement-format", "generic_csv").await;
+            click(c, "#map-columns").await;
+            // Read as Latin-1 with `;` (the first reading, UTF-8 with `,`, could not be right).
+            wait_text(c, "#mapping-preview", |t| {
+                t.to_lowercase().contains("empfänger") && t.contains("-2,00")
+            })
+            .await;
+            // The columns are guessed from the header and the first line.
+            for (name, value) in [
+                ("date_column", "Buchungstag"),
+                ("date_format", "DD.MM.YYYY"),
+                ("amount_column", "Betrag"),
+                ("currency_column", "Währung"),
+                ("counterparty_column", "Empfänger"),
+                ("reference_column", "Verwendungszweck"),
+                ("encoding", "latin1"),
+                ("delimiter", ";"),
+            ] {
+                let got = js(
+                    c,
+                    "return document.querySelector(`#mapping-editor [name=${arguments[0]}]`).value",
+                    vec![name.into()],
+                )
+                .await;
+                assert_eq!(got, value, "{name}");
+            }
+            type_into(c, "#f-source", "Hausbank").await;
+            save_screenshot(c, "reconcile-bank-csv-mapping").await;
+            click(c, "#save-mapping").await;
+            let message =
+                wait_text(c, "#statement-section .result", |t| t.contains("imported")).await;
+            assert_eq!(message.trim(), "2 lines imported.");
+            wait_text(c, "#review-table tr[data-line='2']", |t| {
+                t.contains("Matched") && t.contains("PO-000002")
+            })
+            .await;
+            click(c, "#confirm-lines").await;
+            wait_text(c, "#review-table tr[data-line='2']", |t| {
+                t.contains("Confirmed")
+            })
+            .await;
+            // Next time the saved mapping is offered and the same file changes nothing.
+            open_screen(c, "payouts").await;
+            open_screen(c, "reconciliation").await;
+            select(c, "#statement-format", "generic_csv").await;
+            wait_for(c, "#mapping-source option[value='Hausbank']").await;
+            click(c, "#import-statement").await;
+            wait_text(c, "#statement-section .result", |t| {
+                t.contains("imported before")
+            })
+            .await;
+            assert_eq!(
+                rows(&s.book, "payouts WHERE status = 'success' AND external_reference = 'PO-000002 Cashback'").await,
+                1
+            );
             s
         },
     );

@@ -9,7 +9,7 @@ import { pager } from './pager.js';
 import { liveList } from './list.js';
 import { openDetail } from './payout-detail.js';
 import { sampleDataButton } from './sample.js';
-import { paypalFiles } from './reconciliation.js';
+import { paymentFiles } from './reconciliation.js';
 
 export const STATUSES = ['pending', 'on_process', 'success', 'failed'];
 
@@ -118,7 +118,7 @@ function drawBulkBar(bar, load) {
   replace(bar,
     h('span', { id: 'selected-count' }, `${n} selected`),
     h('button', { type: 'button', class: 'primary', id: 'bulk-change', onclick: () => bulkChange(load) }, 'Change status…'),
-    h('button', { type: 'button', id: 'paypal-file', onclick: () => paypalFiles([...state.selected], () => { state.selected.clear(); load(); }) }, 'PayPal file…'),
+    h('button', { type: 'button', id: 'payment-file', onclick: () => paymentFiles([...state.selected], () => { state.selected.clear(); load(); }) }, 'Payment file…'),
     h('button', { type: 'button', class: 'link', onclick: () => { state.selected.clear(); load(); } }, 'Clear selection'));
 }
 

@@ -3,22 +3,34 @@
 
 import { api } from './api.js';
 import { h, replace, toast } from './dom.js';
+import { field } from './dialog.js';
 import { currentQuery, describeFilters } from './payouts.js';
 import { money } from './format.js';
+import { mappingPanel } from './statement-mapping.js';
 
 export async function render(main) {
+  const section = h('section', { class: 'card', id: 'statement-section' });
+  const format = h('select', { id: 'statement-format', 'aria-label': 'Statement format' },
+    h('option', { value: 'paypal_csv' }, 'PayPal activity (CSV)'),
+    h('option', { value: 'camt053' }, 'Bank statement (camt.053 XML)'),
+    h('option', { value: 'generic_csv' }, 'Bank statement (CSV, your column mapping)'));
+  const importWith = (statementOf, held) => importStatement(section, statementOf, held);
+  const mapping = mappingPanel(importWith);
+  format.addEventListener('change', () => { mapping.panel.hidden = format.value !== 'generic_csv'; });
+  replace(section,
+    h('h2', {}, 'Match a statement'),
+    h('p', {}, 'Import PayPal’s activity CSV (Activity › Statements › Download), your bank’s camt.053 statement, or any bank’s CSV export through a column mapping you set up once. Each line is matched to a payout by the payout id carried back (PayPal’s customer id, SEPA’s EndToEndId, Wise’s reference) or the stored reference, otherwise suggested by amount, currency and recipient; you confirm, and the payouts move to Success (or Failed for a return) with the provider’s reference.'),
+    h('div', { class: 'toolbar' },
+      format,
+      h('button', { class: 'primary', id: 'import-statement', onclick: () => importWith(() => (format.value === 'generic_csv'
+        ? mapping.savedFormat()
+        : { format: format.value }), false) }, 'Import statement…')),
+    mapping.panel,
+    h('div', { class: 'result', role: 'status' }),
+    h('div', { id: 'statement-review' }));
   replace(main,
     h('div', { class: 'screen-head' }, h('h1', {}, 'Reconciliation')),
-    h('section', { class: 'card', id: 'statement-section' },
-      h('h2', {}, 'Match a statement'),
-      h('p', {}, 'Import PayPal’s activity CSV (Activity › Statements › Download) or your bank’s camt.053 statement. Each line is matched to a payout by the payout id carried back (PayPal’s customer id, SEPA’s EndToEndId) or the stored reference, otherwise suggested by amount, currency and recipient; you confirm, and the payouts move to Success (or Failed for a return) with the provider’s reference.'),
-      h('div', { class: 'toolbar' },
-        h('select', { id: 'statement-format', 'aria-label': 'Statement format' },
-          h('option', { value: 'paypal_csv' }, 'PayPal activity (CSV)'),
-          h('option', { value: 'camt053' }, 'Bank statement (camt.053 XML)')),
-        h('button', { class: 'primary', id: 'import-statement', onclick: (e) => importStatement(e.target.closest('section')) }, 'Import statement…')),
-      h('div', { class: 'result', role: 'status' }),
-      h('div', { id: 'statement-review' })),
+    section,
     h('section', { class: 'card' },
       h('h2', {}, 'Export payouts'),
       h('p', {}, 'Every payout the Payouts screen’s search and filters select (all pages), oldest first, with customer, amount, masked account, status and reference. ',
@@ -33,12 +45,9 @@ export async function render(main) {
       h('button', { id: 'export-audit', onclick: (e) => exportAudit(e.target.closest('section')) }, 'Export audit log as CSV…'),
       h('div', { class: 'result', id: 'audit-export-result', role: 'status' })),
     h('section', { class: 'card' },
-      h('h2', {}, 'Pay through PayPal'),
-      h('p', {}, 'On the Payouts screen, tick the Pending payouts to pay and choose ', h('strong', {}, 'PayPal file…'),
-        ': the app writes PayPal Payouts files (one per currency, at most 5,000 rows each) to upload in your PayPal business account, and can move those payouts to On Process.')),
-    h('section', { class: 'card muted' },
-      h('h2', {}, 'Still to come'),
-      h('p', {}, 'Wise batch files, SEPA credit transfer XML, and bank CSV statements with a saved column mapping.')));
+      h('h2', {}, 'Pay through PayPal, Wise or your bank'),
+      h('p', {}, 'On the Payouts screen, tick the Pending payouts to pay and choose ', h('strong', {}, 'Payment file…'),
+        ': the app writes PayPal Payouts files, Wise batch files or a SEPA credit transfer file to upload to the provider or your online banking, and can move those payouts to On Process. Each line carries the payout id, so the statement matches it back.')));
   if (lastImport) await showReview(document.getElementById('statement-section'), lastImport);
 }
 
@@ -56,9 +65,11 @@ const optionsOf = (section) => ({
 /** The import shown on this screen, kept while the app runs. */
 let lastImport = null;
 
-function importStatement(section) {
+/** Imports a statement in the format `statementOf()` gives: the file held while mapping its
+ *  columns, or one chosen now. */
+function importStatement(section, statementOf, held) {
   return run(section, async () => {
-    const outcome = await api.importStatement(section.querySelector('#statement-format').value);
+    const outcome = await api.importStatement(statementOf(), held);
     if (!outcome) return null;
     if (outcome.import_id) {
       lastImport = outcome.import_id;
@@ -166,44 +177,80 @@ function exportAudit(section) {
   });
 }
 
-/** The PayPal file flow for the payouts selected on the Payouts screen. */
-export function paypalFiles(ids, done) {
+const KINDS = {
+  paypal: ['PayPal Payouts', 'Pending payouts to PayPal or Venmo accounts go into PayPal Payouts files (one per currency, at most 5,000 rows each) to upload in your PayPal business account.'],
+  wise: ['Wise batch', 'Pending payouts to bank accounts go into Wise batch files (“send to bank accounts”, one per currency, at most 1,000 rows each): IBAN accounts, and US accounts by routing and account number for USD.'],
+  sepa: ['SEPA credit transfer', 'Pending euro payouts to IBAN accounts go into a SEPA credit transfer file (pain.001.001.03) for your bank’s online banking, paid from your account below.'],
+};
+
+/** The payment file flow for the payouts selected on the Payouts screen. */
+export function paymentFiles(ids, done) {
+  const kind = h('select', { id: 'payment-kind', name: 'kind', 'aria-label': 'Payment file' },
+    Object.entries(KINDS).map(([value, [label]]) => h('option', { value }, label)));
+  const about = h('p', {});
+  const owner = h('fieldset', { class: 'fields', id: 'owner-account', hidden: true },
+    h('legend', {}, 'Paid from your account'),
+    field('Account holder', 'owner_name', { autocomplete: 'organization', wide: true }),
+    field('IBAN', 'owner_iban', { spellcheck: false, wide: true }),
+    field('BIC', 'owner_bic', { spellcheck: false }, 'optional'));
   const move = h('input', { type: 'checkbox', name: 'mark_on_process', checked: true });
+  const outcome = h('div', { class: 'outcome', id: 'payment-outcome' });
+  const write = h('button', { type: 'button', class: 'primary', id: 'write-files' }, 'Write files…');
+  const shown = () => {
+    about.textContent = `${KINDS[kind.value][1]} The others are listed and left out. Choose a folder next.`;
+    owner.hidden = kind.value !== 'sepa';
+  };
+  kind.addEventListener('change', shown);
+  shown();
+  api.ownerAccount().then((account) => {
+    if (!account) return;
+    owner.querySelector('[name=owner_name]').value = account.name;
+    owner.querySelector('[name=owner_iban]').value = account.iban;
+    owner.querySelector('[name=owner_bic]').value = account.bic;
+  }).catch(() => {});
+  write.addEventListener('click', async () => {
+    write.disabled = true;
+    try {
+      if (kind.value === 'sepa') {
+        const value = (name) => owner.querySelector(`[name=${name}]`).value;
+        await api.setOwnerAccount({ name: value('owner_name'), iban: value('owner_iban'), bic: value('owner_bic') });
+      }
+      const files = await api.paymentFiles(kind.value, ids, move.checked);
+      if (files) {
+        showFiles(outcome, files, KINDS[kind.value][0]);
+        done();
+      } else {
+        write.disabled = false;
+      }
+    } catch (error) {
+      replace(outcome, h('div', { class: 'banner', role: 'alert' }, error.message));
+      write.disabled = false;
+    }
+  });
   const body = h('div', { class: 'body' },
-    h('h2', {}, `PayPal payment files for ${ids.length} payout${ids.length === 1 ? '' : 's'}`),
-    h('p', {}, 'Pending payouts to PayPal or Venmo accounts go into the files; the others are listed and left out. Choose a folder next.'),
+    h('h2', {}, `Payment file for ${ids.length} payout${ids.length === 1 ? '' : 's'}`),
+    h('label', {}, h('span', {}, 'File for'), kind),
+    about,
+    owner,
     h('label', { class: 'inline' }, move, 'Move the exported payouts to On Process'),
-    h('div', { class: 'outcome', id: 'paypal-outcome' }),
+    outcome,
     h('div', { class: 'actions' },
       h('button', { type: 'button', onclick: () => dialog.close() }, 'Close'),
-      h('button', { type: 'button', class: 'primary', id: 'write-paypal', onclick: async (e) => {
-        e.target.disabled = true;
-        try {
-          const files = await api.paypalPayoutFiles(ids, move.checked);
-          if (files) {
-            showFiles(body.querySelector('.outcome'), files);
-            done();
-          } else {
-            e.target.disabled = false;
-          }
-        } catch (error) {
-          replace(body.querySelector('.outcome'), h('div', { class: 'banner', role: 'alert' }, error.message));
-          e.target.disabled = false;
-        }
-      } }, 'Write files…')));
-  const dialog = h('dialog', { 'data-dialog': 'paypal-files' }, body);
+      write));
+  const dialog = h('dialog', { 'data-dialog': 'payment-files' }, body);
   dialog.addEventListener('close', () => dialog.remove());
   document.body.append(dialog);
   dialog.showModal();
 }
 
-function showFiles(outcome, files) {
+function showFiles(outcome, files, label) {
   replace(outcome,
     files.files.length
-      ? [h('p', {}, `${files.payouts.length} payouts written to:`), h('ul', { id: 'paypal-files' }, files.files.map((f) => h('li', { class: 'id' }, f)))]
-      : h('p', {}, 'No file was written: none of the selected payouts can be paid through PayPal.'),
+      ? [h('p', {}, `${files.payouts.length} payouts written to:`), h('ul', { id: 'written-files' }, files.files.map((f) => h('li', { class: 'id' }, f)))]
+      : h('p', {}, `No file was written: none of the selected payouts can go into a ${label} file.`),
+    files.notes.map((note) => h('p', { class: 'note' }, note)),
     files.skipped.length
-      ? [h('p', {}, 'Left out:'), h('ul', { id: 'paypal-skipped' }, files.skipped.map((s) => h('li', {}, h('strong', {}, s.number), ` — ${s.reason}`)))]
+      ? [h('p', {}, 'Left out:'), h('ul', { id: 'skipped-payouts' }, files.skipped.map((s) => h('li', {}, h('strong', {}, s.number), ` — ${s.reason}`)))]
       : null);
-  toast(files.files.length ? `${files.files.length} PayPal file${files.files.length === 1 ? '' : 's'} written.` : 'No PayPal file written.');
+  toast(files.files.length ? `${files.files.length} ${label} file${files.files.length === 1 ? '' : 's'} written.` : `No ${label} file written.`);
 }

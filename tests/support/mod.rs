@@ -208,7 +208,8 @@ async fn connect(port: u16) -> Client {
     }
 }
 
-async fn save_screenshot(client: &Client, name: &str) {
+/// Saves the screen as `target/e2e-shots/<name>.png` (a flow's final screen is saved anyway).
+pub async fn save_screenshot(client: &Client, name: &str) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-shots");
     std::fs::create_dir_all(&dir).unwrap();
     match client.screenshot().await {

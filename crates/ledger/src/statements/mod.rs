@@ -96,6 +96,15 @@ pub struct ParsedLine {
     pub description: String,
 }
 
+/// "1 line", "2 lines".
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn bad_file(message: impl Into<String>) -> Error {
     Error::validation("file", message)
 }
@@ -289,9 +298,13 @@ impl Ledger {
             lines: lines.len(),
             new_lines,
             message: if known == 0 {
-                format!("{new_lines} lines imported.")
+                format!("{} imported.", plural(new_lines, "line"))
             } else {
-                format!("{new_lines} new lines imported; {known} were imported before.")
+                format!(
+                    "{} imported; {known} {} imported before.",
+                    plural(new_lines, "new line"),
+                    if known == 1 { "was" } else { "were" }
+                )
             },
         })
     }
