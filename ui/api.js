@@ -48,7 +48,8 @@ export const api = {
   saveStatementMapping: (mapping) => call('save_statement_mapping', { mapping }),
   ownerAccount: () => call('owner_account'),
   setOwnerAccount: (account) => call('set_owner_account', { account }),
-  statementReview: (importId) => call('statement_review', { import_id: importId }),
+  statementReview: (importId, query) => call('statement_review', { import_id: importId, query }),
+  confirmMatchedLines: (importId) => call('confirm_matched_lines', { import_id: importId }),
   confirmStatementLines: (importId, confirmations) => call('confirm_statement_lines', { import_id: importId, confirmations }),
 
   addRequest: (input) => call('add_request', { input }),

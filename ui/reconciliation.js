@@ -7,6 +7,7 @@ import { field } from './dialog.js';
 import { currentQuery, describeFilters } from './payouts.js';
 import { money } from './format.js';
 import { mappingPanel } from './statement-mapping.js';
+import { pager } from './pager.js';
 
 export async function render(main) {
   const section = h('section', { class: 'card', id: 'statement-section' });
@@ -62,8 +63,9 @@ const optionsOf = (section) => ({
   semicolon: section.querySelector('[name=semicolon]').checked,
 });
 
-/** The import shown on this screen, kept while the app runs. */
+/** The import shown on this screen and which of its lines, kept while the app runs. */
 let lastImport = null;
+const reviewState = { state: null, page: 1, page_size: 50 };
 
 /** Imports a statement in the format `statementOf()` gives: the file held while mapping its
  *  columns, or one chosen now. */
@@ -73,6 +75,7 @@ function importStatement(section, statementOf, held) {
     if (!outcome) return null;
     if (outcome.import_id) {
       lastImport = outcome.import_id;
+      Object.assign(reviewState, { state: null, page: 1 });
       await showReview(section, lastImport);
     }
     return outcome.message;
@@ -82,17 +85,18 @@ function importStatement(section, statementOf, held) {
 const STATE_LABELS = { matched: 'Matched', suggested: 'Suggested', unmatched: 'No payout', confirmed: 'Confirmed' };
 const STATE_BADGES = { matched: 'success', suggested: 'pending', unmatched: 'failed', confirmed: 'approved' };
 
-/** The review of an import: lines with their match, a tick to confirm each, and the payouts
- *  that no line covers. */
+/** The review of an import: counts by state (each a filter), a page of lines with their
+ *  match and a tick to confirm each, and the On Process payouts that no line covers. */
 async function showReview(section, importId) {
   const box = section.querySelector('#statement-review');
   let review;
   try {
-    review = await api.statementReview(importId);
+    review = await api.statementReview(importId, reviewState);
   } catch (error) {
     replace(box, h('div', { class: 'banner', role: 'alert' }, error.message));
     return;
   }
+  const again = () => showReview(section, importId);
   const rows = review.lines.map((line) => {
     const open = line.state === 'matched' || line.state === 'suggested';
     const tick = h('input', { type: 'checkbox', class: 'confirm', 'aria-label': `Confirm line ${line.line_no}`, checked: line.state === 'matched', disabled: !open });
@@ -111,25 +115,50 @@ async function showReview(section, importId) {
       h('td', { class: 'wrap muted small' }, line.evidence));
     return { row, tick, choice, line };
   });
+  const confirmed = (outcome) => {
+    toast(`${outcome.confirmed.length.toLocaleString()} payout${outcome.confirmed.length === 1 ? '' : 's'} updated${outcome.skipped.length ? `; ${outcome.skipped.length} left as they were` : ''}.`);
+    return again();
+  };
   const confirm = h('button', { class: 'primary', id: 'confirm-lines', disabled: rows.every((r) => r.tick.disabled), onclick: async () => {
     const confirmations = rows.filter((r) => r.tick.checked && !r.tick.disabled).map((r) => ({
       line_id: r.line.id,
       payout_id: Number(r.choice?.value ?? r.line.candidates[0].id),
     }));
     try {
-      const outcome = await api.confirmStatementLines(importId, confirmations);
-      toast(`${outcome.confirmed.length} payout${outcome.confirmed.length === 1 ? '' : 's'} updated${outcome.skipped.length ? `; ${outcome.skipped.length} left as they were` : ''}.`);
-      await showReview(section, importId);
+      await confirmed(await api.confirmStatementLines(importId, confirmations));
     } catch (error) {
       toast(error.message);
     }
   } }, 'Confirm ticked lines');
+  const all = review.counts.matched > review.lines.filter((l) => l.state === 'matched').length
+    ? h('button', { id: 'confirm-all-matched', onclick: async (e) => {
+      e.target.disabled = true;
+      try {
+        await confirmed(await api.confirmMatchedLines(importId));
+      } catch (error) {
+        toast(error.message);
+        e.target.disabled = false;
+      }
+    } }, `Confirm all ${review.counts.matched.toLocaleString()} matched lines`)
+    : null;
+  const filter = (state, label, n) => h('button', {
+    type: 'button', 'aria-pressed': String(reviewState.state === state), 'data-state': state ?? 'all',
+    onclick: () => { Object.assign(reviewState, { state, page: 1 }); again(); },
+  }, `${label} ${n.toLocaleString()}`);
+  const c = review.counts;
   replace(box,
-    h('h3', {}, `${review.file_name}: ${review.lines.length} line${review.lines.length === 1 ? '' : 's'}`),
+    h('h3', {}, review.file_name),
+    h('div', { class: 'toolbar' }, h('div', { class: 'segmented', role: 'group', 'aria-label': 'Lines', id: 'review-filter' },
+      filter(null, 'All', c.matched + c.suggested + c.unmatched + c.confirmed),
+      filter('matched', 'Matched', c.matched),
+      filter('suggested', 'Suggested', c.suggested),
+      filter('unmatched', 'No payout', c.unmatched),
+      filter('confirmed', 'Confirmed', c.confirmed))),
     h('div', { class: 'table-wrap' }, h('table', { id: 'review-table' },
       h('thead', {}, h('tr', {}, ['', 'Booked', 'Amount', 'Recipient', 'Reference', 'Match', 'Payout', 'Why'].map((t) => h('th', { class: t === 'Amount' ? 'num' : null }, t)))),
-      h('tbody', {}, rows.map((r) => r.row)))),
-    h('div', { class: 'actions left' }, confirm),
+      h('tbody', {}, rows.length ? rows.map((r) => r.row) : h('tr', {}, h('td', { colspan: 8, class: 'empty' }, 'No line here.'))))),
+    pager({ ...review, items: review.lines }, reviewState, again),
+    h('div', { class: 'actions left' }, confirm, all),
     review.payouts_without_line.length ? [
       h('h3', {}, 'On Process payouts with no line in this statement'),
       h('ul', { id: 'payouts-without-line' }, review.payouts_without_line.map((p) => h('li', {}, `${p.number} · ${p.username} · ${money(p.amount)}`))),

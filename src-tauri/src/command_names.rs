@@ -41,6 +41,7 @@ pub const COMMANDS: &[&str] = &[
     "import_statement",
     "statement_review",
     "confirm_statement_lines",
+    "confirm_matched_lines",
     "work_progress",
     "cancel_work",
 ];

@@ -16,7 +16,7 @@ use ledger::sample::SampleSummary;
 use ledger::settings::OwnerAccount;
 use ledger::statements::{
     preview_csv, read_statement_file, ConfirmOutcome, Confirmation, CsvMapping, CsvPreview,
-    ImportOutcome, Review, StatementFormat, TextEncoding,
+    ImportOutcome, Review, ReviewQuery, StatementFormat, TextEncoding,
 };
 use ledger::{AuditEvent, Currency, Error, Page, PageRequest, Source};
 use serde::Serialize;
@@ -403,8 +403,12 @@ pub async fn import_statement<R: Runtime>(
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn statement_review(book: State<'_, Book>, import_id: i64) -> Answer<Review> {
-    book.ledger()?.statement_review(import_id).await
+pub async fn statement_review(
+    book: State<'_, Book>,
+    import_id: i64,
+    query: ReviewQuery,
+) -> Answer<Review> {
+    book.ledger()?.statement_review(import_id, &query).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -417,6 +421,18 @@ pub async fn confirm_statement_lines(
     let ledger = book.ledger()?;
     ledger
         .confirm_statement_lines(&origin, import_id, &confirmations)
+        .await
+}
+
+/// Confirms every line of the import that matches one payout exactly.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn confirm_matched_lines(
+    book: State<'_, Book>,
+    import_id: i64,
+) -> Answer<ConfirmOutcome> {
+    let origin = book.origin_of(Source::Import);
+    book.ledger()?
+        .confirm_matched_lines(&origin, import_id)
         .await
 }
 

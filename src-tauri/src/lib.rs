@@ -56,6 +56,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::import_statement,
         commands::statement_review,
         commands::confirm_statement_lines,
+        commands::confirm_matched_lines,
         commands::work_progress,
         commands::cancel_work,
     ])

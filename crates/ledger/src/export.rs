@@ -10,10 +10,11 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
-use sqlx::QueryBuilder;
+use sqlx::{QueryBuilder, SqlitePool};
 
 use crate::accounts::AccountDetails;
 use crate::audit::{Diff, Entity, Event, Origin};
@@ -153,7 +154,7 @@ fn spreadsheet_writer(
 /// How many payouts an export reads at a time.
 const EXPORT_BATCH: i64 = 2_000;
 
-/// A payout as the export batch query returns it (see [`Ledger::export_batch`]).
+/// A payout as the export batch query returns it (see [`export_batch`]).
 #[derive(Deserialize)]
 struct ExportRow(
     i64,
@@ -210,11 +211,18 @@ impl Ledger {
             let mut csv = spreadsheet_writer(&mut out, options).map_err(|e| io_error(target, e))?;
             csv.write_record(PAYOUT_COLUMNS)
                 .map_err(|e| csv_error(target, e))?;
-            let mut after = (String::new(), 0i64);
+            // The next batch is read (by SQLite's thread and a task that parses it) while this
+            // one is written: 1M payouts took 5.1 s one after the other.
+            let filters = Arc::new(filters);
+            let read =
+                |after| tokio::spawn(export_batch(self.reader.clone(), filters.clone(), after));
+            let mut next = read((String::new(), 0i64));
             loop {
-                let batch = self.export_batch(&filters, &after).await?;
+                let batch = next
+                    .await
+                    .map_err(|e| Error::Storage(format!("The export's reader stopped: {e}.")))??;
                 let Some(last) = batch.last() else { break };
-                after = (last.13.clone(), last.0);
+                next = read((last.13.clone(), last.0));
                 for row in &batch {
                     let ExportRow(
                         id,
@@ -284,35 +292,6 @@ impl Ledger {
             "Payouts exported as CSV.",
         )
         .await
-    }
-
-    /// The next [`EXPORT_BATCH`] payouts after `after` (created, id) that `filters` select,
-    /// oldest first, read as one JSON array: row by row through sqlx, reading took about four
-    /// times what the rows cost SQLite (1.92 s against 0.62 s for 200,000 rows, measured with
-    /// the list_at_scale example).
-    async fn export_batch(
-        &self,
-        filters: &Filters,
-        after: &(String, i64),
-    ) -> Result<Vec<ExportRow>> {
-        let mut sql = QueryBuilder::new(
-            "SELECT json_group_array(json_array(p.id, hex(p.uuid), p.request_id, p.customer_id,
-                    c.username, c.display_name, p.amount_minor, p.currency, p.method,
-                    json(p.account_snapshot), p.status, p.description, p.external_reference,
-                    p.created_at, p.updated_at) ORDER BY p.created_at, p.id)
-               FROM (SELECT p.* FROM payouts p",
-        );
-        filters.push_where(&mut sql);
-        sql.push(" AND (p.created_at, p.id) > (")
-            .push_bind(after.0.clone())
-            .push(", ")
-            .push_bind(after.1)
-            .push(") ORDER BY p.created_at, p.id LIMIT ")
-            .push_bind(EXPORT_BATCH)
-            .push(") p JOIN customers c ON c.id = p.customer_id");
-        let json: String = sql.build_query_scalar().fetch_one(&self.reader).await?;
-        serde_json::from_str(&json)
-            .map_err(|e| Error::Storage(format!("A payout could not be read for the export: {e}.")))
     }
 
     /// Writes the whole audit trail, oldest first, to `target`.
@@ -434,4 +413,33 @@ impl Ledger {
             rows,
         })
     }
+}
+
+/// The next [`EXPORT_BATCH`] payouts after `after` (created, id) that `filters` select,
+/// oldest first, read as one JSON array: row by row through sqlx, reading took about four
+/// times what the rows cost SQLite (1.92 s against 0.62 s for 200,000 rows, measured with
+/// the list_at_scale example).
+async fn export_batch(
+    reader: SqlitePool,
+    filters: Arc<Filters>,
+    after: (String, i64),
+) -> Result<Vec<ExportRow>> {
+    let mut sql = QueryBuilder::new(
+        "SELECT json_group_array(json_array(p.id, hex(p.uuid), p.request_id, p.customer_id,
+                c.username, c.display_name, p.amount_minor, p.currency, p.method,
+                json(p.account_snapshot), p.status, p.description, p.external_reference,
+                p.created_at, p.updated_at) ORDER BY p.created_at, p.id)
+           FROM (SELECT p.* FROM payouts p",
+    );
+    filters.push_where(&mut sql);
+    sql.push(" AND (p.created_at, p.id) > (")
+        .push_bind(after.0)
+        .push(", ")
+        .push_bind(after.1)
+        .push(") ORDER BY p.created_at, p.id LIMIT ")
+        .push_bind(EXPORT_BATCH)
+        .push(") p JOIN customers c ON c.id = p.customer_id");
+    let json: String = sql.build_query_scalar().fetch_one(&reader).await?;
+    serde_json::from_str(&json)
+        .map_err(|e| Error::Storage(format!("A payout could not be read for the export: {e}.")))
 }

@@ -9,7 +9,7 @@ use ledger::payouts::{PayoutStatus, StatusChange};
 use ledger::settings::OwnerAccount;
 use ledger::statements::{
     parse_mapped_csv, preview_csv, AmountColumns, Confirmation, CsvMapping, LineKind, MatchState,
-    StatementFormat, TextEncoding,
+    ReviewQuery, StatementFormat, TextEncoding,
 };
 use ledger::{Origin, Source};
 
@@ -283,7 +283,7 @@ async fn a_bank_statement_matches_by_the_payout_id_in_the_reference_and_confirms
         .unwrap();
     assert_eq!(outcome.new_lines, 4);
     let review = l
-        .statement_review(outcome.import_id.unwrap())
+        .statement_review(outcome.import_id.unwrap(), &ReviewQuery::all())
         .await
         .unwrap();
     assert_eq!(review.lines[0].state, MatchState::Matched);

@@ -5,7 +5,9 @@ mod common;
 
 use common::*;
 use ledger::payouts::{PayoutStatus, StatusChange};
-use ledger::statements::{parse_paypal_csv, Confirmation, LineKind, MatchState, StatementFormat};
+use ledger::statements::{
+    parse_paypal_csv, Confirmation, LineKind, MatchState, ReviewQuery, StatementFormat,
+};
 use ledger::{Ledger, Origin, Source};
 
 const US: &str = "\u{feff}\"Date\",\"Time\",\"TimeZone\",\"Name\",\"Type\",\"Status\",\"Currency\",\"Gross\",\"Fee\",\"Net\",\"From Email Address\",\"To Email Address\",\"Transaction ID\",\"Custom Number\",\"Balance Impact\"
@@ -179,7 +181,10 @@ async fn import_matches_by_reference_suggests_by_recipient_and_confirms_in_one_b
     assert_eq!((outcome.lines, outcome.new_lines), (3, 3));
     let import = outcome.import_id.unwrap();
 
-    let review = l.statement_review(import).await.unwrap();
+    let review = l
+        .statement_review(import, &ReviewQuery::all())
+        .await
+        .unwrap();
     let states: Vec<_> = review.lines.iter().map(|l| l.state).collect();
     assert_eq!(
         states,
@@ -258,7 +263,10 @@ async fn import_matches_by_reference_suggests_by_recipient_and_confirms_in_one_b
         .unwrap();
     assert!(again.confirmed.is_empty());
     assert!(again.skipped[0].reason.contains("confirmed before"));
-    let review = l.statement_review(import).await.unwrap();
+    let review = l
+        .statement_review(import, &ReviewQuery::all())
+        .await
+        .unwrap();
     assert_eq!(review.lines[0].state, MatchState::Confirmed);
 }
 
@@ -288,7 +296,10 @@ async fn never_on_amount_alone_ambiguity_is_a_suggestion_and_returns_fail_a_payo
         .unwrap()
         .import_id
         .unwrap();
-    let review = l.statement_review(import).await.unwrap();
+    let review = l
+        .statement_review(import, &ReviewQuery::all())
+        .await
+        .unwrap();
     assert_eq!(review.lines[0].state, MatchState::Suggested);
     assert_eq!(
         review.lines[0].candidates.len(),
@@ -314,7 +325,10 @@ async fn never_on_amount_alone_ambiguity_is_a_suggestion_and_returns_fail_a_payo
     )
     .await
     .unwrap();
-    let review = l.statement_review(import).await.unwrap();
+    let review = l
+        .statement_review(import, &ReviewQuery::all())
+        .await
+        .unwrap();
     // The reversal now points at the Success payout it returns.
     assert_eq!(review.lines[2].kind, LineKind::Return);
     assert_eq!(review.lines[2].candidates[0].id, p3.id);
@@ -511,7 +525,10 @@ async fn bad_camt_files_are_refused_and_a_camt_import_confirms_a_bank_payout() {
         .unwrap()
         .import_id
         .unwrap();
-    let review = l.statement_review(import).await.unwrap();
+    let review = l
+        .statement_review(import, &ReviewQuery::all())
+        .await
+        .unwrap();
     assert_eq!(review.lines[0].state, MatchState::Matched);
     l.confirm_statement_lines(
         &import_origin(),
@@ -529,9 +546,70 @@ async fn bad_camt_files_are_refused_and_a_camt_import_confirms_a_bank_payout() {
         (PayoutStatus::Success, Some("BANK-0001"))
     );
     // The return of the same payout now matches it by its reference.
-    let review = l.statement_review(import).await.unwrap();
+    let review = l
+        .statement_review(import, &ReviewQuery::all())
+        .await
+        .unwrap();
     assert_eq!(
         (review.lines[3].state, review.lines[3].kind),
         (MatchState::Matched, LineKind::Return)
     );
+}
+
+#[tokio::test]
+async fn the_review_counts_every_state_pages_and_filters_and_confirms_all_matches() {
+    let b = book().await;
+    let l = &b.ledger;
+    two_payouts(l).await;
+    let import = l
+        .import_statement(
+            &import_origin(),
+            "paypal.csv",
+            US.as_bytes(),
+            &StatementFormat::PaypalCsv,
+        )
+        .await
+        .unwrap()
+        .import_id
+        .unwrap();
+    let page = |state, page, page_size| ReviewQuery {
+        state,
+        page,
+        page_size,
+    };
+    let first = l.statement_review(import, &page(None, 1, 2)).await.unwrap();
+    assert_eq!(
+        (
+            first.counts.matched,
+            first.counts.suggested,
+            first.counts.unmatched
+        ),
+        (1, 1, 1)
+    );
+    assert_eq!((first.total, first.lines.len()), (3, 2));
+    let second = l.statement_review(import, &page(None, 2, 2)).await.unwrap();
+    assert_eq!(second.lines.len(), 1);
+    assert_eq!(second.lines[0].line_no, 4);
+    let suggested = l
+        .statement_review(import, &page(Some(MatchState::Suggested), 1, 50))
+        .await
+        .unwrap();
+    assert_eq!(suggested.total, 1);
+    assert_eq!(suggested.lines[0].candidates[0].number, "PO-000002");
+
+    let done = l
+        .confirm_matched_lines(&import_origin(), import)
+        .await
+        .unwrap();
+    assert_eq!(done.confirmed, ["PO-000001"], "only the exact match");
+    let after = l
+        .statement_review(import, &ReviewQuery::default())
+        .await
+        .unwrap();
+    assert_eq!((after.counts.confirmed, after.counts.matched), (1, 0));
+    let err = l
+        .confirm_matched_lines(&import_origin(), import)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "validation");
 }

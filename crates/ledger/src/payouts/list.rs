@@ -103,6 +103,7 @@ pub struct PayoutList {
 }
 
 /// The query, checked and in the form the SQL needs.
+#[derive(Debug, Clone)]
 pub(crate) struct Filters {
     matching: Option<String>,
     /// The search matches more than [`BROAD`] payouts.

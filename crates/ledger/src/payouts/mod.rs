@@ -315,6 +315,19 @@ impl Ledger {
         row.try_into()
     }
 
+    /// The payouts of `ids` that exist, in one query.
+    pub(crate) async fn payouts_by_ids(&self, ids: &[i64]) -> Result<HashMap<i64, Payout>> {
+        let rows: Vec<PayoutRow> = sqlx::query_as(&format!(
+            "{SELECT_PAYOUT} WHERE p.id IN (SELECT value FROM json_each(?))"
+        ))
+        .bind(serde_json::Value::from(ids).to_string())
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter()
+            .map(|row| Payout::try_from(row).map(|p| (p.id, p)))
+            .collect()
+    }
+
     /// The payouts of `ids` that exist, each with the full account it was made to, read 500 at
     /// a time; for the ledger's own files only.
     pub(crate) async fn payouts_with_accounts(

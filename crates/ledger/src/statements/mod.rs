@@ -8,7 +8,7 @@
 //! an ambiguous match is only a suggestion; confirming lines moves their payouts in one audited
 //! batch (source `import`).
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -17,19 +17,17 @@ use crate::audit::{Diff, Entity, Event, Origin};
 use crate::error::{Error, Result};
 use crate::money::Money;
 use crate::payouts::status::{apply, current, Clean};
-use crate::payouts::{Payout, PayoutRow, PayoutStatus, Skipped, SELECT_PAYOUT};
+use crate::payouts::{PayoutStatus, Skipped};
 use crate::Ledger;
 
 /// Statements larger than this are refused before they are read.
 pub const MAX_STATEMENT_BYTES: usize = 64 * 1024 * 1024;
 
-/// How far before a statement line a payout may have been created and still match it.
-const WINDOW_DAYS: i64 = 45;
-
 mod camt;
 mod fields;
 mod mapped;
 mod paypal;
+mod review;
 
 pub use camt::parse_camt053;
 pub use fields::read_statement_file;
@@ -38,6 +36,7 @@ pub use mapped::{
     DATE_FORMATS, DELIMITERS,
 };
 pub use paypal::parse_paypal_csv;
+pub use review::{MatchState, Review, ReviewCounts, ReviewLine, ReviewQuery};
 
 /// What kind of statement a file is, and so how it is read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,47 +118,6 @@ pub struct ImportOutcome {
     pub message: String,
 }
 
-/// A statement line as the review shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ReviewLine {
-    pub id: i64,
-    pub line_no: i64,
-    pub booked_on: String,
-    pub amount: Money,
-    pub counterparty: String,
-    pub provider_reference: String,
-    pub payout_reference: Option<String>,
-    pub kind: LineKind,
-    pub description: String,
-    pub state: MatchState,
-    /// The payouts this line matches or may match, best first.
-    pub candidates: Vec<Payout>,
-    /// Why: "payout id PO-000012 in the customer id", "same amount, currency and recipient".
-    pub evidence: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MatchState {
-    /// One payout, by an exact reference.
-    Matched,
-    /// One or more likely payouts: the user decides.
-    Suggested,
-    Unmatched,
-    /// Confirmed earlier.
-    Confirmed,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Review {
-    pub import_id: i64,
-    pub file_name: String,
-    pub lines: Vec<ReviewLine>,
-    /// Payouts On Process, in the statement's currencies, created before its last line, that
-    /// no line matches or suggests.
-    pub payouts_without_line: Vec<Payout>,
-}
-
 /// A line the user confirms against a payout.
 #[derive(Debug, Clone, Copy, Deserialize)]
 pub struct Confirmation {
@@ -171,21 +129,6 @@ pub struct Confirmation {
 pub struct ConfirmOutcome {
     pub confirmed: Vec<String>,
     pub skipped: Vec<Skipped>,
-}
-
-#[derive(sqlx::FromRow)]
-struct LineRow {
-    id: i64,
-    line_no: i64,
-    booked_on: String,
-    amount_minor: i64,
-    currency: String,
-    counterparty: String,
-    payout_reference: Option<String>,
-    provider_reference: String,
-    kind: LineKind,
-    description: String,
-    payout_id: Option<i64>,
 }
 
 impl Ledger {
@@ -244,29 +187,28 @@ impl Ledger {
         .execute(tx.conn())
         .await?
         .last_insert_rowid();
+        // 500 lines per statement: one round trip and one statement plan for many rows.
         let mut new_lines = 0;
-        for l in &lines {
-            let inserted = sqlx::query(
+        for chunk in lines.chunks(500) {
+            let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO statement_lines (import_id, line_no, fingerprint, booked_on, amount_minor, currency,
-                                              counterparty, payout_reference, provider_reference, kind, description)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (fingerprint) DO NOTHING",
-            )
-            .bind(import_id)
-            .bind(l.line_no)
-            .bind(&l.fingerprint)
-            .bind(l.booked_on.to_string())
-            .bind(l.amount.minor())
-            .bind(l.amount.currency().code())
-            .bind(&l.counterparty)
-            .bind(&l.payout_reference)
-            .bind(&l.provider_reference)
-            .bind(l.kind)
-            .bind(&l.description)
-            .execute(tx.conn())
-            .await?
-            .rows_affected();
-            new_lines += inserted as usize;
+                                              counterparty, payout_reference, provider_reference, kind, description) ",
+            );
+            insert.push_values(chunk, |mut row, l| {
+                row.push_bind(import_id)
+                    .push_bind(l.line_no)
+                    .push_bind(&l.fingerprint)
+                    .push_bind(l.booked_on.to_string())
+                    .push_bind(l.amount.minor())
+                    .push_bind(l.amount.currency().code())
+                    .push_bind(&l.counterparty)
+                    .push_bind(&l.payout_reference)
+                    .push_bind(&l.provider_reference)
+                    .push_bind(l.kind)
+                    .push_bind(&l.description);
+            });
+            insert.push(" ON CONFLICT (fingerprint) DO NOTHING");
+            new_lines += insert.build().execute(tx.conn()).await?.rows_affected() as usize;
         }
         if new_lines == 0 {
             // Dropping the transaction rolls the import record back.
@@ -306,194 +248,6 @@ impl Ledger {
                     if known == 1 { "was" } else { "were" }
                 )
             },
-        })
-    }
-
-    /// The lines of an import beside the payouts they match; see the module invariants.
-    pub async fn statement_review(&self, import_id: i64) -> Result<Review> {
-        let file_name: String =
-            sqlx::query_scalar("SELECT file_name FROM statement_imports WHERE id = ?")
-                .bind(import_id)
-                .fetch_optional(&self.reader)
-                .await?
-                .ok_or_else(|| {
-                    Error::NotFound(format!("There is no statement import {import_id}."))
-                })?;
-        let rows: Vec<LineRow> = sqlx::query_as(
-            "SELECT id, line_no, booked_on, amount_minor, currency, counterparty, payout_reference,
-                    provider_reference, kind, description, payout_id
-               FROM statement_lines WHERE import_id = ? ORDER BY line_no",
-        )
-        .bind(import_id)
-        .fetch_all(&self.reader)
-        .await?;
-        let mut lines = Vec::with_capacity(rows.len());
-        let mut seen_payouts = std::collections::HashSet::new();
-        let mut currencies = std::collections::BTreeSet::new();
-        let mut last_day = String::new();
-        for row in rows {
-            let amount = crate::requests::stored_money(row.amount_minor, &row.currency)?;
-            currencies.insert(row.currency.clone());
-            last_day = last_day.max(row.booked_on.clone());
-            let (state, candidates, evidence) = self.match_line(&row, amount).await?;
-            seen_payouts.extend(candidates.iter().map(|p| p.id));
-            lines.push(ReviewLine {
-                id: row.id,
-                line_no: row.line_no,
-                booked_on: row.booked_on,
-                amount,
-                counterparty: row.counterparty,
-                provider_reference: row.provider_reference,
-                payout_reference: row.payout_reference,
-                kind: row.kind,
-                description: row.description,
-                state,
-                candidates,
-                evidence,
-            });
-        }
-        let mut payouts_without_line = Vec::new();
-        for currency in &currencies {
-            let rows: Vec<PayoutRow> = sqlx::query_as(&format!(
-                "{SELECT_PAYOUT} WHERE p.status = 'on_process' AND p.currency = ? AND p.created_at < ?
-                  ORDER BY p.id LIMIT 200"
-            ))
-            .bind(currency)
-            .bind(format!("{last_day}T23:59:59.999999Z"))
-            .fetch_all(&self.reader)
-            .await?;
-            for row in rows.into_iter().filter(|r| !seen_payouts.contains(&r.id)) {
-                payouts_without_line.push(Payout::try_from(row)?);
-            }
-        }
-        Ok(Review {
-            import_id,
-            file_name,
-            lines,
-            payouts_without_line,
-        })
-    }
-
-    async fn match_line(
-        &self,
-        row: &LineRow,
-        amount: Money,
-    ) -> Result<(MatchState, Vec<Payout>, String)> {
-        if let Some(id) = row.payout_id {
-            return Ok((
-                MatchState::Confirmed,
-                vec![self.payout(id).await?],
-                "confirmed".into(),
-            ));
-        }
-        if row.kind == LineKind::Other {
-            return Ok((
-                MatchState::Unmatched,
-                Vec::new(),
-                "not a payment or a return".into(),
-            ));
-        }
-        let magnitude = amount.minor().abs();
-        // 1. An exact reference: the payout id the provider carried back, or a stored reference.
-        let by_number = match &row.payout_reference {
-            Some(number) => {
-                let id: i64 = number[3..].parse().unwrap_or(0);
-                self.payout(id)
-                    .await
-                    .ok()
-                    .map(|p| (p, format!("payout id {number} on the statement line")))
-            }
-            None => None,
-        };
-        let by_reference = || async {
-            let id: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM payouts WHERE external_reference = ?")
-                    .bind(&row.provider_reference)
-                    .fetch_optional(&self.reader)
-                    .await?;
-            Ok::<_, Error>(match id {
-                Some(id) => Some((
-                    self.payout(id).await?,
-                    format!("external reference {}", row.provider_reference),
-                )),
-                None => None,
-            })
-        };
-        let exact = match by_number {
-            Some(found) => Some(found),
-            None => by_reference().await?,
-        };
-        if let Some((payout, why)) = exact {
-            let same =
-                payout.amount.minor() == magnitude && payout.amount.currency() == amount.currency();
-            return Ok(if same {
-                (MatchState::Matched, vec![payout], why)
-            } else {
-                (
-                    MatchState::Suggested,
-                    vec![payout],
-                    format!("{why}, but the amount differs"),
-                )
-            });
-        }
-        // 2. Amount, currency and recipient within the window; never the amount alone.
-        let day = NaiveDate::parse_from_str(&row.booked_on, "%Y-%m-%d")
-            .map_err(|_| Error::Storage("A statement line has a damaged date.".into()))?;
-        let from = (day - Duration::days(WINDOW_DAYS)).to_string();
-        let until = format!("{}T23:59:59.999999Z", day);
-        let statuses: &[&str] = match row.kind {
-            LineKind::Return => &["success", "on_process"],
-            _ => &["pending", "on_process"],
-        };
-        let recipient = row.counterparty.trim().to_lowercase();
-        if recipient.is_empty() {
-            return Ok((
-                MatchState::Unmatched,
-                Vec::new(),
-                "no recipient on the line to match by".into(),
-            ));
-        }
-        let ids: Vec<i64> = sqlx::query_scalar(&format!(
-            "SELECT id FROM payouts
-              WHERE currency = ? AND amount_minor = ? AND created_at >= ? AND created_at <= ?
-                AND status IN ({})
-                AND (lower(json_extract(account_snapshot, '$.handle')) = ?
-                     OR lower(json_extract(account_snapshot, '$.holder_name')) = ?)
-              ORDER BY created_at DESC LIMIT 10",
-            statuses
-                .iter()
-                .map(|s| format!("'{s}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .bind(amount.currency().code())
-        .bind(magnitude)
-        .bind(&from)
-        .bind(&until)
-        .bind(&recipient)
-        .bind(&recipient)
-        .fetch_all(&self.reader)
-        .await?;
-        let mut candidates = Vec::new();
-        for id in ids {
-            candidates.push(self.payout(id).await?);
-        }
-        Ok(match candidates.len() {
-            0 => (
-                MatchState::Unmatched,
-                candidates,
-                "no payout with this amount, currency and recipient".into(),
-            ),
-            1 => (
-                MatchState::Suggested,
-                candidates,
-                format!("same amount, currency and recipient ({})", row.counterparty),
-            ),
-            n => (
-                MatchState::Suggested,
-                candidates,
-                format!("{n} payouts have the same amount, currency and recipient: choose one"),
-            ),
         })
     }
 

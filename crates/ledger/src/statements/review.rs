@@ -1,0 +1,469 @@
+//! The review of an import: each statement line beside the payout it matches, or the payouts
+//! it may match with the evidence, a page at a time.
+//!
+//! Matching is set-based, so a statement of 100,000 lines costs a handful of queries, not
+//! several per line: the payouts the lines name (by payout id) and the stored references they
+//! carry are looked up in one query each, and the remaining lines are matched by amount,
+//! currency, recipient and date window in one join along `payouts_by_amount`.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{ConfirmOutcome, Confirmation, LineKind};
+use crate::audit::Origin;
+use crate::error::{Error, Result};
+use crate::money::Money;
+use crate::payouts::{Payout, PayoutRow, SELECT_PAYOUT};
+use crate::requests::stored_money;
+use crate::Ledger;
+
+/// How far before a statement line a payout may have been created and still match it.
+const WINDOW_DAYS: i64 = 45;
+/// The most payouts a line suggests.
+const MOST_CANDIDATES: usize = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchState {
+    /// One payout, by an exact reference.
+    Matched,
+    /// One or more likely payouts: the user decides.
+    Suggested,
+    Unmatched,
+    /// Confirmed earlier.
+    Confirmed,
+}
+
+/// Which lines of a review to show.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct ReviewQuery {
+    /// Only the lines in this state; all lines when `None`.
+    #[serde(default)]
+    pub state: Option<MatchState>,
+    /// From 1.
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl Default for ReviewQuery {
+    fn default() -> ReviewQuery {
+        ReviewQuery {
+            state: None,
+            page: 1,
+            page_size: 100,
+        }
+    }
+}
+
+impl ReviewQuery {
+    /// Every line on one page.
+    pub fn all() -> ReviewQuery {
+        ReviewQuery {
+            page_size: u32::MAX,
+            ..ReviewQuery::default()
+        }
+    }
+}
+
+/// A statement line as the review shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewLine {
+    pub id: i64,
+    pub line_no: i64,
+    pub booked_on: String,
+    pub amount: Money,
+    pub counterparty: String,
+    pub provider_reference: String,
+    pub payout_reference: Option<String>,
+    pub kind: LineKind,
+    pub description: String,
+    pub state: MatchState,
+    /// The payouts this line matches or may match, best first.
+    pub candidates: Vec<Payout>,
+    /// Why: "payout id PO-000012 on the statement line", "same amount, currency and recipient".
+    pub evidence: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ReviewCounts {
+    pub matched: usize,
+    pub suggested: usize,
+    pub unmatched: usize,
+    pub confirmed: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Review {
+    pub import_id: i64,
+    pub file_name: String,
+    /// The lines of the whole import in each state.
+    pub counts: ReviewCounts,
+    /// The lines the query selects, over all pages.
+    pub total: usize,
+    pub page: u32,
+    pub page_size: u32,
+    /// The query's page of lines, in file order.
+    pub lines: Vec<ReviewLine>,
+    /// Payouts On Process, in the statement's currencies, created before its last line, that
+    /// no line matches or suggests (at most 200 per currency).
+    pub payouts_without_line: Vec<Payout>,
+}
+
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    id: i64,
+    line_no: i64,
+    booked_on: String,
+    amount_minor: i64,
+    currency: String,
+    counterparty: String,
+    payout_reference: Option<String>,
+    provider_reference: String,
+    kind: LineKind,
+    description: String,
+    payout_id: Option<i64>,
+}
+
+/// What matching decided for one line; the payouts are read in full only for the page shown.
+struct Decision {
+    state: MatchState,
+    candidates: Vec<i64>,
+    evidence: String,
+}
+
+impl Decision {
+    fn new(state: MatchState, candidates: Vec<i64>, evidence: impl Into<String>) -> Decision {
+        Decision {
+            state,
+            candidates,
+            evidence: evidence.into(),
+        }
+    }
+}
+
+/// The id in a normalised payout number ("PO-000012").
+fn number_id(number: &str) -> Option<i64> {
+    number.strip_prefix("PO-")?.parse().ok()
+}
+
+impl Ledger {
+    /// A page of an import's lines beside the payouts they match; see the module description.
+    pub async fn statement_review(&self, import_id: i64, query: &ReviewQuery) -> Result<Review> {
+        let file_name: String =
+            sqlx::query_scalar("SELECT file_name FROM statement_imports WHERE id = ?")
+                .bind(import_id)
+                .fetch_optional(&self.reader)
+                .await?
+                .ok_or_else(|| {
+                    Error::NotFound(format!("There is no statement import {import_id}."))
+                })?;
+        let rows = self.import_lines(import_id).await?;
+        let decisions = self.match_lines(&rows).await?;
+
+        let mut counts = ReviewCounts::default();
+        for d in &decisions {
+            *match d.state {
+                MatchState::Matched => &mut counts.matched,
+                MatchState::Suggested => &mut counts.suggested,
+                MatchState::Unmatched => &mut counts.unmatched,
+                MatchState::Confirmed => &mut counts.confirmed,
+            } += 1;
+        }
+        let selected: Vec<usize> = (0..rows.len())
+            .filter(|&i| query.state.is_none_or(|s| decisions[i].state == s))
+            .collect();
+        let page_size = query.page_size.max(1);
+        let skip = (query.page.max(1) as usize - 1).saturating_mul(page_size as usize);
+        let shown: Vec<usize> = selected
+            .iter()
+            .copied()
+            .skip(skip)
+            .take(page_size as usize)
+            .collect();
+
+        let wanted: Vec<i64> = shown
+            .iter()
+            .flat_map(|&i| decisions[i].candidates.iter().copied())
+            .collect();
+        let mut payouts = self.payouts_by_ids(&wanted).await?;
+        let mut lines = Vec::with_capacity(shown.len());
+        for i in shown {
+            let (row, decision) = (&rows[i], &decisions[i]);
+            lines.push(ReviewLine {
+                id: row.id,
+                line_no: row.line_no,
+                booked_on: row.booked_on.clone(),
+                amount: stored_money(row.amount_minor, &row.currency)?,
+                counterparty: row.counterparty.clone(),
+                provider_reference: row.provider_reference.clone(),
+                payout_reference: row.payout_reference.clone(),
+                kind: row.kind,
+                description: row.description.clone(),
+                state: decision.state,
+                candidates: decision
+                    .candidates
+                    .iter()
+                    .filter_map(|id| payouts.get(id).cloned())
+                    .collect(),
+                evidence: decision.evidence.clone(),
+            });
+        }
+        payouts.clear();
+
+        let seen: HashSet<i64> = decisions
+            .iter()
+            .flat_map(|d| d.candidates.iter().copied())
+            .collect();
+        let currencies: std::collections::BTreeSet<&str> =
+            rows.iter().map(|r| r.currency.as_str()).collect();
+        let last_day = rows
+            .iter()
+            .map(|r| r.booked_on.as_str())
+            .max()
+            .unwrap_or("");
+        let mut payouts_without_line = Vec::new();
+        for currency in currencies {
+            let rows: Vec<PayoutRow> = sqlx::query_as(&format!(
+                "{SELECT_PAYOUT} WHERE p.status = 'on_process' AND p.currency = ? AND p.created_at < ?
+                  ORDER BY p.id LIMIT 200"
+            ))
+            .bind(currency)
+            .bind(format!("{last_day}T23:59:59.999999Z"))
+            .fetch_all(&self.reader)
+            .await?;
+            for row in rows.into_iter().filter(|r| !seen.contains(&r.id)) {
+                payouts_without_line.push(Payout::try_from(row)?);
+            }
+        }
+        Ok(Review {
+            import_id,
+            file_name,
+            counts,
+            total: selected.len(),
+            page: query.page.max(1),
+            page_size,
+            lines,
+            payouts_without_line,
+        })
+    }
+
+    /// Confirms every line of the import that matches one payout by an exact reference.
+    pub async fn confirm_matched_lines(
+        &self,
+        origin: &Origin,
+        import_id: i64,
+    ) -> Result<ConfirmOutcome> {
+        let rows = self.import_lines(import_id).await?;
+        let decisions = self.match_lines(&rows).await?;
+        let confirmations: Vec<Confirmation> = rows
+            .iter()
+            .zip(&decisions)
+            .filter(|(_, d)| d.state == MatchState::Matched)
+            .map(|(row, d)| Confirmation {
+                line_id: row.id,
+                payout_id: d.candidates[0],
+            })
+            .collect();
+        if confirmations.is_empty() {
+            return Err(Error::validation(
+                "confirmations",
+                "No line of this statement matches a payout exactly.",
+            ));
+        }
+        self.confirm_statement_lines(origin, import_id, &confirmations)
+            .await
+    }
+
+    async fn import_lines(&self, import_id: i64) -> Result<Vec<LineRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, line_no, booked_on, amount_minor, currency, counterparty, payout_reference,
+                    provider_reference, kind, description, payout_id
+               FROM statement_lines WHERE import_id = ? ORDER BY line_no",
+        )
+        .bind(import_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// Decides every line: confirmed; matched by an exact reference (the payout id the
+    /// provider carried back, else a stored external reference) with the same amount; else
+    /// suggested by the reference (amount differs) or by amount + currency + recipient within
+    /// [`WINDOW_DAYS`] (a payment among Pending and On Process payouts, a return among On
+    /// Process and Success ones, the likeliest first); never by the amount alone.
+    async fn match_lines(&self, rows: &[LineRow]) -> Result<Vec<Decision>> {
+        let open = |r: &LineRow| r.payout_id.is_none() && r.kind != LineKind::Other;
+
+        // 1. The payouts named by number, with their amounts.
+        let named: Vec<i64> = rows
+            .iter()
+            .filter(|r| open(r))
+            .filter_map(|r| r.payout_reference.as_deref().and_then(number_id))
+            .collect();
+        let amounts: HashMap<i64, (i64, String)> = sqlx::query_as::<_, (i64, i64, String)>(
+            "SELECT id, amount_minor, currency FROM payouts WHERE id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(json!(named).to_string())
+        .fetch_all(&self.reader)
+        .await?
+        .into_iter()
+        .map(|(id, minor, currency)| (id, (minor, currency)))
+        .collect();
+
+        // 2. Stored references, for the lines no payout number settles.
+        let references: Vec<&str> = rows
+            .iter()
+            .filter(|r| open(r))
+            .filter(|r| {
+                r.payout_reference
+                    .as_deref()
+                    .and_then(number_id)
+                    .is_none_or(|id| !amounts.contains_key(&id))
+            })
+            .map(|r| r.provider_reference.as_str())
+            .collect();
+        let mut by_reference: HashMap<String, (i64, i64, String)> = HashMap::new();
+        let found: Vec<(String, i64, i64, String)> = sqlx::query_as(
+            "SELECT external_reference, id, amount_minor, currency FROM payouts
+              WHERE external_reference IN (SELECT value FROM json_each(?)) ORDER BY id DESC",
+        )
+        .bind(json!(references).to_string())
+        .fetch_all(&self.reader)
+        .await?;
+        for (reference, id, minor, currency) in found {
+            // The oldest payout with the reference wins (rows come newest first).
+            by_reference.insert(reference, (id, minor, currency));
+        }
+
+        // 3. Decide what can be decided without the window.
+        let mut decisions: Vec<Option<Decision>> = Vec::with_capacity(rows.len());
+        let mut window = Vec::new();
+        for (k, r) in rows.iter().enumerate() {
+            let magnitude = r.amount_minor.abs();
+            let exact = |id: i64, minor: i64, currency: &str, why: String| {
+                if minor == magnitude && currency == r.currency {
+                    Decision::new(MatchState::Matched, vec![id], why)
+                } else {
+                    Decision::new(
+                        MatchState::Suggested,
+                        vec![id],
+                        format!("{why}, but the amount differs"),
+                    )
+                }
+            };
+            let named = r
+                .payout_reference
+                .as_deref()
+                .and_then(|n| Some((n, number_id(n)?)))
+                .and_then(|(n, id)| Some((n, id, amounts.get(&id)?)));
+            let decision = if let Some(id) = r.payout_id {
+                Some(Decision::new(MatchState::Confirmed, vec![id], "confirmed"))
+            } else if r.kind == LineKind::Other {
+                Some(Decision::new(
+                    MatchState::Unmatched,
+                    Vec::new(),
+                    "not a payment or a return",
+                ))
+            } else if let Some((number, id, (minor, currency))) = named {
+                Some(exact(
+                    id,
+                    *minor,
+                    currency,
+                    format!("payout id {number} on the statement line"),
+                ))
+            } else if let Some((id, minor, currency)) = by_reference.get(&r.provider_reference) {
+                Some(exact(
+                    *id,
+                    *minor,
+                    currency,
+                    format!("external reference {}", r.provider_reference),
+                ))
+            } else if r.counterparty.trim().is_empty() {
+                Some(Decision::new(
+                    MatchState::Unmatched,
+                    Vec::new(),
+                    "no recipient on the line to match by",
+                ))
+            } else {
+                let day = NaiveDate::parse_from_str(&r.booked_on, "%Y-%m-%d")
+                    .map_err(|_| Error::Storage("A statement line has a damaged date.".into()))?;
+                window.push(json!([
+                    k,
+                    r.currency,
+                    magnitude,
+                    (day - Duration::days(WINDOW_DAYS)).to_string(),
+                    format!("{day}T23:59:59.999999Z"),
+                    r.counterparty.trim().to_lowercase(),
+                    r.kind == LineKind::Return,
+                ]));
+                None
+            };
+            decisions.push(decision);
+        }
+
+        // 4. Amount, currency and recipient within the window, for the rest, in one join.
+        let mut candidates: HashMap<usize, Vec<i64>> = HashMap::new();
+        if !window.is_empty() {
+            let found: Vec<(i64, i64)> = sqlx::query_as(
+                "WITH line (k, currency, amount, from_at, until_at, recipient, is_return) AS (
+                     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,
+                            value ->> 5, value ->> 6
+                       FROM json_each(?))
+                 SELECT line.k, p.id FROM line JOIN payouts p
+                     ON p.currency = line.currency AND p.amount_minor = line.amount
+                    AND p.created_at >= line.from_at AND p.created_at <= line.until_at
+                  WHERE p.status IN ('pending', 'on_process', 'success')
+                    AND (p.status = 'on_process' OR (p.status = 'success') = (line.is_return = 1))
+                    AND (lower(p.account_snapshot ->> '$.handle') = line.recipient
+                         OR lower(p.account_snapshot ->> '$.holder_name') = line.recipient)
+                  ORDER BY line.k,
+                        -- A payment most likely pays a payout that was sent (On Process), a
+                        -- return most likely returns one marked paid (Success).
+                        p.status = iif(line.is_return, 'success', 'on_process') DESC,
+                        p.created_at DESC, p.id DESC",
+            )
+            .bind(serde_json::Value::Array(window).to_string())
+            .fetch_all(&self.reader)
+            .await?;
+            for (k, id) in found {
+                let list = candidates.entry(k as usize).or_default();
+                if list.len() < MOST_CANDIDATES {
+                    list.push(id);
+                }
+            }
+        }
+        Ok(decisions
+            .into_iter()
+            .enumerate()
+            .map(|(k, decision)| {
+                decision.unwrap_or_else(|| {
+                    let found = candidates.remove(&k).unwrap_or_default();
+                    match found.len() {
+                        0 => Decision::new(
+                            MatchState::Unmatched,
+                            found,
+                            "no payout with this amount, currency and recipient",
+                        ),
+                        1 => Decision::new(
+                            MatchState::Suggested,
+                            found,
+                            format!(
+                                "same amount, currency and recipient ({})",
+                                rows[k].counterparty
+                            ),
+                        ),
+                        n => Decision::new(
+                            MatchState::Suggested,
+                            found,
+                            format!(
+                                "{n} payouts have the same amount, currency and recipient: choose one"
+                            ),
+                        ),
+                    }
+                })
+            })
+            .collect())
+    }
+}
