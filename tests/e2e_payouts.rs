@@ -328,6 +328,15 @@ fn reveal_shows_the_full_number_and_leaves_an_audit_event() {
     );
 }
 
+/// Ticks the rows of payouts PO-00000n, and waits for the selection count.
+async fn tick(c: &fantoccini::Client, numbers: &[u32]) {
+    for n in numbers {
+        click(c, &format!("tr[data-number='PO-00000{n}'] input.select")).await;
+    }
+    let expected = format!("{} selected", numbers.len());
+    wait_text(c, "#selected-count", |t| t == expected).await;
+}
+
 /// The one file the app saved whose name starts with `prefix`, as rows of cells.
 fn saved_rows(s: &Session, prefix: &str, delimiter: u8) -> Vec<Vec<String>> {
     let files: Vec<_> = std::fs::read_dir(&s.saved)
@@ -395,10 +404,7 @@ fn selected_payouts_go_into_a_paypal_file_and_move_to_on_process() {
         |s| async move {
             let c = &s.client;
             // PO-000003 and PO-000001 are PayPal in USD; PO-000002 is a bank payout.
-            for n in [3, 2, 1] {
-                click(c, &format!("tr[data-number='PO-00000{n}'] input.select")).await;
-            }
-            wait_text(c, "#selected-count", |t| t == "3 selected").await;
+            tick(c, &[3, 2, 1]).await;
             click(c, "#payment-file").await;
             click(c, "#write-files").await;
             let written = wait_text(c, "#written-files", |t| !t.is_empty()).await;
@@ -453,10 +459,7 @@ fn euro_bank_payouts_go_into_a_sepa_file_paid_from_the_owners_account() {
         |s| async move {
             let c = &s.client;
             // PO-000002 and PO-000004 are IBAN payouts in EUR; PO-000001 is PayPal.
-            for n in [1, 2, 4] {
-                click(c, &format!("tr[data-number='PO-00000{n}'] input.select")).await;
-            }
-            wait_text(c, "#selected-count", |t| t == "3 selected").await;
+            tick(c, &[1, 2, 4]).await;
             click(c, "#payment-file").await;
             select(c, "#payment-kind", "sepa").await;
             type_into(c, "#f-owner_name", "Corner Shop GmbH").await;
@@ -489,6 +492,56 @@ fn euro_bank_payouts_go_into_a_sepa_file_paid_from_the_owners_account() {
                 rows(&s.book, "settings WHERE key = 'owner_account'").await,
                 1,
                 "the own account is kept for next time"
+            );
+            s
+        },
+    );
+}
+
+#[test]
+fn a_long_statement_is_paged_and_every_exact_match_confirmed_at_once() {
+    run_seeded(
+        "reconcile-confirm-all",
+        |l| payouts(l, 60),
+        |s| async move {
+            let c = &s.client;
+            let mut csv = String::from("Date,Currency,Gross,Transaction ID,Custom Number\n");
+            for id in 1..=60 {
+                let currency = if id % 2 == 1 { "USD" } else { "EUR" };
+                csv.push_str(&format!(
+                    "03/03/2026,{currency},-{id}.00,TX{id},PO-{id:06}\n"
+                ));
+            }
+            std::fs::write(&s.to_open, csv).unwrap();
+            open_screen(c, "reconciliation").await;
+            click(c, "#import-statement").await;
+            wait_text(c, "#statement-section .result", |t| {
+                t.contains("60 lines imported")
+            })
+            .await;
+            wait_text(c, "#review-filter [data-state=matched]", |t| {
+                t == "Matched 60"
+            })
+            .await;
+            assert_eq!(
+                count_of(c, "#review-table tbody tr").await,
+                50,
+                "one page of 50"
+            );
+            click(c, "#statement-section .pager [data-page=next]").await;
+            wait_text(c, "#review-table tbody", |t| t.contains("PO-000060")).await;
+            click(c, "#confirm-all-matched").await;
+            wait_text(c, "#review-filter [data-state=confirmed]", |t| {
+                t == "Confirmed 60"
+            })
+            .await;
+            assert_eq!(
+                rows(
+                    &s.book,
+                    "payouts WHERE status = 'success' AND external_reference LIKE 'TX%'"
+                )
+                .await,
+                60
             );
             s
         },
@@ -624,6 +677,18 @@ fn a_paypal_statement_is_imported_and_its_matches_confirmed() {
                 suggested.contains("PO-000003") && suggested.contains("recipient"),
                 "{suggested}"
             );
+            // The counts filter the lines.
+            wait_text(c, "#review-filter [data-state=matched]", |t| {
+                t == "Matched 1"
+            })
+            .await;
+            click(c, "#review-filter [data-state=suggested]").await;
+            wait_text(c, "#review-table tbody", |t| {
+                t.contains("PO-000003") && !t.contains("PO-000001")
+            })
+            .await;
+            click(c, "#review-filter [data-state=all]").await;
+            wait_for(c, "#review-table tr[data-line='2']").await;
             // The suggestion is the user's call: tick it too, then confirm both.
             click(c, "#review-table tr[data-line='3'] input.confirm").await;
             click(c, "#confirm-lines").await;

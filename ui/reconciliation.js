@@ -131,15 +131,12 @@ async function showReview(section, importId) {
     }
   } }, 'Confirm ticked lines');
   const all = review.counts.matched > review.lines.filter((l) => l.state === 'matched').length
-    ? h('button', { id: 'confirm-all-matched', onclick: async (e) => {
-      e.target.disabled = true;
-      try {
-        await confirmed(await api.confirmMatchedLines(importId));
-      } catch (error) {
-        toast(error.message);
-        e.target.disabled = false;
-      }
-    } }, `Confirm all ${review.counts.matched.toLocaleString()} matched lines`)
+    ? h('button', { id: 'confirm-all-matched', onclick: () => run(section, async () => {
+      // Long work: the screen's progress line counts the lines and offers Cancel.
+      const outcome = await api.confirmMatchedLines(importId);
+      await confirmed(outcome);
+      return `${outcome.confirmed.length.toLocaleString()} payouts updated.`;
+    }) }, `Confirm all ${review.counts.matched.toLocaleString()} matched lines`)
     : null;
   const filter = (state, label, n) => h('button', {
     type: 'button', 'aria-pressed': String(reviewState.state === state), 'data-state': state ?? 'all',

@@ -424,15 +424,18 @@ pub async fn confirm_statement_lines(
         .await
 }
 
-/// Confirms every line of the import that matches one payout exactly.
+/// Confirms every line of the import that matches one payout exactly; long work (see
+/// [`work_progress`], [`cancel_work`]).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn confirm_matched_lines(
     book: State<'_, Book>,
     import_id: i64,
 ) -> Answer<ConfirmOutcome> {
     let origin = book.origin_of(Source::Import);
+    book.work.start();
+    let progress = |rows| book.work.report(rows);
     book.ledger()?
-        .confirm_matched_lines(&origin, import_id)
+        .confirm_matched_lines(&origin, import_id, &progress)
         .await
 }
 

@@ -228,7 +228,7 @@ async fn main() {
     );
     let started = Instant::now();
     let confirmed = ledger
-        .confirm_matched_lines(&origin, outcome.import_id.unwrap())
+        .confirm_matched_lines(&origin, outcome.import_id.unwrap(), &|_| true)
         .await
         .unwrap();
     println!(

@@ -157,6 +157,18 @@ fn to(status: PayoutStatus) -> StatusChange {
     }
 }
 
+/// Imports the US statement (lines for PO-000001 by number, bob by recipient, a withdrawal).
+async fn import_us(l: &Ledger) -> ledger::statements::ImportOutcome {
+    l.import_statement(
+        &import_origin(),
+        "paypal.csv",
+        US.as_bytes(),
+        &StatementFormat::PaypalCsv,
+    )
+    .await
+    .unwrap()
+}
+
 fn import_origin() -> Origin {
     Origin {
         source: Source::Import,
@@ -169,15 +181,7 @@ async fn import_matches_by_reference_suggests_by_recipient_and_confirms_in_one_b
     let b = book().await;
     let l = &b.ledger;
     two_payouts(l).await;
-    let outcome = l
-        .import_statement(
-            &import_origin(),
-            "paypal.csv",
-            US.as_bytes(),
-            &StatementFormat::PaypalCsv,
-        )
-        .await
-        .unwrap();
+    let outcome = import_us(l).await;
     assert_eq!((outcome.lines, outcome.new_lines), (3, 3));
     let import = outcome.import_id.unwrap();
 
@@ -202,15 +206,7 @@ async fn import_matches_by_reference_suggests_by_recipient_and_confirms_in_one_b
 
     // Importing the same file again changes nothing and says so.
     let events = count(l, "audit_events").await;
-    let again = l
-        .import_statement(
-            &import_origin(),
-            "paypal.csv",
-            US.as_bytes(),
-            &StatementFormat::PaypalCsv,
-        )
-        .await
-        .unwrap();
+    let again = import_us(l).await;
     assert_eq!((again.import_id, again.new_lines), (None, 0));
     assert!(
         again.message.contains("imported before"),
@@ -561,17 +557,7 @@ async fn the_review_counts_every_state_pages_and_filters_and_confirms_all_matche
     let b = book().await;
     let l = &b.ledger;
     two_payouts(l).await;
-    let import = l
-        .import_statement(
-            &import_origin(),
-            "paypal.csv",
-            US.as_bytes(),
-            &StatementFormat::PaypalCsv,
-        )
-        .await
-        .unwrap()
-        .import_id
-        .unwrap();
+    let import = import_us(l).await.import_id.unwrap();
     let page = |state, page, page_size| ReviewQuery {
         state,
         page,
@@ -598,7 +584,7 @@ async fn the_review_counts_every_state_pages_and_filters_and_confirms_all_matche
     assert_eq!(suggested.lines[0].candidates[0].number, "PO-000002");
 
     let done = l
-        .confirm_matched_lines(&import_origin(), import)
+        .confirm_matched_lines(&import_origin(), import, &|_| true)
         .await
         .unwrap();
     assert_eq!(done.confirmed, ["PO-000001"], "only the exact match");
@@ -608,8 +594,68 @@ async fn the_review_counts_every_state_pages_and_filters_and_confirms_all_matche
         .unwrap();
     assert_eq!((after.counts.confirmed, after.counts.matched), (1, 0));
     let err = l
-        .confirm_matched_lines(&import_origin(), import)
+        .confirm_matched_lines(&import_origin(), import, &|_| true)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "validation");
+}
+
+#[tokio::test]
+async fn confirming_every_match_reports_progress_and_a_cancel_changes_nothing() {
+    let b = book().await;
+    let l = &b.ledger;
+    two_payouts(l).await;
+    // 1,500 more On Process payouts like ada's, straight into the book.
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", l.path().display()))
+        .await
+        .unwrap();
+    for sql in [
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500)
+         INSERT INTO incentive_requests (uuid, customer_id, amount_minor, currency, status, decided_at, created_at, updated_at)
+         SELECT randomblob(16), customer_id, amount_minor, currency, 'approved', created_at, created_at, created_at
+           FROM incentive_requests, n WHERE id = 1",
+        "INSERT INTO payouts (uuid, request_id, customer_id, amount_minor, currency, method, account_id,
+                              account_snapshot, status, description, created_at, updated_at)
+         SELECT randomblob(16), r.id, r.customer_id, r.amount_minor, r.currency, p.method, p.account_id,
+                p.account_snapshot, p.status, p.description, p.created_at, p.updated_at
+           FROM incentive_requests r, payouts p WHERE p.id = 1 AND r.id > 2",
+    ] {
+        sqlx::query(sql).execute(&raw).await.unwrap();
+    }
+    raw.close().await;
+    let mut csv = String::from("Date,Currency,Gross,Transaction ID,Custom Number\n");
+    for id in 3..=1502 {
+        csv.push_str(&format!("01/08/2026,USD,-12.50,T{id},PO-{id:06}\n"));
+    }
+    let import = l
+        .import_statement(
+            &import_origin(),
+            "big.csv",
+            csv.as_bytes(),
+            &StatementFormat::PaypalCsv,
+        )
+        .await
+        .unwrap()
+        .import_id
+        .unwrap();
+    let events = count(l, "audit_events").await;
+    let heard = std::sync::Mutex::new(Vec::new());
+    let err = l
+        .confirm_matched_lines(&import_origin(), import, &|n| {
+            heard.lock().unwrap().push(n);
+            false
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "cancelled");
+    assert_eq!(*heard.lock().unwrap(), [1_000]);
+    assert_eq!(count(l, "audit_events").await, events, "nothing recorded");
+    assert_eq!(l.payout(3).await.unwrap().status, PayoutStatus::OnProcess);
+
+    let done = l
+        .confirm_matched_lines(&import_origin(), import, &|_| true)
+        .await
+        .unwrap();
+    assert_eq!(done.confirmed.len(), 1_500);
+    assert_eq!(l.payout(1502).await.unwrap().status, PayoutStatus::Success);
 }

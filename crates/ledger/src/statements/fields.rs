@@ -1,6 +1,8 @@
 //! What every statement reader shares: the size and encoding checks, amounts and dates in
 //! their local layouts, and the payout number a provider carried back.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 
 use super::{bad_file, MAX_STATEMENT_BYTES};
@@ -17,6 +19,22 @@ pub fn read_statement_file(path: &std::path::Path) -> Result<(String, Vec<u8>)> 
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     Ok((name, bytes))
+}
+
+/// Records the provider's id of the transaction on `line_no`, refusing a missing, overlong or
+/// repeated one (a repeat means a damaged file).
+pub(super) fn unique_id(seen: &mut HashMap<String, i64>, id: &str, line_no: i64) -> Result<()> {
+    if id.is_empty() || id.chars().count() > 100 {
+        return Err(bad_file(format!(
+            "Line {line_no} has no usable transaction id."
+        )));
+    }
+    if let Some(first) = seen.insert(id.to_owned(), line_no) {
+        return Err(bad_file(format!(
+            "Line {line_no} repeats transaction {id} of line {first}; the file looks damaged. Nothing was imported."
+        )));
+    }
+    Ok(())
 }
 
 /// Refuses a statement too large to be one, before (or instead of) reading it.

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::fields::{check_size, parse_amount, payout_number, statement_text};
+use super::fields::{check_size, parse_amount, payout_number, statement_text, unique_id};
 use super::{bad_file, LineKind, ParsedLine};
 use crate::error::{Error, Result};
 use crate::money::{Currency, Money};
@@ -358,16 +358,7 @@ pub fn parse_mapped_csv(bytes: &[u8], mapping: &CsvMapping) -> Result<Vec<Parsed
         let id = id_col.map(cell).unwrap_or("").to_owned();
         let amount = Money::from_minor(minor, cur);
         let fingerprint = if id_col.is_some() {
-            if id.is_empty() || id.chars().count() > 100 {
-                return Err(bad_file(format!(
-                    "Line {line_no} has no usable transaction id."
-                )));
-            }
-            if let Some(first) = ids.insert(id.clone(), line_no) {
-                return Err(bad_file(format!(
-                    "Line {line_no} repeats transaction {id} of line {first}; the file looks damaged. Nothing was imported."
-                )));
-            }
+            unique_id(&mut ids, &id, line_no)?;
             format!("csv:{source_key}:{id}")
         } else {
             // Without the bank's id a line is known by what it says, and by how many lines

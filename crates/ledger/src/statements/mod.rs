@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::audit::{Diff, Entity, Event, Origin};
 use crate::error::{Error, Result};
+use crate::export::Progress;
 use crate::money::Money;
 use crate::payouts::status::{apply, current, Clean};
 use crate::payouts::{PayoutStatus, Skipped};
@@ -259,6 +260,19 @@ impl Ledger {
         import_id: i64,
         confirmations: &[Confirmation],
     ) -> Result<ConfirmOutcome> {
+        self.confirm_lines(origin, import_id, confirmations, &|_| true)
+            .await
+    }
+
+    /// As [`Ledger::confirm_statement_lines`], telling `progress` every 1,000 lines; when it
+    /// answers false, nothing is changed and the answer is [`Error::Cancelled`].
+    pub(super) async fn confirm_lines(
+        &self,
+        origin: &Origin,
+        import_id: i64,
+        confirmations: &[Confirmation],
+        progress: Progress<'_>,
+    ) -> Result<ConfirmOutcome> {
         if confirmations.is_empty() {
             return Err(Error::validation(
                 "confirmations",
@@ -268,7 +282,11 @@ impl Ledger {
         let mut outcome = ConfirmOutcome::default();
         let mut tx = self.begin_write(origin).await?;
         let at = tx.at();
-        for c in confirmations {
+        for (done, c) in confirmations.iter().enumerate() {
+            if done % 1_000 == 0 && done > 0 && !progress(done as u64) {
+                // Dropping the transaction undoes the lines confirmed so far.
+                return Err(Error::Cancelled);
+            }
             let number = format!("PO-{:06}", c.payout_id);
             let skip = |reason: String| Skipped {
                 id: c.payout_id,

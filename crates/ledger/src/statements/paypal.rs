@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use super::fields::{date_order, parse_amount, parse_date, payout_number, statement_text};
+use super::fields::{
+    date_order, parse_amount, parse_date, payout_number, statement_text, unique_id,
+};
 use super::{bad_file, LineKind, ParsedLine};
 use crate::error::Result;
 use crate::money::{Currency, Money};
@@ -97,16 +99,7 @@ pub fn parse_paypal_csv(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
     for (line_no, r) in &records {
         let line_no = *line_no;
         let id = cell(r, transaction);
-        if id.is_empty() || id.chars().count() > 100 {
-            return Err(bad_file(format!(
-                "Line {line_no} has no usable Transaction ID."
-            )));
-        }
-        if let Some(first) = seen.insert(id.clone(), line_no) {
-            return Err(bad_file(format!(
-                "Line {line_no} repeats transaction {id} of line {first}; the file looks damaged. Nothing was imported."
-            )));
-        }
+        unique_id(&mut seen, &id, line_no)?;
         let code = cell(r, currency).to_uppercase();
         let cur = Currency::from_code(&code).ok_or_else(|| {
             bad_file(format!(

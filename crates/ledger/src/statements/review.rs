@@ -15,6 +15,7 @@ use serde_json::json;
 use super::{ConfirmOutcome, Confirmation, LineKind};
 use crate::audit::Origin;
 use crate::error::{Error, Result};
+use crate::export::Progress;
 use crate::money::Money;
 use crate::payouts::{Payout, PayoutRow, SELECT_PAYOUT};
 use crate::requests::stored_money;
@@ -250,11 +251,13 @@ impl Ledger {
         })
     }
 
-    /// Confirms every line of the import that matches one payout by an exact reference.
+    /// Confirms every line of the import that matches one payout by an exact reference, in one
+    /// batch; `progress` hears every 1,000 lines and may cancel (then nothing changes).
     pub async fn confirm_matched_lines(
         &self,
         origin: &Origin,
         import_id: i64,
+        progress: Progress<'_>,
     ) -> Result<ConfirmOutcome> {
         let rows = self.import_lines(import_id).await?;
         let decisions = self.match_lines(&rows).await?;
@@ -273,7 +276,7 @@ impl Ledger {
                 "No line of this statement matches a payout exactly.",
             ));
         }
-        self.confirm_statement_lines(origin, import_id, &confirmations)
+        self.confirm_lines(origin, import_id, &confirmations, progress)
             .await
     }
 
