@@ -734,3 +734,91 @@ fn a_paypal_statement_is_imported_and_its_matches_confirmed() {
         },
     );
 }
+
+#[test]
+fn the_audit_log_narrows_to_a_record_and_verifies_its_chain() {
+    run_seeded(
+        "audit-log",
+        |l| payouts(l, 3),
+        |s| async move {
+            let c = &s.client;
+            open_screen(c, "audit").await;
+            let events = rows(&s.book, "audit_events").await;
+            let shown = events.min(20);
+            wait_text(c, "#audit-list .range", |t| {
+                t == format!("1–{shown} of {events}")
+            })
+            .await;
+            // Newest first.
+            let first = wait_text(c, "#audit-table tbody tr:first-child", |t| !t.is_empty()).await;
+            assert!(first.starts_with(&events.to_string()), "{first}");
+            select(c, "#audit-entity", "customer").await;
+            wait_text(c, "#audit-list .range", |t| t == "1–3 of 3").await;
+            select(c, "#audit-entity", "").await;
+            type_into(c, "#audit-search", "po-000002").await;
+            wait_text(c, "#audit-table tbody", |t| {
+                t.contains("PO-000002") && !t.contains("PO-000001") && !t.contains("CU-")
+            })
+            .await;
+            click(c, "#verify-chain").await;
+            wait_text(c, "#verify-result", |t| {
+                t.contains(&format!("All {events} events are intact"))
+            })
+            .await;
+            s
+        },
+    );
+}
+
+#[test]
+fn needs_attention_shows_totals_and_opens_what_needs_a_look() {
+    run_seeded(
+        "needs-attention",
+        |l| async move {
+            let l = payouts(l, 4).await;
+            let paid = ledger::payouts::StatusChange {
+                status: ledger::payouts::PayoutStatus::Success,
+                external_reference: String::new(),
+                note: String::new(),
+            };
+            let origin =
+                Origin::manual("Seeder", Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
+            l.change_payout_status(&origin, 3, &paid).await.unwrap();
+            l.add_customer(
+                &origin,
+                &CustomerInput {
+                    username: "nobank".into(),
+                    display_name: "No Account".into(),
+                    email: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+            l
+        },
+        |s| async move {
+            let c = &s.client;
+            open_screen(c, "attention").await;
+            // PO-000001 (1.00) and PO-000003 (3.00) are USD; PO-000003 was paid in March.
+            wait_text(c, "[data-currency=USD] [data-figure=owed]", |t| {
+                t == "1.00 USD"
+            })
+            .await;
+            wait_text(c, "[data-currency=EUR] [data-figure=owed]", |t| {
+                t == "6.00 EUR"
+            })
+            .await;
+            wait_text(c, "#pending-too-long h2", |t| t.ends_with('3')).await;
+            wait_text(c, "#success-without-reference", |t| t.contains("PO-000003")).await;
+            wait_text(c, "#customers-without-account", |t| t.contains("nobank")).await;
+            click(c, "#success-without-reference button.link").await;
+            wait_text(c, "#payout-list", |t| {
+                t.contains("PO-000003") && !t.contains("PO-000001")
+            })
+            .await;
+            open_screen(c, "attention").await;
+            wait_for(c, "#attention-totals").await;
+            s
+        },
+    );
+}

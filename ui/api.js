@@ -35,6 +35,11 @@ export const api = {
 
   loadSampleData: () => call('load_sample_data'),
 
+  needsAttention: (olderThanDays) => call('needs_attention', { older_than_days: olderThanDays }),
+  auditLog: (query) => call('audit_log', { query }),
+  // Long work: progress through workProgress, stopped by cancelWork.
+  verifyAuditChain: () => call('verify_audit_chain'),
+
   // Each opens a native dialog first; null when the user cancels it.
   exportPayouts: (query, options) => call('export_payouts', { query, options }),
   exportAuditLog: (options) => call('export_audit_log', { options }),

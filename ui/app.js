@@ -8,14 +8,16 @@ import * as requests from './requests.js';
 import * as customers from './customers.js';
 import * as later from './later.js';
 import * as reconciliation from './reconciliation.js';
+import * as audit from './audit.js';
+import * as attention from './attention.js';
 
 const screens = {
   payouts,
   requests,
   customers,
   reconciliation,
-  attention: later.screen('Needs attention', 'Totals owed, in process, paid this month and failed, per currency, and the payouts, requests and customers that need a look.'),
-  audit: later.screen('Audit log', 'Every change to the book, searchable, with a check that the trail has not been altered.'),
+  attention,
+  audit,
   settings: later.screen('Settings', 'Where the book lives, backups and restore, the operator name recorded in the audit trail, and the theme.'),
 };
 

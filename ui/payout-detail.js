@@ -6,6 +6,7 @@ import { openDrawer } from './drawer.js';
 import { field } from './dialog.js';
 import { h, replace, copy, showError, clearErrors, formValues, toast } from './dom.js';
 import { money, statusLabel, when } from './format.js';
+import { actionLabel, changeList } from './changes.js';
 
 /** Opens the panel for payout `id`; `changed()` is called after every change it saves. */
 export function openDetail(id, changed) {
@@ -116,22 +117,12 @@ function editForm(p, saved) {
   }, saved);
 }
 
-/** A field's value in the history: statuses by their label, empty as a dash. */
-function shown(field, value) {
-  if (value === null || value === undefined || value === '') return '—';
-  if (field === 'status') return statusLabel(value);
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
 function history(events) {
   return h('ol', { class: 'history', id: 'detail-history' }, events.map((e) => h('li', { 'data-action': e.action },
     h('div', { class: 'history-head' },
-      h('strong', {}, ACTIONS[e.action] ?? e.action), ' · ', when(e.at), ' · ', e.actor,
+      h('strong', {}, actionLabel(e.action)), ' · ', when(e.at), ' · ', e.actor,
       e.source !== 'manual' ? h('span', { class: 'badge source' }, e.source) : null),
-    e.changes.length ? h('ul', {}, e.changes.map((c) => h('li', {},
-      h('span', { class: 'muted' }, `${c.field.replaceAll('_', ' ')}: `),
-      c.old === null ? shown(c.field, c.new) : [shown(c.field, c.old), ' → ', shown(c.field, c.new)]))) : null,
+    changeList(e.changes),
     e.note ? h('p', { class: 'note' }, e.note) : null)));
 }
 
-const ACTIONS = { create: 'Created', status: 'Status changed', update: 'Edited', reveal: 'Account revealed', reconcile: 'Matched to a statement' };

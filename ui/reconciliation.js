@@ -274,7 +274,7 @@ function showFiles(outcome, files, label) {
     files.files.length
       ? [h('p', {}, `${files.payouts.length} payouts written to:`), h('ul', { id: 'written-files' }, files.files.map((f) => h('li', { class: 'id' }, f)))]
       : h('p', {}, `No file was written: none of the selected payouts can go into a ${label} file.`),
-    files.notes.map((note) => h('p', { class: 'note' }, note)),
+    files.notes.map((note) => h('p', { class: 'notice' }, note)),
     files.skipped.length
       ? [h('p', {}, 'Left out:'), h('ul', { id: 'skipped-payouts' }, files.skipped.map((s) => h('li', {}, h('strong', {}, s.number), ` — ${s.reason}`)))]
       : null);

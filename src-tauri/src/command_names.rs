@@ -42,6 +42,9 @@ pub const COMMANDS: &[&str] = &[
     "statement_review",
     "confirm_statement_lines",
     "confirm_matched_lines",
+    "needs_attention",
+    "audit_log",
+    "verify_audit_chain",
     "work_progress",
     "cancel_work",
 ];

@@ -3,6 +3,8 @@
 //! ledger, never trusted from the webview.
 
 use ledger::accounts::{AccountField, AccountInput, AccountSummary};
+use ledger::attention::NeedsAttention;
+use ledger::audit_log::{AuditPage, AuditQuery};
 use ledger::customers::{Customer, CustomerInput, CustomerOverview};
 use ledger::export::{CsvOptions, Written};
 use ledger::payment_files::{PaymentFileKind, PaymentFiles};
@@ -18,7 +20,7 @@ use ledger::statements::{
     preview_csv, read_statement_file, ConfirmOutcome, Confirmation, CsvMapping, CsvPreview,
     ImportOutcome, Review, ReviewQuery, StatementFormat, TextEncoding,
 };
-use ledger::{AuditEvent, Currency, Error, Page, PageRequest, Source};
+use ledger::{AuditEvent, ChainReport, Currency, Error, Page, PageRequest, Source};
 use serde::Serialize;
 use tauri::{Runtime, State, Window};
 
@@ -437,6 +439,30 @@ pub async fn confirm_matched_lines(
     book.ledger()?
         .confirm_matched_lines(&origin, import_id, &progress)
         .await
+}
+
+/// The Needs attention dashboard as of now.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn needs_attention(
+    book: State<'_, Book>,
+    older_than_days: i64,
+) -> Answer<NeedsAttention> {
+    book.ledger()?
+        .needs_attention(chrono::Utc::now(), older_than_days)
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn audit_log(book: State<'_, Book>, query: AuditQuery) -> Answer<AuditPage> {
+    book.ledger()?.audit_log(&query).await
+}
+
+/// Checks the audit trail's hash chain; long work (see [`work_progress`], [`cancel_work`]).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn verify_audit_chain(book: State<'_, Book>) -> Answer<ChainReport> {
+    book.work.start();
+    let progress = |events| book.work.report(events);
+    book.ledger()?.verify_audit_chain_with(&progress).await
 }
 
 /// Rows done by the long work under way, for its progress line.

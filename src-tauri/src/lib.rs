@@ -57,6 +57,9 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::statement_review,
         commands::confirm_statement_lines,
         commands::confirm_matched_lines,
+        commands::needs_attention,
+        commands::audit_log,
+        commands::verify_audit_chain,
         commands::work_progress,
         commands::cancel_work,
     ])

@@ -17,6 +17,7 @@ use sqlx::{Sqlite, SqliteConnection, Transaction};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
+use crate::export::Progress;
 use crate::store::Ledger;
 
 /// The hash that stands before the first event.
@@ -33,7 +34,7 @@ pub enum Source {
 }
 
 impl Source {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Source::Manual => "manual",
             Source::Bulk => "bulk",
@@ -123,7 +124,7 @@ pub enum Entity {
 }
 
 impl Entity {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Entity::Customer => "customer",
             Entity::PaymentAccount => "payment_account",
@@ -245,7 +246,7 @@ impl WriteTx<'_> {
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-struct EventRow {
+pub(crate) struct EventRow {
     seq: i64,
     uuid: Uuid,
     at: String,
@@ -340,6 +341,12 @@ impl Ledger {
 
     /// Recomputes the whole chain, streaming, and reports the first event that does not match.
     pub async fn verify_audit_chain(&self) -> Result<ChainReport> {
+        self.verify_audit_chain_with(&|_| true).await
+    }
+
+    /// As [`Ledger::verify_audit_chain`], telling `progress` the events checked every 10,000;
+    /// when it answers false the check stops with [`Error::Cancelled`].
+    pub async fn verify_audit_chain_with(&self, progress: Progress<'_>) -> Result<ChainReport> {
         use futures_util::TryStreamExt;
         let mut rows = sqlx::query_as::<_, EventRow>("SELECT * FROM audit_events ORDER BY seq")
             .fetch(&self.reader);
@@ -351,6 +358,9 @@ impl Ledger {
                     events: expected_seq - 1,
                     first_bad_seq: Some(expected_seq.min(row.seq)),
                 });
+            }
+            if expected_seq % 10_000 == 0 && !progress(expected_seq as u64) {
+                return Err(Error::Cancelled);
             }
             expected_seq += 1;
             prev_hash = row.hash;

@@ -5,7 +5,9 @@
 //! same transaction. Every function that needs the time takes it (through [`Origin`]).
 
 pub mod accounts;
+pub mod attention;
 pub mod audit;
+pub mod audit_log;
 pub mod customers;
 pub mod error;
 pub mod export;

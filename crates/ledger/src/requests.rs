@@ -57,7 +57,7 @@ pub struct Request {
 }
 
 #[derive(sqlx::FromRow)]
-struct RequestRow {
+pub(crate) struct RequestRow {
     id: i64,
     customer_id: i64,
     username: String,
@@ -72,7 +72,7 @@ struct RequestRow {
     open_payout: Option<i64>,
 }
 
-const SELECT_REQUEST: &str = "
+pub(crate) const SELECT_REQUEST: &str = "
     SELECT r.id, r.customer_id, c.username, c.display_name, g.name AS program, r.amount_minor,
            r.currency, r.status, r.note, r.decision_note, r.created_at,
            (SELECT p.id FROM payouts p WHERE p.request_id = r.id AND p.status <> 'failed') AS open_payout

@@ -70,3 +70,103 @@ async fn an_edit_behind_the_apps_back_is_found_at_the_first_bad_event() {
         }
     );
 }
+
+mod log {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use ledger::audit_log::AuditQuery;
+    use ledger::payouts::{PayoutStatus, StatusChange};
+    use ledger::{Origin, PageRequest, Source};
+
+    fn query(search: &str, page: i64, page_size: i64) -> AuditQuery {
+        AuditQuery {
+            search: search.into(),
+            entity: None,
+            source: None,
+            from: String::new(),
+            to: String::new(),
+            page: PageRequest { page, page_size },
+        }
+    }
+
+    #[tokio::test]
+    async fn the_log_pages_newest_first_and_narrows_to_a_record_a_kind_a_source_a_day_or_words() {
+        let b = book().await;
+        let l = &b.ledger;
+        let r = payable(l, "ada").await; // events 1-4
+        let p = pay(l, r.id).await; // 5
+        let later = Origin {
+            source: Source::Bulk,
+            ..Origin::manual("Clerk", Utc.with_ymd_and_hms(2026, 2, 1, 8, 0, 0).unwrap())
+        };
+        let sent = StatusChange {
+            status: PayoutStatus::OnProcess,
+            external_reference: String::new(),
+            note: "Sent with 100% of the batch_1".into(),
+        };
+        l.change_payout_status(&later, p.id, &sent).await.unwrap(); // 6
+        payable(l, "bob").await; // 7-10
+
+        let first = l.audit_log(&query("", 1, 4)).await.unwrap();
+        assert_eq!((first.total, first.total_exact), (10, true));
+        let seqs: Vec<i64> = first.items.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [10, 9, 8, 7]);
+        let last = l.audit_log(&query("", 3, 4)).await.unwrap();
+        assert_eq!(last.items.iter().map(|e| e.seq).collect::<Vec<_>>(), [2, 1]);
+        assert!(l
+            .audit_log(&query("", 4, 4))
+            .await
+            .unwrap()
+            .items
+            .is_empty());
+
+        let payout = l.audit_log(&query("po-1", 1, 50)).await.unwrap();
+        assert_eq!(payout.total, 2, "created and moved");
+        assert!(payout.items.iter().all(|e| e.entity == "payout"));
+        let customers = l
+            .audit_log(&AuditQuery {
+                entity: Some(Entity::Customer),
+                ..query("", 1, 50)
+            })
+            .await
+            .unwrap();
+        assert_eq!(customers.total, 2);
+        let bulk = l
+            .audit_log(&AuditQuery {
+                source: Some(Source::Bulk),
+                ..query("", 1, 50)
+            })
+            .await
+            .unwrap();
+        assert_eq!(bulk.items.iter().map(|e| e.seq).collect::<Vec<_>>(), [6]);
+        let february = l
+            .audit_log(&AuditQuery {
+                from: "2026-02-01".into(),
+                to: "2026-02-01".into(),
+                ..query("", 1, 50)
+            })
+            .await
+            .unwrap();
+        assert_eq!(february.total, 1);
+        // Words match the note literally: % and _ are not wildcards.
+        let words = l
+            .audit_log(&query("100% of the batch_1", 1, 50))
+            .await
+            .unwrap();
+        assert_eq!(words.items.iter().map(|e| e.seq).collect::<Vec<_>>(), [6]);
+        assert_eq!(
+            l.audit_log(&query("100%_of", 1, 50)).await.unwrap().total,
+            0
+        );
+        assert_eq!(l.audit_log(&query("clerk", 1, 50)).await.unwrap().total, 1);
+
+        let err = l
+            .audit_log(&AuditQuery {
+                from: "1/2/2026".into(),
+                ..query("", 1, 50)
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), "validation");
+    }
+}

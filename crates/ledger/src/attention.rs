@@ -1,0 +1,209 @@
+//! Needs attention: what the owner owes and has paid, per currency, and the records that want a
+//! look (payouts pending too long, Success without a reference, approved requests nobody paid,
+//! customers with no way to be paid).
+//!
+//! Invariants: read-only; every figure comes from an index or from `payout_totals` (kept by
+//! triggers), so the screen answers at once on a million payouts; each list shows its first
+//! rows, oldest first, and a count up to [`COUNT_CAP`].
+
+use chrono::{DateTime, Datelike, Duration, Utc};
+use serde::Serialize;
+
+use crate::audit::timestamp;
+use crate::customers::Customer;
+use crate::error::Result;
+use crate::money::Money;
+use crate::payouts::{Payout, PayoutRow, SELECT_PAYOUT};
+use crate::requests::{stored_money, Request, RequestRow, SELECT_REQUEST};
+use crate::Ledger;
+
+/// Lists are counted up to this many rows.
+pub const COUNT_CAP: i64 = 10_000;
+/// Rows shown in each list.
+const SHOWN: i64 = 10;
+
+/// The money in one currency, by where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CurrencyTotals {
+    pub currency: String,
+    /// Pending: owed and not yet sent.
+    pub owed: Money,
+    pub in_process: Money,
+    /// Marked Success in the month of the dashboard's day (UTC).
+    pub paid_this_month: Money,
+    pub failed: Money,
+}
+
+/// The first rows of a list and how many there are.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attention<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    /// False when `total` is only a lower bound.
+    pub total_exact: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NeedsAttention {
+    pub totals: Vec<CurrencyTotals>,
+    pub older_than_days: i64,
+    pub pending_too_long: Attention<Payout>,
+    pub success_without_reference: Attention<Payout>,
+    pub approved_without_payout: Attention<Request>,
+    pub customers_without_account: Attention<Customer>,
+}
+
+impl Ledger {
+    /// The dashboard as of `now`, with Pending payouts older than `older_than_days` days.
+    pub async fn needs_attention(
+        &self,
+        now: DateTime<Utc>,
+        older_than_days: i64,
+    ) -> Result<NeedsAttention> {
+        let older_than_days = older_than_days.clamp(1, 3650);
+        let month_start = now
+            .date_naive()
+            .with_day(1)
+            .expect("every month has a first day");
+        let next_month = month_start
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(chrono::NaiveDate::MAX);
+        let sums: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT currency, status, amount_minor FROM payout_totals WHERE n > 0 ORDER BY currency",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        let paid: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT t.currency,
+                    (SELECT IFNULL(SUM(p.amount_minor), 0) FROM payouts p
+                      WHERE p.status = 'success' AND p.currency = t.currency
+                        AND p.status_at >= ? AND p.status_at < ?)
+               FROM payout_totals t WHERE t.status = 'success' AND t.n > 0",
+        )
+        .bind(month_start.to_string())
+        .bind(next_month.to_string())
+        .fetch_all(&self.reader)
+        .await?;
+        let mut totals: Vec<CurrencyTotals> = Vec::new();
+        for (currency, status, minor) in sums {
+            let zero = stored_money(0, &currency)?;
+            if totals.last().is_none_or(|t| t.currency != currency) {
+                totals.push(CurrencyTotals {
+                    currency: currency.clone(),
+                    owed: zero,
+                    in_process: zero,
+                    paid_this_month: zero,
+                    failed: zero,
+                });
+            }
+            let t = totals.last_mut().expect("pushed above");
+            let amount = stored_money(minor, &currency)?;
+            match status.as_str() {
+                "pending" => t.owed = amount,
+                "on_process" => t.in_process = amount,
+                "failed" => t.failed = amount,
+                _ => {}
+            }
+        }
+        for (currency, minor) in paid {
+            if let Some(t) = totals.iter_mut().find(|t| t.currency == currency) {
+                t.paid_this_month = stored_money(minor, &currency)?;
+            }
+        }
+
+        let cutoff = timestamp(now - Duration::days(older_than_days));
+        let pending_too_long = self
+            .oldest_payouts("p.status = 'pending' AND p.created_at < ?", Some(&cutoff))
+            .await?;
+        let success_without_reference = self
+            .oldest_payouts(
+                "p.status = 'success' AND p.external_reference IS NULL",
+                None,
+            )
+            .await?;
+
+        let payable = "r.status = 'approved' AND NOT EXISTS
+             (SELECT 1 FROM payouts p WHERE p.request_id = r.id AND p.status <> 'failed')";
+        let rows: Vec<RequestRow> = sqlx::query_as(&format!(
+            "{SELECT_REQUEST} WHERE {payable} ORDER BY r.id LIMIT {SHOWN}"
+        ))
+        .fetch_all(&self.reader)
+        .await?;
+        let total: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM incentive_requests r WHERE {payable} LIMIT {})",
+            COUNT_CAP + 1
+        ))
+        .fetch_one(&self.reader)
+        .await?;
+        let approved_without_payout = Attention {
+            items: rows
+                .into_iter()
+                .map(Request::try_from)
+                .collect::<Result<_>>()?,
+            total: total.min(COUNT_CAP),
+            total_exact: total <= COUNT_CAP,
+        };
+
+        let accountless = "NOT EXISTS (SELECT 1 FROM payment_accounts a
+                                        WHERE a.customer_id = c.id AND a.archived_at IS NULL)";
+        let ids: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT c.id FROM customers c WHERE {accountless} ORDER BY c.id LIMIT {SHOWN}"
+        ))
+        .fetch_all(&self.reader)
+        .await?;
+        let total: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM customers c WHERE {accountless} LIMIT {})",
+            COUNT_CAP + 1
+        ))
+        .fetch_one(&self.reader)
+        .await?;
+        let mut customers = Vec::with_capacity(ids.len());
+        for id in ids {
+            customers.push(self.customer(id).await?);
+        }
+        Ok(NeedsAttention {
+            totals,
+            older_than_days,
+            pending_too_long,
+            success_without_reference,
+            approved_without_payout,
+            customers_without_account: Attention {
+                items: customers,
+                total: total.min(COUNT_CAP),
+                total_exact: total <= COUNT_CAP,
+            },
+        })
+    }
+
+    /// The oldest payouts matching `condition` (with `value` for its `?`, if it has one) and
+    /// how many there are.
+    async fn oldest_payouts(
+        &self,
+        condition: &str,
+        value: Option<&str>,
+    ) -> Result<Attention<Payout>> {
+        let select =
+            format!("{SELECT_PAYOUT} WHERE {condition} ORDER BY p.created_at, p.id LIMIT {SHOWN}");
+        let counting = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM payouts p WHERE {condition} LIMIT {})",
+            COUNT_CAP + 1
+        );
+        let mut rows = sqlx::query_as::<_, PayoutRow>(&select);
+        let mut count = sqlx::query_scalar::<_, i64>(&counting);
+        if let Some(value) = value {
+            rows = rows.bind(value);
+            count = count.bind(value);
+        }
+        let total = count.fetch_one(&self.reader).await?;
+        Ok(Attention {
+            items: rows
+                .fetch_all(&self.reader)
+                .await?
+                .into_iter()
+                .map(Payout::try_from)
+                .collect::<Result<_>>()?,
+            total: total.min(COUNT_CAP),
+            total_exact: total <= COUNT_CAP,
+        })
+    }
+}

@@ -1,0 +1,164 @@
+//! The audit log as the owner reads it: every event, newest first, a page at a time, narrowed
+//! to one record ("PO-000012"), a kind of record, a source, a date range or words.
+//!
+//! Invariants: read-only; an unfiltered page is found by its sequence numbers (events are
+//! numbered without gaps), so the last page of millions of events is as quick as the first; a
+//! filtered total is counted up to [`COUNT_CAP`] and said to be a lower bound beyond it.
+
+use serde::{Deserialize, Serialize};
+use sqlx::{QueryBuilder, Sqlite};
+
+use crate::audit::{AuditEvent, Entity, EventRow, Source};
+use crate::error::{Error, Result};
+use crate::text::{self, Lines};
+use crate::{like_pattern, Ledger, PageRequest};
+
+/// Filtered totals are counted up to this many events.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// Which events to show.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuditQuery {
+    /// A record number (`PO-000012`, `IR-7`, `CU-3`, `PG-1`), or words to find in the actor,
+    /// action, note and changes.
+    #[serde(default)]
+    pub search: String,
+    #[serde(default)]
+    pub entity: Option<Entity>,
+    #[serde(default)]
+    pub source: Option<Source>,
+    /// Days, `YYYY-MM-DD`, both included.
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(flatten)]
+    pub page: PageRequest,
+}
+
+/// A page of the audit log.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditPage {
+    pub items: Vec<AuditEvent>,
+    pub total: i64,
+    /// False when `total` is only a lower bound (a filter matched more than [`COUNT_CAP`]).
+    pub total_exact: bool,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+/// The record a number like "PO-000012" names.
+fn record(search: &str) -> Option<(Entity, i64)> {
+    let upper = search.trim().to_uppercase();
+    let (prefix, digits) = upper.split_once('-')?;
+    let entity = match prefix {
+        "PO" => Entity::Payout,
+        "IR" => Entity::Request,
+        "CU" => Entity::Customer,
+        "PG" => Entity::Program,
+        _ => return None,
+    };
+    Some((entity, digits.parse().ok()?))
+}
+
+fn day(field: &'static str, value: &str) -> Result<Option<String>> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map(|d| Some(d.to_string()))
+        .map_err(|_| Error::validation(field, "Give the day as YYYY-MM-DD."))
+}
+
+impl Ledger {
+    /// A page of the audit log, newest first; see the module invariants.
+    pub async fn audit_log(&self, query: &AuditQuery) -> Result<AuditPage> {
+        let page = query.page.checked()?;
+        let search =
+            text::optional("search", "Search", &query.search, 200, Lines::One)?.unwrap_or_default();
+        let (from, to) = (day("from", &query.from)?, day("to", &query.to)?);
+        let record = record(&search);
+        let filtered = !search.is_empty()
+            || query.entity.is_some()
+            || query.source.is_some()
+            || from.is_some()
+            || to.is_some();
+
+        let push_where = |sql: &mut QueryBuilder<'_, Sqlite>| {
+            sql.push(" WHERE 1 = 1");
+            match record {
+                Some((entity, id)) => {
+                    sql.push(" AND entity = ")
+                        .push_bind(entity.as_str())
+                        .push(" AND entity_id = ")
+                        .push_bind(id);
+                }
+                None if !search.is_empty() => {
+                    let pattern = like_pattern(&search);
+                    sql.push(" AND (");
+                    for (i, column) in ["actor", "action", "note", "changes"].iter().enumerate() {
+                        if i > 0 {
+                            sql.push(" OR ");
+                        }
+                        sql.push(format!("{column} LIKE "))
+                            .push_bind(pattern.clone())
+                            .push(" ESCAPE '\\'");
+                    }
+                    sql.push(")");
+                }
+                None => {}
+            }
+            if let Some(entity) = query.entity {
+                sql.push(" AND entity = ").push_bind(entity.as_str());
+            }
+            if let Some(source) = query.source {
+                sql.push(" AND source = ").push_bind(source.as_str());
+            }
+            if let Some(from) = &from {
+                sql.push(" AND at >= ").push_bind(from.clone());
+            }
+            if let Some(to) = &to {
+                sql.push(" AND at <= ")
+                    .push_bind(format!("{to}T23:59:59.999999Z"));
+            }
+        };
+
+        let (rows, total, total_exact): (Vec<EventRow>, i64, bool) = if filtered {
+            let mut count = QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM audit_events");
+            push_where(&mut count);
+            count.push(" LIMIT ").push_bind(COUNT_CAP + 1).push(")");
+            let counted: i64 = count.build_query_scalar().fetch_one(&self.reader).await?;
+            let mut select = QueryBuilder::new("SELECT * FROM audit_events");
+            push_where(&mut select);
+            select
+                .push(" ORDER BY seq DESC LIMIT ")
+                .push_bind(page.page_size)
+                .push(" OFFSET ")
+                .push_bind(page.offset());
+            let rows = select.build_query_as().fetch_all(&self.reader).await?;
+            (rows, counted.min(COUNT_CAP), counted <= COUNT_CAP)
+        } else {
+            // Events are numbered 1..=last without gaps: a page is a range of numbers.
+            let last: i64 = sqlx::query_scalar("SELECT IFNULL(MAX(seq), 0) FROM audit_events")
+                .fetch_one(&self.reader)
+                .await?;
+            let top = last - page.offset();
+            let rows = sqlx::query_as(
+                "SELECT * FROM audit_events WHERE seq <= ? AND seq > ? ORDER BY seq DESC",
+            )
+            .bind(top)
+            .bind(top - page.page_size)
+            .fetch_all(&self.reader)
+            .await?;
+            (rows, last, true)
+        };
+        Ok(AuditPage {
+            items: rows.into_iter().map(AuditEvent::from).collect(),
+            total,
+            total_exact,
+            page: page.page,
+            page_size: page.page_size,
+        })
+    }
+}

@@ -1,0 +1,108 @@
+//! Needs attention: totals per currency (owed, in process, paid this month, failed) and the
+//! lists of records that want a look.
+
+mod common;
+
+use chrono::{Duration, TimeZone, Utc};
+use common::*;
+use ledger::payouts::{PayoutStatus, StatusChange};
+use ledger::Origin;
+
+fn to(status: PayoutStatus, reference: &str) -> StatusChange {
+    StatusChange {
+        status,
+        external_reference: reference.into(),
+        note: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn totals_per_currency_and_the_records_that_want_a_look() {
+    let b = book().await;
+    let l = &b.ledger;
+    // All made on 2026-01-05 (the test owner's clock).
+    let pending = pay(l, payable(l, "ada").await.id).await; // 12.50 USD, Pending
+    let sent = pay(l, payable(l, "bob").await.id).await;
+    l.change_payout_status(&me(), sent.id, &to(PayoutStatus::OnProcess, ""))
+        .await
+        .unwrap();
+    let paid_bare = pay(l, payable(l, "cy").await.id).await;
+    l.change_payout_status(&me(), paid_bare.id, &to(PayoutStatus::Success, ""))
+        .await
+        .unwrap();
+    let paid = pay(l, payable(l, "dee").await.id).await;
+    // Marked paid in February: not "this month" in January.
+    let february = Origin::manual("Owner", Utc.with_ymd_and_hms(2026, 2, 2, 9, 0, 0).unwrap());
+    l.change_payout_status(&february, paid.id, &to(PayoutStatus::Success, "TX-1"))
+        .await
+        .unwrap();
+    let c = customer(l, "eve").await;
+    let euros = approved(l, c.id, "7.00", "EUR").await; // no payment account, no payout
+    let unpaid = payable(l, "fay").await; // approved, never paid
+
+    let january = Utc.with_ymd_and_hms(2026, 1, 20, 12, 0, 0).unwrap();
+    let view = l.needs_attention(january, 14).await.unwrap();
+    assert_eq!(view.totals.len(), 1, "EUR has no payout yet");
+    let usd = &view.totals[0];
+    assert_eq!(usd.currency, "USD");
+    assert_eq!(usd.owed.amount_text(), "12.50");
+    assert_eq!(usd.in_process.amount_text(), "12.50");
+    assert_eq!(
+        usd.paid_this_month.amount_text(),
+        "12.50",
+        "cy's, not dee's"
+    );
+    assert_eq!(usd.failed.amount_text(), "0.00");
+
+    let numbers = |items: &[ledger::payouts::Payout]| -> Vec<String> {
+        items.iter().map(|p| p.number.clone()).collect()
+    };
+    assert_eq!(numbers(&view.pending_too_long.items), [pending.number]);
+    assert_eq!(
+        numbers(&view.success_without_reference.items),
+        [paid_bare.number]
+    );
+    let requests: Vec<i64> = view
+        .approved_without_payout
+        .items
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(requests, [euros.id, unpaid.id]);
+    assert_eq!(view.customers_without_account.items[0].username, "eve");
+    assert_eq!(
+        (
+            view.customers_without_account.total,
+            view.customers_without_account.total_exact
+        ),
+        (1, true)
+    );
+
+    // Two weeks are not up a day after the payout was made; February counts dee's payment.
+    let soon = l
+        .needs_attention(Utc.with_ymd_and_hms(2026, 1, 6, 0, 0, 0).unwrap(), 14)
+        .await
+        .unwrap();
+    assert_eq!(soon.pending_too_long.total, 0);
+    let later = l
+        .needs_attention(Utc.with_ymd_and_hms(2026, 2, 10, 0, 0, 0).unwrap(), 14)
+        .await
+        .unwrap();
+    assert_eq!(
+        later.totals[0].paid_this_month.amount_text(),
+        "12.50",
+        "dee's"
+    );
+
+    // Failing a payout moves its amount to Failed.
+    l.change_payout_status(
+        &Origin::manual("Owner", january + Duration::days(1)),
+        sent.id,
+        &to(PayoutStatus::Failed, ""),
+    )
+    .await
+    .unwrap();
+    let view = l.needs_attention(january, 14).await.unwrap();
+    assert_eq!(view.totals[0].in_process.amount_text(), "0.00");
+    assert_eq!(view.totals[0].failed.amount_text(), "12.50");
+}

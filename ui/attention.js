@@ -1,0 +1,89 @@
+// Needs attention: what is owed, in process, paid this month and failed, per currency (with a
+// small chart), and the records that want a look, each opening where it can be dealt with.
+
+import { api } from './api.js';
+import { h, svg, replace } from './dom.js';
+import { money, day } from './format.js';
+import { showPayout } from './payouts.js';
+import { openCustomer } from './customer-page.js';
+
+const state = { days: 14 };
+
+const FIGURES = [
+  ['owed', 'Owed (Pending)', 'pending'],
+  ['in_process', 'In process', 'on_process'],
+  ['paid_this_month', 'Paid this month', 'success'],
+  ['failed', 'Failed', 'failed'],
+];
+
+export async function render(main) {
+  const body = h('div', { id: 'attention' });
+  const days = h('input', { type: 'number', id: 'attention-days', min: 1, max: 3650, value: state.days, 'aria-label': 'Days' });
+  days.addEventListener('change', () => {
+    state.days = Math.max(1, Number(days.value) || 14);
+    load();
+  });
+  const load = async () => {
+    try {
+      draw(body, await api.needsAttention(state.days));
+    } catch (error) {
+      replace(body, h('div', { class: 'banner', role: 'alert' }, error.message));
+    }
+  };
+  replace(main,
+    h('div', { class: 'screen-head' }, h('h1', {}, 'Needs attention')),
+    h('div', { class: 'toolbar' }, h('label', { class: 'inline' }, 'Pending payouts older than ', days, ' days')),
+    body);
+  await load();
+}
+
+function draw(body, view) {
+  replace(body,
+    view.totals.length
+      ? h('div', { class: 'totals', id: 'attention-totals' }, view.totals.map(currencyCard))
+      : h('div', { class: 'card empty' }, 'No payouts yet.'),
+    h('div', { class: 'attention-lists' },
+      list('pending-too-long', `Pending longer than ${view.older_than_days} days`, view.pending_too_long,
+        (p) => payoutRow(p, `${money(p.amount)} · since ${day(p.created_at)}`)),
+      list('success-without-reference', 'Success without a reference', view.success_without_reference,
+        (p) => payoutRow(p, `${money(p.amount)} · ${p.username}`)),
+      list('approved-without-payout', 'Approved requests without a payout', view.approved_without_payout,
+        (r) => h('li', {}, h('button', { class: 'link id', onclick: () => { location.hash = '#requests'; } }, r.number),
+          ` ${r.username} · ${money(r.amount)}`)),
+      list('customers-without-account', 'Customers without a payment account', view.customers_without_account,
+        (c) => h('li', {}, h('button', { class: 'link id', onclick: () => openCustomer(c.id, () => {}) }, c.number),
+          ` ${c.username} · ${c.display_name}`))));
+}
+
+function payoutRow(p, text) {
+  return h('li', {}, h('button', { class: 'link id', onclick: () => showPayout(p.number) }, p.number), ` ${text}`);
+}
+
+/** A currency's four figures and a bar for each, scaled to the largest. */
+function currencyCard(t) {
+  const values = FIGURES.map(([key]) => Number(t[key].text));
+  const top = Math.max(...values, 0) || 1;
+  const width = 220;
+  const chart = svg('svg', { class: 'bars', viewBox: `0 0 ${width} 64`, preserveAspectRatio: 'xMinYMid meet', role: 'img', 'aria-label': `${t.currency} by status` },
+    FIGURES.map(([, label, status], i) => svg('rect', {
+      class: `bar ${status}`, x: 0, y: i * 16 + 2, height: 12,
+      width: Math.max(values[i] > 0 ? 2 : 0, (values[i] / top) * width),
+    }, svg('title', {}, `${label}: ${money(t[FIGURES[i][0]])}`))));
+  return h('section', { class: 'card currency-totals', 'data-currency': t.currency },
+    h('h2', {}, t.currency),
+    h('dl', { class: 'summary' }, FIGURES.flatMap(([key, label, status]) => [
+      h('dt', {}, h('span', { class: `dot ${status}` }), label),
+      h('dd', { 'data-figure': key }, money(t[key])),
+    ])),
+    chart);
+}
+
+function list(id, title, found, row) {
+  const n = found.total_exact ? found.total.toLocaleString() : `${found.total.toLocaleString()}+`;
+  return h('section', { class: 'card', id },
+    h('h2', {}, title, ' ', h('span', { class: found.total ? 'badge pending' : 'badge success' }, n)),
+    found.items.length
+      ? [h('ul', { class: 'plain' }, found.items.map(row)),
+        found.total > found.items.length ? h('p', { class: 'muted small' }, `The oldest ${found.items.length} are shown.`) : null]
+      : h('p', { class: 'muted' }, 'Nothing here.'));
+}

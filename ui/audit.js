@@ -1,0 +1,95 @@
+// The audit log: every change to the book, newest first; narrowed to a record (type its
+// number), a kind of record, a source, days or words; and the check that the chain of event
+// hashes is intact (long work: progress and Cancel).
+
+import { api } from './api.js';
+import { h, replace, debounce } from './dom.js';
+import { pager } from './pager.js';
+import { liveList } from './list.js';
+import { when } from './format.js';
+import { actionLabel, changeList } from './changes.js';
+
+const state = { search: '', entity: '', source: '', from: '', to: '', page: 1, page_size: 20 };
+
+const ENTITIES = [['', 'Every record'], ['payout', 'Payouts'], ['request', 'Requests'], ['customer', 'Customers'],
+  ['payment_account', 'Payment accounts'], ['program', 'Programs'], ['book', 'The book']];
+const SOURCES = [['', 'Every source'], ['manual', 'By hand'], ['bulk', 'Bulk'], ['import', 'Statement import'], ['system', 'System']];
+const PREFIXES = { payout: 'PO', request: 'IR', customer: 'CU', program: 'PG' };
+
+/** "PO-000012", "Payment account 3", "Book". */
+function recordOf(e) {
+  if (e.entity_id === null) return e.entity === 'book' ? 'Book' : e.entity;
+  const prefix = PREFIXES[e.entity];
+  return prefix ? `${prefix}-${String(e.entity_id).padStart(6, '0')}` : `${e.entity.replaceAll('_', ' ')} ${e.entity_id}`;
+}
+
+export async function render(main) {
+  const list = h('div', { id: 'audit-list' });
+  const load = liveList(list, state, () => api.auditLog({
+    search: state.search,
+    entity: state.entity || null,
+    source: state.source || null,
+    from: state.from,
+    to: state.to,
+    page: state.page,
+    page_size: state.page_size,
+  }), (page) => draw(list, page, load));
+  const refilter = () => { state.page = 1; load(); };
+  const search = h('input', { type: 'search', id: 'audit-search', value: state.search, placeholder: 'Record number (PO-000012) or words', 'aria-label': 'Search the audit log' });
+  search.addEventListener('input', debounce(() => { state.search = search.value; refilter(); }, 200));
+  const choose = (id, label, options, key) => h('select', { id, 'aria-label': label, onchange: (e) => { state[key] = e.target.value; refilter(); } },
+    options.map(([value, text]) => h('option', { value, selected: state[key] === value }, text)));
+  const date = (id, label, key) => h('input', { type: 'date', id, 'aria-label': label, value: state[key], onchange: (e) => { state[key] = e.target.value; refilter(); } });
+  const verdict = h('div', { class: 'result', id: 'verify-result', role: 'status' });
+  replace(main,
+    h('div', { class: 'screen-head' },
+      h('h1', {}, 'Audit log'),
+      h('button', { id: 'verify-chain', onclick: (e) => verify(e.target, verdict) }, 'Verify integrity')),
+    verdict,
+    h('div', { class: 'toolbar' }, search,
+      choose('audit-entity', 'Kind of record', ENTITIES, 'entity'),
+      choose('audit-source', 'Source', SOURCES, 'source'),
+      date('audit-from', 'From', 'from'), date('audit-to', 'To', 'to')),
+    list);
+  await load();
+}
+
+function draw(list, page, load) {
+  const body = page.items.length
+    ? h('div', { class: 'table-wrap' }, h('table', { id: 'audit-table' },
+      h('thead', {}, h('tr', {}, ['#', 'When', 'Who', 'Record', 'What', 'Changes'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, page.items.map((e) => h('tr', { 'data-seq': e.seq },
+        h('td', { class: 'id' }, e.seq),
+        h('td', {}, when(e.at)),
+        h('td', {}, e.actor, e.source !== 'manual' ? h('span', { class: 'badge source' }, e.source) : null),
+        h('td', { class: 'id' }, recordOf(e)),
+        h('td', {}, actionLabel(e.action)),
+        h('td', { class: 'wrap' }, changeList(e.changes), e.note ? h('p', { class: 'muted small' }, e.note) : null))))))
+    : h('div', { class: 'card empty' }, 'No event matches.');
+  replace(list, body, page.total ? pager(page, state, load) : null);
+}
+
+/** Checks the hash chain, showing the events checked so far with Cancel. */
+async function verify(button, verdict) {
+  button.disabled = true;
+  const count = h('span', {}, 'Checking…');
+  replace(verdict, h('p', { class: 'working' }, count, ' ',
+    h('button', { type: 'button', class: 'link', onclick: () => api.cancelWork() }, 'Cancel')));
+  const timer = setInterval(async () => {
+    const done = await api.workProgress().catch(() => 0);
+    if (done) count.textContent = `Checking… ${done.toLocaleString()} events so far`;
+  }, 300);
+  try {
+    const report = await api.verifyAuditChain();
+    replace(verdict, report.first_bad_seq === null
+      ? h('p', { class: 'ok' }, `All ${report.events.toLocaleString()} events are intact: none was changed, removed or inserted since it was written.`)
+      : h('div', { class: 'banner' }, `Event ${report.first_bad_seq.toLocaleString()} does not match the chain: the book was changed outside the app from there on. The ${report.events.toLocaleString()} events before it are intact. Keep this copy and compare it with a backup.`));
+  } catch (error) {
+    replace(verdict, error.kind === 'cancelled'
+      ? h('p', { class: 'muted' }, 'Check cancelled before the last event.')
+      : h('div', { class: 'banner', role: 'alert' }, error.message));
+  } finally {
+    clearInterval(timer);
+    button.disabled = false;
+  }
+}

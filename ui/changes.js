@@ -1,0 +1,32 @@
+// How an audit event reads: its action, and each field's move from old to new.
+
+import { h } from './dom.js';
+import { statusLabel } from './format.js';
+
+const ACTIONS = {
+  create: 'Created',
+  status: 'Status changed',
+  update: 'Edited',
+  reveal: 'Account revealed',
+  reconcile: 'Matched to a statement',
+  export: 'Exported',
+  import: 'Statement imported',
+  archive: 'Archived',
+  default: 'Made default',
+};
+
+export const actionLabel = (action) => ACTIONS[action] ?? action;
+
+/** A field's value: statuses by their label, empty as a dash. */
+function shown(field, value) {
+  if (value === null || value === undefined || value === '') return '—';
+  if (field === 'status') return statusLabel(value);
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The field changes of an event as a list, or null when it has none. */
+export function changeList(changes) {
+  return changes.length ? h('ul', { class: 'changes' }, changes.map((c) => h('li', {},
+    h('span', { class: 'muted' }, `${c.field.replaceAll('_', ' ')}: `),
+    c.old === null ? shown(c.field, c.new) : [shown(c.field, c.old), ' → ', shown(c.field, c.new)]))) : null;
+}
