@@ -183,3 +183,40 @@ fn a_new_book_offers_sample_data_and_it_shows_every_status() {
         s
     });
 }
+
+#[test]
+fn settings_back_up_the_book_set_the_operator_name_and_the_theme() {
+    run("settings", |s| async move {
+        let c = &s.client;
+        open_screen(c, "settings").await;
+        let path = wait_text(c, "#book-path", |t| !t.is_empty()).await;
+        assert_eq!(path, s.book.display().to_string());
+        // The automatic backup of the day was written when the app started.
+        wait_text(c, "#backups-table", |t| t.contains("automatic-")).await;
+
+        type_into(c, "#operator-name", "Dana Owner").await;
+        click(c, "#operator-form button[type=submit]").await;
+        wait_text(c, "#operator", |t| t.contains("Operator: Dana Owner")).await;
+        assert_eq!(
+            rows(&s.book, "settings WHERE key = 'operator_name'").await,
+            1
+        );
+
+        // Changes from now on are recorded under the new name.
+        click(c, "#back-up").await;
+        wait_text(c, "#backups-table", |t| t.contains("manual-")).await;
+        assert_eq!(
+            rows(
+                &s.book,
+                "audit_events WHERE action = 'backup' AND actor = 'Dana Owner'"
+            )
+            .await,
+            1
+        );
+
+        click(c, "#theme [data-theme-choice=dark]").await;
+        let theme = js(c, "return document.documentElement.dataset.theme", vec![]).await;
+        assert_eq!(theme, "dark");
+        s
+    });
+}

@@ -35,6 +35,11 @@ export const api = {
 
   loadSampleData: () => call('load_sample_data'),
 
+  setOperatorName: (name) => call('set_operator_name', { name }),
+  backups: () => call('backups'),
+  backUp: () => call('back_up'),
+  // The app restarts to carry the restore out.
+  restoreBackup: (fileName) => call('restore_backup', { file_name: fileName }),
   needsAttention: (olderThanDays) => call('needs_attention', { older_than_days: olderThanDays }),
   auditLog: (query) => call('audit_log', { query }),
   // Long work: progress through workProgress, stopped by cancelWork.

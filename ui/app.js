@@ -6,10 +6,11 @@ import { h, replace } from './dom.js';
 import * as payouts from './payouts.js';
 import * as requests from './requests.js';
 import * as customers from './customers.js';
-import * as later from './later.js';
 import * as reconciliation from './reconciliation.js';
 import * as audit from './audit.js';
 import * as attention from './attention.js';
+import * as settings from './settings.js';
+import './theme.js';
 
 const screens = {
   payouts,
@@ -18,7 +19,7 @@ const screens = {
   reconciliation,
   attention,
   audit,
-  settings: later.screen('Settings', 'Where the book lives, backups and restore, the operator name recorded in the audit trail, and the theme.'),
+  settings,
 };
 
 const main = document.getElementById('main');

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use chrono::Utc;
+use ledger::backups::apply_pending_restore;
 use ledger::{Create, Error, Ledger, Origin, Source};
 use tauri::Manager;
 
@@ -18,7 +19,8 @@ const CREATED_MARKER: &str = "book-created";
 
 pub struct Book {
     ledger: Result<Ledger, Error>,
-    operator: String,
+    /// The name the audit trail records for changes made here (Settings may change it).
+    operator: Mutex<String>,
     /// The long work under way (an export): rows done, and whether the user asked to stop.
     pub work: Work,
     /// The bank statement the user chose while mapping its columns.
@@ -58,26 +60,51 @@ impl Book {
     pub fn new(ledger: Ledger, operator: impl Into<String>) -> Book {
         Book {
             ledger: Ok(ledger),
-            operator: operator.into(),
+            operator: Mutex::new(operator.into()),
             work: Work::default(),
             held_statement: Mutex::default(),
         }
     }
 
-    /// Opens the book at `$INCENTISE_DB`, or in the OS app-data folder. A failure is kept and
-    /// shown by the UI instead of the screens.
+    /// Opens the book at `$INCENTISE_DB`, or in the OS app-data folder, first carrying out a
+    /// restore scheduled in Settings; then starts the day's automatic backup in the background.
+    /// A failure to open is kept and shown by the UI instead of the screens.
     pub async fn open_for<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Book {
-        let operator = std::env::var("USER")
+        let system = std::env::var("USER")
             .or_else(|_| std::env::var("USERNAME"))
             .unwrap_or_else(|_| "Owner".into());
         let ledger = match book_path(app) {
             Ok((path, create)) => {
+                let restored = apply_pending_restore(&path, Utc::now()).await;
                 let opened = Ledger::open(&path, create, Utc::now()).await;
                 if opened.is_ok()
                     && create == Create::IfMissing
                     && std::env::var_os(BOOK_ENV).is_none()
                 {
                     mark_created(&path);
+                }
+                if let Ok(ledger) = &opened {
+                    let note = match restored {
+                        Ok(None) => None,
+                        Ok(Some(done)) => Some(done),
+                        Err(err) => {
+                            // The marker stays out of the way: the book as it was opens.
+                            let _ = std::fs::remove_file(path.with_file_name("restore-pending"));
+                            Some(format!("The scheduled restore was not carried out: {err}"))
+                        }
+                    };
+                    if let Some(note) = note {
+                        let origin = Origin::manual(system.clone(), Utc::now());
+                        if let Err(err) = ledger.record_restore(&origin, &note).await {
+                            eprintln!("incentise: {note} ({err})");
+                        }
+                    }
+                    let ledger = ledger.clone();
+                    tauri::async_runtime::spawn(async move {
+                        if let Err(err) = ledger.automatic_backup(Utc::now()).await {
+                            eprintln!("incentise: the automatic backup failed: {err}");
+                        }
+                    });
                 }
                 opened
             }
@@ -86,9 +113,14 @@ impl Book {
         if let Err(err) = &ledger {
             eprintln!("incentise: the book could not be opened: {err}");
         }
+        let operator = match &ledger {
+            Ok(ledger) => ledger.operator_name().await.ok().flatten(),
+            Err(_) => None,
+        }
+        .unwrap_or(system);
         Book {
             ledger,
-            operator,
+            operator: Mutex::new(operator),
             work: Work::default(),
             held_statement: Mutex::default(),
         }
@@ -116,8 +148,15 @@ impl Book {
             .ok_or_else(|| Error::validation("file", "Choose the statement file first."))
     }
 
-    pub fn operator(&self) -> &str {
-        &self.operator
+    pub fn operator(&self) -> String {
+        self.operator
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn set_operator(&self, name: String) {
+        *self.operator.lock().unwrap_or_else(|e| e.into_inner()) = name;
     }
 
     /// Who is changing the book, by hand, now.
@@ -127,7 +166,7 @@ impl Book {
 
     pub fn origin_of(&self, source: Source) -> Origin {
         Origin {
-            operator: self.operator.clone(),
+            operator: self.operator(),
             source,
             at: Utc::now(),
         }

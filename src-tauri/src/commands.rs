@@ -5,6 +5,7 @@
 use ledger::accounts::{AccountField, AccountInput, AccountSummary};
 use ledger::attention::NeedsAttention;
 use ledger::audit_log::{AuditPage, AuditQuery};
+use ledger::backups::Backup;
 use ledger::customers::{Customer, CustomerInput, CustomerOverview};
 use ledger::export::{CsvOptions, Written};
 use ledger::payment_files::{PaymentFileKind, PaymentFiles};
@@ -40,7 +41,7 @@ pub fn book_info(book: State<'_, Book>) -> Answer<BookInfo> {
     let path = book.ledger()?.path().display().to_string();
     Ok(BookInfo {
         path,
-        operator: book.operator().to_owned(),
+        operator: book.operator(),
     })
 }
 
@@ -439,6 +440,41 @@ pub async fn confirm_matched_lines(
     book.ledger()?
         .confirm_matched_lines(&origin, import_id, &progress)
         .await
+}
+
+/// Sets the name the audit trail records for changes made from now on.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn set_operator_name(book: State<'_, Book>, name: String) -> Answer<String> {
+    let origin = book.origin();
+    let name = book.ledger()?.set_operator_name(&origin, &name).await?;
+    book.set_operator(name.clone());
+    Ok(name)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn backups(book: State<'_, Book>) -> Answer<Vec<Backup>> {
+    book.ledger()?.backups()
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn back_up(book: State<'_, Book>) -> Answer<Backup> {
+    let origin = book.origin();
+    book.ledger()?.back_up(&origin).await
+}
+
+/// Checks the backup, schedules it to replace the book, and restarts the app, which carries
+/// the restore out before it opens the book.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn restore_backup<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    book: State<'_, Book>,
+    file_name: String,
+) -> Answer<()> {
+    let origin = book.origin();
+    let ledger = book.ledger()?;
+    ledger.schedule_restore(&origin, &file_name).await?;
+    ledger.clone().close().await;
+    app.restart()
 }
 
 /// The Needs attention dashboard as of now.

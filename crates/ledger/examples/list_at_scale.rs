@@ -142,6 +142,53 @@ async fn main() {
         );
     }
 
+    // The Needs attention dashboard and the audit log's pages.
+    let time = |times: &mut Vec<Duration>| {
+        times.sort();
+        format!(
+            "{:>9.2} {:>9.2}",
+            times[times.len() / 2].as_secs_f64() * 1000.0,
+            times[times.len() - 1].as_secs_f64() * 1000.0
+        )
+    };
+    let mut times = Vec::new();
+    for _ in 0..30 {
+        let started = Instant::now();
+        ledger.needs_attention(Utc::now(), 14).await.unwrap();
+        times.push(started.elapsed());
+    }
+    println!("{:<28} {}", "needs attention", time(&mut times));
+    let audit = |search: &str, entity, page| ledger::audit_log::AuditQuery {
+        search: search.into(),
+        entity,
+        source: None,
+        from: String::new(),
+        to: String::new(),
+        page: ledger::PageRequest {
+            page,
+            page_size: 20,
+        },
+    };
+    let events = 2 * n;
+    for (name, query) in [
+        ("audit log, first page", audit("", None, 1)),
+        ("audit log, last page", audit("", None, (events + 19) / 20)),
+        ("audit log, one payout", audit("PO-000500", None, 1)),
+        (
+            "audit log, payouts only",
+            audit("", Some(ledger::Entity::Payout), 1),
+        ),
+        ("audit log, rare words", audit("rare note", None, 1)),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..10 {
+            let started = Instant::now();
+            ledger.audit_log(&query).await.unwrap();
+            times.push(started.elapsed());
+        }
+        println!("{name:<28} {} (10 runs)", time(&mut times));
+    }
+
     // The CSV export next to the sqlite3 shell writing the same table as CSV.
     let target = dir.path().join("export.csv");
     reset_peak();
@@ -302,6 +349,15 @@ async fn fill(path: &std::path::Path, n: i64) {
                 strftime('%Y-%m-%dT%H:%M:%f000Z', '2024-01-01', '+' || (r.id * 63072000 / ?2) || ' seconds'),
                 '2024-01-01T00:00:00.000000Z'
            FROM incentive_requests r",
+        // Two audit events per payout, for timing the audit log's pages (their hashes are not
+        // a real chain: this book is for timing only).
+        "WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < 2 * ?2)
+         INSERT INTO audit_events (seq, uuid, at, actor, source, action, entity, entity_id, changes, note, prev_hash, hash)
+         SELECT x, randomblob(16), strftime('%Y-%m-%dT%H:%M:%f000Z', '2024-01-01', '+' || (x * 31536000 / ?2) || ' seconds'),
+                'Owner', CASE x % 10 WHEN 0 THEN 'import' ELSE 'manual' END, CASE x % 2 WHEN 0 THEN 'status' ELSE 'create' END,
+                'payout', (x + 1) / 2, '[]', CASE WHEN x % 100000 = 7 THEN 'rare note ' || x ELSE '' END,
+                printf('%064d', x - 1), printf('%064d', x)
+           FROM i",
         "DELETE FROM settings WHERE key = 'payout_search_version'",
         "COMMIT",
     ] {

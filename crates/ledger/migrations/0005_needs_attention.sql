@@ -1,5 +1,6 @@
--- Needs attention: the amounts per status and currency beside the counts, when each payout last
--- changed status ("paid this month"), and the Success payouts that have no reference.
+-- Needs attention and the audit log screen: the amounts per status and currency beside the
+-- counts, when each payout last changed status ("paid this month"), the Success payouts that
+-- have no reference, and the audit log by kind of record or source.
 
 ALTER TABLE payout_totals ADD COLUMN amount_minor INTEGER NOT NULL DEFAULT 0;
 UPDATE payout_totals SET amount_minor = (
@@ -55,3 +56,7 @@ END;
 CREATE INDEX payouts_by_status_at ON payouts (status, currency, status_at);
 CREATE INDEX payouts_success_without_reference ON payouts (created_at)
     WHERE status = 'success' AND external_reference IS NULL;
+
+-- The audit log filtered by kind of record or by source, newest first, without a sort.
+CREATE INDEX audit_events_by_entity_seq ON audit_events (entity, seq);
+CREATE INDEX audit_events_by_source_seq ON audit_events (source, seq);

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod attention;
 pub mod audit;
 pub mod audit_log;
+pub mod backups;
 pub mod customers;
 pub mod error;
 pub mod export;

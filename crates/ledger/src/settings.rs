@@ -1,5 +1,6 @@
-//! What the owner keeps with the book besides the payouts: their own bank account (the
-//! debtor of SEPA payment files) and the column mappings of their banks' CSV statements.
+//! What the owner keeps with the book besides the payouts: the operator name the audit trail
+//! records, their own bank account (the debtor of SEPA payment files) and the column mappings
+//! of their banks' CSV statements.
 //!
 //! Invariants: settings are stored as JSON under a key in the `settings` table, checked before
 //! they are stored, and every change is an audit event on the book (old and new value).
@@ -14,6 +15,7 @@ use crate::text::{self, Lines};
 use crate::{validate, Ledger};
 
 const OWNER_ACCOUNT: &str = "owner_account";
+const OPERATOR_NAME: &str = "operator_name";
 const MAPPING_PREFIX: &str = "statement_mapping:";
 
 /// The owner's own bank account, which SEPA payment files pay from.
@@ -105,6 +107,18 @@ impl Ledger {
         self.put_setting(origin, OWNER_ACCOUNT, &account, "Own bank account set.")
             .await?;
         Ok(account)
+    }
+
+    /// The name the audit trail records for changes made in the app, once it has been set.
+    pub async fn operator_name(&self) -> Result<Option<String>> {
+        self.setting(OPERATOR_NAME).await
+    }
+
+    pub async fn set_operator_name(&self, origin: &Origin, name: &str) -> Result<String> {
+        let name = text::required("name", "Your name", name, 60, Lines::One)?;
+        self.put_setting(origin, OPERATOR_NAME, &name, "Operator name set.")
+            .await?;
+        Ok(name)
     }
 
     /// The saved statement mappings, by source name.

@@ -13,11 +13,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{ConnectOptions, Connection, SqlitePool};
 
 use crate::error::{Error, Result};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const READERS: u32 = 4;
@@ -81,9 +81,11 @@ impl Ledger {
         &self.path
     }
 
-    /// Writes a consistent copy of the book to `target` with `VACUUM INTO`, which includes what
-    /// is still in the WAL. Refuses to overwrite an existing file.
-    pub(crate) async fn vacuum_into(pool: &SqlitePool, target: &Path) -> Result<()> {
+    /// Writes a consistent copy of the book at `source` to `target` with `VACUUM INTO`, which
+    /// includes what is still in the WAL. It reads through a connection of its own, opened
+    /// read-only: in WAL mode the book stays writable while the copy is made. Refuses to
+    /// overwrite an existing file.
+    pub(crate) async fn vacuum_into(source: &Path, target: &Path) -> Result<()> {
         if target.exists() {
             return Err(Error::Conflict(format!(
                 "{} already exists; a backup never overwrites a file.",
@@ -96,11 +98,20 @@ impl Ledger {
         let target = target.to_str().ok_or_else(|| {
             Error::validation("path", "The backup path must be valid Unicode text.")
         })?;
+        let mut conn = SqliteConnectOptions::new()
+            .filename(source)
+            .read_only(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .connect()
+            .await
+            .map_err(|e| open_error(source, e))?;
         sqlx::query("VACUUM INTO ?")
             .bind(target)
-            .execute(pool)
+            .execute(&mut conn)
             .await?;
-        Ok(())
+        conn.close().await?;
+        // A backup holds the same bank details as the book.
+        restrict_permissions(Path::new(target))
     }
 
     /// Closes both pools, checkpointing the WAL into the main file.
@@ -190,7 +201,7 @@ async fn backup_before_migrations(
             "before-migration-{version}-{}.sqlite",
             now.format("%Y%m%dT%H%M%SZ")
         ));
-        Ledger::vacuum_into(pool, &target).await?;
+        Ledger::vacuum_into(path, &target).await?;
         tracing::info!(backup = %target.display(), "backed up the book before migrating");
     }
     Ok(())

@@ -1,0 +1,291 @@
+//! Backups of the book, in the `backups` folder beside it: automatic (on start, at most one a
+//! day, the newest seven kept), manual, and restore.
+//!
+//! Invariants: a backup is a consistent copy (`VACUUM INTO`, WAL included) and never
+//! overwrites a file; a restore never happens under an open book: it is scheduled (after the
+//! backup is checked to be a sound book of this app, not of a newer version) and carried out
+//! by [`apply_pending_restore`] before the book is opened next, which first keeps the current
+//! book (with its WAL) as a `before-restore` backup, so a restore can itself be undone.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::ConnectOptions;
+
+use crate::audit::{Diff, Entity, Event, Origin};
+use crate::error::{Error, Result};
+use crate::store::{backup_dir, MIGRATOR};
+use crate::Ledger;
+
+/// Automatic backups kept; older ones are removed.
+pub const AUTOMATIC_KEPT: usize = 7;
+const AUTOMATIC: &str = "automatic-";
+/// Beside the book: names the backup to put in its place at the next start.
+const RESTORE_MARKER: &str = "restore-pending";
+
+/// One backup file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Backup {
+    pub file_name: String,
+    pub bytes: u64,
+    /// When it was written (RFC 3339), from the file.
+    pub written_at: String,
+}
+
+fn io(what: &str, err: std::io::Error) -> Error {
+    tracing::error!(error = %err, "could not {what}");
+    Error::Storage(format!("Could not {what}: {err}."))
+}
+
+fn stamp(now: DateTime<Utc>) -> String {
+    now.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+fn describe(path: &Path) -> Result<Backup> {
+    let meta = std::fs::metadata(path).map_err(|e| io("read a backup", e))?;
+    let written: DateTime<Utc> = meta
+        .modified()
+        .map_err(|e| io("read a backup's time", e))?
+        .into();
+    Ok(Backup {
+        file_name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        bytes: meta.len(),
+        written_at: crate::audit::timestamp(written),
+    })
+}
+
+/// The backups of the book at `book`, newest first.
+pub fn list_backups(book: &Path) -> Result<Vec<Backup>> {
+    let dir = backup_dir(book);
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io("list the backups", e)),
+    };
+    let mut backups = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| io("list the backups", e))?.path();
+        if path.extension().is_some_and(|x| x == "sqlite") {
+            backups.push(describe(&path)?);
+        }
+    }
+    backups.sort_by(|a, b| {
+        b.written_at
+            .cmp(&a.written_at)
+            .then(b.file_name.cmp(&a.file_name))
+    });
+    Ok(backups)
+}
+
+/// The backup called `file_name` in the book's backup folder (a bare name, never a path).
+fn backup_path(book: &Path, file_name: &str) -> Result<PathBuf> {
+    let plain = Path::new(file_name)
+        .file_name()
+        .is_some_and(|n| n == file_name);
+    if !plain || !file_name.ends_with(".sqlite") {
+        return Err(Error::validation(
+            "file_name",
+            "Choose one of the backups listed.",
+        ));
+    }
+    let path = backup_dir(book).join(file_name);
+    if !path.is_file() {
+        return Err(Error::NotFound(format!("There is no backup {file_name}.")));
+    }
+    Ok(path)
+}
+
+/// Checks that `path` is a sound book this version can open.
+async fn check_backup(path: &Path) -> Result<()> {
+    let unusable = |why: String| {
+        Error::Precondition(format!(
+            "{} cannot be restored: {why}. The book was left as it is.",
+            path.display()
+        ))
+    };
+    let mut conn = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .connect()
+        .await
+        .map_err(|e| unusable(format!("it cannot be opened ({e})")))?;
+    let check: String = sqlx::query_scalar("PRAGMA quick_check")
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|e| unusable(format!("it is not a database ({e})")))?;
+    if check != "ok" {
+        return Err(unusable(format!("it is damaged ({check})")));
+    }
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&mut conn)
+            .await
+            .map_err(|_| unusable("it is not an Incentise Payouts book".into()))?;
+    let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+    if let Some(newer) = versions.iter().find(|v| !known.contains(v)) {
+        return Err(unusable(format!(
+            "it was written by a newer version of the app (schema {newer})"
+        )));
+    }
+    Ok(())
+}
+
+impl Ledger {
+    /// The backups of this book, newest first.
+    pub fn backups(&self) -> Result<Vec<Backup>> {
+        list_backups(self.path())
+    }
+
+    /// Writes a backup now, recorded in the audit trail (a backup is a full copy of the
+    /// customers' bank details).
+    pub async fn back_up(&self, origin: &Origin) -> Result<Backup> {
+        let target = backup_dir(self.path()).join(format!("manual-{}.sqlite", stamp(origin.at)));
+        Ledger::vacuum_into(self.path(), &target).await?;
+        let backup = describe(&target)?;
+        let mut tx = self.begin_write(origin).await?;
+        tx.record(Event {
+            action: "backup",
+            entity: Entity::Book,
+            entity_id: None,
+            diff: Diff::new().created("file", &backup.file_name),
+            note: "Backup written.",
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(backup)
+    }
+
+    /// The start-of-day backup: written when the newest automatic one is older than 20 hours
+    /// (or there is none); then only the newest [`AUTOMATIC_KEPT`] are kept.
+    pub async fn automatic_backup(&self, now: DateTime<Utc>) -> Result<Option<Backup>> {
+        let automatic: Vec<Backup> = self
+            .backups()?
+            .into_iter()
+            .filter(|b| b.file_name.starts_with(AUTOMATIC))
+            .collect();
+        // The time in the newest one's name: "automatic-20260105T090000Z.sqlite".
+        let newest = automatic
+            .iter()
+            .filter_map(|b| {
+                let at = b
+                    .file_name
+                    .strip_prefix(AUTOMATIC)?
+                    .strip_suffix(".sqlite")?;
+                chrono::NaiveDateTime::parse_from_str(at, "%Y%m%dT%H%M%SZ").ok()
+            })
+            .max();
+        let fresh = newest.is_some_and(|at| now.naive_utc() - at < Duration::hours(20));
+        if fresh {
+            return Ok(None);
+        }
+        let target = backup_dir(self.path()).join(format!("{AUTOMATIC}{}.sqlite", stamp(now)));
+        Ledger::vacuum_into(self.path(), &target).await?;
+        let mut names: Vec<&str> = automatic.iter().map(|b| b.file_name.as_str()).collect();
+        names.sort_unstable_by(|a, b| b.cmp(a));
+        for old in names.iter().skip(AUTOMATIC_KEPT - 1) {
+            let _ = std::fs::remove_file(backup_dir(self.path()).join(old));
+        }
+        describe(&target).map(Some)
+    }
+
+    /// Checks the backup `file_name` and schedules it to replace the book at the next start
+    /// (see [`apply_pending_restore`]); the app then restarts.
+    pub async fn schedule_restore(&self, origin: &Origin, file_name: &str) -> Result<Backup> {
+        let path = backup_path(self.path(), file_name)?;
+        check_backup(&path).await?;
+        let mut tx = self.begin_write(origin).await?;
+        tx.record(Event {
+            action: "restore",
+            entity: Entity::Book,
+            entity_id: None,
+            diff: Diff::new().created("file", file_name),
+            note:
+                "Restore of a backup scheduled for the next start; this book is kept as a backup.",
+        })
+        .await?;
+        tx.commit().await?;
+        std::fs::write(marker(self.path()), file_name)
+            .map_err(|e| io("schedule the restore", e))?;
+        describe(&path)
+    }
+
+    /// Records in the audit trail that this book was restored (`note` from
+    /// [`apply_pending_restore`]).
+    pub async fn record_restore(&self, origin: &Origin, note: &str) -> Result<()> {
+        let mut tx = self.begin_write(origin).await?;
+        tx.record(Event {
+            action: "restored",
+            entity: Entity::Book,
+            entity_id: None,
+            diff: Diff::new(),
+            note,
+        })
+        .await?;
+        tx.commit().await
+    }
+}
+
+fn marker(book: &Path) -> PathBuf {
+    book.with_file_name(RESTORE_MARKER)
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(dir) = std::fs::File::open(dir) {
+        let _ = dir.sync_all();
+    }
+}
+
+/// Run before the book at `book` is opened: carries out a scheduled restore. The current book
+/// (and its WAL, if any) is first kept as `before-restore-<time>.sqlite`; the backup is copied
+/// beside the book, synced and renamed over it. Returns what happened, for the audit trail.
+pub async fn apply_pending_restore(book: &Path, now: DateTime<Utc>) -> Result<Option<String>> {
+    let marker = marker(book);
+    let Ok(file_name) = std::fs::read_to_string(&marker) else {
+        return Ok(None);
+    };
+    let source = backup_path(book, file_name.trim())?;
+    check_backup(&source).await?;
+    let dir = backup_dir(book);
+    let kept = dir.join(format!("before-restore-{}.sqlite", stamp(now)));
+    if kept.exists() {
+        return Err(Error::Conflict(format!(
+            "{} already exists; a backup never overwrites a file. Start the app again in a moment.",
+            kept.display()
+        )));
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| io("create the backup folder", e))?;
+    if book.exists() {
+        std::fs::copy(book, &kept).map_err(|e| io("keep the current book", e))?;
+        for suffix in ["-wal", "-shm"] {
+            let side = PathBuf::from(format!("{}{suffix}", book.display()));
+            if side.exists() {
+                let copy = PathBuf::from(format!("{}{suffix}", kept.display()));
+                std::fs::copy(&side, copy).map_err(|e| io("keep the current book", e))?;
+            }
+        }
+    }
+    let temp = book.with_file_name(".restoring.sqlite");
+    std::fs::copy(&source, &temp).map_err(|e| io("copy the backup", e))?;
+    std::fs::File::open(&temp)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| io("copy the backup", e))?;
+    // The old book's WAL must not be applied to the restored file.
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", book.display()));
+    }
+    std::fs::rename(&temp, book).map_err(|e| io("put the backup in place", e))?;
+    std::fs::remove_file(&marker).map_err(|e| io("finish the restore", e))?;
+    if let Some(parent) = book.parent() {
+        sync_dir(parent);
+    }
+    Ok(Some(format!(
+        "Book restored from the backup {}; the book before it was kept as {}.",
+        file_name.trim(),
+        kept.file_name().unwrap_or_default().to_string_lossy()
+    )))
+}

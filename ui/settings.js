@@ -1,0 +1,114 @@
+// Settings: where the book lives, backups (automatic each day, manual, restore), the operator
+// name the audit trail records, and the theme.
+
+import { api } from './api.js';
+import { h, replace, toast } from './dom.js';
+import { when } from './format.js';
+import { themeChoice, chooseTheme } from './theme.js';
+
+const KINDS = { automatic: 'Automatic', manual: 'Manual', before: 'Kept before a change' };
+
+const kindOf = (name) => (name.startsWith('automatic-') ? KINDS.automatic
+  : name.startsWith('manual-') ? KINDS.manual : KINDS.before);
+
+const size = (bytes) => (bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${(bytes / (1024 * 1024)).toFixed(1)} MB`);
+
+export async function render(main) {
+  const info = await api.bookInfo();
+  const backups = h('div', { id: 'backup-list' });
+  const name = h('input', { id: 'operator-name', value: info.operator, maxlength: 60, autocomplete: 'name', 'aria-label': 'Your name' });
+  const saveName = h('button', { type: 'submit', class: 'primary' }, 'Save');
+  const nameForm = h('form', { class: 'toolbar', id: 'operator-form', onsubmit: async (e) => {
+    e.preventDefault();
+    saveName.disabled = true;
+    try {
+      const saved = await api.setOperatorName(name.value);
+      name.value = saved;
+      document.getElementById('operator').textContent = `Operator: ${saved}\nBook: ${info.path}`;
+      toast(`Changes are now recorded as ${saved}.`);
+    } catch (error) {
+      toast(error.message);
+    } finally {
+      saveName.disabled = false;
+    }
+  } }, name, saveName);
+  const themes = [['system', 'As the system'], ['light', 'Light'], ['dark', 'Dark']].map(([value, label]) => h('button', {
+    type: 'button', 'data-theme-choice': value, 'aria-pressed': String(themeChoice() === value),
+    onclick: (e) => {
+      chooseTheme(value);
+      e.currentTarget.parentElement.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', String(b === e.currentTarget)));
+    },
+  }, label));
+  const backUp = h('button', { class: 'primary', id: 'back-up', onclick: async () => {
+    backUp.disabled = true;
+    try {
+      const made = await api.backUp();
+      toast(`Backup ${made.file_name} written.`);
+      await drawBackups(backups);
+    } catch (error) {
+      toast(error.message);
+    } finally {
+      backUp.disabled = false;
+    }
+  } }, 'Back up now');
+  replace(main,
+    h('div', { class: 'screen-head' }, h('h1', {}, 'Settings')),
+    h('section', { class: 'card' },
+      h('h2', {}, 'The book'),
+      h('p', {}, 'Everything is in one file on this computer: ', h('code', { id: 'book-path' }, info.path), '. Backups are in the ', h('code', {}, 'backups'), ' folder beside it.')),
+    h('section', { class: 'card' },
+      h('h2', {}, 'Your name in the audit trail'),
+      h('p', { class: 'muted' }, 'Every change made in the app is recorded with this name.'),
+      nameForm),
+    h('section', { class: 'card' },
+      h('h2', {}, 'Theme'),
+      h('div', { class: 'segmented', role: 'group', 'aria-label': 'Theme', id: 'theme' }, themes)),
+    h('section', { class: 'card' },
+      h('h2', {}, 'Backups'),
+      h('p', { class: 'muted' }, 'A backup is written when the app starts (at most once a day; the last seven are kept) and before the book is upgraded. Restoring replaces the book with a backup when the app restarts; the book it replaces is kept as a backup first, so a restore can be undone.'),
+      h('div', { class: 'actions left' }, backUp),
+      backups));
+  await drawBackups(backups);
+}
+
+async function drawBackups(box) {
+  let list;
+  try {
+    list = await api.backups();
+  } catch (error) {
+    replace(box, h('div', { class: 'banner', role: 'alert' }, error.message));
+    return;
+  }
+  replace(box, list.length
+    ? h('div', { class: 'table-wrap' }, h('table', { id: 'backups-table' },
+      h('thead', {}, h('tr', {}, ['Written', 'Kind', 'File', 'Size', ''].map((t) => h('th', { class: t === 'Size' ? 'num' : null }, t)))),
+      h('tbody', {}, list.map((b) => h('tr', { 'data-file': b.file_name },
+        h('td', {}, when(b.written_at)),
+        h('td', {}, kindOf(b.file_name)),
+        h('td', { class: 'id' }, b.file_name),
+        h('td', { class: 'num' }, size(b.bytes)),
+        h('td', {}, h('button', { class: 'link', 'data-action': 'restore', onclick: () => confirmRestore(b) }, 'Restore…')))))))
+    : h('p', { class: 'muted' }, 'No backup yet.'));
+}
+
+function confirmRestore(backup) {
+  const dialog = h('dialog', { 'data-dialog': 'restore' },
+    h('div', { class: 'body' },
+      h('h2', {}, 'Restore this backup?'),
+      h('p', {}, `The app will restart and replace the book with ${backup.file_name} (${when(backup.written_at)}). Changes made since then will not be in the book; the book as it is now is kept as a backup first.`),
+      h('div', { class: 'outcome' }),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'),
+        h('button', { type: 'button', class: 'danger', id: 'confirm-restore', onclick: async (e) => {
+          e.target.disabled = true;
+          try {
+            await api.restoreBackup(backup.file_name);
+          } catch (error) {
+            replace(dialog.querySelector('.outcome'), h('div', { class: 'banner', role: 'alert' }, error.message));
+            e.target.disabled = false;
+          }
+        } }, 'Restore and restart'))));
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+}
