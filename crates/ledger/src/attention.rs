@@ -17,8 +17,9 @@ use crate::payouts::Payout;
 use crate::requests::{stored_money, Request, RequestRow, SELECT_REQUEST};
 use crate::Ledger;
 
-/// Lists are counted up to this many rows.
-pub const COUNT_CAP: i64 = 10_000;
+/// Lists are counted up to this many rows ("1,000+"): a dashboard needs no more, and counting
+/// approved requests without a payout costs a probe each (about 0.1 s for 10,000 on a million).
+pub const COUNT_CAP: i64 = 1_000;
 /// Rows shown in each list.
 const SHOWN: i64 = 10;
 
