@@ -13,6 +13,9 @@ const ACTIONS = {
   import: 'Statement imported',
   archive: 'Archived',
   default: 'Made default',
+  backup: 'Backed up',
+  restore: 'Restore scheduled',
+  restored: 'Restored from a backup',
 };
 
 export const actionLabel = (action) => ACTIONS[action] ?? action;

@@ -198,19 +198,25 @@ impl Ledger {
     pub async fn schedule_restore(&self, origin: &Origin, file_name: &str) -> Result<Backup> {
         let path = backup_path(self.path(), file_name)?;
         check_backup(&path).await?;
-        let mut tx = self.begin_write(origin).await?;
-        tx.record(Event {
-            action: "restore",
-            entity: Entity::Book,
-            entity_id: None,
-            diff: Diff::new().created("file", file_name),
-            note:
-                "Restore of a backup scheduled for the next start; this book is kept as a backup.",
-        })
-        .await?;
-        tx.commit().await?;
         std::fs::write(marker(self.path()), file_name)
             .map_err(|e| io("schedule the restore", e))?;
+        let recorded = async {
+            let mut tx = self.begin_write(origin).await?;
+            tx.record(Event {
+                action: "restore",
+                entity: Entity::Book,
+                entity_id: None,
+                diff: Diff::new().created("file", file_name),
+                note: "Restore of a backup scheduled for the next start; this book is kept as a backup.",
+            })
+            .await?;
+            tx.commit().await
+        };
+        if let Err(err) = recorded.await {
+            // Not recorded, not scheduled.
+            let _ = std::fs::remove_file(marker(self.path()));
+            return Err(err);
+        }
         describe(&path)
     }
 
