@@ -235,6 +235,8 @@ async fn main() {
             audit("", Some(ledger::Entity::Payout), 1),
         ),
         ("audit log, rare words", audit("rare note", None, 1)),
+        ("audit log, a word in half", audit("status", None, 1)),
+        ("audit log, 2-letter word", audit("ra", None, 1)),
     ] {
         let mut times = Vec::new();
         for _ in 0..10 {

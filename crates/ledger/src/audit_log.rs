@@ -2,14 +2,17 @@
 //! to one record ("PO-000012"), a kind of record, a source, a date range or words.
 //!
 //! Invariants: read-only; an unfiltered page is found by its sequence numbers (events are
-//! numbered without gaps), so the last page of millions of events is as quick as the first; a
-//! filtered total is counted up to [`COUNT_CAP`] and said to be a lower bound beyond it.
+//! numbered without gaps), so the last page of millions of events is as quick as the first;
+//! words are looked up in the `audit_search` trigram index (migration 0006), which hands its
+//! events over newest first; a filtered total is counted up to [`COUNT_CAP`] and said to be a
+//! lower bound beyond it.
 
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite};
 
 use crate::audit::{AuditEvent, Entity, EventRow, Source};
 use crate::error::{Error, Result};
+use crate::payouts::search::match_expression;
 use crate::text::{self, Lines};
 use crate::{like_pattern, Ledger, PageRequest};
 
@@ -20,7 +23,8 @@ pub const COUNT_CAP: i64 = 10_000;
 #[derive(Debug, Clone, Deserialize)]
 pub struct AuditQuery {
     /// A record number (`PO-000012`, `IR-7`, `CU-3`, `PG-1`), or words to find in the actor,
-    /// action, note and changes.
+    /// action, note and changed fields and values (each word of three or more characters, in
+    /// any order).
     #[serde(default)]
     pub search: String,
     #[serde(default)]
@@ -79,6 +83,12 @@ impl Ledger {
             text::optional("search", "Search", &query.search, 200, Lines::One)?.unwrap_or_default();
         let (from, to) = (day("from", &query.from)?, day("to", &query.to)?);
         let record = record(&search);
+        // Words of three or more characters are looked up in `audit_search`; shorter ones
+        // alone fall back to reading every event.
+        let words = match record {
+            Some(_) => None,
+            None => match_expression(&search),
+        };
         let filtered = !search.is_empty()
             || query.entity.is_some()
             || query.source.is_some()
@@ -93,6 +103,10 @@ impl Ledger {
                         .push_bind(entity.as_str())
                         .push(" AND entity_id = ")
                         .push_bind(id);
+                }
+                None if words.is_some() => {
+                    sql.push(" AND s.audit_search MATCH ")
+                        .push_bind(words.clone().unwrap_or_default());
                 }
                 None if !search.is_empty() => {
                     let pattern = like_pattern(&search);
@@ -125,14 +139,25 @@ impl Ledger {
         };
 
         let (rows, total, total_exact): (Vec<EventRow>, i64, bool) = if filtered {
-            let mut count = QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM audit_events");
+            // With words, the index drives: it gives its events newest first, so neither query
+            // sorts or reads more events than it keeps.
+            let (from, order) = match words {
+                Some(_) => (
+                    "audit_search s JOIN audit_events ON audit_events.seq = s.rowid",
+                    " ORDER BY s.rowid DESC",
+                ),
+                None => ("audit_events", " ORDER BY seq DESC"),
+            };
+            let mut count =
+                QueryBuilder::new(format!("SELECT COUNT(*) FROM (SELECT 1 FROM {from}"));
             push_where(&mut count);
             count.push(" LIMIT ").push_bind(COUNT_CAP + 1).push(")");
             let counted: i64 = count.build_query_scalar().fetch_one(&self.reader).await?;
-            let mut select = QueryBuilder::new("SELECT * FROM audit_events");
+            let mut select = QueryBuilder::new(format!("SELECT audit_events.* FROM {from}"));
             push_where(&mut select);
             select
-                .push(" ORDER BY seq DESC LIMIT ")
+                .push(order)
+                .push(" LIMIT ")
                 .push_bind(page.page_size)
                 .push(" OFFSET ")
                 .push_bind(page.offset());

@@ -159,6 +159,14 @@ mod log {
             0
         );
         assert_eq!(l.audit_log(&query("clerk", 1, 50)).await.unwrap().total, 1);
+        // Changed values are words too, and words may come in any order.
+        let moved = l
+            .audit_log(&query("on_process pending", 1, 50))
+            .await
+            .unwrap();
+        assert_eq!(moved.items.iter().map(|e| e.seq).collect::<Vec<_>>(), [6]);
+        // Words shorter than three characters are still found, by reading every event.
+        assert_eq!(l.audit_log(&query("% o", 1, 50)).await.unwrap().total, 1);
 
         let err = l
             .audit_log(&AuditQuery {
