@@ -198,6 +198,48 @@ async fn main() {
     }
     raw.close().await;
 
+    // The Incentive requests screen.
+    for (name, search, filter) in [
+        (
+            "requests, first page",
+            "",
+            ledger::requests::RequestFilter::All,
+        ),
+        (
+            "requests, search username",
+            "user04242",
+            ledger::requests::RequestFilter::All,
+        ),
+        (
+            "requests, payable",
+            "",
+            ledger::requests::RequestFilter::Payable,
+        ),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..10 {
+            let started = Instant::now();
+            ledger
+                .list_requests(
+                    search,
+                    filter,
+                    ledger::PageRequest {
+                        page: 1,
+                        page_size: 20,
+                    },
+                )
+                .await
+                .unwrap();
+            times.push(started.elapsed());
+        }
+        times.sort();
+        println!(
+            "{name:<28} {:>9.2} {:>9.2} (10 runs)",
+            times[5].as_secs_f64() * 1000.0,
+            times[9].as_secs_f64() * 1000.0
+        );
+    }
+
     // The Needs attention dashboard and the audit log's pages.
     let time = |times: &mut Vec<Duration>| {
         times.sort();

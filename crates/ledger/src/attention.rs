@@ -21,7 +21,7 @@ use crate::Ledger;
 /// approved requests without a payout costs a probe each (about 0.1 s for 10,000 on a million).
 pub const COUNT_CAP: i64 = 1_000;
 /// Rows shown in each list.
-const SHOWN: i64 = 10;
+const SHOWN: usize = 10;
 
 /// The money in one currency, by where it stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -130,34 +130,37 @@ impl Ledger {
             )
             .await?;
 
-        let payable = "r.status = 'approved' AND NOT EXISTS
-             (SELECT 1 FROM payouts p WHERE p.request_id = r.id AND p.status <> 'failed')";
-        let rows: Vec<RequestRow> = sqlx::query_as(&format!(
-            "{SELECT_REQUEST} WHERE {payable} ORDER BY r.id LIMIT {SHOWN}"
-        ))
-        .fetch_all(&self.reader)
-        .await?;
-        let requests = rows
-            .into_iter()
-            .map(Request::try_from)
-            .collect::<Result<_>>()?;
-        let approved_without_payout = self
-            .counted(
-                requests,
-                &format!("incentive_requests r WHERE {payable}"),
+        let payable = self
+            .first_ids(
+                "r.id",
+                "incentive_requests r WHERE r.status = 'approved' AND r.open_payout_id IS NULL",
+                "r.id",
                 None,
             )
             .await?;
-
-        let accountless = "customers c WHERE NOT EXISTS (SELECT 1 FROM payment_accounts a
-                            WHERE a.customer_id = c.id AND a.archived_at IS NULL)";
-        let ids: Vec<i64> = sqlx::query_scalar(&format!(
-            "SELECT c.id FROM {accountless} ORDER BY c.id LIMIT {SHOWN}"
+        let rows: Vec<RequestRow> = sqlx::query_as(&format!(
+            "{SELECT_REQUEST} WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.id"
         ))
+        .bind(serde_json::Value::from(payable.items.as_slice()).to_string())
         .fetch_all(&self.reader)
         .await?;
-        let mut customers = Vec::with_capacity(ids.len());
-        for id in ids {
+        let approved_without_payout = payable.with(
+            rows.into_iter()
+                .map(Request::try_from)
+                .collect::<Result<_>>()?,
+        );
+
+        let accountless = self
+            .first_ids(
+                "c.id",
+                "customers c WHERE NOT EXISTS (SELECT 1 FROM payment_accounts a
+                                 WHERE a.customer_id = c.id AND a.archived_at IS NULL)",
+                "c.id",
+                None,
+            )
+            .await?;
+        let mut customers = Vec::with_capacity(accountless.items.len());
+        for &id in &accountless.items {
             customers.push(self.customer(id).await?);
         }
         Ok(NeedsAttention {
@@ -166,29 +169,32 @@ impl Ledger {
             pending_too_long,
             success_without_reference,
             approved_without_payout,
-            customers_without_account: self.counted(customers, accountless, None).await?,
+            customers_without_account: accountless.with(customers),
         })
     }
 
-    /// `items` with the number of rows of `from_where` (binding `value` to its `?`, if any),
-    /// counted up to [`COUNT_CAP`].
-    async fn counted<T>(
+    /// The ids of the first [`SHOWN`] rows of `from_where` in `order` (with `value` for its
+    /// `?`, if it has one), and how many rows there are up to [`COUNT_CAP`], in one pass.
+    async fn first_ids(
         &self,
-        items: Vec<T>,
+        id: &str,
         from_where: &str,
+        order: &str,
         value: Option<&str>,
-    ) -> Result<Attention<T>> {
-        let counting = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM {from_where} LIMIT {})",
+    ) -> Result<Attention<i64>> {
+        let sql = format!(
+            "SELECT {id} FROM {from_where} ORDER BY {order} LIMIT {}",
             COUNT_CAP + 1
         );
-        let mut count = sqlx::query_scalar::<_, i64>(&counting);
+        let mut query = sqlx::query_scalar::<_, i64>(&sql);
         if let Some(value) = value {
-            count = count.bind(value);
+            query = query.bind(value);
         }
-        let total = count.fetch_one(&self.reader).await?;
+        let mut ids = query.fetch_all(&self.reader).await?;
+        let total = ids.len() as i64;
+        ids.truncate(SHOWN);
         Ok(Attention {
-            items,
+            items: ids,
             total: total.min(COUNT_CAP),
             total_exact: total <= COUNT_CAP,
         })
@@ -201,15 +207,26 @@ impl Ledger {
         from_where: &str,
         value: Option<&str>,
     ) -> Result<Attention<Payout>> {
-        let select =
-            format!("SELECT p.id FROM {from_where} ORDER BY p.created_at, p.id LIMIT {SHOWN}");
-        let mut ids = sqlx::query_scalar::<_, i64>(&select);
-        if let Some(value) = value {
-            ids = ids.bind(value);
+        let first = self
+            .first_ids("p.id", from_where, "p.created_at, p.id", value)
+            .await?;
+        let mut found = self.payouts_by_ids(&first.items).await?;
+        let payouts = first
+            .items
+            .iter()
+            .filter_map(|id| found.remove(id))
+            .collect();
+        Ok(first.with(payouts))
+    }
+}
+
+impl Attention<i64> {
+    /// The same count, with the records the ids name.
+    fn with<T>(&self, items: Vec<T>) -> Attention<T> {
+        Attention {
+            items,
+            total: self.total,
+            total_exact: self.total_exact,
         }
-        let ids = ids.fetch_all(&self.reader).await?;
-        let mut found = self.payouts_by_ids(&ids).await?;
-        let payouts = ids.iter().filter_map(|id| found.remove(id)).collect();
-        self.counted(payouts, from_where, value).await
     }
 }

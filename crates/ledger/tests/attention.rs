@@ -106,3 +106,56 @@ async fn totals_per_currency_and_the_records_that_want_a_look() {
     assert_eq!(view.totals[0].in_process.amount_text(), "0.00");
     assert_eq!(view.totals[0].failed.amount_text(), "12.50");
 }
+
+#[tokio::test]
+async fn a_requests_open_payout_follows_its_payouts_through_failure_and_retry() {
+    use ledger::requests::RequestFilter;
+    use ledger::PageRequest;
+    let b = book().await;
+    let l = &b.ledger;
+    let r = payable(l, "ada").await;
+    let page = PageRequest {
+        page: 1,
+        page_size: 20,
+    };
+    let payable_ids = || async {
+        l.list_requests("", RequestFilter::Payable, page)
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(payable_ids().await, [r.id]);
+    let first = pay(l, r.id).await;
+    assert!(payable_ids().await.is_empty());
+    l.change_payout_status(&me(), first.id, &to(PayoutStatus::Failed, ""))
+        .await
+        .unwrap();
+    assert_eq!(
+        payable_ids().await,
+        [r.id],
+        "a failed payout may be retried"
+    );
+    assert_eq!(l.request(r.id).await.unwrap().open_payout, None);
+    let retry = pay(l, r.id).await;
+    assert_eq!(
+        l.request(r.id).await.unwrap().open_payout.as_deref(),
+        Some(retry.number.as_str())
+    );
+    assert!(payable_ids().await.is_empty());
+    // The kept column says what the payouts say, for every request.
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", l.path().display()))
+        .await
+        .unwrap();
+    let disagreeing: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM incentive_requests r
+          WHERE r.open_payout_id IS NOT (SELECT p.id FROM payouts p
+                                          WHERE p.request_id = r.id AND p.status <> 'failed')",
+    )
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert_eq!(disagreeing, 0);
+}
