@@ -6,7 +6,7 @@ mod support;
 use chrono::{Duration, TimeZone, Utc};
 use ledger::accounts::{AccountInput, HandleKind, Provider};
 use ledger::customers::CustomerInput;
-use ledger::payouts::NewPayout;
+use ledger::payouts::{NewPayout, PayoutStatus, StatusChange};
 use ledger::requests::{Decision, RequestInput};
 use ledger::{Ledger, Origin};
 use support::*;
@@ -328,6 +328,26 @@ fn reveal_shows_the_full_number_and_leaves_an_audit_event() {
     );
 }
 
+/// The seeder's clock: the day after [`payouts`] made its payouts.
+fn seeder() -> Origin {
+    Origin::manual("Seeder", Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap())
+}
+
+/// Moves the payouts `ids` to `status` without a reference, as the seeder.
+async fn moved(l: Ledger, ids: &[i64], status: PayoutStatus) -> Ledger {
+    let change = StatusChange {
+        status,
+        external_reference: String::new(),
+        note: String::new(),
+    };
+    for &id in ids {
+        l.change_payout_status(&seeder(), id, &change)
+            .await
+            .unwrap();
+    }
+    l
+}
+
 /// Ticks the rows of payouts PO-00000n, and waits for the selection count.
 async fn tick(c: &fantoccini::Client, numbers: &[u32]) {
     for n in numbers {
@@ -552,18 +572,7 @@ fn a_long_statement_is_paged_and_every_exact_match_confirmed_at_once() {
 fn a_bank_csv_is_mapped_once_and_its_lines_matched() {
     run_seeded(
         "reconcile-bank-csv",
-        |l| async move {
-            let l = payouts(l, 2).await;
-            let sent = ledger::payouts::StatusChange {
-                status: ledger::payouts::PayoutStatus::OnProcess,
-                external_reference: String::new(),
-                note: String::new(),
-            };
-            let origin =
-                Origin::manual("Seeder", Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
-            l.change_payout_status(&origin, 2, &sent).await.unwrap();
-            l
-        },
+        |l| async move { moved(payouts(l, 2).await, &[2], PayoutStatus::OnProcess).await },
         |s| async move {
             let c = &s.client;
             // A German bank's export: Latin-1, `;`, day-first dates, decimal comma.
@@ -637,20 +646,7 @@ fn a_bank_csv_is_mapped_once_and_its_lines_matched() {
 fn a_paypal_statement_is_imported_and_its_matches_confirmed() {
     run_seeded(
         "reconcile-statement",
-        |l| async move {
-            let l = payouts(l, 3).await;
-            let sent = ledger::payouts::StatusChange {
-                status: ledger::payouts::PayoutStatus::OnProcess,
-                external_reference: String::new(),
-                note: String::new(),
-            };
-            let origin =
-                Origin::manual("Seeder", Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
-            for id in [1, 3] {
-                l.change_payout_status(&origin, id, &sent).await.unwrap();
-            }
-            l
-        },
+        |l| async move { moved(payouts(l, 3).await, &[1, 3], PayoutStatus::OnProcess).await },
         |s| async move {
             let c = &s.client;
             std::fs::write(
@@ -775,17 +771,9 @@ fn needs_attention_shows_totals_and_opens_what_needs_a_look() {
     run_seeded(
         "needs-attention",
         |l| async move {
-            let l = payouts(l, 4).await;
-            let paid = ledger::payouts::StatusChange {
-                status: ledger::payouts::PayoutStatus::Success,
-                external_reference: String::new(),
-                note: String::new(),
-            };
-            let origin =
-                Origin::manual("Seeder", Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
-            l.change_payout_status(&origin, 3, &paid).await.unwrap();
+            let l = moved(payouts(l, 4).await, &[3], PayoutStatus::Success).await;
             l.add_customer(
-                &origin,
+                &seeder(),
                 &CustomerInput {
                     username: "nobank".into(),
                     display_name: "No Account".into(),
