@@ -8,6 +8,7 @@ import { pager } from './pager.js';
 import { liveList } from './list.js';
 import { when } from './format.js';
 import { actionLabel, changeList } from './changes.js';
+import { withProgress } from './progress.js';
 
 const state = { search: '', entity: '', source: '', from: '', to: '', page: 1, page_size: 20 };
 
@@ -71,16 +72,8 @@ function draw(list, page, load) {
 
 /** Checks the hash chain, showing the events checked so far with Cancel. */
 async function verify(button, verdict) {
-  button.disabled = true;
-  const count = h('span', {}, 'Checking…');
-  replace(verdict, h('p', { class: 'working' }, count, ' ',
-    h('button', { type: 'button', class: 'link', onclick: () => api.cancelWork() }, 'Cancel')));
-  const timer = setInterval(async () => {
-    const done = await api.workProgress().catch(() => 0);
-    if (done) count.textContent = `Checking… ${done.toLocaleString()} events so far`;
-  }, 300);
   try {
-    const report = await api.verifyAuditChain();
+    const report = await withProgress(button, verdict, () => api.verifyAuditChain(), { label: 'Checking…', unit: 'events' });
     replace(verdict, report.first_bad_seq === null
       ? h('p', { class: 'ok' }, `All ${report.events.toLocaleString()} events are intact: none was changed, removed or inserted since it was written.`)
       : h('div', { class: 'banner' }, `Event ${report.first_bad_seq.toLocaleString()} does not match the chain: the book was changed outside the app from there on. The ${report.events.toLocaleString()} events before it are intact. Keep this copy and compare it with a backup.`));
@@ -88,8 +81,5 @@ async function verify(button, verdict) {
     replace(verdict, error.kind === 'cancelled'
       ? h('p', { class: 'muted' }, 'Check cancelled before the last event.')
       : h('div', { class: 'banner', role: 'alert' }, error.message));
-  } finally {
-    clearInterval(timer);
-    button.disabled = false;
   }
 }

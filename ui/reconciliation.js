@@ -8,6 +8,7 @@ import { currentQuery, describeFilters } from './payouts.js';
 import { money } from './format.js';
 import { mappingPanel } from './statement-mapping.js';
 import { pager } from './pager.js';
+import { withProgress } from './progress.js';
 
 export async function render(main) {
   const section = h('section', { class: 'card', id: 'statement-section' });
@@ -167,25 +168,12 @@ async function showReview(section, importId) {
  * shows the rows done so far with a Cancel button (the app removes what it wrote).
  */
 async function run(section, work, { cancellable = true } = {}) {
-  const button = section.querySelector('button.primary, button');
   const result = section.querySelector('.result');
-  button.disabled = true;
-  const count = h('span', {}, 'Working…');
-  replace(result, h('p', { class: 'working' }, count, ' ', cancellable
-    ? h('button', { type: 'button', class: 'link', 'data-action': 'cancel', onclick: () => api.cancelWork() }, 'Cancel')
-    : null));
-  const timer = setInterval(async () => {
-    const rows = await api.workProgress().catch(() => 0);
-    if (rows) count.textContent = `Working… ${rows.toLocaleString()} rows so far`;
-  }, 300);
   try {
-    const written = await work();
+    const written = await withProgress(section.querySelector('button.primary, button'), result, work, { cancellable });
     replace(result, written ? h('p', { class: 'ok' }, written) : null);
   } catch (error) {
     replace(result, h('div', { class: error.kind === 'cancelled' ? 'muted' : 'banner', role: 'alert' }, error.message));
-  } finally {
-    clearInterval(timer);
-    button.disabled = false;
   }
 }
 

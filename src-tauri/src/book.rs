@@ -87,9 +87,8 @@ impl Book {
                     let note = match restored {
                         Ok(None) => None,
                         Ok(Some(done)) => Some(done),
+                        // The book as it was opens; the ledger dropped the schedule.
                         Err(err) => {
-                            // The marker stays out of the way: the book as it was opens.
-                            let _ = std::fs::remove_file(path.with_file_name("restore-pending"));
                             Some(format!("The scheduled restore was not carried out: {err}"))
                         }
                     };

@@ -147,16 +147,9 @@ impl Ledger {
         let target = backup_dir(self.path()).join(format!("manual-{}.sqlite", stamp(origin.at)));
         Ledger::vacuum_into(self.path(), &target).await?;
         let backup = describe(&target)?;
-        let mut tx = self.begin_write(origin).await?;
-        tx.record(Event {
-            action: "backup",
-            entity: Entity::Book,
-            entity_id: None,
-            diff: Diff::new().created("file", &backup.file_name),
-            note: "Backup written.",
-        })
-        .await?;
-        tx.commit().await?;
+        let diff = Diff::new().created("file", &backup.file_name);
+        self.book_event(origin, "backup", diff, "Backup written.")
+            .await?;
         Ok(backup)
     }
 
@@ -200,18 +193,12 @@ impl Ledger {
         check_backup(&path).await?;
         std::fs::write(marker(self.path()), file_name)
             .map_err(|e| io("schedule the restore", e))?;
-        let recorded = async {
-            let mut tx = self.begin_write(origin).await?;
-            tx.record(Event {
-                action: "restore",
-                entity: Entity::Book,
-                entity_id: None,
-                diff: Diff::new().created("file", file_name),
-                note: "Restore of a backup scheduled for the next start; this book is kept as a backup.",
-            })
-            .await?;
-            tx.commit().await
-        };
+        let recorded = self.book_event(
+            origin,
+            "restore",
+            Diff::new().created("file", file_name),
+            "Restore of a backup scheduled for the next start; this book is kept as a backup.",
+        );
         if let Err(err) = recorded.await {
             // Not recorded, not scheduled.
             let _ = std::fs::remove_file(marker(self.path()));
@@ -223,16 +210,26 @@ impl Ledger {
     /// Records in the audit trail that this book was restored (`note` from
     /// [`apply_pending_restore`]).
     pub async fn record_restore(&self, origin: &Origin, note: &str) -> Result<()> {
-        let mut tx = self.begin_write(origin).await?;
-        tx.record(Event {
-            action: "restored",
+        self.book_event(origin, "restored", Diff::new(), note).await
+    }
+
+    /// An audit event about the book as a whole, alone in its transaction.
+    async fn book_event(
+        &self,
+        origin: &Origin,
+        action: &'static str,
+        diff: Diff,
+        note: &str,
+    ) -> Result<()> {
+        let tx = self.begin_write(origin).await?;
+        tx.commit_with(Event {
+            action,
             entity: Entity::Book,
             entity_id: None,
-            diff: Diff::new(),
+            diff,
             note,
         })
-        .await?;
-        tx.commit().await
+        .await
     }
 }
 
@@ -248,13 +245,22 @@ fn sync_dir(dir: &Path) {
 
 /// Run before the book at `book` is opened: carries out a scheduled restore. The current book
 /// (and its WAL, if any) is first kept as `before-restore-<time>.sqlite`; the backup is copied
-/// beside the book, synced and renamed over it. Returns what happened, for the audit trail.
+/// beside the book, synced and renamed over it. Returns what happened, for the audit trail. A
+/// restore is tried once: when it fails, the schedule is dropped and the book stays as it was.
 pub async fn apply_pending_restore(book: &Path, now: DateTime<Utc>) -> Result<Option<String>> {
     let marker = marker(book);
     let Ok(file_name) = std::fs::read_to_string(&marker) else {
         return Ok(None);
     };
-    let source = backup_path(book, file_name.trim())?;
+    let restored = restore(book, file_name.trim(), now).await;
+    if restored.is_err() {
+        let _ = std::fs::remove_file(&marker);
+    }
+    restored.map(Some)
+}
+
+async fn restore(book: &Path, file_name: &str, now: DateTime<Utc>) -> Result<String> {
+    let source = backup_path(book, file_name)?;
     check_backup(&source).await?;
     let dir = backup_dir(book);
     let kept = dir.join(format!("before-restore-{}.sqlite", stamp(now)));
@@ -285,13 +291,12 @@ pub async fn apply_pending_restore(book: &Path, now: DateTime<Utc>) -> Result<Op
         let _ = std::fs::remove_file(format!("{}{suffix}", book.display()));
     }
     std::fs::rename(&temp, book).map_err(|e| io("put the backup in place", e))?;
-    std::fs::remove_file(&marker).map_err(|e| io("finish the restore", e))?;
+    std::fs::remove_file(marker(book)).map_err(|e| io("finish the restore", e))?;
     if let Some(parent) = book.parent() {
         sync_dir(parent);
     }
-    Ok(Some(format!(
-        "Book restored from the backup {}; the book before it was kept as {}.",
-        file_name.trim(),
+    Ok(format!(
+        "Book restored from the backup {file_name}; the book before it was kept as {}.",
         kept.file_name().unwrap_or_default().to_string_lossy()
-    )))
+    ))
 }
