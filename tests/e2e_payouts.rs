@@ -57,12 +57,7 @@ async fn payouts(ledger: Ledger, n: usize) -> Ledger {
         let request = ledger
             .add_request(
                 &origin,
-                &RequestInput {
-                    customer_id: customer.id,
-                    amount: format!("{i}.00"),
-                    currency: currency.into(),
-                    ..Default::default()
-                },
+                &RequestInput::new(customer.id, &format!("{i}.00"), currency),
             )
             .await
             .unwrap();
@@ -79,9 +74,8 @@ async fn payouts(ledger: Ledger, n: usize) -> Ledger {
             .create_payout(
                 &origin,
                 &NewPayout {
-                    request_id: request.id,
                     description,
-                    ..Default::default()
+                    ..NewPayout::for_request(request.id)
                 },
             )
             .await
@@ -335,12 +329,13 @@ fn seeder() -> Origin {
 
 /// Moves the payouts `ids` to `status` without a reference, as the seeder.
 async fn moved(l: Ledger, ids: &[i64], status: PayoutStatus) -> Ledger {
+    let ids = ids.iter().map(|&id| ledger::PayoutId(id));
     let change = StatusChange {
         status,
         external_reference: String::new(),
         note: String::new(),
     };
-    for &id in ids {
+    for id in ids {
         l.change_payout_status(&seeder(), id, &change)
             .await
             .unwrap();

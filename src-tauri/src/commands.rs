@@ -6,7 +6,8 @@ use ledger::accounts::{AccountField, AccountInput, AccountSummary};
 use ledger::attention::NeedsAttention;
 use ledger::audit_log::{AuditPage, AuditQuery};
 use ledger::backups::Backup;
-use ledger::customers::{Customer, CustomerInput, CustomerOverview};
+use ledger::customer_page::CustomerOverview;
+use ledger::customers::{Customer, CustomerInput};
 use ledger::export::{CsvOptions, Written};
 use ledger::payment_files::{PaymentFileKind, PaymentFiles};
 use ledger::payouts::{
@@ -21,7 +22,10 @@ use ledger::statements::{
     preview_csv, read_statement_file, ConfirmOutcome, Confirmation, CsvMapping, CsvPreview,
     ImportOutcome, Review, ReviewQuery, StatementFormat, TextEncoding,
 };
-use ledger::{AuditEvent, ChainReport, Currency, Error, Page, PageRequest, Source};
+use ledger::{
+    AccountId, AuditEvent, ChainReport, Currency, CustomerId, Error, Page, PageRequest, PayoutId,
+    ProgramId, RequestId, Source,
+};
 use serde::Serialize;
 use tauri::{Runtime, State, Window};
 
@@ -81,7 +85,7 @@ pub async fn list_customers(
 #[tauri::command(rename_all = "snake_case")]
 pub async fn customer_accounts(
     book: State<'_, Book>,
-    customer_id: i64,
+    customer_id: CustomerId,
 ) -> Answer<Vec<AccountSummary>> {
     book.ledger()?.customer_accounts(customer_id).await
 }
@@ -89,7 +93,7 @@ pub async fn customer_accounts(
 #[tauri::command(rename_all = "snake_case")]
 pub async fn add_payment_account(
     book: State<'_, Book>,
-    customer_id: i64,
+    customer_id: CustomerId,
     input: AccountInput,
 ) -> Answer<AccountSummary> {
     book.ledger()?
@@ -105,7 +109,7 @@ pub async fn add_request(book: State<'_, Book>, input: RequestInput) -> Answer<R
 #[tauri::command(rename_all = "snake_case")]
 pub async fn decide_request(
     book: State<'_, Book>,
-    id: i64,
+    id: RequestId,
     decision: Decision,
     note: String,
 ) -> Answer<Request> {
@@ -130,7 +134,7 @@ pub async fn list_payouts(book: State<'_, Book>, query: PayoutQuery) -> Answer<P
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn payout_preview(book: State<'_, Book>, request_id: i64) -> Answer<PayoutPreview> {
+pub async fn payout_preview(book: State<'_, Book>, request_id: RequestId) -> Answer<PayoutPreview> {
     book.ledger()?.payout_preview(request_id).await
 }
 
@@ -140,19 +144,19 @@ pub async fn create_payout(book: State<'_, Book>, input: NewPayout) -> Answer<Pa
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn payout_history(book: State<'_, Book>, id: i64) -> Answer<Vec<AuditEvent>> {
+pub async fn payout_history(book: State<'_, Book>, id: PayoutId) -> Answer<Vec<AuditEvent>> {
     book.ledger()?.payout_history(id).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn payout_detail(book: State<'_, Book>, id: i64) -> Answer<PayoutDetail> {
+pub async fn payout_detail(book: State<'_, Book>, id: PayoutId) -> Answer<PayoutDetail> {
     book.ledger()?.payout_detail(id).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn change_payout_status(
     book: State<'_, Book>,
-    id: i64,
+    id: PayoutId,
     change: StatusChange,
 ) -> Answer<Payout> {
     let ledger = book.ledger()?;
@@ -164,7 +168,7 @@ pub async fn change_payout_status(
 #[tauri::command(rename_all = "snake_case")]
 pub async fn bulk_change_status(
     book: State<'_, Book>,
-    ids: Vec<i64>,
+    ids: Vec<PayoutId>,
     change: StatusChange,
 ) -> Answer<BulkOutcome> {
     let origin = book.origin_of(Source::Bulk);
@@ -174,12 +178,15 @@ pub async fn bulk_change_status(
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn edit_payout(book: State<'_, Book>, id: i64, edit: PayoutEdit) -> Answer<Payout> {
+pub async fn edit_payout(book: State<'_, Book>, id: PayoutId, edit: PayoutEdit) -> Answer<Payout> {
     book.ledger()?.edit_payout(&book.origin(), id, &edit).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn reveal_payout_account(book: State<'_, Book>, id: i64) -> Answer<Vec<AccountField>> {
+pub async fn reveal_payout_account(
+    book: State<'_, Book>,
+    id: PayoutId,
+) -> Answer<Vec<AccountField>> {
     book.ledger()?
         .reveal_payout_account(&book.origin(), id)
         .await
@@ -188,7 +195,7 @@ pub async fn reveal_payout_account(book: State<'_, Book>, id: i64) -> Answer<Vec
 #[tauri::command(rename_all = "snake_case")]
 pub async fn edit_customer(
     book: State<'_, Book>,
-    id: i64,
+    id: CustomerId,
     input: CustomerInput,
 ) -> Answer<Customer> {
     book.ledger()?
@@ -197,14 +204,14 @@ pub async fn edit_customer(
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn customer_overview(book: State<'_, Book>, id: i64) -> Answer<CustomerOverview> {
+pub async fn customer_overview(book: State<'_, Book>, id: CustomerId) -> Answer<CustomerOverview> {
     book.ledger()?.customer_overview(id).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn edit_payment_account(
     book: State<'_, Book>,
-    id: i64,
+    id: AccountId,
     input: AccountInput,
 ) -> Answer<AccountSummary> {
     let ledger = book.ledger()?;
@@ -214,19 +221,25 @@ pub async fn edit_payment_account(
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn set_default_account(book: State<'_, Book>, id: i64) -> Answer<AccountSummary> {
+pub async fn set_default_account(book: State<'_, Book>, id: AccountId) -> Answer<AccountSummary> {
     book.ledger()?.set_default_account(&book.origin(), id).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn archive_payment_account(book: State<'_, Book>, id: i64) -> Answer<AccountSummary> {
+pub async fn archive_payment_account(
+    book: State<'_, Book>,
+    id: AccountId,
+) -> Answer<AccountSummary> {
     book.ledger()?
         .archive_payment_account(&book.origin(), id)
         .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn reveal_payment_account(book: State<'_, Book>, id: i64) -> Answer<Vec<AccountField>> {
+pub async fn reveal_payment_account(
+    book: State<'_, Book>,
+    id: AccountId,
+) -> Answer<Vec<AccountField>> {
     book.ledger()?
         .reveal_payment_account(&book.origin(), id)
         .await
@@ -238,14 +251,18 @@ pub async fn add_program(book: State<'_, Book>, input: ProgramInput) -> Answer<P
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn edit_program(book: State<'_, Book>, id: i64, input: ProgramInput) -> Answer<Program> {
+pub async fn edit_program(
+    book: State<'_, Book>,
+    id: ProgramId,
+    input: ProgramInput,
+) -> Answer<Program> {
     book.ledger()?
         .edit_program(&book.origin(), id, &input)
         .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn archive_program(book: State<'_, Book>, id: i64) -> Answer<Program> {
+pub async fn archive_program(book: State<'_, Book>, id: ProgramId) -> Answer<Program> {
     book.ledger()?.archive_program(&book.origin(), id).await
 }
 
@@ -311,7 +328,7 @@ pub async fn payment_files<R: Runtime>(
     window: Window<R>,
     book: State<'_, Book>,
     kind: PaymentFileKind,
-    ids: Vec<i64>,
+    ids: Vec<PayoutId>,
     mark_on_process: bool,
 ) -> Answer<Option<PaymentFiles>> {
     let ledger = book.ledger()?;

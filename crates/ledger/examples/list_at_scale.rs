@@ -388,10 +388,7 @@ async fn main() {
     for line in csv.lines().skip(1).take(1_000) {
         // The per-line design this replaced: one query per line for its payout number.
         let number = line.rsplit(',').next().unwrap_or("");
-        if let Some(id) = number
-            .strip_prefix("PO-")
-            .and_then(|n| n.parse::<i64>().ok())
-        {
+        if let Ok(id) = number.parse::<ledger::PayoutId>() {
             found += ledger.payout(id).await.is_ok() as usize;
         }
     }

@@ -10,8 +10,10 @@ use sqlx::sqlite::SqliteArguments;
 use sqlx::Sqlite;
 use uuid::Uuid;
 
-use crate::audit::{Diff, Entity, Event, Origin};
+use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
+use crate::ids::{AccountId, CustomerId};
+use crate::refusal::Refusal;
 use crate::text::{self, Lines};
 use crate::{validate, Ledger};
 
@@ -236,9 +238,9 @@ fn mask_handle(kind: HandleKind, handle: &str) -> String {
 /// An account as lists show it: masked.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AccountSummary {
-    pub id: i64,
+    pub id: AccountId,
     pub number: String,
-    pub customer_id: i64,
+    pub customer_id: CustomerId,
     pub method: &'static str,
     pub is_default: bool,
     pub archived: bool,
@@ -404,8 +406,8 @@ fn bind_details<'q>(
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct AccountRow {
-    pub id: i64,
-    pub customer_id: i64,
+    pub id: AccountId,
+    pub customer_id: CustomerId,
     pub kind: String,
     pub is_default: bool,
     pub holder_name: Option<String>,
@@ -446,7 +448,7 @@ impl AccountRow {
                 country: self.country.clone(),
             }),
             _ => Err(Error::Storage(format!(
-                "Payment account PA-{:06} is damaged in the book.",
+                "Payment account {} is damaged in the book.",
                 self.id
             ))),
         }
@@ -456,7 +458,7 @@ impl AccountRow {
         let details = self.details()?;
         Ok(AccountSummary {
             id: self.id,
-            number: format!("PA-{:06}", self.id),
+            number: self.id.to_string(),
             customer_id: self.customer_id,
             method: details.method(),
             is_default: self.is_default,
@@ -472,7 +474,7 @@ impl Ledger {
     pub async fn add_payment_account(
         &self,
         origin: &Origin,
-        customer_id: i64,
+        customer_id: CustomerId,
         input: &AccountInput,
     ) -> Result<AccountSummary> {
         let details = clean(input)?;
@@ -485,9 +487,7 @@ impl Ledger {
         .fetch_optional(tx.conn())
         .await?;
         let Some(active) = active else {
-            return Err(Error::NotFound(format!(
-                "There is no customer CU-{customer_id:06}."
-            )));
+            return Err(crate::customers::not_found(customer_id));
         };
         let is_default = active == 0;
         let at = tx.at();
@@ -497,24 +497,25 @@ impl Ledger {
                   provider, handle_kind, handle, uuid, customer_id, is_default, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
-        let id = bind_details(insert, &details)
-            .bind(Uuid::now_v7())
-            .bind(customer_id)
-            .bind(is_default)
-            .bind(&at)
-            .bind(&at)
-            .execute(tx.conn())
-            .await?
-            .last_insert_rowid();
+        let id = AccountId(
+            bind_details(insert, &details)
+                .bind(Uuid::now_v7())
+                .bind(customer_id)
+                .bind(is_default)
+                .bind(&at)
+                .bind(&at)
+                .execute(tx.conn())
+                .await?
+                .last_insert_rowid(),
+        );
         // The trail records the masked form: full numbers never reach the audit log either.
         let diff = Diff::new()
-            .created("customer", format!("CU-{customer_id:06}"))
+            .created("customer", customer_id.to_string())
             .created("account", details.masked())
             .created("is_default", is_default);
         tx.commit_with(Event {
-            action: "create",
-            entity: Entity::PaymentAccount,
-            entity_id: Some(id),
+            action: Action::Create,
+            record: Record::PaymentAccount(id),
             diff,
             note: "",
         })
@@ -522,7 +523,7 @@ impl Ledger {
         self.payment_account(id).await
     }
 
-    async fn payment_account(&self, id: i64) -> Result<AccountSummary> {
+    async fn payment_account(&self, id: AccountId) -> Result<AccountSummary> {
         account_row(&mut *self.reader.acquire().await?, id)
             .await?
             .summary()
@@ -532,16 +533,14 @@ impl Ledger {
     pub async fn edit_payment_account(
         &self,
         origin: &Origin,
-        id: i64,
+        id: AccountId,
         input: &AccountInput,
     ) -> Result<AccountSummary> {
         let details = clean(input)?;
         let mut tx = self.begin_write(origin).await?;
         let old = account_row(tx.conn(), id).await?;
         if old.archived_at.is_some() {
-            return Err(Error::Precondition(format!(
-                "Payment account PA-{id:06} is archived; add a new account instead."
-            )));
+            return Err(Refusal::AccountArchived(id).into());
         }
         let old = old.details()?;
         if old == details {
@@ -562,9 +561,8 @@ impl Ledger {
             .await?;
         let diff = Diff::new().field("account", old.masked(), details.masked());
         tx.commit_with(Event {
-            action: "update",
-            entity: Entity::PaymentAccount,
-            entity_id: Some(id),
+            action: Action::Update,
+            record: Record::PaymentAccount(id),
             diff,
             note: "",
         })
@@ -573,19 +571,21 @@ impl Ledger {
     }
 
     /// Makes `id` the customer's default account.
-    pub async fn set_default_account(&self, origin: &Origin, id: i64) -> Result<AccountSummary> {
+    pub async fn set_default_account(
+        &self,
+        origin: &Origin,
+        id: AccountId,
+    ) -> Result<AccountSummary> {
         let mut tx = self.begin_write(origin).await?;
         let row = account_row(tx.conn(), id).await?;
         if row.archived_at.is_some() {
-            return Err(Error::Precondition(format!(
-                "Payment account PA-{id:06} is archived and cannot be the default."
-            )));
+            return Err(Refusal::ArchivedCannotBeDefault(id).into());
         }
         if row.is_default {
             return self.payment_account(id).await;
         }
         let at = tx.at();
-        let previous: Option<i64> = sqlx::query_scalar(
+        let previous: Option<AccountId> = sqlx::query_scalar(
             "UPDATE payment_accounts SET is_default = 0, updated_at = ?
               WHERE customer_id = ? AND is_default = 1 RETURNING id",
         )
@@ -599,13 +599,12 @@ impl Ledger {
             .execute(tx.conn())
             .await?;
         tx.commit_with(Event {
-            action: "default",
-            entity: Entity::PaymentAccount,
-            entity_id: Some(id),
+            action: Action::Default,
+            record: Record::PaymentAccount(id),
             diff: Diff::new().field(
                 "default_account",
-                previous.map(|p| format!("PA-{p:06}")),
-                format!("PA-{id:06}"),
+                previous.map(|p| p.to_string()),
+                id.to_string(),
             ),
             note: "",
         })
@@ -618,14 +617,12 @@ impl Ledger {
     pub async fn archive_payment_account(
         &self,
         origin: &Origin,
-        id: i64,
+        id: AccountId,
     ) -> Result<AccountSummary> {
         let mut tx = self.begin_write(origin).await?;
         let row = account_row(tx.conn(), id).await?;
         if row.archived_at.is_some() {
-            return Err(Error::Precondition(format!(
-                "Payment account PA-{id:06} is already archived."
-            )));
+            return Err(Refusal::AccountAlreadyArchived(id).into());
         }
         let at = tx.at();
         sqlx::query(
@@ -638,7 +635,7 @@ impl Ledger {
         .await?;
         let mut diff = Diff::new().field("archived", false, true);
         if row.is_default {
-            let next: Option<i64> = sqlx::query_scalar(
+            let next: Option<AccountId> = sqlx::query_scalar(
                 "UPDATE payment_accounts SET is_default = 1, updated_at = ?1
                   WHERE id = (SELECT id FROM payment_accounts
                                WHERE customer_id = ?2 AND archived_at IS NULL ORDER BY id LIMIT 1)
@@ -650,14 +647,13 @@ impl Ledger {
             .await?;
             diff = diff.field(
                 "default_account",
-                format!("PA-{id:06}"),
-                next.map(|n| format!("PA-{n:06}")),
+                id.to_string(),
+                next.map(|n| n.to_string()),
             );
         }
         tx.commit_with(Event {
-            action: "archive",
-            entity: Entity::PaymentAccount,
-            entity_id: Some(id),
+            action: Action::Archive,
+            record: Record::PaymentAccount(id),
             diff,
             note: "",
         })
@@ -669,14 +665,13 @@ impl Ledger {
     pub async fn reveal_payment_account(
         &self,
         origin: &Origin,
-        id: i64,
+        id: AccountId,
     ) -> Result<Vec<AccountField>> {
         let mut tx = self.begin_write(origin).await?;
         let details = account_row(tx.conn(), id).await?.details()?;
         tx.commit_with(Event {
-            action: "reveal",
-            entity: Entity::PaymentAccount,
-            entity_id: Some(id),
+            action: Action::Reveal,
+            record: Record::PaymentAccount(id),
             diff: Diff::new(),
             note: "Payment account shown in full.",
         })
@@ -685,7 +680,10 @@ impl Ledger {
     }
 
     /// All of a customer's accounts, active ones first (default first), then archived.
-    pub async fn all_customer_accounts(&self, customer_id: i64) -> Result<Vec<AccountSummary>> {
+    pub async fn all_customer_accounts(
+        &self,
+        customer_id: CustomerId,
+    ) -> Result<Vec<AccountSummary>> {
         let rows: Vec<AccountRow> = sqlx::query_as(
             "SELECT * FROM payment_accounts WHERE customer_id = ?
               ORDER BY archived_at IS NOT NULL, is_default DESC, id",
@@ -697,7 +695,7 @@ impl Ledger {
     }
 
     /// A customer's active accounts, default first, masked.
-    pub async fn customer_accounts(&self, customer_id: i64) -> Result<Vec<AccountSummary>> {
+    pub async fn customer_accounts(&self, customer_id: CustomerId) -> Result<Vec<AccountSummary>> {
         let rows: Vec<AccountRow> = sqlx::query_as(
             "SELECT * FROM payment_accounts WHERE customer_id = ? AND archived_at IS NULL
               ORDER BY is_default DESC, id",
@@ -709,12 +707,12 @@ impl Ledger {
     }
 }
 
-async fn account_row(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<AccountRow> {
+async fn account_row(conn: &mut sqlx::SqliteConnection, id: AccountId) -> Result<AccountRow> {
     sqlx::query_as("SELECT * FROM payment_accounts WHERE id = ?")
         .bind(id)
         .fetch_optional(conn)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("There is no payment account PA-{id:06}.")))
+        .ok_or_else(|| Error::NotFound(format!("There is no payment account {id}.")))
 }
 
 #[cfg(test)]

@@ -12,9 +12,10 @@ use serde::Serialize;
 use crate::audit::timestamp;
 use crate::customers::Customer;
 use crate::error::Result;
+use crate::ids::{CustomerId, PayoutId, RequestId};
 use crate::money::Money;
 use crate::payouts::Payout;
-use crate::requests::{stored_money, Request, RequestRow, SELECT_REQUEST};
+use crate::requests::{Request, RequestRow, SELECT_REQUEST};
 use crate::Ledger;
 
 /// Lists are counted up to this many rows ("1,000+"): a dashboard needs no more, and counting
@@ -87,7 +88,7 @@ impl Ledger {
         .await?;
         let mut totals: Vec<CurrencyTotals> = Vec::new();
         for (currency, status, minor) in sums {
-            let zero = stored_money(0, &currency)?;
+            let zero = Money::stored(0, &currency)?;
             if totals.last().is_none_or(|t| t.currency != currency) {
                 totals.push(CurrencyTotals {
                     currency: currency.clone(),
@@ -98,7 +99,7 @@ impl Ledger {
                 });
             }
             let t = totals.last_mut().expect("pushed above");
-            let amount = stored_money(minor, &currency)?;
+            let amount = Money::stored(minor, &currency)?;
             match status.as_str() {
                 "pending" => t.owed = amount,
                 "on_process" => t.in_process = amount,
@@ -108,7 +109,7 @@ impl Ledger {
         }
         for (currency, minor) in paid {
             if let Some(t) = totals.iter_mut().find(|t| t.currency == currency) {
-                t.paid_this_month = stored_money(minor, &currency)?;
+                t.paid_this_month = Money::stored(minor, &currency)?;
             }
         }
 
@@ -131,7 +132,7 @@ impl Ledger {
             .await?;
 
         let payable = self
-            .first_ids(
+            .first_ids::<RequestId>(
                 "r.id",
                 "incentive_requests r WHERE r.status = 'approved' AND r.open_payout_id IS NULL",
                 "r.id",
@@ -141,7 +142,7 @@ impl Ledger {
         let rows: Vec<RequestRow> = sqlx::query_as(&format!(
             "{SELECT_REQUEST} WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.id"
         ))
-        .bind(serde_json::Value::from(payable.items.as_slice()).to_string())
+        .bind(serde_json::to_string(&payable.items).expect("ids serialise"))
         .fetch_all(&self.reader)
         .await?;
         let approved_without_payout = payable.with(
@@ -151,7 +152,7 @@ impl Ledger {
         );
 
         let accountless = self
-            .first_ids(
+            .first_ids::<CustomerId>(
                 "c.id",
                 "customers c WHERE NOT EXISTS (SELECT 1 FROM payment_accounts a
                                  WHERE a.customer_id = c.id AND a.archived_at IS NULL)",
@@ -175,18 +176,21 @@ impl Ledger {
 
     /// The ids of the first [`SHOWN`] rows of `from_where` in `order` (with `value` for its
     /// `?`, if it has one), and how many rows there are up to [`COUNT_CAP`], in one pass.
-    async fn first_ids(
+    async fn first_ids<Id>(
         &self,
         id: &str,
         from_where: &str,
         order: &str,
         value: Option<&str>,
-    ) -> Result<Attention<i64>> {
+    ) -> Result<Attention<Id>>
+    where
+        Id: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send + Unpin,
+    {
         let sql = format!(
             "SELECT {id} FROM {from_where} ORDER BY {order} LIMIT {}",
             COUNT_CAP + 1
         );
-        let mut query = sqlx::query_scalar::<_, i64>(&sql);
+        let mut query = sqlx::query_scalar::<_, Id>(&sql);
         if let Some(value) = value {
             query = query.bind(value);
         }
@@ -208,7 +212,7 @@ impl Ledger {
         value: Option<&str>,
     ) -> Result<Attention<Payout>> {
         let first = self
-            .first_ids("p.id", from_where, "p.created_at, p.id", value)
+            .first_ids::<PayoutId>("p.id", from_where, "p.created_at, p.id", value)
             .await?;
         let mut found = self.payouts_by_ids(&first.items).await?;
         let payouts = first
@@ -220,7 +224,7 @@ impl Ledger {
     }
 }
 
-impl Attention<i64> {
+impl<Id> Attention<Id> {
     /// The same count, with the records the ids name.
     fn with<T>(&self, items: Vec<T>) -> Attention<T> {
         Attention {

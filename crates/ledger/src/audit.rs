@@ -7,7 +7,9 @@
 //! - events are append-only (triggers refuse UPDATE and DELETE) and numbered without gaps (a
 //!   trigger refuses any other `seq`);
 //! - each event's `hash` is SHA-256 over the previous event's hash and this event's stored
-//!   fields, so an edit made behind the app's back breaks the chain at the first bad event.
+//!   fields, so an edit made behind the app's back breaks the chain at the first bad event;
+//! - derived data follows the events: at commit the payout search index is rewritten for
+//!   every record whose events changed an indexed field (see [`crate::search_index`]).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,7 +19,10 @@ use sqlx::{Sqlite, SqliteConnection, Transaction};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::export::Progress;
+pub use crate::ids::Entity;
+use crate::ids::{AccountId, CustomerId, PayoutId, ProgramId, RequestId};
+use crate::progress::Progress;
+use crate::search_index::{Touched, CUSTOMER_FIELDS, PAYOUT_FIELDS};
 use crate::store::Ledger;
 
 /// The hash that stands before the first event.
@@ -101,6 +106,11 @@ impl Diff {
         self.0.is_empty()
     }
 
+    /// Whether any of `fields` changed.
+    pub(crate) fn touches(&self, fields: &[&str]) -> bool {
+        self.0.iter().any(|c| fields.contains(&c.field.as_str()))
+    }
+
     /// Records a field of a new record (from nothing to `new`).
     pub(crate) fn created(self, field: &str, new: impl Serialize) -> Diff {
         self.field(field, Value::Null, new)
@@ -111,37 +121,111 @@ fn json(value: impl Serialize) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
-/// What an event is about.
+/// What an event did, stored as the lower-case word old books hold (`status`, `reveal`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Entity {
-    Customer,
-    PaymentAccount,
-    Program,
-    Request,
-    Payout,
-    Book,
+pub enum Action {
+    Create,
+    /// An edit of a record's fields.
+    Update,
+    /// A payout's status move.
+    Status,
+    Approve,
+    Reject,
+    Archive,
+    /// A payment account made the customer's default.
+    Default,
+    /// Full account details shown.
+    Reveal,
+    /// A file written (CSV export, payment file).
+    Export,
+    /// A statement imported.
+    Import,
+    /// A statement line confirmed for a payout that was already settled.
+    Reconcile,
+    Backup,
+    /// A restore scheduled for the next start.
+    Restore,
+    /// A restore carried out at start.
+    Restored,
 }
 
-impl Entity {
-    pub(crate) fn as_str(self) -> &'static str {
+impl Action {
+    pub fn as_str(self) -> &'static str {
         match self {
-            Entity::Customer => "customer",
-            Entity::PaymentAccount => "payment_account",
-            Entity::Program => "program",
-            Entity::Request => "request",
-            Entity::Payout => "payout",
-            Entity::Book => "book",
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Status => "status",
+            Action::Approve => "approve",
+            Action::Reject => "reject",
+            Action::Archive => "archive",
+            Action::Default => "default",
+            Action::Reveal => "reveal",
+            Action::Export => "export",
+            Action::Import => "import",
+            Action::Reconcile => "reconcile",
+            Action::Backup => "backup",
+            Action::Restore => "restore",
+            Action::Restored => "restored",
         }
     }
 }
 
-/// An event to record: `action` is a verb such as `create`, `update`, `status`, `approve`,
-/// `reveal`, `export`.
+/// The record an event is about: the book as a whole, or one record by its typed id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    Book,
+    Customer(CustomerId),
+    PaymentAccount(AccountId),
+    Program(ProgramId),
+    Request(RequestId),
+    Payout(PayoutId),
+    /// A statement import, by its row id; stored as the book's event, as it always was.
+    StatementImport(i64),
+}
+
+impl Record {
+    pub fn entity(self) -> Entity {
+        match self {
+            Record::Book | Record::StatementImport(_) => Entity::Book,
+            Record::Customer(_) => Entity::Customer,
+            Record::PaymentAccount(_) => Entity::PaymentAccount,
+            Record::Program(_) => Entity::Program,
+            Record::Request(_) => Entity::Request,
+            Record::Payout(_) => Entity::Payout,
+        }
+    }
+
+    /// The row id stored in the event, `None` for the book.
+    pub fn id(self) -> Option<i64> {
+        match self {
+            Record::Book => None,
+            Record::Customer(id) => Some(id.0),
+            Record::PaymentAccount(id) => Some(id.0),
+            Record::Program(id) => Some(id.0),
+            Record::Request(id) => Some(id.0),
+            Record::Payout(id) => Some(id.0),
+            Record::StatementImport(id) => Some(id),
+        }
+    }
+}
+
+macro_rules! record_from {
+    ($($id:ident => $variant:ident),*) => {$(
+        impl From<$id> for Record {
+            fn from(id: $id) -> Record {
+                Record::$variant(id)
+            }
+        }
+    )*};
+}
+record_from!(CustomerId => Customer, AccountId => PaymentAccount, ProgramId => Program,
+    RequestId => Request, PayoutId => Payout);
+
+/// An event to record.
 pub(crate) struct Event<'a> {
-    pub action: &'a str,
-    pub entity: Entity,
-    pub entity_id: Option<i64>,
+    pub action: Action,
+    pub record: Record,
     pub diff: Diff,
     pub note: &'a str,
 }
@@ -153,6 +237,8 @@ pub(crate) struct WriteTx<'o> {
     /// The last event's (seq, hash), read once and then carried along for bulk writes.
     head: Option<(i64, String)>,
     recorded: usize,
+    /// What the change did to the search index's sources.
+    touched: Touched,
 }
 
 impl Ledger {
@@ -163,6 +249,7 @@ impl Ledger {
             origin,
             head: None,
             recorded: 0,
+            touched: Touched::default(),
         })
     }
 }
@@ -193,9 +280,9 @@ impl WriteTx<'_> {
             at: timestamp(self.origin.at),
             actor: self.origin.operator.clone(),
             source: self.origin.source.as_str().to_owned(),
-            action: event.action.to_owned(),
-            entity: event.entity.as_str().to_owned(),
-            entity_id: event.entity_id,
+            action: event.action.as_str().to_owned(),
+            entity: event.record.entity().as_str().to_owned(),
+            entity_id: event.record.id(),
             changes: serde_json::to_string(&event.diff.0).expect("JSON values serialise"),
             note: event.note.to_owned(),
             prev_hash,
@@ -223,6 +310,13 @@ impl WriteTx<'_> {
         .await?;
         self.head = Some((row.seq, hash));
         self.recorded += 1;
+        match event.record {
+            Record::Payout(id) if event.diff.touches(&PAYOUT_FIELDS) => self.touched.payout(id),
+            Record::Customer(id) if event.diff.touches(&CUSTOMER_FIELDS) => {
+                self.touched.customer(id)
+            }
+            _ => {}
+        }
         Ok(row.seq)
     }
 
@@ -232,7 +326,7 @@ impl WriteTx<'_> {
         self.commit().await
     }
 
-    pub(crate) async fn commit(self) -> Result<()> {
+    pub(crate) async fn commit(mut self) -> Result<()> {
         if self.recorded == 0 {
             // A programming error, not a user's: refuse rather than change the book untraced.
             tracing::error!("a write transaction tried to commit without an audit event");
@@ -240,6 +334,7 @@ impl WriteTx<'_> {
                 "The change was not saved because it carried no audit event.".into(),
             ));
         }
+        self.touched.reindex(&mut self.tx).await?;
         self.tx.commit().await?;
         Ok(())
     }
@@ -328,12 +423,12 @@ pub struct ChainReport {
 
 impl Ledger {
     /// The history of one record, newest first.
-    pub async fn history(&self, entity: Entity, entity_id: i64) -> Result<Vec<AuditEvent>> {
+    pub async fn history(&self, record: Record) -> Result<Vec<AuditEvent>> {
         let rows: Vec<EventRow> = sqlx::query_as(
-            "SELECT * FROM audit_events WHERE entity = ? AND entity_id = ? ORDER BY seq DESC",
+            "SELECT * FROM audit_events WHERE entity = ? AND entity_id IS ? ORDER BY seq DESC",
         )
-        .bind(entity.as_str())
-        .bind(entity_id)
+        .bind(record.entity().as_str())
+        .bind(record.id())
         .fetch_all(&self.reader)
         .await?;
         Ok(rows.into_iter().map(AuditEvent::from).collect())

@@ -12,7 +12,8 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use crate::audit::{AuditEvent, Entity, EventRow, Source};
 use crate::error::{Error, Result};
-use crate::payouts::search::match_expression;
+use crate::ids::parse_any_record;
+use crate::search_index::match_expression;
 use crate::text::{self, Lines};
 use crate::{like_pattern, Ledger, PageRequest};
 
@@ -22,7 +23,7 @@ pub const COUNT_CAP: i64 = 10_000;
 /// Which events to show.
 #[derive(Debug, Clone, Deserialize)]
 pub struct AuditQuery {
-    /// A record number (`PO-000012`, `IR-7`, `CU-3`, `PG-1`), or words to find in the actor,
+    /// A record number (`PO-000012`, `IR-7`, `CU-3`, `PA-2`, `PG-1`), or words to find in the actor,
     /// action, note and changed fields and values (each word of three or more characters, in
     /// any order).
     #[serde(default)]
@@ -51,20 +52,6 @@ pub struct AuditPage {
     pub page_size: i64,
 }
 
-/// The record a number like "PO-000012" names.
-fn record(search: &str) -> Option<(Entity, i64)> {
-    let upper = search.trim().to_uppercase();
-    let (prefix, digits) = upper.split_once('-')?;
-    let entity = match prefix {
-        "PO" => Entity::Payout,
-        "IR" => Entity::Request,
-        "CU" => Entity::Customer,
-        "PG" => Entity::Program,
-        _ => return None,
-    };
-    Some((entity, digits.parse().ok()?))
-}
-
 fn day(field: &'static str, value: &str) -> Result<Option<String>> {
     let value = value.trim();
     if value.is_empty() {
@@ -82,7 +69,7 @@ impl Ledger {
         let search =
             text::optional("search", "Search", &query.search, 200, Lines::One)?.unwrap_or_default();
         let (from, to) = (day("from", &query.from)?, day("to", &query.to)?);
-        let record = record(&search);
+        let record = parse_any_record(&search);
         // Words of three or more characters are looked up in `audit_search`; shorter ones
         // alone fall back to reading every event.
         let words = match record {

@@ -14,8 +14,9 @@ use serde::Serialize;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::ConnectOptions;
 
-use crate::audit::{Diff, Entity, Event, Origin};
+use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
+use crate::files::{io_error, sync_dir};
 use crate::store::{backup_dir, MIGRATOR};
 use crate::Ledger;
 
@@ -34,20 +35,15 @@ pub struct Backup {
     pub written_at: String,
 }
 
-fn io(what: &str, err: std::io::Error) -> Error {
-    tracing::error!(error = %err, "could not {what}");
-    Error::Storage(format!("Could not {what}: {err}."))
-}
-
 fn stamp(now: DateTime<Utc>) -> String {
     now.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
 fn describe(path: &Path) -> Result<Backup> {
-    let meta = std::fs::metadata(path).map_err(|e| io("read a backup", e))?;
+    let meta = std::fs::metadata(path).map_err(|e| io_error("read", path, e))?;
     let written: DateTime<Utc> = meta
         .modified()
-        .map_err(|e| io("read a backup's time", e))?
+        .map_err(|e| io_error("read the time of", path, e))?
         .into();
     Ok(Backup {
         file_name: path
@@ -65,11 +61,13 @@ pub fn list_backups(book: &Path) -> Result<Vec<Backup>> {
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(io("list the backups", e)),
+        Err(e) => return Err(io_error("list the backups in", &dir, e)),
     };
     let mut backups = Vec::new();
     for entry in entries {
-        let path = entry.map_err(|e| io("list the backups", e))?.path();
+        let path = entry
+            .map_err(|e| io_error("list the backups in", &dir, e))?
+            .path();
         if path.extension().is_some_and(|x| x == "sqlite") {
             backups.push(describe(&path)?);
         }
@@ -148,7 +146,7 @@ impl Ledger {
         Ledger::vacuum_into(self.path(), &target).await?;
         let backup = describe(&target)?;
         let diff = Diff::new().created("file", &backup.file_name);
-        self.book_event(origin, "backup", diff, "Backup written.")
+        self.book_event(origin, Action::Backup, diff, "Backup written.")
             .await?;
         Ok(backup)
     }
@@ -192,10 +190,10 @@ impl Ledger {
         let path = backup_path(self.path(), file_name)?;
         check_backup(&path).await?;
         std::fs::write(marker(self.path()), file_name)
-            .map_err(|e| io("schedule the restore", e))?;
+            .map_err(|e| io_error("schedule the restore in", &marker(self.path()), e))?;
         let recorded = self.book_event(
             origin,
-            "restore",
+            Action::Restore,
             Diff::new().created("file", file_name),
             "Restore of a backup scheduled for the next start; this book is kept as a backup.",
         );
@@ -210,22 +208,22 @@ impl Ledger {
     /// Records in the audit trail that this book was restored (`note` from
     /// [`apply_pending_restore`]).
     pub async fn record_restore(&self, origin: &Origin, note: &str) -> Result<()> {
-        self.book_event(origin, "restored", Diff::new(), note).await
+        self.book_event(origin, Action::Restored, Diff::new(), note)
+            .await
     }
 
     /// An audit event about the book as a whole, alone in its transaction.
     async fn book_event(
         &self,
         origin: &Origin,
-        action: &'static str,
+        action: Action,
         diff: Diff,
         note: &str,
     ) -> Result<()> {
         let tx = self.begin_write(origin).await?;
         tx.commit_with(Event {
             action,
-            entity: Entity::Book,
-            entity_id: None,
+            record: Record::Book,
             diff,
             note,
         })
@@ -235,12 +233,6 @@ impl Ledger {
 
 fn marker(book: &Path) -> PathBuf {
     book.with_file_name(RESTORE_MARKER)
-}
-
-fn sync_dir(dir: &Path) {
-    if let Ok(dir) = std::fs::File::open(dir) {
-        let _ = dir.sync_all();
-    }
 }
 
 /// Run before the book at `book` is opened: carries out a scheduled restore. The current book
@@ -270,28 +262,29 @@ async fn restore(book: &Path, file_name: &str, now: DateTime<Utc>) -> Result<Str
             kept.display()
         )));
     }
-    std::fs::create_dir_all(&dir).map_err(|e| io("create the backup folder", e))?;
+    std::fs::create_dir_all(&dir).map_err(|e| io_error("create the folder", &dir, e))?;
     if book.exists() {
-        std::fs::copy(book, &kept).map_err(|e| io("keep the current book", e))?;
+        std::fs::copy(book, &kept).map_err(|e| io_error("keep a copy of", book, e))?;
         for suffix in ["-wal", "-shm"] {
             let side = PathBuf::from(format!("{}{suffix}", book.display()));
             if side.exists() {
                 let copy = PathBuf::from(format!("{}{suffix}", kept.display()));
-                std::fs::copy(&side, copy).map_err(|e| io("keep the current book", e))?;
+                std::fs::copy(&side, copy).map_err(|e| io_error("keep a copy of", &side, e))?;
             }
         }
     }
     let temp = book.with_file_name(".restoring.sqlite");
-    std::fs::copy(&source, &temp).map_err(|e| io("copy the backup", e))?;
+    std::fs::copy(&source, &temp).map_err(|e| io_error("copy", &source, e))?;
     std::fs::File::open(&temp)
         .and_then(|f| f.sync_all())
-        .map_err(|e| io("copy the backup", e))?;
+        .map_err(|e| io_error("copy", &source, e))?;
     // The old book's WAL must not be applied to the restored file.
     for suffix in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", book.display()));
     }
-    std::fs::rename(&temp, book).map_err(|e| io("put the backup in place", e))?;
-    std::fs::remove_file(marker(book)).map_err(|e| io("finish the restore", e))?;
+    std::fs::rename(&temp, book).map_err(|e| io_error("put the backup in place at", book, e))?;
+    std::fs::remove_file(marker(book))
+        .map_err(|e| io_error("finish the restore: remove", &marker(book), e))?;
     if let Some(parent) = book.parent() {
         sync_dir(parent);
     }

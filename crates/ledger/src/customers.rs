@@ -4,12 +4,10 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::accounts::AccountSummary;
-use crate::audit::{Diff, Entity, Event, Origin};
+use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
-use crate::payouts::search::{index_payouts, Scope};
-use crate::payouts::Payout;
-use crate::requests::Request;
+use crate::ids::CustomerId;
+use crate::refusal::Refusal;
 use crate::text::{self, Lines};
 use crate::{like_pattern, Ledger, Page, PageRequest};
 
@@ -21,9 +19,9 @@ pub struct CustomerInput {
     pub email: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Customer {
-    pub id: i64,
+    pub id: CustomerId,
     /// "CU-000001"
     pub number: String,
     pub username: String,
@@ -34,17 +32,32 @@ pub struct Customer {
     pub account_count: i64,
 }
 
-/// Everything the customer page shows.
-#[derive(Debug, Clone, Serialize)]
-pub struct CustomerOverview {
-    pub customer: Customer,
-    pub accounts: Vec<AccountSummary>,
-    pub requests: Vec<Request>,
-    pub payouts: Vec<Payout>,
+#[derive(sqlx::FromRow)]
+struct CustomerRow {
+    id: CustomerId,
+    username: String,
+    display_name: String,
+    email: Option<String>,
+    created_at: String,
+    account_count: i64,
+}
+
+impl From<CustomerRow> for Customer {
+    fn from(row: CustomerRow) -> Customer {
+        Customer {
+            number: row.id.to_string(),
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            email: row.email,
+            created_at: row.created_at,
+            account_count: row.account_count,
+        }
+    }
 }
 
 const SELECT_CUSTOMER: &str = "
-    SELECT c.id, printf('CU-%06d', c.id) AS number, c.username, c.display_name, c.email, c.created_at,
+    SELECT c.id, c.username, c.display_name, c.email, c.created_at,
            (SELECT COUNT(*) FROM payment_accounts a
              WHERE a.customer_id = c.id AND a.archived_at IS NULL) AS account_count
       FROM customers c";
@@ -90,12 +103,10 @@ impl Ledger {
                 .fetch_optional(tx.conn())
                 .await?;
         if let Some(taken) = taken {
-            return Err(Error::Conflict(format!(
-                "The username {taken} is already taken."
-            )));
+            return Err(Refusal::UsernameTaken(taken).into());
         }
         let at = tx.at();
-        let id: i64 = sqlx::query_scalar(
+        let id: CustomerId = sqlx::query_scalar(
             "INSERT INTO customers (uuid, username, username_key, display_name, email, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -113,9 +124,8 @@ impl Ledger {
             .created("display_name", &c.display_name)
             .created("email", &c.email);
         tx.commit_with(Event {
-            action: "create",
-            entity: Entity::Customer,
-            entity_id: Some(id),
+            action: Action::Create,
+            record: Record::Customer(id),
             diff,
             note: "",
         })
@@ -127,7 +137,7 @@ impl Ledger {
     pub async fn edit_customer(
         &self,
         origin: &Origin,
-        id: i64,
+        id: CustomerId,
         input: &CustomerInput,
     ) -> Result<Customer> {
         let c = clean(input)?;
@@ -138,7 +148,7 @@ impl Ledger {
                 .fetch_optional(tx.conn())
                 .await?;
         let Some((username, display_name, email)) = old else {
-            return Err(Error::NotFound(format!("There is no customer CU-{id:06}.")));
+            return Err(not_found(id));
         };
         let taken: Option<String> =
             sqlx::query_scalar("SELECT username FROM customers WHERE username_key = ? AND id <> ?")
@@ -173,41 +183,23 @@ impl Ledger {
         .bind(id)
         .execute(tx.conn())
         .await?;
-        tx.record(Event {
-            action: "update",
-            entity: Entity::Customer,
-            entity_id: Some(id),
+        tx.commit_with(Event {
+            action: Action::Update,
+            record: Record::Customer(id),
             diff,
             note: "",
         })
         .await?;
-        // The payout search holds usernames and names.
-        index_payouts(tx.conn(), Scope::Customer(id)).await?;
-        tx.commit().await?;
         self.customer(id).await
     }
 
-    /// A customer's page: the customer, all their accounts, their requests and payouts (newest
-    /// first, the latest 100 of each).
-    pub async fn customer_overview(&self, id: i64) -> Result<CustomerOverview> {
-        let customer = self.customer(id).await?;
-        let accounts = self.all_customer_accounts(id).await?;
-        let requests = self.customer_requests(id, 100).await?;
-        let payouts = self.customer_payouts(id, 100).await?;
-        Ok(CustomerOverview {
-            customer,
-            accounts,
-            requests,
-            payouts,
-        })
-    }
-
-    pub async fn customer(&self, id: i64) -> Result<Customer> {
-        sqlx::query_as(&format!("{SELECT_CUSTOMER} WHERE c.id = ?"))
+    pub async fn customer(&self, id: CustomerId) -> Result<Customer> {
+        sqlx::query_as::<_, CustomerRow>(&format!("{SELECT_CUSTOMER} WHERE c.id = ?"))
             .bind(id)
             .fetch_optional(&self.reader)
             .await?
-            .ok_or_else(|| Error::NotFound(format!("There is no customer CU-{id:06}.")))
+            .map(Customer::from)
+            .ok_or_else(|| not_found(id))
     }
 
     /// Customers whose username, name or e-mail contains `search`, by username.
@@ -220,7 +212,7 @@ impl Ledger {
             .bind(&pattern)
             .fetch_one(&self.reader)
             .await?;
-        let items = sqlx::query_as(&format!(
+        let items = sqlx::query_as::<_, CustomerRow>(&format!(
             "{SELECT_CUSTOMER} {filter} ORDER BY c.username_key LIMIT ?2 OFFSET ?3"
         ))
         .bind(&pattern)
@@ -229,10 +221,14 @@ impl Ledger {
         .fetch_all(&self.reader)
         .await?;
         Ok(Page {
-            items,
+            items: items.into_iter().map(Customer::from).collect(),
             total,
             page: page.page,
             page_size: page.page_size,
         })
     }
+}
+
+pub(crate) fn not_found(id: CustomerId) -> Error {
+    Error::NotFound(format!("There is no customer {id}."))
 }

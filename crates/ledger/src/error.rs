@@ -7,6 +7,8 @@
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
+use crate::refusal::Refusal;
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +19,13 @@ pub enum Error {
         field: &'static str,
         message: String,
     },
+    /// A domain rule says no; the refusal carries its own kind, field and code.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// A file that is not UTF-8 text where UTF-8 is required; the UI may offer another
+    /// encoding.
+    #[error("{0}")]
+    NotUtf8(String),
     #[error("{0}")]
     NotFound(String),
     /// A duplicate, or a move the current state does not allow.
@@ -46,7 +55,8 @@ impl Error {
 
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::Validation { .. } => "validation",
+            Error::Validation { .. } | Error::NotUtf8(_) => "validation",
+            Error::Refused(refusal) => refusal.kind(),
             Error::NotFound(_) => "not_found",
             Error::Conflict(_) => "conflict",
             Error::Precondition(_) => "precondition",
@@ -59,6 +69,25 @@ impl Error {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             Error::Validation { field, .. } => Some(field),
+            Error::NotUtf8(_) => Some("file"),
+            Error::Refused(refusal) => refusal.field(),
+            _ => None,
+        }
+    }
+
+    /// A stable name for the reason, where a caller branches on it.
+    pub fn code(&self) -> Option<&'static str> {
+        match self {
+            Error::Refused(refusal) => Some(refusal.code()),
+            Error::NotUtf8(_) => Some("not_utf8"),
+            _ => None,
+        }
+    }
+
+    /// The refusal behind this error, if a domain rule said no.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            Error::Refused(refusal) => Some(refusal),
             _ => None,
         }
     }
@@ -104,15 +133,20 @@ fn storage_message(err: &sqlx::Error) -> String {
     }
 }
 
-/// `{ "kind": "...", "message": "...", "field": "..."? }`, the shape the UI reads.
+/// `{ "kind": "...", "message": "...", "field": "..."?, "code": "..."? }`, the shape the UI
+/// reads.
 impl Serialize for Error {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        let field = self.field();
-        let mut s = serializer.serialize_struct("Error", 2 + usize::from(field.is_some()))?;
+        let (field, code) = (self.field(), self.code());
+        let len = 2 + usize::from(field.is_some()) + usize::from(code.is_some());
+        let mut s = serializer.serialize_struct("Error", len)?;
         s.serialize_field("kind", self.kind())?;
         s.serialize_field("message", &self.to_string())?;
         if let Some(field) = field {
             s.serialize_field("field", field)?;
+        }
+        if let Some(code) = code {
+            s.serialize_field("code", code)?;
         }
         s.end()
     }

@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use futures_util::TryStreamExt;
@@ -17,11 +17,14 @@ use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, SqlitePool};
 
 use crate::accounts::AccountDetails;
-use crate::audit::{Diff, Entity, Event, Origin};
+use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
+use crate::files::{csv_error, io_error, AtomicFile};
+use crate::ids::{CustomerId, PayoutId, RequestId};
+use crate::money::Money;
 use crate::payouts::list::Filters;
 use crate::payouts::{PayoutQuery, PayoutStatus};
-use crate::requests::stored_money;
+use crate::progress::{Progress, Ticker, PROGRESS_EVERY};
 use crate::Ledger;
 use uuid::Uuid;
 
@@ -41,93 +44,6 @@ pub struct CsvOptions {
 pub struct Written {
     pub files: Vec<String>,
     pub rows: u64,
-}
-
-/// Told the number of rows written so far, every [`PROGRESS_EVERY`] rows; answers whether to
-/// go on (false cancels: the file is removed and nothing is recorded).
-pub type Progress<'a> = &'a (dyn Fn(u64) -> bool + Send + Sync);
-
-pub const PROGRESS_EVERY: u64 = 10_000;
-
-fn keep_going(progress: Progress<'_>, rows: u64) -> Result<()> {
-    if rows % PROGRESS_EVERY == 0 && !progress(rows) {
-        return Err(Error::Cancelled);
-    }
-    Ok(())
-}
-
-/// A file that is written beside `target` and renamed into place by [`AtomicFile::finish`];
-/// dropped unfinished, it removes its temporary file.
-pub(crate) struct AtomicFile {
-    temp: PathBuf,
-    pub(crate) target: PathBuf,
-    done: bool,
-}
-
-impl AtomicFile {
-    pub(crate) fn create(target: &Path) -> Result<(AtomicFile, BufWriter<File>)> {
-        let name = target
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| Error::validation("path", "Choose a file name."))?;
-        if target.is_dir() {
-            return Err(Error::validation(
-                "path",
-                format!("{} is a folder.", target.display()),
-            ));
-        }
-        let temp = target.with_file_name(format!(".{name}.{}.partial", uuid::Uuid::now_v7()));
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(|e| io_error(target, e))?;
-        let atomic = AtomicFile {
-            temp,
-            target: target.to_owned(),
-            done: false,
-        };
-        Ok((atomic, BufWriter::new(file)))
-    }
-
-    pub(crate) fn finish(mut self, writer: BufWriter<File>) -> Result<()> {
-        let file = writer
-            .into_inner()
-            .map_err(|e| io_error(&self.target, e.into_error()))?;
-        file.sync_all().map_err(|e| io_error(&self.target, e))?;
-        drop(file);
-        std::fs::rename(&self.temp, &self.target).map_err(|e| io_error(&self.target, e))?;
-        if let Some(dir) = self.target.parent() {
-            // The rename itself survives a power cut only once the folder is synced.
-            if let Ok(dir) = File::open(dir) {
-                let _ = dir.sync_all();
-            }
-        }
-        self.done = true;
-        Ok(())
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
-}
-
-pub(crate) fn io_error(path: &Path, err: std::io::Error) -> Error {
-    Error::Storage(format!(
-        "Could not write {}: {err}. Nothing was written there.",
-        path.display()
-    ))
-}
-
-pub(crate) fn csv_error(path: &Path, err: csv::Error) -> Error {
-    match err.into_kind() {
-        csv::ErrorKind::Io(err) => io_error(path, err),
-        other => Error::Storage(format!("Could not write {}: {other:?}.", path.display())),
-    }
 }
 
 /// A text cell a spreadsheet will not run as a formula.
@@ -206,9 +122,10 @@ impl Ledger {
     ) -> Result<Written> {
         let filters = Filters::new(query)?;
         let (atomic, mut out) = AtomicFile::create(target)?;
-        let mut rows = 0u64;
+        let mut rows = Ticker::new(progress, PROGRESS_EVERY);
         {
-            let mut csv = spreadsheet_writer(&mut out, options).map_err(|e| io_error(target, e))?;
+            let mut csv =
+                spreadsheet_writer(&mut out, options).map_err(|e| io_error("write", target, e))?;
             csv.write_record(PAYOUT_COLUMNS)
                 .map_err(|e| csv_error(target, e))?;
             // The next batch is read (by SQLite's thread and a task that parses it) while this
@@ -241,7 +158,7 @@ impl Ledger {
                         created,
                         updated,
                     ) = row;
-                    let amount = stored_money(*minor, currency)?.amount_text();
+                    let amount = Money::stored(*minor, currency)?.amount_text();
                     let uuid = Uuid::try_parse(uuid)
                         .map(|u| u.to_string())
                         .unwrap_or_default();
@@ -251,10 +168,10 @@ impl Ledger {
                         ""
                     };
                     let record: [Cow<'_, str>; 16] = [
-                        format!("PO-{id:06}").into(),
+                        PayoutId(*id).to_string().into(),
                         uuid.into(),
-                        format!("IR-{request:06}").into(),
-                        format!("CU-{customer:06}").into(),
+                        RequestId(*request).to_string().into(),
+                        CustomerId(*customer).to_string().into(),
                         neutralise(username),
                         neutralise(name),
                         amount.into(),
@@ -270,11 +187,10 @@ impl Ledger {
                     ];
                     csv.write_record(record.iter().map(|c| c.as_bytes()))
                         .map_err(|e| csv_error(target, e))?;
-                    rows += 1;
-                    keep_going(progress, rows)?;
+                    rows.tick()?;
                 }
             }
-            csv.flush().map_err(|e| io_error(target, e))?;
+            csv.flush().map_err(|e| io_error("write", target, e))?;
         }
         let with_filters = |diff: Diff| {
             diff.created("search", query.search.trim())
@@ -287,7 +203,7 @@ impl Ledger {
             origin,
             atomic,
             out,
-            rows,
+            rows.done(),
             with_filters,
             "Payouts exported as CSV.",
         )
@@ -303,9 +219,10 @@ impl Ledger {
         progress: Progress<'_>,
     ) -> Result<Written> {
         let (atomic, mut out) = AtomicFile::create(target)?;
-        let mut rows = 0u64;
+        let mut rows = Ticker::new(progress, PROGRESS_EVERY);
         {
-            let mut csv = spreadsheet_writer(&mut out, options).map_err(|e| io_error(target, e))?;
+            let mut csv =
+                spreadsheet_writer(&mut out, options).map_err(|e| io_error("write", target, e))?;
             csv.write_record([
                 "seq",
                 "at",
@@ -363,16 +280,15 @@ impl Ledger {
                 ];
                 csv.write_record(record.iter().map(|c| c.as_bytes()))
                     .map_err(|e| csv_error(target, e))?;
-                rows += 1;
-                keep_going(progress, rows)?;
+                rows.tick()?;
             }
-            csv.flush().map_err(|e| io_error(target, e))?;
+            csv.flush().map_err(|e| io_error("write", target, e))?;
         }
         self.finish_export(
             origin,
             atomic,
             out,
-            rows,
+            rows.done(),
             |diff| diff,
             "Audit log exported as CSV.",
         )
@@ -396,9 +312,8 @@ impl Ledger {
         let diff = more(Diff::new().created("file", &file).created("rows", rows));
         let mut tx = self.begin_write(origin).await?;
         tx.record(Event {
-            action: "export",
-            entity: Entity::Book,
-            entity_id: None,
+            action: Action::Export,
+            record: Record::Book,
             diff,
             note,
         })

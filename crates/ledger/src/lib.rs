@@ -9,15 +9,22 @@ pub mod attention;
 pub mod audit;
 pub mod audit_log;
 pub mod backups;
+pub mod customer_page;
 pub mod customers;
 pub mod error;
 pub mod export;
+mod files;
+pub mod ids;
+pub mod lifecycle;
 pub mod money;
 pub mod payment_files;
 pub mod payouts;
 pub mod programs;
+pub mod progress;
+pub mod refusal;
 pub mod requests;
 pub mod sample;
+mod search_index;
 pub mod settings;
 pub mod statements;
 pub mod store;
@@ -26,9 +33,12 @@ mod validate;
 
 use serde::Serialize;
 
-pub use audit::{AuditEvent, ChainReport, Entity, Origin, Source};
+pub use audit::{Action, AuditEvent, ChainReport, Entity, Origin, Record, Source};
 pub use error::{Error, Result};
+pub use ids::{AccountId, CustomerId, PayoutId, ProgramId, RecordId, RequestId};
+pub use lifecycle::{PayoutStatus, RequestStatus};
 pub use money::{Currency, Money};
+pub use refusal::Refusal;
 pub use store::{Create, Ledger};
 
 /// One page of a list, with the total the list would have unpaged.

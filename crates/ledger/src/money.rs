@@ -9,6 +9,8 @@ use std::fmt;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
+use crate::error::Error;
+
 /// An ISO 4217 currency that has a minor unit (so not gold, SDRs or the testing code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Currency {
@@ -140,6 +142,37 @@ impl Money {
             minor: if negative { -minor } else { minor },
             currency,
         })
+    }
+
+    /// Money read back from the book; the CHECKs make a bad code a sign of outside tampering.
+    pub(crate) fn stored(minor: i64, code: &str) -> crate::Result<Money> {
+        let currency = Currency::from_code(code).ok_or_else(|| {
+            Error::Storage(format!("The book holds an unknown currency code {code:?}."))
+        })?;
+        Ok(Money::from_minor(minor, currency))
+    }
+
+    /// Parses a positive amount typed by a person, naming the form fields (`amount`,
+    /// `currency`) in errors.
+    pub(crate) fn positive(amount: &str, currency: &str) -> crate::Result<Money> {
+        let currency = Currency::from_code(currency).ok_or_else(|| {
+            Error::validation(
+                "currency",
+                format!(
+                    "{:?} is not an ISO 4217 currency code, such as USD or EUR.",
+                    currency.trim()
+                ),
+            )
+        })?;
+        let money = Money::parse(amount, currency)
+            .map_err(|e| Error::validation("amount", e.to_string()))?;
+        if money.minor() <= 0 {
+            return Err(Error::validation(
+                "amount",
+                "The amount must be more than zero.",
+            ));
+        }
+        Ok(money)
     }
 
     /// The amount as decimal text with exactly the currency's number of decimals ("12.50").

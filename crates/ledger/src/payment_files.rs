@@ -17,12 +17,15 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::{AccountDetails, HandleKind, Provider};
-use crate::audit::{Diff, Entity, Event, Origin, Source};
+use crate::audit::{Action, Diff, Event, Origin, Record, Source};
 use crate::error::{Error, Result};
-use crate::export::{csv_error, io_error, neutralise, AtomicFile};
+use crate::export::neutralise;
+use crate::files::{csv_error, io_error, AtomicFile};
+use crate::ids::PayoutId;
 use crate::money::Money;
 use crate::payouts::status::{apply, current};
 use crate::payouts::{PayoutStatus, Skipped, StatusChange};
+use crate::refusal::Refusal;
 use crate::Ledger;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,7 +115,7 @@ struct Line {
 }
 
 /// The payee of a payout paid to `account` in a file of `kind`, or why it cannot be.
-fn payee(kind: PaymentFileKind, amount: Money, account: AccountDetails) -> Result<Payee, String> {
+fn payee(kind: PaymentFileKind, amount: Money, account: AccountDetails) -> Result<Payee, Refusal> {
     match (kind, account) {
         (
             PaymentFileKind::Paypal,
@@ -139,15 +142,13 @@ fn payee(kind: PaymentFileKind, amount: Money, account: AccountDetails) -> Resul
                 _ => handle,
             },
         }),
-        (PaymentFileKind::Paypal, _) => Err("It is not paid to a PayPal or Venmo account.".into()),
-        (_, AccountDetails::Digital { provider, .. }) => Err(format!(
-            "It is paid to a {} account, not a bank account.",
-            provider.label()
-        )),
-        (PaymentFileKind::Sepa, _) if amount.currency().code() != "EUR" => Err(format!(
-            "SEPA transfers are in euros; it is in {}.",
-            amount.currency().code()
-        )),
+        (PaymentFileKind::Paypal, _) => Err(Refusal::NotAWallet),
+        (_, AccountDetails::Digital { provider, .. }) => {
+            Err(Refusal::NotABankAccount(provider.label()))
+        }
+        (PaymentFileKind::Sepa, _) if amount.currency().code() != "EUR" => {
+            Err(Refusal::NotInEuro(amount.currency().code()))
+        }
         (
             _,
             AccountDetails::Bank {
@@ -174,10 +175,8 @@ fn payee(kind: PaymentFileKind, amount: Money, account: AccountDetails) -> Resul
             routing,
             account,
         }),
-        (PaymentFileKind::Wise, _) => {
-            Err("Wise needs the account's IBAN, or for USD its routing and account number.".into())
-        }
-        (PaymentFileKind::Sepa, _) => Err("The account has no IBAN.".into()),
+        (PaymentFileKind::Wise, _) => Err(Refusal::NoWiseBankDetails),
+        (PaymentFileKind::Sepa, _) => Err(Refusal::NoIban),
     }
 }
 
@@ -190,7 +189,7 @@ impl Ledger {
         &self,
         origin: &Origin,
         kind: PaymentFileKind,
-        ids: &[i64],
+        ids: &[PayoutId],
         dir: &Path,
         mark_on_process: bool,
     ) -> Result<PaymentFiles> {
@@ -213,24 +212,18 @@ impl Ledger {
         let mut by_currency: BTreeMap<&'static str, Vec<Line>> = BTreeMap::new();
         let (mut included, mut skipped) = (Vec::new(), Vec::new());
         for &id in &ids {
-            let number = format!("PO-{id:06}");
-            let skip = |reason: String| Skipped {
-                id,
-                number: number.clone(),
-                reason,
-            };
             let Some((p, account)) = found.remove(&id) else {
-                skipped.push(skip(format!("There is no payout {number}.")));
+                skipped.push(Skipped::new(id, Refusal::NoSuchPayout(id)));
                 continue;
             };
             if p.status != PayoutStatus::Pending {
-                skipped.push(skip(format!("It is {}, not Pending.", p.status.label())));
+                skipped.push(Skipped::new(id, Refusal::NotPending(p.status)));
                 continue;
             }
             let payee = match payee(kind, p.amount, account) {
                 Ok(payee) => payee,
-                Err(reason) => {
-                    skipped.push(skip(reason));
+                Err(refusal) => {
+                    skipped.push(Skipped::new(id, refusal));
                     continue;
                 }
             };
@@ -305,7 +298,7 @@ impl Ledger {
                             format!("INCENTISE-{}-{}", origin.at.format("%Y%m%d%H%M%S"), k + 1);
                         let xml = sepa::document(&id, origin, owner, chunk);
                         out.write_all(xml.as_bytes())
-                            .map_err(|e| io_error(&target, e))?;
+                            .map_err(|e| io_error("write", &target, e))?;
                     }
                 }
                 pending.push((atomic, out));
@@ -323,9 +316,8 @@ impl Ledger {
             included.iter().map(|(_, n)| n).collect::<Vec<_>>(),
         );
         tx.record(Event {
-            action: "export",
-            entity: Entity::Book,
-            entity_id: None,
+            action: Action::Export,
+            record: Record::Book,
             diff,
             note: &format!("{} payment files written.", kind.label()),
         })
@@ -338,10 +330,12 @@ impl Ledger {
             }
             .clean()?;
             for (id, number) in &included {
-                let now = current(tx.conn(), *id).await?;
-                if let Err(reason) = apply(&mut tx, &now, &change).await? {
+                let now = current(tx.conn(), *id)
+                    .await?
+                    .ok_or_else(|| crate::payouts::not_found(*id))?;
+                if let Err(refusal) = apply(&mut tx, &now, &change).await? {
                     return Err(Error::Conflict(format!(
-                        "{number} changed meanwhile: {reason}"
+                        "{number} changed meanwhile: {refusal}"
                     )));
                 }
             }
@@ -393,7 +387,7 @@ fn write_paypal(out: &mut BufWriter<File>, lines: &[Line], target: &Path) -> Res
         ])
         .map_err(|e| csv_error(target, e))?;
     }
-    csv.flush().map_err(|e| io_error(target, e))
+    csv.flush().map_err(|e| io_error("write", target, e))
 }
 
 /// Wise's "send to bank accounts" template: the common columns, then the bank columns the
@@ -466,7 +460,7 @@ fn write_wise(out: &mut BufWriter<File>, lines: &[Line], target: &Path) -> Resul
         }
         csv.write_record(&row).map_err(|e| csv_error(target, e))?;
     }
-    csv.flush().map_err(|e| io_error(target, e))
+    csv.flush().map_err(|e| io_error("write", target, e))
 }
 
 /// SEPA credit transfer initiation, pain.001.001.03 with the EPC's rules for SEPA.

@@ -5,10 +5,11 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::audit::{Diff, Entity, Event, Origin};
+use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
+use crate::ids::ProgramId;
 use crate::money::Money;
-use crate::requests::{positive_amount, stored_money};
+use crate::refusal::Refusal;
 use crate::text::{self, Lines};
 use crate::Ledger;
 
@@ -24,7 +25,7 @@ pub struct ProgramInput {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Program {
-    pub id: i64,
+    pub id: ProgramId,
     /// "PG-000001"
     pub number: String,
     pub name: String,
@@ -35,7 +36,7 @@ pub struct Program {
 
 #[derive(sqlx::FromRow)]
 struct ProgramRow {
-    id: i64,
+    id: ProgramId,
     name: String,
     default_reward_minor: Option<i64>,
     default_currency: Option<String>,
@@ -52,11 +53,11 @@ impl TryFrom<ProgramRow> for Program {
     type Error = Error;
     fn try_from(row: ProgramRow) -> Result<Program> {
         let default_reward = match (row.default_reward_minor, &row.default_currency) {
-            (Some(minor), Some(currency)) => Some(stored_money(minor, currency)?),
+            (Some(minor), Some(currency)) => Some(Money::stored(minor, currency)?),
             _ => None,
         };
         Ok(Program {
-            number: format!("PG-{:06}", row.id),
+            number: row.id.to_string(),
             id: row.id,
             name: row.name,
             default_reward,
@@ -77,7 +78,7 @@ fn clean(input: &ProgramInput) -> Result<Clean> {
     let reward = match input.default_reward.trim() {
         "" => None,
         amount => Some(
-            positive_amount(amount, &input.currency).map_err(|e| match e {
+            Money::positive(amount, &input.currency).map_err(|e| match e {
                 Error::Validation {
                     field: "amount",
                     message,
@@ -99,10 +100,10 @@ impl Ledger {
         let mut tx = self.begin_write(origin).await?;
         name_is_free(tx.conn(), &p.name_key, None).await?;
         let at = tx.at();
-        let id = sqlx::query(
+        let id: ProgramId = sqlx::query_scalar(
             "INSERT INTO incentive_programs (uuid, name, name_key, default_reward_minor, default_currency,
                                              created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(Uuid::now_v7())
         .bind(&p.name)
@@ -111,16 +112,14 @@ impl Ledger {
         .bind(p.reward.map(|m| m.currency().code()))
         .bind(&at)
         .bind(&at)
-        .execute(tx.conn())
-        .await?
-        .last_insert_rowid();
+        .fetch_one(tx.conn())
+        .await?;
         let diff = Diff::new()
             .created("name", &p.name)
             .created("default_reward", p.reward.map(|m| m.to_string()));
         tx.commit_with(Event {
-            action: "create",
-            entity: Entity::Program,
-            entity_id: Some(id),
+            action: Action::Create,
+            record: Record::Program(id),
             diff,
             note: "",
         })
@@ -131,12 +130,13 @@ impl Ledger {
     pub async fn edit_program(
         &self,
         origin: &Origin,
-        id: i64,
+        id: ProgramId,
         input: &ProgramInput,
     ) -> Result<Program> {
         let p = clean(input)?;
-        let old = self.program(id).await?;
         let mut tx = self.begin_write(origin).await?;
+        // Read inside the write lock, so the event's old values are the ones replaced.
+        let old = fetch_program(tx.conn(), id).await?;
         name_is_free(tx.conn(), &p.name_key, Some(id)).await?;
         let diff = Diff::new().field("name", &old.name, &p.name).field(
             "default_reward",
@@ -161,9 +161,8 @@ impl Ledger {
         .execute(tx.conn())
         .await?;
         tx.commit_with(Event {
-            action: "update",
-            entity: Entity::Program,
-            entity_id: Some(id),
+            action: Action::Update,
+            record: Record::Program(id),
             diff,
             note: "",
         })
@@ -172,15 +171,12 @@ impl Ledger {
     }
 
     /// Archives a program: its requests keep it, new requests cannot choose it.
-    pub async fn archive_program(&self, origin: &Origin, id: i64) -> Result<Program> {
-        let old = self.program(id).await?;
-        if old.archived {
-            return Err(Error::Precondition(format!(
-                "Program {} is already archived.",
-                old.name
-            )));
-        }
+    pub async fn archive_program(&self, origin: &Origin, id: ProgramId) -> Result<Program> {
         let mut tx = self.begin_write(origin).await?;
+        let old = fetch_program(tx.conn(), id).await?;
+        if old.archived {
+            return Err(Refusal::ProgramAlreadyArchived(old.name).into());
+        }
         let at = tx.at();
         sqlx::query("UPDATE incentive_programs SET archived_at = ?, updated_at = ? WHERE id = ?")
             .bind(&at)
@@ -189,9 +185,8 @@ impl Ledger {
             .execute(tx.conn())
             .await?;
         tx.commit_with(Event {
-            action: "archive",
-            entity: Entity::Program,
-            entity_id: Some(id),
+            action: Action::Archive,
+            record: Record::Program(id),
             diff: Diff::new().field("archived", false, true),
             note: "",
         })
@@ -199,13 +194,8 @@ impl Ledger {
         self.program(id).await
     }
 
-    pub async fn program(&self, id: i64) -> Result<Program> {
-        let row: ProgramRow = sqlx::query_as(&format!("{SELECT_PROGRAM} WHERE g.id = ?"))
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("There is no program PG-{id:06}.")))?;
-        row.try_into()
+    pub async fn program(&self, id: ProgramId) -> Result<Program> {
+        fetch_program(&mut *self.reader.acquire().await?, id).await
     }
 
     /// Programs by name; archived ones only when asked.
@@ -223,7 +213,7 @@ impl Ledger {
 async fn name_is_free(
     conn: &mut sqlx::SqliteConnection,
     name_key: &str,
-    except: Option<i64>,
+    except: Option<ProgramId>,
 ) -> Result<()> {
     let taken: Option<String> = sqlx::query_scalar(
         "SELECT name FROM incentive_programs WHERE name_key = ? AND id IS NOT ?",
@@ -239,4 +229,13 @@ async fn name_is_free(
         )),
         None => Ok(()),
     }
+}
+
+async fn fetch_program(conn: &mut sqlx::SqliteConnection, id: ProgramId) -> Result<Program> {
+    let row: ProgramRow = sqlx::query_as(&format!("{SELECT_PROGRAM} WHERE g.id = ?"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("There is no program {id}.")))?;
+    row.try_into()
 }

@@ -5,20 +5,15 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Executor, Sqlite, SqliteConnection};
 use uuid::Uuid;
 
-use crate::audit::{Diff, Entity, Event, Origin};
+use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
-use crate::money::{Currency, Money};
+use crate::ids::{self, CustomerId, PayoutId, ProgramId, RequestId};
+use crate::money::Money;
+use crate::refusal::Refusal;
 use crate::text::{self, Lines};
 use crate::{like_pattern, Ledger, Page, PageRequest};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
-#[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
-pub enum RequestStatus {
-    Pending,
-    Approved,
-    Rejected,
-}
+pub use crate::lifecycle::RequestStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -27,11 +22,11 @@ pub enum Decision {
     Reject,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct RequestInput {
-    pub customer_id: i64,
+    pub customer_id: CustomerId,
     #[serde(default)]
-    pub program_id: Option<i64>,
+    pub program_id: Option<ProgramId>,
     /// Decimal text, parsed with the currency's exponent.
     pub amount: String,
     pub currency: String,
@@ -41,9 +36,9 @@ pub struct RequestInput {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Request {
-    pub id: i64,
+    pub id: RequestId,
     pub number: String,
-    pub customer_id: i64,
+    pub customer_id: CustomerId,
     pub username: String,
     pub display_name: String,
     pub program: Option<String>,
@@ -52,14 +47,15 @@ pub struct Request {
     pub note: String,
     pub decision_note: String,
     pub created_at: String,
-    /// The payout that is not Failed, if any ("PO-000123").
-    pub open_payout: Option<String>,
+    /// The payout that is not Failed, if any (as its number, "PO-000123").
+    #[serde(serialize_with = "ids::as_number")]
+    pub open_payout: Option<PayoutId>,
 }
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct RequestRow {
-    id: i64,
-    customer_id: i64,
+    id: RequestId,
+    customer_id: CustomerId,
     username: String,
     display_name: String,
     program: Option<String>,
@@ -69,7 +65,7 @@ pub(crate) struct RequestRow {
     note: String,
     decision_note: String,
     created_at: String,
-    open_payout: Option<i64>,
+    open_payout: Option<PayoutId>,
 }
 
 pub(crate) const SELECT_REQUEST: &str = "
@@ -82,13 +78,13 @@ pub(crate) const SELECT_REQUEST: &str = "
 
 async fn fetch_request<'e>(
     executor: impl Executor<'e, Database = Sqlite>,
-    id: i64,
+    id: RequestId,
 ) -> Result<Request> {
     let row: RequestRow = sqlx::query_as(&format!("{SELECT_REQUEST} WHERE r.id = ?"))
         .bind(id)
         .fetch_optional(executor)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("There is no request IR-{id:06}.")))?;
+        .ok_or_else(|| not_found(id))?;
     row.try_into()
 }
 
@@ -96,50 +92,34 @@ impl TryFrom<RequestRow> for Request {
     type Error = Error;
     fn try_from(row: RequestRow) -> Result<Request> {
         Ok(Request {
-            number: format!("IR-{:06}", row.id),
+            number: row.id.to_string(),
             id: row.id,
             customer_id: row.customer_id,
             username: row.username,
             display_name: row.display_name,
             program: row.program,
-            amount: stored_money(row.amount_minor, &row.currency)?,
+            amount: Money::stored(row.amount_minor, &row.currency)?,
             status: row.status,
             note: row.note,
             decision_note: row.decision_note,
             created_at: row.created_at,
-            open_payout: row.open_payout.map(|id| format!("PO-{id:06}")),
+            open_payout: row.open_payout,
         })
     }
 }
 
-/// Money read back from the book; the CHECKs make a bad code a sign of outside tampering.
-pub(crate) fn stored_money(minor: i64, code: &str) -> Result<Money> {
-    let currency = Currency::from_code(code).ok_or_else(|| {
-        Error::Storage(format!("The book holds an unknown currency code {code:?}."))
-    })?;
-    Ok(Money::from_minor(minor, currency))
-}
-
-/// Parses a positive amount typed by a person, naming the form fields in errors.
-pub(crate) fn positive_amount(amount: &str, currency: &str) -> Result<Money> {
-    let currency = Currency::from_code(currency).ok_or_else(|| {
-        Error::validation(
-            "currency",
-            format!(
-                "{:?} is not an ISO 4217 currency code, such as USD or EUR.",
-                currency.trim()
-            ),
-        )
-    })?;
-    let money =
-        Money::parse(amount, currency).map_err(|e| Error::validation("amount", e.to_string()))?;
-    if money.minor() <= 0 {
-        return Err(Error::validation(
-            "amount",
-            "The amount must be more than zero.",
-        ));
+impl RequestInput {
+    /// A request of `amount` (decimal text) in `currency` for `customer_id`, without a program
+    /// or a note.
+    pub fn new(customer_id: CustomerId, amount: &str, currency: &str) -> RequestInput {
+        RequestInput {
+            customer_id,
+            program_id: None,
+            amount: amount.to_owned(),
+            currency: currency.to_owned(),
+            note: String::new(),
+        }
     }
-    Ok(money)
 }
 
 /// Which requests a list shows.
@@ -157,19 +137,20 @@ pub enum RequestFilter {
 
 impl Ledger {
     pub async fn add_request(&self, origin: &Origin, input: &RequestInput) -> Result<Request> {
-        let money = positive_amount(&input.amount, &input.currency)?;
+        let money = Money::positive(&input.amount, &input.currency)?;
         let note =
             text::optional("note", "Note", &input.note, 2000, Lines::Many)?.unwrap_or_default();
         let mut tx = self.begin_write(origin).await?;
-        let customer: Option<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE id = ?")
-            .bind(input.customer_id)
-            .fetch_optional(tx.conn())
-            .await?;
+        let customer: Option<CustomerId> =
+            sqlx::query_scalar("SELECT id FROM customers WHERE id = ?")
+                .bind(input.customer_id)
+                .fetch_optional(tx.conn())
+                .await?;
         if customer.is_none() {
             return Err(Error::validation("customer_id", "Choose a customer."));
         }
         if let Some(program_id) = input.program_id {
-            let exists: Option<i64> = sqlx::query_scalar(
+            let exists: Option<ProgramId> = sqlx::query_scalar(
                 "SELECT id FROM incentive_programs WHERE id = ? AND archived_at IS NULL",
             )
             .bind(program_id)
@@ -183,7 +164,7 @@ impl Ledger {
             }
         }
         let at = tx.at();
-        let id: i64 = sqlx::query_scalar(
+        let id: RequestId = sqlx::query_scalar(
             "INSERT INTO incentive_requests (uuid, customer_id, program_id, amount_minor, currency, note, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -198,15 +179,14 @@ impl Ledger {
         .fetch_one(tx.conn())
         .await?;
         let diff = Diff::new()
-            .created("customer", format!("CU-{:06}", input.customer_id))
-            .created("program", input.program_id.map(|p| format!("PG-{p:06}")))
+            .created("customer", input.customer_id.to_string())
+            .created("program", input.program_id.map(|p| p.to_string()))
             .created("amount", money.to_string())
             .created("status", RequestStatus::Pending)
             .created("note", &note);
         tx.commit_with(Event {
-            action: "create",
-            entity: Entity::Request,
-            entity_id: Some(id),
+            action: Action::Create,
+            record: Record::Request(id),
             diff,
             note: "",
         })
@@ -218,7 +198,7 @@ impl Ledger {
     pub async fn decide_request(
         &self,
         origin: &Origin,
-        id: i64,
+        id: RequestId,
         decision: Decision,
         note: &str,
     ) -> Result<Request> {
@@ -235,16 +215,13 @@ impl Ledger {
                 .bind(id)
                 .fetch_optional(tx.conn())
                 .await?
-                .ok_or_else(|| Error::NotFound(format!("There is no request IR-{id:06}.")))?;
+                .ok_or_else(|| not_found(id))?;
         if status != RequestStatus::Pending {
-            let was = if status == RequestStatus::Approved {
-                "approved"
-            } else {
-                "rejected"
-            };
-            return Err(Error::Conflict(format!(
-                "Request IR-{id:06} was already {was}; a decision is final."
-            )));
+            return Err(Refusal::DecisionFinal {
+                request: id,
+                was: status,
+            }
+            .into());
         }
         let new = match decision {
             Decision::Approve => RequestStatus::Approved,
@@ -260,15 +237,14 @@ impl Ledger {
             .execute(tx.conn())
             .await?;
         let action = if new == RequestStatus::Approved {
-            "approve"
+            Action::Approve
         } else {
-            "reject"
+            Action::Reject
         };
         let diff = Diff::new().field("status", status, new);
         tx.commit_with(Event {
             action,
-            entity: Entity::Request,
-            entity_id: Some(id),
+            record: Record::Request(id),
             diff,
             note: &note,
         })
@@ -276,17 +252,25 @@ impl Ledger {
         self.request(id).await
     }
 
-    pub async fn request(&self, id: i64) -> Result<Request> {
+    pub async fn request(&self, id: RequestId) -> Result<Request> {
         fetch_request(&self.reader, id).await
     }
 
     /// [`Ledger::request`] inside a write transaction.
-    pub(crate) async fn request_in(&self, conn: &mut SqliteConnection, id: i64) -> Result<Request> {
+    pub(crate) async fn request_in(
+        &self,
+        conn: &mut SqliteConnection,
+        id: RequestId,
+    ) -> Result<Request> {
         fetch_request(conn, id).await
     }
 
     /// A customer's latest `limit` requests, newest first.
-    pub async fn customer_requests(&self, customer_id: i64, limit: i64) -> Result<Vec<Request>> {
+    pub async fn customer_requests(
+        &self,
+        customer_id: CustomerId,
+        limit: i64,
+    ) -> Result<Vec<Request>> {
         let rows: Vec<RequestRow> = sqlx::query_as(&format!(
             "{SELECT_REQUEST} WHERE r.customer_id = ? ORDER BY r.id DESC LIMIT ?"
         ))
@@ -306,11 +290,7 @@ impl Ledger {
     ) -> Result<Page<Request>> {
         let page = page.checked()?;
         let search = search.trim();
-        let number = search
-            .to_ascii_uppercase()
-            .strip_prefix("IR-")
-            .and_then(|n| n.parse::<i64>().ok())
-            .unwrap_or(-1);
+        let number = search.parse::<RequestId>().map_or(-1, |id| id.0);
         let status_filter = match filter {
             RequestFilter::All => "1",
             RequestFilter::Pending => "r.status = 'pending'",
@@ -360,4 +340,8 @@ impl Ledger {
             page_size: page.page_size,
         })
     }
+}
+
+fn not_found(id: RequestId) -> Error {
+    Error::NotFound(format!("There is no request {id}."))
 }

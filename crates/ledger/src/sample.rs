@@ -278,7 +278,7 @@ impl Ledger {
                         &NewPayout {
                             request_id: request.id,
                             description: format!("Cashback for order #{}", 41_000 + i * 10 + k),
-                            ..Default::default()
+                            ..NewPayout::for_request(request.id)
                         },
                     )
                     .await?;

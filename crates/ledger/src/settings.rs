@@ -8,7 +8,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Diff, Entity, Event, Origin};
+use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
 use crate::statements::CsvMapping;
 use crate::text::{self, Lines};
@@ -84,9 +84,8 @@ impl Ledger {
         .execute(tx.conn())
         .await?;
         tx.commit_with(Event {
-            action: "update",
-            entity: Entity::Book,
-            entity_id: None,
+            action: Action::Update,
+            record: Record::Book,
             diff,
             note,
         })

@@ -16,6 +16,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, Connection, SqlitePool};
 
 use crate::error::{Error, Result};
+use crate::files::{io_error, owner_only};
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -58,12 +59,12 @@ impl Ledger {
             )
             .await
             .map_err(|e| open_error(path, e))?;
-        restrict_permissions(path)?;
+        owner_only(path)?;
         if check_is_our_book(&writer, path).await? {
             backup_before_migrations(&writer, path, now).await?;
         }
         MIGRATOR.run(&writer).await?;
-        crate::payouts::search::bring_up_to_date(&writer).await?;
+        crate::search_index::bring_up_to_date(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
             .acquire_timeout(BUSY_TIMEOUT * 2)
@@ -93,7 +94,7 @@ impl Ledger {
             )));
         }
         if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io_error("create the backup folder", e))?;
+            std::fs::create_dir_all(dir).map_err(|e| io_error("create the folder", dir, e))?;
         }
         let target = target.to_str().ok_or_else(|| {
             Error::validation("path", "The backup path must be valid Unicode text.")
@@ -111,7 +112,7 @@ impl Ledger {
             .await?;
         conn.close().await?;
         // A backup holds the same bank details as the book.
-        restrict_permissions(Path::new(target))
+        owner_only(Path::new(target))
     }
 
     /// Closes both pools, checkpointing the WAL into the main file.
@@ -142,24 +143,6 @@ fn open_error(path: &Path, err: sqlx::Error) -> Error {
         )),
         other => other,
     }
-}
-
-fn io_error(what: &str, err: std::io::Error) -> Error {
-    tracing::error!(error = %err, "could not {what}");
-    Error::Storage(format!("Could not {what}: {err}."))
-}
-
-/// The book holds bank details: only its owner may read it (Unix).
-fn restrict_permissions(path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| io_error("protect the book's file", e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
 }
 
 /// A non-empty database without our migration table is somebody else's file: leave it alone.

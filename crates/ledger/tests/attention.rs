@@ -62,7 +62,7 @@ async fn totals_per_currency_and_the_records_that_want_a_look() {
         numbers(&view.success_without_reference.items),
         [paid_bare.number]
     );
-    let requests: Vec<i64> = view
+    let requests: Vec<RequestId> = view
         .approved_without_payout
         .items
         .iter()
@@ -140,10 +140,7 @@ async fn a_requests_open_payout_follows_its_payouts_through_failure_and_retry() 
     );
     assert_eq!(l.request(r.id).await.unwrap().open_payout, None);
     let retry = pay(l, r.id).await;
-    assert_eq!(
-        l.request(r.id).await.unwrap().open_payout.as_deref(),
-        Some(retry.number.as_str())
-    );
+    assert_eq!(l.request(r.id).await.unwrap().open_payout, Some(retry.id));
     assert!(payable_ids().await.is_empty());
     // The kept column says what the payouts say, for every request.
     let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", l.path().display()))

@@ -15,7 +15,7 @@ async fn every_change_leaves_one_event_in_a_gapless_chain() {
     let b = book().await;
     let r = payable(&b.ledger, "ada").await; // customer, account, request, approval
     assert_eq!(count(&b.ledger, "audit_events").await, 4);
-    let history = b.ledger.history(Entity::Request, r.id).await.unwrap();
+    let history = b.ledger.history(Record::Request(r.id)).await.unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(
         b.ledger.verify_audit_chain().await.unwrap(),

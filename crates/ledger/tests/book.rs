@@ -5,7 +5,7 @@ use common::*;
 use ledger::accounts::{AccountInput, HandleKind, Provider};
 use ledger::customers::CustomerInput;
 use ledger::requests::{Decision, RequestFilter, RequestInput, RequestStatus};
-use ledger::{Entity, PageRequest};
+use ledger::PageRequest;
 
 fn person(username: &str, name: &str, email: &str) -> CustomerInput {
     CustomerInput {
@@ -179,7 +179,7 @@ async fn accounts_are_validated_and_listed_masked() {
     );
     assert_eq!(
         b.ledger
-            .add_payment_account(&me(), 999, &paypal("a@b.co"))
+            .add_payment_account(&me(), CustomerId(999), &paypal("a@b.co"))
             .await
             .unwrap_err()
             .kind(),
@@ -216,21 +216,11 @@ async fn request_amounts_are_money_in_the_currency() {
     ];
     let before = count(&b.ledger, "incentive_requests").await;
     for (amount, currency, field) in cases {
-        let input = RequestInput {
-            customer_id: c.id,
-            amount: amount.into(),
-            currency: currency.into(),
-            ..Default::default()
-        };
+        let input = RequestInput::new(c.id, amount, currency);
         let err = b.ledger.add_request(&me(), &input).await.unwrap_err();
         assert_eq!(err.field(), Some(field), "{amount} {currency}: {err}");
     }
-    let nobody = RequestInput {
-        customer_id: 999,
-        amount: "1".into(),
-        currency: "USD".into(),
-        ..Default::default()
-    };
+    let nobody = RequestInput::new(CustomerId(999), "1", "USD");
     assert_eq!(
         b.ledger
             .add_request(&me(), &nobody)
@@ -269,7 +259,7 @@ async fn a_decision_is_made_once() {
             .unwrap_err();
         assert_eq!(err.kind(), "conflict");
     }
-    let history = b.ledger.history(Entity::Request, r.id).await.unwrap();
+    let history = b.ledger.history(Record::Request(r.id)).await.unwrap();
     assert_eq!(
         history
             .iter()
@@ -289,13 +279,7 @@ async fn payable_requests_are_approved_ones_without_an_open_payout() {
     let open = approved(&b.ledger, c.id, "3", "EUR").await;
     request(&b.ledger, c.id, "4", "EUR").await;
     b.ledger
-        .create_payout(
-            &me(),
-            &ledger::payouts::NewPayout {
-                request_id: paid.id,
-                ..Default::default()
-            },
-        )
+        .create_payout(&me(), &ledger::payouts::NewPayout::for_request(paid.id))
         .await
         .unwrap();
     let page = PageRequest {

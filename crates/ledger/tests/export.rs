@@ -9,6 +9,7 @@ use ledger::export::{neutralise, CsvOptions};
 use ledger::payment_files::{PaymentFileKind, PAYPAL_ROWS_PER_FILE};
 use ledger::payouts::{NewPayout, PayoutQuery, PayoutStatus, StatusChange};
 use ledger::Ledger;
+use ledger::Refusal;
 
 /// A customer with a PayPal account and a Pending payout of `amount` with `description`.
 async fn payout_for(
@@ -18,7 +19,7 @@ async fn payout_for(
     amount: &str,
     currency: &str,
     description: &str,
-) -> i64 {
+) -> PayoutId {
     let c = l
         .add_customer(
             &me(),
@@ -35,9 +36,8 @@ async fn payout_for(
         .unwrap();
     let r = approved(l, c.id, amount, currency).await;
     let new = NewPayout {
-        request_id: r.id,
         description: description.into(),
-        ..Default::default()
+        ..NewPayout::for_request(r.id)
     };
     l.create_payout(&me(), &new).await.unwrap().id
 }
@@ -269,12 +269,12 @@ async fn paypal_files_are_split_by_currency_and_size_and_move_payouts_on() {
             .await
             .unwrap();
     }
-    let mut ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM payouts")
+    let mut ids: Vec<PayoutId> = sqlx::query_scalar("SELECT id FROM payouts")
         .fetch_all(&raw)
         .await
         .unwrap();
     raw.close().await;
-    ids.push(999_999);
+    ids.push(PayoutId(999_999));
     let on_process = l.payout(eur).await.unwrap();
     assert_eq!(on_process.status, PayoutStatus::Pending);
     let events = count(l, "audit_events").await;
@@ -307,14 +307,18 @@ async fn paypal_files_are_split_by_currency_and_size_and_move_payouts_on() {
     let skipped: Vec<_> = files
         .skipped
         .iter()
-        .map(|s| (s.id, s.reason.as_str()))
+        .map(|s| (s.id, s.refusal.clone()))
         .collect();
     assert_eq!(
         skipped,
         [
-            (bank, "It is not paid to a PayPal or Venmo account."),
-            (999_999, "There is no payout PO-999999."),
+            (bank, Refusal::NotAWallet),
+            (PayoutId(999_999), Refusal::NoSuchPayout(PayoutId(999_999))),
         ]
+    );
+    assert_eq!(
+        files.skipped[1].refusal.to_string(),
+        "There is no payout PO-999999."
     );
     let eur_rows = read(&b.dir.path().join(&names[0]), b',');
     assert_eq!(
@@ -357,7 +361,10 @@ async fn paypal_files_are_split_by_currency_and_size_and_move_payouts_on() {
         .await
         .unwrap();
     assert!(again.files.is_empty());
-    assert_eq!(again.skipped[0].reason, "It is On Process, not Pending.");
+    assert_eq!(
+        again.skipped[0].refusal.to_string(),
+        "It is On Process, not Pending."
+    );
     let fresh = payout_for(l, "dee", "Dee", "1.00", "EUR", "x").await;
     let err = l
         .payment_files(

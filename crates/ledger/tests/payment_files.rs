@@ -13,6 +13,7 @@ use ledger::payment_files::{sepa_text, PaymentFileKind};
 use ledger::payouts::{NewPayout, PayoutStatus};
 use ledger::settings::OwnerAccount;
 use ledger::Ledger;
+use ledger::Refusal;
 use proptest::prelude::*;
 
 /// A Pending payout of `amount` to a new customer paid to `account`.
@@ -23,14 +24,13 @@ async fn payout_to(
     amount: &str,
     currency: &str,
     description: &str,
-) -> i64 {
+) -> PayoutId {
     let c = customer(l, username).await;
     l.add_payment_account(&me(), c.id, &account).await.unwrap();
     let r = approved(l, c.id, amount, currency).await;
     let new = NewPayout {
-        request_id: r.id,
         description: description.into(),
-        ..Default::default()
+        ..NewPayout::for_request(r.id)
     };
     l.create_payout(&me(), &new).await.unwrap().id
 }
@@ -150,18 +150,19 @@ async fn a_sepa_file_is_valid_pain_001_with_counts_sums_and_the_sepa_character_s
     let skipped: Vec<_> = files
         .skipped
         .iter()
-        .map(|s| (s.id, s.reason.as_str()))
+        .map(|s| (s.id, s.refusal.clone()))
         .collect();
     assert_eq!(
         skipped,
         [
-            (dollars, "SEPA transfers are in euros; it is in USD."),
-            (
-                wallet,
-                "It is paid to a PayPal account, not a bank account."
-            ),
-            (no_iban, "The account has no IBAN."),
+            (dollars, Refusal::NotInEuro("USD")),
+            (wallet, Refusal::NotABankAccount("PayPal")),
+            (no_iban, Refusal::NoIban),
         ]
+    );
+    assert_eq!(
+        files.skipped[0].refusal.to_string(),
+        "SEPA transfers are in euros; it is in USD."
     );
     assert_eq!(files.files.len(), 1);
     let path = Path::new(&files.files[0]);
@@ -263,7 +264,7 @@ async fn a_wise_file_has_the_bank_columns_of_its_currency() {
         .unwrap();
     assert_eq!(files.payouts, ["PO-000001", "PO-000002"]);
     assert_eq!(
-        files.skipped[0].reason,
+        files.skipped[0].refusal.to_string(),
         "It is paid to a PayPal account, not a bank account."
     );
     assert!(files.notes[0].contains("address"), "{:?}", files.notes);

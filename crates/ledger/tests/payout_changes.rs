@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use ledger::payouts::{NewPayout, Payout, PayoutEdit, PayoutStatus, StatusChange};
-use ledger::{Entity, Ledger, Origin, Source};
+use ledger::{Ledger, Origin, Refusal, Source};
 use serde_json::json;
 
 use PayoutStatus::*;
@@ -13,10 +13,7 @@ const ALL: [PayoutStatus; 4] = [Pending, OnProcess, Success, Failed];
 
 async fn payout(ledger: &Ledger, username: &str) -> Payout {
     let request = payable(ledger, username).await;
-    let new = NewPayout {
-        request_id: request.id,
-        ..Default::default()
-    };
+    let new = NewPayout::for_request(request.id);
     ledger.create_payout(&me(), &new).await.unwrap()
 }
 
@@ -85,7 +82,16 @@ async fn every_move_of_the_product_is_allowed_and_every_other_refused() {
                 assert_eq!(last.changes[0].new, json!(target));
             } else {
                 let err = result.expect_err(&format!("{from:?} → {target:?} must be refused"));
-                assert_eq!((err.kind(), err.field()), ("validation", Some("status")));
+                // A move the current state does not allow is a conflict (house rule 3).
+                let code = if from == target {
+                    "already_in_status"
+                } else {
+                    "move_not_allowed"
+                };
+                assert_eq!(
+                    (err.kind(), err.field(), err.code()),
+                    ("conflict", Some("status"), Some(code))
+                );
                 assert_eq!(after.status, from);
                 assert_eq!(count(&b.ledger, "audit_events").await, events);
             }
@@ -258,7 +264,7 @@ async fn a_bulk_move_changes_the_allowed_rows_in_one_go_and_lists_the_others() {
         on_process.id,
         success.id,
         failed.id,
-        999,
+        PayoutId(999),
         pending.id,
     ];
     let outcome = b
@@ -270,15 +276,33 @@ async fn a_bulk_move_changes_the_allowed_rows_in_one_go_and_lists_the_others() {
         outcome.changed,
         vec![pending.number.clone(), on_process.number.clone()]
     );
-    let skipped: Vec<_> = outcome.skipped.iter().map(|s| s.number.as_str()).collect();
+    let skipped: Vec<_> = outcome
+        .skipped
+        .iter()
+        .map(|s| (s.id.to_string(), s.refusal.clone()))
+        .collect();
     assert_eq!(
         skipped,
-        vec![success.number.as_str(), failed.number.as_str(), "PO-000999"]
+        vec![
+            (success.number.clone(), Refusal::AlreadyInStatus(Success)),
+            (
+                failed.number.clone(),
+                Refusal::MoveNotAllowed {
+                    from: Failed,
+                    to: Success
+                }
+            ),
+            ("PO-000999".to_owned(), Refusal::NoSuchPayout(PayoutId(999))),
+        ]
     );
-    assert!(outcome.skipped[0].reason.contains("already Success"));
-    assert!(outcome.skipped[1]
-        .reason
-        .contains("Failed cannot move to Success"));
+    assert_eq!(
+        outcome.skipped[0].refusal.to_string(),
+        "It is already Success."
+    );
+    assert_eq!(
+        outcome.skipped[1].refusal.to_string(),
+        "Failed cannot move to Success."
+    );
     assert_eq!(count(&b.ledger, "audit_events").await, events + 2);
     for p in [&pending, &on_process] {
         let now = b.ledger.payout(p.id).await.unwrap();
@@ -304,7 +328,10 @@ async fn a_bulk_move_changes_the_allowed_rows_in_one_go_and_lists_the_others() {
         .bulk_change_status(&bulk, &[pending.id], &with_note(Pending, "undo"))
         .await
         .unwrap();
-    assert_eq!(undo.skipped[0].reason, "Success cannot move to Pending.");
+    assert_eq!(
+        undo.skipped[0].refusal.to_string(),
+        "Success cannot move to Pending."
+    );
 
     // Nothing movable: nothing written.
     let events = count(&b.ledger, "audit_events").await;
@@ -352,10 +379,14 @@ async fn the_detail_is_masked_and_a_reveal_shows_the_number_and_is_audited() {
     let iban = revealed.iter().find(|f| f.key == "iban").unwrap();
     assert_eq!(iban.value, "DE89370400440532013000");
     assert_eq!(count(&b.ledger, "audit_events").await, events + 1);
-    let history = b.ledger.history(Entity::Payout, p.id).await.unwrap();
+    let history = b.ledger.history(Record::Payout(p.id)).await.unwrap();
     assert_eq!(history[0].action, "reveal");
     assert_eq!(history[0].actor, "Test Owner");
-    assert!(b.ledger.reveal_payout_account(&me(), 404).await.is_err());
+    assert!(b
+        .ledger
+        .reveal_payout_account(&me(), PayoutId(404))
+        .await
+        .is_err());
 }
 
 #[test]

@@ -36,9 +36,8 @@ async fn fixture() -> Fixture {
         let r = approved(l, c.id, amount, currency).await;
         let when = Origin::manual("Test Owner", at(60 * 24 * i as i64));
         let new = NewPayout {
-            request_id: r.id,
             description: description.into(),
-            ..Default::default()
+            ..NewPayout::for_request(r.id)
         };
         made.push(l.create_payout(&when, &new).await.unwrap());
     }
@@ -265,6 +264,67 @@ async fn the_index_follows_edits_and_is_rebuilt_when_missing() {
     assert_eq!(found(&reopened, search("998877")).await, vec!["chloé"]);
 }
 
+/// Every public function that changes an indexed field: the payout is found by the new text
+/// and no longer by the old, without any writer indexing by hand (the write choke point does).
+#[tokio::test]
+async fn every_change_of_an_indexed_field_keeps_the_index() {
+    let f = fixture().await;
+    let l = &f.book.ledger;
+    let customer = |username: &str, name: &str| ledger::customers::CustomerInput {
+        username: username.into(),
+        display_name: name.into(),
+        email: String::new(),
+    };
+    // A customer's username and name, in every payout of theirs.
+    l.edit_customer(
+        &me(),
+        f.ada.customer_id,
+        &customer("adelaide", "Adelaide Byron"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(found(l, search("adelaide")).await, vec!["adelaide"]);
+    assert_eq!(found(l, search("byron")).await, vec!["adelaide"]);
+    assert!(found(l, search("ada")).await.is_empty());
+    // A payout's description and reference through an edit.
+    let edit = PayoutEdit {
+        description: "Summer bonus".into(),
+        external_reference: "BANK-7788".into(),
+        note: String::new(),
+    };
+    l.edit_payout(&me(), f.bob.id, &edit).await.unwrap();
+    assert_eq!(found(l, search("summer")).await, vec!["bob"]);
+    assert_eq!(found(l, search("BANK-7788")).await, vec!["bob"]);
+    assert!(found(l, search("done")).await.is_empty());
+    assert!(found(l, search("WISE-ABC123")).await.is_empty());
+    // A reference through one status move, then through a bulk move.
+    let with_reference = |status, reference: &str| StatusChange {
+        status,
+        external_reference: reference.into(),
+        note: String::new(),
+    };
+    l.change_payout_status(
+        &me(),
+        f.bob.id,
+        &with_reference(PayoutStatus::OnProcess, "WIRE-1"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(found(l, search("WIRE-1")).await, vec!["bob"]);
+    assert!(found(l, search("BANK-7788")).await.is_empty());
+    let bulk = l
+        .bulk_change_status(
+            &me(),
+            &[f.bob.id, f.eur.id],
+            &with_reference(PayoutStatus::Success, "BATCH-5"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(bulk.changed.len(), 2);
+    assert_eq!(found(l, search("BATCH-5")).await, vec!["chloé", "bob"]);
+    assert!(found(l, search("WIRE-1")).await.is_empty());
+}
+
 #[tokio::test]
 async fn paging_edges_and_pages_read_from_the_far_end() {
     let b = book().await;
@@ -276,10 +336,7 @@ async fn paging_edges_and_pages_read_from_the_far_end() {
     for i in 0..11 {
         let r = approved(&b.ledger, c.id, &format!("{}.00", i + 1), "USD").await;
         let when = Origin::manual("Test Owner", at(10 + i));
-        let new = NewPayout {
-            request_id: r.id,
-            ..Default::default()
-        };
+        let new = NewPayout::for_request(r.id);
         b.ledger.create_payout(&when, &new).await.unwrap();
     }
     let amounts = |q: PayoutQuery| {

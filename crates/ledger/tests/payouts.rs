@@ -5,11 +5,8 @@ use ledger::payouts::{NewPayout, PayoutQuery, PayoutSort, PayoutStatus};
 use ledger::requests::Decision;
 use ledger::Error;
 
-fn new(request_id: i64) -> NewPayout {
-    NewPayout {
-        request_id,
-        ..Default::default()
-    }
+fn new(request_id: RequestId) -> NewPayout {
+    NewPayout::for_request(request_id)
 }
 
 fn query(page: i64, page_size: i64) -> PayoutQuery {
@@ -25,7 +22,8 @@ async fn a_payout_copies_the_request_and_snapshots_the_default_account() {
         .create_payout(&me(), &new(request.id))
         .await
         .unwrap();
-    assert_eq!(payout.number, format!("PO-{:06}", payout.id));
+    assert_eq!(payout.number, "PO-000001");
+    assert_eq!(payout.number, payout.id.to_string());
     assert_eq!(payout.request_number, request.number);
     assert_eq!(payout.username, "ada");
     assert_eq!(payout.amount.minor(), 1250);
@@ -36,8 +34,10 @@ async fn a_payout_copies_the_request_and_snapshots_the_default_account() {
     assert_eq!(payout.created_at, "2026-01-05T09:01:00.000000Z");
     assert_eq!(
         b.ledger.request(request.id).await.unwrap().open_payout,
-        Some(payout.number.clone())
+        Some(payout.id)
     );
+    let shown = serde_json::to_value(b.ledger.request(request.id).await.unwrap()).unwrap();
+    assert_eq!(shown["open_payout"], "PO-000001");
 }
 
 #[tokio::test]
@@ -126,14 +126,14 @@ async fn refuses_requests_that_are_not_approved_and_writes_nothing() {
     let events = count(&b.ledger, "audit_events").await;
     for (id, says) in [(pending.id, "not approved"), (rejected.id, "rejected")] {
         let err = b.ledger.create_payout(&me(), &new(id)).await.unwrap_err();
-        assert!(matches!(err, Error::Precondition(_)), "{err:?}");
+        assert_eq!(err.kind(), "precondition", "{err:?}");
         assert!(err.to_string().contains(says), "{err}");
         assert!(b.ledger.payout_preview(id).await.is_err());
     }
     assert_eq!(count(&b.ledger, "payouts").await, 0);
     assert_eq!(count(&b.ledger, "audit_events").await, events);
     assert!(matches!(
-        b.ledger.create_payout(&me(), &new(999)).await,
+        b.ledger.create_payout(&me(), &new(RequestId(999))).await,
         Err(Error::NotFound(_))
     ));
 }

@@ -8,6 +8,7 @@ use ledger::payouts::{PayoutStatus, StatusChange};
 use ledger::statements::{
     parse_paypal_csv, Confirmation, LineKind, MatchState, ReviewQuery, StatementFormat,
 };
+use ledger::Refusal;
 use ledger::{Ledger, Origin, Source};
 
 const US: &str = "\u{feff}\"Date\",\"Time\",\"TimeZone\",\"Name\",\"Type\",\"Status\",\"Currency\",\"Gross\",\"Fee\",\"Net\",\"From Email Address\",\"To Email Address\",\"Transaction ID\",\"Custom Number\",\"Balance Impact\"
@@ -230,11 +231,11 @@ async fn import_matches_by_reference_suggests_by_recipient_and_confirms_in_one_b
     let confirm = [
         Confirmation {
             line_id: review.lines[0].id,
-            payout_id: 1,
+            payout_id: PayoutId(1),
         },
         Confirmation {
             line_id: review.lines[1].id,
-            payout_id: 2,
+            payout_id: PayoutId(2),
         },
     ];
     let done = l
@@ -242,12 +243,22 @@ async fn import_matches_by_reference_suggests_by_recipient_and_confirms_in_one_b
         .await
         .unwrap();
     assert_eq!(done.confirmed, ["PO-000001", "PO-000002"]);
-    let ada = l.payout(1).await.unwrap();
+    let ada = l.payout(PayoutId(1)).await.unwrap();
     assert_eq!(
         (ada.status, ada.external_reference.as_deref()),
         (PayoutStatus::Success, Some("1AB23456CD7890123"))
     );
-    let last = &l.payout_history(1).await.unwrap()[0];
+    // The reference a confirm writes is searchable at once.
+    let by_reference = ledger::payouts::PayoutQuery {
+        search: "1AB23456CD7890123".into(),
+        ..ledger::payouts::PayoutQuery::page(1, 10)
+    };
+    let listed = l.list_payouts(&by_reference).await.unwrap().page.items;
+    assert_eq!(
+        listed.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [PayoutId(1)]
+    );
+    let last = &l.payout_history(PayoutId(1)).await.unwrap()[0];
     assert_eq!(
         (last.source.as_str(), last.action.as_str()),
         ("import", "status")
@@ -258,7 +269,11 @@ async fn import_matches_by_reference_suggests_by_recipient_and_confirms_in_one_b
         .await
         .unwrap();
     assert!(again.confirmed.is_empty());
-    assert!(again.skipped[0].reason.contains("confirmed before"));
+    assert_eq!(again.skipped[0].refusal, Refusal::LineConfirmedBefore);
+    assert_eq!(
+        again.skipped[0].refusal.to_string(),
+        "That statement line was confirmed before."
+    );
     let review = l
         .statement_review(import, &ReviewQuery::all())
         .await
@@ -650,12 +665,18 @@ async fn confirming_every_match_reports_progress_and_a_cancel_changes_nothing() 
     assert_eq!(err.kind(), "cancelled");
     assert_eq!(*heard.lock().unwrap(), [1_000]);
     assert_eq!(count(l, "audit_events").await, events, "nothing recorded");
-    assert_eq!(l.payout(3).await.unwrap().status, PayoutStatus::OnProcess);
+    assert_eq!(
+        l.payout(PayoutId(3)).await.unwrap().status,
+        PayoutStatus::OnProcess
+    );
 
     let done = l
         .confirm_matched_lines(&import_origin(), import, &|_| true)
         .await
         .unwrap();
     assert_eq!(done.confirmed.len(), 1_500);
-    assert_eq!(l.payout(1502).await.unwrap().status, PayoutStatus::Success);
+    assert_eq!(
+        l.payout(PayoutId(1502)).await.unwrap().status,
+        PayoutStatus::Success
+    );
 }

@@ -8,7 +8,7 @@ use ledger::customers::CustomerInput;
 use ledger::payouts::{PayoutQuery, PayoutStatus};
 use ledger::programs::ProgramInput;
 use ledger::requests::{RequestFilter, RequestInput, RequestStatus};
-use ledger::{Entity, PageRequest};
+use ledger::PageRequest;
 
 fn named(username: &str, name: &str) -> CustomerInput {
     CustomerInput {
@@ -37,7 +37,7 @@ async fn a_customer_is_edited_usernames_stay_unique_and_payout_search_follows() 
         .unwrap();
     assert_eq!((edited.username.as_str(), edited.email), ("ada.l", None));
     assert_eq!(count(l, "audit_events").await, events + 1);
-    let last = &l.history(Entity::Customer, edited.id).await.unwrap()[0];
+    let last = &l.history(Record::Customer(edited.id)).await.unwrap()[0];
     let fields: Vec<_> = last.changes.iter().map(|c| c.field.as_str()).collect();
     assert_eq!(fields, ["username", "display_name", "email"]);
     // Same values again: nothing written.
@@ -117,7 +117,7 @@ async fn accounts_are_edited_archived_and_defaulted_and_payouts_keep_their_snaps
     let active = l.customer_accounts(c.id).await.unwrap();
     assert_eq!(active.len(), 1);
     assert!(active[0].is_default && active[0].id == first.id);
-    let history = l.history(Entity::PaymentAccount, second.id).await.unwrap();
+    let history = l.history(Record::PaymentAccount(second.id)).await.unwrap();
     assert_eq!(history[0].action, "archive");
     assert_eq!(history[0].changes[1].field, "default_account");
 
@@ -155,7 +155,7 @@ async fn no_list_carries_a_full_number_and_a_reveal_is_audited() {
         serde_json::to_string(&account).unwrap(),
         serde_json::to_string(&overview).unwrap(),
         serde_json::to_string(&l.customer_accounts(c.id).await.unwrap()).unwrap(),
-        serde_json::to_string(&l.history(Entity::PaymentAccount, account.id).await.unwrap())
+        serde_json::to_string(&l.history(Record::PaymentAccount(account.id)).await.unwrap())
             .unwrap(),
     ];
     for text in everything {
@@ -167,7 +167,7 @@ async fn no_list_carries_a_full_number_and_a_reveal_is_audited() {
     assert!(fields.iter().any(|f| f.value == "DE89370400440532013000"));
     assert_eq!(count(l, "audit_events").await, events + 1);
     assert_eq!(
-        l.history(Entity::PaymentAccount, account.id).await.unwrap()[0].action,
+        l.history(Record::PaymentAccount(account.id)).await.unwrap()[0].action,
         "reveal"
     );
 }
@@ -230,7 +230,7 @@ async fn programs_have_unique_names_an_optional_reward_and_are_archived_not_dele
         Some("Referral bonus")
     );
     let actions: Vec<_> = l
-        .history(Entity::Program, referral.id)
+        .history(Record::Program(referral.id))
         .await
         .unwrap()
         .into_iter()

@@ -13,11 +13,11 @@ use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite};
 
-use super::search::match_expression;
 use super::{Payout, PayoutRow, PayoutStatus, SELECT_PAYOUT};
 use crate::audit::timestamp;
 use crate::error::{Error, Result};
 use crate::money::Currency;
+use crate::search_index::match_expression;
 use crate::text::{self, Lines};
 use crate::{Ledger, Page, PageRequest};
 

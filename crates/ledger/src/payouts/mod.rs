@@ -13,79 +13,45 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use crate::accounts::{AccountDetails, AccountRow, AccountSummary};
-use crate::audit::{Diff, Entity, Event, Origin};
+use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
+use crate::ids::{AccountId, CustomerId, PayoutId, RequestId};
 use crate::money::Money;
-use crate::requests::{stored_money, Request, RequestStatus};
+use crate::refusal::Refusal;
+use crate::requests::{Request, RequestStatus};
 use crate::text::{self, Lines};
 use crate::Ledger;
 
 pub(crate) mod list;
-pub(crate) mod search;
 pub(crate) mod status;
 
+pub use crate::lifecycle::PayoutStatus;
 pub use list::{PayoutList, PayoutQuery, PayoutSort, BROAD, COUNT_CAP};
 pub use status::{BulkOutcome, PayoutDetail, PayoutEdit, Skipped, StatusChange};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
-#[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
-pub enum PayoutStatus {
-    Pending,
-    OnProcess,
-    Success,
-    Failed,
-}
-
-impl PayoutStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PayoutStatus::Pending => "pending",
-            PayoutStatus::OnProcess => "on_process",
-            PayoutStatus::Success => "success",
-            PayoutStatus::Failed => "failed",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            PayoutStatus::Pending => "Pending",
-            PayoutStatus::OnProcess => "On Process",
-            PayoutStatus::Success => "Success",
-            PayoutStatus::Failed => "Failed",
-        }
-    }
-
-    /// The moves of PRODUCT.md: Pending → On Process / Success / Failed; On Process → Success /
-    /// Failed / Pending; Failed → Pending (retry); Success → Failed (returned, note required).
-    pub fn can_move_to(self, to: PayoutStatus) -> bool {
-        use PayoutStatus::*;
-        matches!(
-            (self, to),
-            (Pending, OnProcess | Success | Failed)
-                | (OnProcess, Success | Failed | Pending)
-                | (Failed, Pending)
-                | (Success, Failed)
-        )
-    }
-
-    /// A move that must carry a note saying why.
-    pub fn needs_note(self, to: PayoutStatus) -> bool {
-        self == PayoutStatus::Success && to == PayoutStatus::Failed
-    }
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct NewPayout {
-    pub request_id: i64,
+    pub request_id: RequestId,
     /// The account to pay; `None` takes the customer's default.
     #[serde(default)]
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
     #[serde(default)]
     pub description: String,
     /// Chosen by the UI once per create dialog; a retry with the same key is harmless.
     #[serde(default)]
     pub idempotency_key: Option<String>,
+}
+
+impl NewPayout {
+    /// A payout of `request_id` to the customer's default account, without a description.
+    pub fn for_request(request_id: RequestId) -> NewPayout {
+        NewPayout {
+            request_id,
+            account_id: None,
+            description: String::new(),
+            idempotency_key: None,
+        }
+    }
 }
 
 /// What "Add cashback payout" shows before the user confirms.
@@ -99,13 +65,13 @@ pub struct PayoutPreview {
 /// A payout as the list shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Payout {
-    pub id: i64,
+    pub id: PayoutId,
     /// "PO-000123"
     pub number: String,
     pub uuid: Uuid,
-    pub request_id: i64,
+    pub request_id: RequestId,
     pub request_number: String,
-    pub customer_id: i64,
+    pub customer_id: CustomerId,
     pub username: String,
     pub display_name: String,
     pub amount: Money,
@@ -121,10 +87,10 @@ pub struct Payout {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct PayoutRow {
-    pub(crate) id: i64,
+    pub(crate) id: PayoutId,
     uuid: Uuid,
-    request_id: i64,
-    customer_id: i64,
+    request_id: RequestId,
+    customer_id: CustomerId,
     username: String,
     display_name: String,
     amount_minor: i64,
@@ -150,15 +116,15 @@ impl TryFrom<PayoutRow> for Payout {
         let snapshot: AccountDetails =
             serde_json::from_str(&row.account_snapshot).map_err(|_| damaged_snapshot(row.id))?;
         Ok(Payout {
-            number: format!("PO-{:06}", row.id),
-            request_number: format!("IR-{:06}", row.request_id),
+            number: row.id.to_string(),
+            request_number: row.request_id.to_string(),
             id: row.id,
             uuid: row.uuid,
             request_id: row.request_id,
             customer_id: row.customer_id,
             username: row.username,
             display_name: row.display_name,
-            amount: stored_money(row.amount_minor, &row.currency)?,
+            amount: Money::stored(row.amount_minor, &row.currency)?,
             method: row.method,
             account: snapshot.masked(),
             status: row.status,
@@ -170,34 +136,21 @@ impl TryFrom<PayoutRow> for Payout {
     }
 }
 
-fn payable(request: &Request) -> Result<()> {
-    match request.status {
-        RequestStatus::Approved => {}
-        RequestStatus::Pending => {
-            return Err(Error::Precondition(format!(
-            "Request {} is not approved yet. Approve it on the Incentive requests screen first.",
-            request.number
-        )))
-        }
-        RequestStatus::Rejected => {
-            return Err(Error::Precondition(format!(
-                "Request {} was rejected; it cannot be paid.",
-                request.number
-            )))
-        }
+fn payable(request: &Request) -> Result<(), Refusal> {
+    match (request.status, request.open_payout) {
+        (RequestStatus::Pending, _) => Err(Refusal::RequestNotApproved(request.id)),
+        (RequestStatus::Rejected, _) => Err(Refusal::RequestRejected(request.id)),
+        (RequestStatus::Approved, Some(open)) => Err(Refusal::RequestAlreadyPaid {
+            request: request.id,
+            open,
+        }),
+        (RequestStatus::Approved, None) => Ok(()),
     }
-    if let Some(open) = &request.open_payout {
-        return Err(Error::Conflict(format!(
-            "Request {} already has payout {open}, which is not Failed.",
-            request.number
-        )));
-    }
-    Ok(())
 }
 
 impl Ledger {
     /// The request and the accounts a payout for it could use; refuses what cannot be paid.
-    pub async fn payout_preview(&self, request_id: i64) -> Result<PayoutPreview> {
+    pub async fn payout_preview(&self, request_id: RequestId) -> Result<PayoutPreview> {
         let request = self.request(request_id).await?;
         payable(&request)?;
         let accounts = self.customer_accounts(request.customer_id).await?;
@@ -257,7 +210,7 @@ impl Ledger {
         let details = account.details()?;
         let snapshot = serde_json::to_string(&details).expect("account details serialise");
         let at = tx.at();
-        let id: i64 = sqlx::query_scalar(
+        let id: PayoutId = sqlx::query_scalar(
             "INSERT INTO payouts (uuid, request_id, customer_id, amount_minor, currency, method, account_id,
                                   account_snapshot, description, idempotency_key, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -285,19 +238,17 @@ impl Ledger {
             .created("status", PayoutStatus::Pending)
             .created("description", &description);
         tx.record(Event {
-            action: "create",
-            entity: Entity::Payout,
-            entity_id: Some(id),
+            action: Action::Create,
+            record: Record::Payout(id),
             diff,
             note: "",
         })
         .await?;
-        search::index_payouts(tx.conn(), search::Scope::Payout(id)).await?;
         tx.commit().await?;
         self.payout(id).await
     }
 
-    async fn payout_by_key(&self, key: &str) -> Result<Option<i64>> {
+    async fn payout_by_key(&self, key: &str) -> Result<Option<PayoutId>> {
         Ok(
             sqlx::query_scalar("SELECT id FROM payouts WHERE idempotency_key = ?")
                 .bind(key)
@@ -306,21 +257,24 @@ impl Ledger {
         )
     }
 
-    pub async fn payout(&self, id: i64) -> Result<Payout> {
+    pub async fn payout(&self, id: PayoutId) -> Result<Payout> {
         let row: PayoutRow = sqlx::query_as(&format!("{SELECT_PAYOUT} WHERE p.id = ?"))
             .bind(id)
             .fetch_optional(&self.reader)
             .await?
-            .ok_or_else(|| Error::NotFound(format!("There is no payout PO-{id:06}.")))?;
+            .ok_or_else(|| not_found(id))?;
         row.try_into()
     }
 
     /// The payouts of `ids` that exist, in one query.
-    pub(crate) async fn payouts_by_ids(&self, ids: &[i64]) -> Result<HashMap<i64, Payout>> {
+    pub(crate) async fn payouts_by_ids(
+        &self,
+        ids: &[PayoutId],
+    ) -> Result<HashMap<PayoutId, Payout>> {
         let rows: Vec<PayoutRow> = sqlx::query_as(&format!(
             "{SELECT_PAYOUT} WHERE p.id IN (SELECT value FROM json_each(?))"
         ))
-        .bind(serde_json::Value::from(ids).to_string())
+        .bind(serde_json::to_string(ids).expect("ids serialise"))
         .fetch_all(&self.reader)
         .await?;
         rows.into_iter()
@@ -332,8 +286,8 @@ impl Ledger {
     /// a time; for the ledger's own files only.
     pub(crate) async fn payouts_with_accounts(
         &self,
-        ids: &[i64],
-    ) -> Result<HashMap<i64, (Payout, AccountDetails)>> {
+        ids: &[PayoutId],
+    ) -> Result<HashMap<PayoutId, (Payout, AccountDetails)>> {
         let mut found = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             let mut sql = QueryBuilder::new(SELECT_PAYOUT);
@@ -355,7 +309,11 @@ impl Ledger {
     }
 
     /// A customer's latest `limit` payouts, newest first.
-    pub async fn customer_payouts(&self, customer_id: i64, limit: i64) -> Result<Vec<Payout>> {
+    pub async fn customer_payouts(
+        &self,
+        customer_id: CustomerId,
+        limit: i64,
+    ) -> Result<Vec<Payout>> {
         let rows: Vec<PayoutRow> = sqlx::query_as(&format!(
             "{SELECT_PAYOUT} WHERE p.customer_id = ? ORDER BY p.id DESC LIMIT ?"
         ))
@@ -366,19 +324,24 @@ impl Ledger {
         rows.into_iter().map(Payout::try_from).collect()
     }
 
-    pub async fn payout_history(&self, id: i64) -> Result<Vec<crate::AuditEvent>> {
+    pub async fn payout_history(&self, id: PayoutId) -> Result<Vec<crate::AuditEvent>> {
         self.payout(id).await?;
-        self.history(Entity::Payout, id).await
+        self.history(Record::Payout(id)).await
     }
 }
 
-pub(crate) fn damaged_snapshot(id: i64) -> Error {
-    Error::Storage(format!("Payout PO-{id:06} has a damaged account snapshot."))
+pub(crate) fn not_found(id: PayoutId) -> Error {
+    Error::NotFound(format!("There is no payout {id}."))
+}
+
+pub(crate) fn damaged_snapshot(id: PayoutId) -> Error {
+    Error::Storage(format!("Payout {id} has a damaged account snapshot."))
 }
 
 fn no_account(request: &Request) -> Error {
-    Error::Precondition(format!(
-        "{} ({}) has no payment account yet. Add one on the Customers screen, then create the payout.",
-        request.display_name, request.username
-    ))
+    Refusal::NoPaymentAccount {
+        name: request.display_name.clone(),
+        username: request.username.clone(),
+    }
+    .into()
 }

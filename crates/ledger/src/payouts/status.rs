@@ -9,12 +9,13 @@
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
-use super::search::{index_payouts, Scope};
 use super::{Payout, PayoutStatus};
 use crate::accounts::{AccountDetails, AccountField};
-use crate::audit::{AuditEvent, Diff, Entity, Event, Origin, WriteTx};
+use crate::audit::{Action, AuditEvent, Diff, Event, Origin, Record, WriteTx};
 use crate::customers::Customer;
 use crate::error::{Error, Result};
+use crate::ids::{PayoutId, RequestId};
+use crate::refusal::Refusal;
 use crate::requests::Request;
 use crate::text::{self, Lines};
 use crate::Ledger;
@@ -39,12 +40,31 @@ pub struct PayoutEdit {
     pub note: String,
 }
 
-/// A payout a bulk move left alone, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A payout a bulk move, a payment file or a statement confirm left alone, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
-    pub id: i64,
-    pub number: String,
-    pub reason: String,
+    pub id: PayoutId,
+    pub refusal: Refusal,
+}
+
+impl Skipped {
+    pub(crate) fn new(id: PayoutId, refusal: Refusal) -> Skipped {
+        Skipped { id, refusal }
+    }
+}
+
+/// `{ "id": 12, "number": "PO-000012", "code": "not_pending", "reason": "It is Failed, not
+/// Pending." }`: the UI lists the sentence and may branch on the code.
+impl Serialize for Skipped {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Skipped", 4)?;
+        s.serialize_field("id", &self.id)?;
+        s.serialize_field("number", &self.id.to_string())?;
+        s.serialize_field("code", self.refusal.code())?;
+        s.serialize_field("reason", &self.refusal.to_string())?;
+        s.end()
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -114,8 +134,8 @@ impl StatusChange {
 /// The fields a move reads and writes.
 #[derive(sqlx::FromRow)]
 pub(crate) struct Current {
-    id: i64,
-    request_id: i64,
+    id: PayoutId,
+    request_id: RequestId,
     pub(crate) status: PayoutStatus,
     pub(crate) external_reference: Option<String>,
 }
@@ -125,28 +145,20 @@ pub(crate) async fn apply(
     tx: &mut WriteTx<'_>,
     current: &Current,
     change: &Clean,
-) -> Result<std::result::Result<(), String>> {
+) -> Result<std::result::Result<(), Refusal>> {
     let (from, to) = (current.status, change.status);
     if from == to {
-        return Ok(Err(format!("It is already {}.", to.label())));
+        return Ok(Err(Refusal::AlreadyInStatus(to)));
     }
     if !from.can_move_to(to) {
-        return Ok(Err(format!(
-            "{} cannot move to {}.",
-            from.label(),
-            to.label()
-        )));
+        return Ok(Err(Refusal::MoveNotAllowed { from, to }));
     }
     if from.needs_note(to) && change.note.is_empty() {
-        return Ok(Err(
-            "Moving a Success back to Failed needs a note saying why (returned, reversed…).".into(),
-        ));
+        return Ok(Err(Refusal::NoteRequired));
     }
     if from == PayoutStatus::Failed {
         if let Some(open) = open_payout(tx.conn(), current.request_id, current.id).await? {
-            return Ok(Err(format!(
-                "Its request already has payout {open}, which is not Failed."
-            )));
+            return Ok(Err(Refusal::OtherPayoutOpen(open)));
         }
     }
     let reference = change
@@ -169,26 +181,22 @@ pub(crate) async fn apply(
         &reference,
     );
     tx.record(Event {
-        action: "status",
-        entity: Entity::Payout,
-        entity_id: Some(current.id),
+        action: Action::Status,
+        record: Record::Payout(current.id),
         diff,
         note: &change.note,
     })
     .await?;
-    if reference != current.external_reference {
-        index_payouts(tx.conn(), Scope::Payout(current.id)).await?;
-    }
     Ok(Ok(()))
 }
 
 async fn open_payout(
     conn: &mut SqliteConnection,
-    request_id: i64,
-    except: i64,
-) -> Result<Option<String>> {
+    request_id: RequestId,
+    except: PayoutId,
+) -> Result<Option<PayoutId>> {
     Ok(sqlx::query_scalar(
-        "SELECT printf('PO-%06d', id) FROM payouts
+        "SELECT id FROM payouts
           WHERE request_id = ? AND status <> 'failed' AND id <> ?",
     )
     .bind(request_id)
@@ -197,22 +205,23 @@ async fn open_payout(
     .await?)
 }
 
-async fn account_snapshot(conn: &mut SqliteConnection, id: i64) -> Result<AccountDetails> {
+async fn account_snapshot(conn: &mut SqliteConnection, id: PayoutId) -> Result<AccountDetails> {
     let snapshot: String = sqlx::query_scalar("SELECT account_snapshot FROM payouts WHERE id = ?")
         .bind(id)
         .fetch_optional(conn)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("There is no payout PO-{id:06}.")))?;
-    serde_json::from_str(&snapshot)
-        .map_err(|_| Error::Storage(format!("Payout PO-{id:06} has a damaged account snapshot.")))
+        .ok_or_else(|| super::not_found(id))?;
+    serde_json::from_str(&snapshot).map_err(|_| super::damaged_snapshot(id))
 }
 
-pub(crate) async fn current(conn: &mut SqliteConnection, id: i64) -> Result<Current> {
-    sqlx::query_as("SELECT id, request_id, status, external_reference FROM payouts WHERE id = ?")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("There is no payout PO-{id:06}.")))
+/// The payout's fields a move reads, or `None` when there is no such payout.
+pub(crate) async fn current(conn: &mut SqliteConnection, id: PayoutId) -> Result<Option<Current>> {
+    Ok(sqlx::query_as(
+        "SELECT id, request_id, status, external_reference FROM payouts WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
 }
 
 impl Ledger {
@@ -220,20 +229,15 @@ impl Ledger {
     pub async fn change_payout_status(
         &self,
         origin: &Origin,
-        id: i64,
+        id: PayoutId,
         change: &StatusChange,
     ) -> Result<Payout> {
         let change = change.clean()?;
         let mut tx = self.begin_write(origin).await?;
-        let current = current(tx.conn(), id).await?;
-        if let Err(reason) = apply(&mut tx, &current, &change).await? {
-            let field = if reason.contains("note") {
-                "note"
-            } else {
-                "status"
-            };
-            return Err(Error::validation(field, reason));
-        }
+        let current = current(tx.conn(), id)
+            .await?
+            .ok_or_else(|| super::not_found(id))?;
+        apply(&mut tx, &current, &change).await??;
         tx.commit().await?;
         self.payout(id).await
     }
@@ -242,7 +246,7 @@ impl Ledger {
     pub async fn bulk_change_status(
         &self,
         origin: &Origin,
-        ids: &[i64],
+        ids: &[PayoutId],
         change: &StatusChange,
     ) -> Result<BulkOutcome> {
         if ids.is_empty() {
@@ -261,18 +265,15 @@ impl Ledger {
         let mut outcome = BulkOutcome::default();
         let mut tx = self.begin_write(origin).await?;
         for &id in &ids {
-            let number = format!("PO-{id:06}");
-            let current = match current(tx.conn(), id).await {
-                Ok(current) => current,
-                Err(Error::NotFound(reason)) => {
-                    outcome.skipped.push(Skipped { id, number, reason });
-                    continue;
-                }
-                Err(err) => return Err(err),
+            let Some(current) = current(tx.conn(), id).await? else {
+                outcome
+                    .skipped
+                    .push(Skipped::new(id, Refusal::NoSuchPayout(id)));
+                continue;
             };
             match apply(&mut tx, &current, &change).await? {
-                Ok(()) => outcome.changed.push(number),
-                Err(reason) => outcome.skipped.push(Skipped { id, number, reason }),
+                Ok(()) => outcome.changed.push(id.to_string()),
+                Err(refusal) => outcome.skipped.push(Skipped::new(id, refusal)),
             }
         }
         if !outcome.changed.is_empty() {
@@ -283,7 +284,12 @@ impl Ledger {
 
     /// Changes the description and the external reference. Saving without a change writes
     /// nothing.
-    pub async fn edit_payout(&self, origin: &Origin, id: i64, edit: &PayoutEdit) -> Result<Payout> {
+    pub async fn edit_payout(
+        &self,
+        origin: &Origin,
+        id: PayoutId,
+        edit: &PayoutEdit,
+    ) -> Result<Payout> {
         let description = text::optional(
             "description",
             "Description",
@@ -300,7 +306,7 @@ impl Ledger {
                 .bind(id)
                 .fetch_optional(tx.conn())
                 .await?
-                .ok_or_else(|| Error::NotFound(format!("There is no payout PO-{id:06}.")))?;
+                .ok_or_else(|| super::not_found(id))?;
         let diff = Diff::new()
             .field("description", &old_description, &description)
             .field("external_reference", &old_reference, &reference);
@@ -318,14 +324,12 @@ impl Ledger {
         .execute(tx.conn())
         .await?;
         tx.record(Event {
-            action: "update",
-            entity: Entity::Payout,
-            entity_id: Some(id),
+            action: Action::Update,
+            record: Record::Payout(id),
             diff,
             note: &note,
         })
         .await?;
-        index_payouts(tx.conn(), Scope::Payout(id)).await?;
         tx.commit().await?;
         self.payout(id).await
     }
@@ -335,14 +339,13 @@ impl Ledger {
     pub async fn reveal_payout_account(
         &self,
         origin: &Origin,
-        id: i64,
+        id: PayoutId,
     ) -> Result<Vec<AccountField>> {
         let mut tx = self.begin_write(origin).await?;
         let details = account_snapshot(tx.conn(), id).await?;
         tx.commit_with(Event {
-            action: "reveal",
-            entity: Entity::Payout,
-            entity_id: Some(id),
+            action: Action::Reveal,
+            record: Record::Payout(id),
             diff: Diff::new(),
             note: "Payment account shown in full.",
         })
@@ -351,23 +354,18 @@ impl Ledger {
     }
 
     /// The payout, its request, its customer, the masked account and the history.
-    pub async fn payout_detail(&self, id: i64) -> Result<PayoutDetail> {
+    pub async fn payout_detail(&self, id: PayoutId) -> Result<PayoutDetail> {
         let payout = self.payout(id).await?;
         let details = account_snapshot(&mut *self.reader.acquire().await?, id).await?;
-        let moves = [
-            PayoutStatus::Pending,
-            PayoutStatus::OnProcess,
-            PayoutStatus::Success,
-            PayoutStatus::Failed,
-        ]
-        .into_iter()
-        .filter(|to| payout.status.can_move_to(*to))
-        .collect();
+        let moves = PayoutStatus::ALL
+            .into_iter()
+            .filter(|to| payout.status.can_move_to(*to))
+            .collect();
         Ok(PayoutDetail {
             request: self.request(payout.request_id).await?,
             customer: self.customer(payout.customer_id).await?,
             account: details.fields(false),
-            history: self.history(Entity::Payout, id).await?,
+            history: self.history(Record::Payout(id)).await?,
             moves,
             payout,
         })

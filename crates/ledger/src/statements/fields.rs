@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::{bad_file, MAX_STATEMENT_BYTES};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::ids::{numbers_in_text, PayoutId};
 use crate::money::{Currency, Money};
 
 /// The name and bytes of the statement at `path`, refusing one too large before reading it.
@@ -54,7 +55,7 @@ pub(super) fn check_size(size: u64) -> Result<()> {
 pub(super) fn statement_text<'a>(bytes: &'a [u8], hint: &str) -> Result<&'a str> {
     check_size(bytes.len() as u64)?;
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        bad_file(format!(
+        Error::NotUtf8(format!(
             "The file is not UTF-8 text (byte {} is not); {hint}",
             e.valid_up_to() + 1
         ))
@@ -126,14 +127,10 @@ pub(super) fn parse_amount(text: &str, decimal_comma: bool, currency: Currency) 
     })
 }
 
-/// The payout number in `text` ("po-123" or "PO-000123"), normalised, if there is one.
+/// The first payout number that stands as a whole word in `text` ("po-123" or "PO-000123"),
+/// normalised ("PO-000123"), if there is one. `EXPO-2026` or `APO-12` name no payout.
 pub(super) fn payout_number(text: &str) -> Option<String> {
-    let upper = text.to_uppercase();
-    let start = upper.find("PO-")?;
-    let digits: String = upper[start + 3..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    let n: i64 = digits.parse().ok()?;
-    Some(format!("PO-{n:06}"))
+    numbers_in_text::<PayoutId>(text)
+        .first()
+        .map(PayoutId::to_string)
 }

@@ -13,12 +13,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::audit::{Diff, Entity, Event, Origin};
+use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
-use crate::export::Progress;
+use crate::ids::PayoutId;
 use crate::money::Money;
 use crate::payouts::status::{apply, current, Clean};
 use crate::payouts::{PayoutStatus, Skipped};
+use crate::progress::Progress;
+use crate::refusal::Refusal;
 use crate::Ledger;
 
 /// Statements larger than this are refused before they are read.
@@ -123,7 +125,7 @@ pub struct ImportOutcome {
 #[derive(Debug, Clone, Copy, Deserialize)]
 pub struct Confirmation {
     pub line_id: i64,
-    pub payout_id: i64,
+    pub payout_id: PayoutId,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -228,9 +230,8 @@ impl Ledger {
             .created("lines", lines.len())
             .created("new_lines", new_lines);
         tx.commit_with(Event {
-            action: "import",
-            entity: Entity::Book,
-            entity_id: Some(import_id),
+            action: Action::Import,
+            record: Record::StatementImport(import_id),
             diff,
             note: "Statement imported.",
         })
@@ -287,13 +288,8 @@ impl Ledger {
                 // Dropping the transaction undoes the lines confirmed so far.
                 return Err(Error::Cancelled);
             }
-            let number = format!("PO-{:06}", c.payout_id);
-            let skip = |reason: String| Skipped {
-                id: c.payout_id,
-                number: number.clone(),
-                reason,
-            };
-            let line: Option<(String, LineKind, Option<i64>)> = sqlx::query_as(
+            let skip = |refusal: Refusal| Skipped::new(c.payout_id, refusal);
+            let line: Option<(String, LineKind, Option<PayoutId>)> = sqlx::query_as(
                 "SELECT provider_reference, kind, payout_id FROM statement_lines WHERE id = ? AND import_id = ?",
             )
             .bind(c.line_id)
@@ -301,24 +297,18 @@ impl Ledger {
             .fetch_optional(tx.conn())
             .await?;
             let Some((reference, kind, linked)) = line else {
-                outcome
-                    .skipped
-                    .push(skip("That statement line is not in this import.".into()));
+                outcome.skipped.push(skip(Refusal::LineNotInImport));
                 continue;
             };
             if linked.is_some() {
-                outcome
-                    .skipped
-                    .push(skip("That statement line was confirmed before.".into()));
+                outcome.skipped.push(skip(Refusal::LineConfirmedBefore));
                 continue;
             }
-            let now = match current(tx.conn(), c.payout_id).await {
-                Ok(now) => now,
-                Err(Error::NotFound(reason)) => {
-                    outcome.skipped.push(skip(reason));
-                    continue;
-                }
-                Err(err) => return Err(err),
+            let Some(now) = current(tx.conn(), c.payout_id).await? else {
+                outcome
+                    .skipped
+                    .push(skip(Refusal::NoSuchPayout(c.payout_id)));
+                continue;
             };
             let change = match kind {
                 LineKind::Payment => Clean::new(
@@ -334,7 +324,7 @@ impl Ledger {
                 LineKind::Other => {
                     outcome
                         .skipped
-                        .push(skip("That line is neither a payment nor a return.".into()));
+                        .push(skip(Refusal::LineNeitherPaymentNorReturn));
                     continue;
                 }
             };
@@ -349,17 +339,16 @@ impl Ledger {
             };
             if settled {
                 tx.record(Event {
-                    action: "reconcile",
-                    entity: Entity::Payout,
-                    entity_id: Some(c.payout_id),
+                    action: Action::Reconcile,
+                    record: Record::Payout(c.payout_id),
                     diff: Diff::new(),
                     note: &format!(
                         "Statement line {reference} confirmed; the payout was already settled."
                     ),
                 })
                 .await?;
-            } else if let Err(reason) = apply(&mut tx, &now, &change).await? {
-                outcome.skipped.push(skip(reason));
+            } else if let Err(refusal) = apply(&mut tx, &now, &change).await? {
+                outcome.skipped.push(skip(refusal));
                 continue;
             }
             sqlx::query("UPDATE statement_lines SET payout_id = ?, confirmed_at = ? WHERE id = ?")
@@ -368,7 +357,7 @@ impl Ledger {
                 .bind(c.line_id)
                 .execute(tx.conn())
                 .await?;
-            outcome.confirmed.push(number);
+            outcome.confirmed.push(c.payout_id.to_string());
         }
         if !outcome.confirmed.is_empty() {
             tx.commit().await?;

@@ -15,10 +15,10 @@ use serde_json::json;
 use super::{ConfirmOutcome, Confirmation, LineKind};
 use crate::audit::Origin;
 use crate::error::{Error, Result};
-use crate::export::Progress;
+use crate::ids::PayoutId;
 use crate::money::Money;
 use crate::payouts::{Payout, PayoutRow, SELECT_PAYOUT};
-use crate::requests::stored_money;
+use crate::progress::Progress;
 use crate::Ledger;
 
 /// How far before a statement line a payout may have been created and still match it.
@@ -125,18 +125,18 @@ struct LineRow {
     provider_reference: String,
     kind: LineKind,
     description: String,
-    payout_id: Option<i64>,
+    payout_id: Option<PayoutId>,
 }
 
 /// What matching decided for one line; the payouts are read in full only for the page shown.
 struct Decision {
     state: MatchState,
-    candidates: Vec<i64>,
+    candidates: Vec<PayoutId>,
     evidence: String,
 }
 
 impl Decision {
-    fn new(state: MatchState, candidates: Vec<i64>, evidence: impl Into<String>) -> Decision {
+    fn new(state: MatchState, candidates: Vec<PayoutId>, evidence: impl Into<String>) -> Decision {
         Decision {
             state,
             candidates,
@@ -145,9 +145,9 @@ impl Decision {
     }
 }
 
-/// The id in a normalised payout number ("PO-000012").
-fn number_id(number: &str) -> Option<i64> {
-    number.strip_prefix("PO-")?.parse().ok()
+/// The id in a stored payout number ("PO-000012").
+fn number_id(number: &str) -> Option<PayoutId> {
+    number.parse().ok()
 }
 
 impl Ledger {
@@ -185,7 +185,7 @@ impl Ledger {
             .take(page_size as usize)
             .collect();
 
-        let wanted: Vec<i64> = shown
+        let wanted: Vec<PayoutId> = shown
             .iter()
             .flat_map(|&i| decisions[i].candidates.iter().copied())
             .collect();
@@ -197,7 +197,7 @@ impl Ledger {
                 id: row.id,
                 line_no: row.line_no,
                 booked_on: row.booked_on.clone(),
-                amount: stored_money(row.amount_minor, &row.currency)?,
+                amount: Money::stored(row.amount_minor, &row.currency)?,
                 counterparty: row.counterparty.clone(),
                 provider_reference: row.provider_reference.clone(),
                 payout_reference: row.payout_reference.clone(),
@@ -214,7 +214,7 @@ impl Ledger {
         }
         payouts.clear();
 
-        let seen: HashSet<i64> = decisions
+        let seen: HashSet<PayoutId> = decisions
             .iter()
             .flat_map(|d| d.candidates.iter().copied())
             .collect();
@@ -300,12 +300,12 @@ impl Ledger {
         let open = |r: &LineRow| r.payout_id.is_none() && r.kind != LineKind::Other;
 
         // 1. The payouts named by number, with their amounts.
-        let named: Vec<i64> = rows
+        let named: Vec<PayoutId> = rows
             .iter()
             .filter(|r| open(r))
             .filter_map(|r| r.payout_reference.as_deref().and_then(number_id))
             .collect();
-        let amounts: HashMap<i64, (i64, String)> = sqlx::query_as::<_, (i64, i64, String)>(
+        let amounts: HashMap<PayoutId, (i64, String)> = sqlx::query_as::<_, (PayoutId, i64, String)>(
             "SELECT id, amount_minor, currency FROM payouts WHERE id IN (SELECT value FROM json_each(?))",
         )
         .bind(json!(named).to_string())
@@ -327,8 +327,8 @@ impl Ledger {
             })
             .map(|r| r.provider_reference.as_str())
             .collect();
-        let mut by_reference: HashMap<String, (i64, i64, String)> = HashMap::new();
-        let found: Vec<(String, i64, i64, String)> = sqlx::query_as(
+        let mut by_reference: HashMap<String, (PayoutId, i64, String)> = HashMap::new();
+        let found: Vec<(String, PayoutId, i64, String)> = sqlx::query_as(
             "SELECT external_reference, id, amount_minor, currency FROM payouts
               WHERE external_reference IN (SELECT value FROM json_each(?)) ORDER BY id DESC",
         )
@@ -345,7 +345,7 @@ impl Ledger {
         let mut window = Vec::new();
         for (k, r) in rows.iter().enumerate() {
             let magnitude = r.amount_minor.abs();
-            let exact = |id: i64, minor: i64, currency: &str, why: String| {
+            let exact = |id: PayoutId, minor: i64, currency: &str, why: String| {
                 if minor == magnitude && currency == r.currency {
                     Decision::new(MatchState::Matched, vec![id], why)
                 } else {
@@ -407,9 +407,9 @@ impl Ledger {
         }
 
         // 4. Amount, currency and recipient within the window, for the rest, in one join.
-        let mut candidates: HashMap<usize, Vec<i64>> = HashMap::new();
+        let mut candidates: HashMap<usize, Vec<PayoutId>> = HashMap::new();
         if !window.is_empty() {
-            let found: Vec<(i64, i64)> = sqlx::query_as(
+            let found: Vec<(i64, PayoutId)> = sqlx::query_as(
                 "WITH line (k, currency, amount, from_at, until_at, recipient, is_return) AS (
                      SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,
                             value ->> 5, value ->> 6

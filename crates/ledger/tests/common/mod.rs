@@ -1,10 +1,11 @@
 //! A fresh book in a temp dir, opened through the production open function.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use chrono::{DateTime, TimeZone, Utc};
 use ledger::accounts::{AccountInput, HandleKind, Provider};
 use ledger::customers::{Customer, CustomerInput};
 use ledger::requests::{Decision, Request, RequestInput};
+pub use ledger::{AccountId, CustomerId, PayoutId, ProgramId, Record, RequestId};
 use ledger::{Create, Ledger, Origin};
 use tempfile::TempDir;
 
@@ -59,17 +60,22 @@ pub fn iban_account(holder: &str, iban: &str) -> AccountInput {
     }
 }
 
-pub async fn request(ledger: &Ledger, customer_id: i64, amount: &str, currency: &str) -> Request {
-    let input = RequestInput {
-        customer_id,
-        amount: amount.into(),
-        currency: currency.into(),
-        ..Default::default()
-    };
+pub async fn request(
+    ledger: &Ledger,
+    customer_id: CustomerId,
+    amount: &str,
+    currency: &str,
+) -> Request {
+    let input = RequestInput::new(customer_id, amount, currency);
     ledger.add_request(&me(), &input).await.unwrap()
 }
 
-pub async fn approved(ledger: &Ledger, customer_id: i64, amount: &str, currency: &str) -> Request {
+pub async fn approved(
+    ledger: &Ledger,
+    customer_id: CustomerId,
+    amount: &str,
+    currency: &str,
+) -> Request {
     let r = request(ledger, customer_id, amount, currency).await;
     ledger
         .decide_request(&me(), r.id, Decision::Approve, "")
@@ -88,11 +94,8 @@ pub async fn payable(ledger: &Ledger, username: &str) -> Request {
 }
 
 /// A payout for `request_id`, made now by the test owner.
-pub async fn pay(ledger: &Ledger, request_id: i64) -> ledger::payouts::Payout {
-    let new = ledger::payouts::NewPayout {
-        request_id,
-        ..Default::default()
-    };
+pub async fn pay(ledger: &Ledger, request_id: RequestId) -> ledger::payouts::Payout {
+    let new = ledger::payouts::NewPayout::for_request(request_id);
     ledger.create_payout(&me(), &new).await.unwrap()
 }
 

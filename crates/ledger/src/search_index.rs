@@ -2,57 +2,80 @@
 //! holds everything the list can be searched by, matched as substrings of three or more
 //! characters by an FTS5 trigram index.
 //!
-//! Invariant: whenever an indexed field changes (a payout's description or reference, a
-//! customer's username or name), the writer calls [`index_payouts`] in the same transaction,
-//! so the index never disagrees with the book a reader sees.
+//! Invariant: the index is derived data kept by the write choke point: at commit,
+//! `audit::WriteTx` re-indexes every payout and customer whose audit events in the
+//! transaction changed an indexed field ([`PAYOUT_FIELDS`], [`CUSTOMER_FIELDS`]), so the
+//! index never disagrees with the book a reader sees and no writer indexes by hand.
+
+use std::collections::BTreeSet;
 
 use sqlx::{SqliteConnection, SqlitePool};
 
 use crate::error::Result;
-use crate::requests::stored_money;
+use crate::ids::{CustomerId, PayoutId, RequestId};
+use crate::money::Money;
 
 /// Bump when the indexed text changes; books with an older index are re-indexed on open.
 const INDEX_VERSION: &str = "1";
 
-/// Which payouts to (re)index.
-pub(crate) enum Scope {
-    Payout(i64),
-    /// The payouts of one customer.
-    Customer(i64),
-    /// Every payout, into an empty index.
-    All,
+/// The fields of a payout's events that its index line holds (a new payout's `request`,
+/// `amount` and `description` among them).
+pub(crate) const PAYOUT_FIELDS: [&str; 4] =
+    ["request", "amount", "description", "external_reference"];
+/// The fields of a customer's events that the index lines of their payouts hold.
+pub(crate) const CUSTOMER_FIELDS: [&str; 2] = ["username", "display_name"];
+
+/// The payouts and customers whose index lines a transaction must rewrite before it commits.
+#[derive(Debug, Default)]
+pub(crate) struct Touched {
+    payouts: BTreeSet<PayoutId>,
+    customers: BTreeSet<CustomerId>,
 }
 
-/// Writes the index lines of the payouts in `scope`, replacing what was there.
-pub(crate) async fn index_payouts(conn: &mut SqliteConnection, scope: Scope) -> Result<()> {
-    match scope {
-        Scope::Payout(id) => reindex(conn, id).await?,
-        Scope::Customer(id) => {
-            let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM payouts WHERE customer_id = ?")
-                .bind(id)
-                .fetch_all(&mut *conn)
-                .await?;
+impl Touched {
+    pub(crate) fn payout(&mut self, id: PayoutId) {
+        self.payouts.insert(id);
+    }
+
+    /// Every payout of the customer.
+    pub(crate) fn customer(&mut self, id: CustomerId) {
+        self.customers.insert(id);
+    }
+
+    /// Rewrites the index lines of everything noted.
+    pub(crate) async fn reindex(&self, conn: &mut SqliteConnection) -> Result<()> {
+        for &customer in &self.customers {
+            let ids: Vec<PayoutId> =
+                sqlx::query_scalar("SELECT id FROM payouts WHERE customer_id = ?")
+                    .bind(customer)
+                    .fetch_all(&mut *conn)
+                    .await?;
             for id in ids {
                 reindex(conn, id).await?;
             }
         }
-        Scope::All => {
-            // In batches, so memory stays flat however big the book is.
-            let mut after = 0;
-            while let Some(last) = index_rows(conn, after, i64::MAX).await? {
-                after = last;
-            }
+        for &id in &self.payouts {
+            reindex(conn, id).await?;
         }
+        Ok(())
+    }
+}
+
+/// Indexes every payout into an empty index, in batches so memory stays flat.
+async fn index_all(conn: &mut SqliteConnection) -> Result<()> {
+    let mut after = 0;
+    while let Some(last) = index_rows(conn, after, i64::MAX).await? {
+        after = last;
     }
     Ok(())
 }
 
-async fn reindex(conn: &mut SqliteConnection, id: i64) -> Result<()> {
+async fn reindex(conn: &mut SqliteConnection, id: PayoutId) -> Result<()> {
     sqlx::query("DELETE FROM payout_search WHERE rowid = ?")
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    index_rows(conn, id - 1, id).await?;
+    index_rows(conn, id.0 - 1, id.0).await?;
     Ok(())
 }
 
@@ -80,9 +103,11 @@ async fn index_rows(conn: &mut SqliteConnection, after: i64, up_to: i64) -> Resu
     .await?;
     let last = rows.last().map(|row| row.0);
     for (id, request_id, username, name, minor, currency, description, reference) in rows {
-        let amount = stored_money(minor, &currency)?;
+        let amount = Money::stored(minor, &currency)?;
         let body = format!(
-            "PO-{id:06} IR-{request_id:06} {username} {name} {} {currency} {description} {}",
+            "{} {} {username} {name} {} {currency} {description} {}",
+            PayoutId(id),
+            RequestId(request_id),
             amount.amount_text(),
             reference.unwrap_or_default()
         );
@@ -109,7 +134,7 @@ pub(crate) async fn bring_up_to_date(writer: &SqlitePool) -> Result<()> {
     sqlx::query("INSERT INTO payout_search (payout_search) VALUES ('delete-all')")
         .execute(&mut *tx)
         .await?;
-    index_payouts(&mut tx, Scope::All).await?;
+    index_all(&mut tx).await?;
     sqlx::query(
         "INSERT INTO settings (key, value) VALUES ('payout_search_version', ?)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -1,0 +1,166 @@
+//! Why the book refuses a change: one type for every reason a domain rule says no.
+//!
+//! A refusal is data, not a sentence: callers and the UI branch on its [`Refusal::code`], its
+//! [`Refusal::kind`] and its [`Refusal::field`]; [`std::fmt::Display`] gives the sentence a
+//! person reads. Bulk moves, payment files and statement confirms list the rows they leave
+//! alone with one of these each.
+//!
+//! Ground floor: imports only ids and the lifecycles.
+
+use crate::ids::{AccountId, PayoutId, RequestId};
+use crate::lifecycle::{PayoutStatus, RequestStatus};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("It is already {}.", .0.label())]
+    AlreadyInStatus(PayoutStatus),
+    #[error("{} cannot move to {}.", .from.label(), .to.label())]
+    MoveNotAllowed {
+        from: PayoutStatus,
+        to: PayoutStatus,
+    },
+    #[error("Moving a Success back to Failed needs a note saying why (returned, reversed…).")]
+    NoteRequired,
+    /// A Failed payout is not retried while its request has another open payout.
+    #[error("Its request already has payout {0}, which is not Failed.")]
+    OtherPayoutOpen(PayoutId),
+    #[error("It is {}, not Pending.", .0.label())]
+    NotPending(PayoutStatus),
+    #[error("There is no payout {0}.")]
+    NoSuchPayout(PayoutId),
+
+    #[error("Request {0} is not approved yet. Approve it on the Incentive requests screen first.")]
+    RequestNotApproved(RequestId),
+    #[error("Request {0} was rejected; it cannot be paid.")]
+    RequestRejected(RequestId),
+    #[error("Request {request} already has payout {open}, which is not Failed.")]
+    RequestAlreadyPaid { request: RequestId, open: PayoutId },
+    #[error("Request {request} was already {}; a decision is final.", .was.label())]
+    DecisionFinal {
+        request: RequestId,
+        was: RequestStatus,
+    },
+    #[error("{name} ({username}) has no payment account yet. Add one on the Customers screen, then create the payout.")]
+    NoPaymentAccount { name: String, username: String },
+    #[error("Payment account {0} is archived; add a new account instead.")]
+    AccountArchived(AccountId),
+    #[error("Payment account {0} is archived and cannot be the default.")]
+    ArchivedCannotBeDefault(AccountId),
+    #[error("Payment account {0} is already archived.")]
+    AccountAlreadyArchived(AccountId),
+    #[error("Program {0} is already archived.")]
+    ProgramAlreadyArchived(String),
+    #[error("The username {0} is already taken.")]
+    UsernameTaken(String),
+
+    #[error("It is not paid to a PayPal or Venmo account.")]
+    NotAWallet,
+    #[error("It is paid to a {0} account, not a bank account.")]
+    NotABankAccount(&'static str),
+    #[error("SEPA transfers are in euros; it is in {0}.")]
+    NotInEuro(&'static str),
+    #[error("Wise needs the account's IBAN, or for USD its routing and account number.")]
+    NoWiseBankDetails,
+    #[error("The account has no IBAN.")]
+    NoIban,
+
+    #[error("That statement line is not in this import.")]
+    LineNotInImport,
+    #[error("That statement line was confirmed before.")]
+    LineConfirmedBefore,
+    #[error("That line is neither a payment nor a return.")]
+    LineNeitherPaymentNorReturn,
+}
+
+impl Refusal {
+    /// A stable name for the reason, for code that branches on it (`no_payment_account`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::AlreadyInStatus(_) => "already_in_status",
+            Refusal::MoveNotAllowed { .. } => "move_not_allowed",
+            Refusal::NoteRequired => "note_required",
+            Refusal::OtherPayoutOpen(_) => "other_payout_open",
+            Refusal::NotPending(_) => "not_pending",
+            Refusal::NoSuchPayout(_) => "no_such_payout",
+            Refusal::RequestNotApproved(_) => "request_not_approved",
+            Refusal::RequestRejected(_) => "request_rejected",
+            Refusal::RequestAlreadyPaid { .. } => "request_already_paid",
+            Refusal::DecisionFinal { .. } => "decision_final",
+            Refusal::NoPaymentAccount { .. } => "no_payment_account",
+            Refusal::AccountArchived(_) => "account_archived",
+            Refusal::ArchivedCannotBeDefault(_) => "archived_cannot_be_default",
+            Refusal::AccountAlreadyArchived(_) => "account_already_archived",
+            Refusal::ProgramAlreadyArchived(_) => "program_already_archived",
+            Refusal::UsernameTaken(_) => "username_taken",
+            Refusal::NotAWallet => "not_a_wallet",
+            Refusal::NotABankAccount(_) => "not_a_bank_account",
+            Refusal::NotInEuro(_) => "not_in_euro",
+            Refusal::NoWiseBankDetails => "no_wise_bank_details",
+            Refusal::NoIban => "no_iban",
+            Refusal::LineNotInImport => "line_not_in_import",
+            Refusal::LineConfirmedBefore => "line_confirmed_before",
+            Refusal::LineNeitherPaymentNorReturn => "line_neither_payment_nor_return",
+        }
+    }
+
+    /// The error kind of the house rules: a move the current state does not allow or a
+    /// duplicate is a `conflict`; something that must happen first is a `precondition`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Refusal::NoteRequired => "validation",
+            Refusal::NoSuchPayout(_) => "not_found",
+            Refusal::RequestNotApproved(_)
+            | Refusal::RequestRejected(_)
+            | Refusal::NoPaymentAccount { .. }
+            | Refusal::AccountArchived(_)
+            | Refusal::ArchivedCannotBeDefault(_)
+            | Refusal::AccountAlreadyArchived(_)
+            | Refusal::ProgramAlreadyArchived(_)
+            | Refusal::NotAWallet
+            | Refusal::NotABankAccount(_)
+            | Refusal::NotInEuro(_)
+            | Refusal::NoWiseBankDetails
+            | Refusal::NoIban => "precondition",
+            Refusal::AlreadyInStatus(_)
+            | Refusal::MoveNotAllowed { .. }
+            | Refusal::OtherPayoutOpen(_)
+            | Refusal::NotPending(_)
+            | Refusal::RequestAlreadyPaid { .. }
+            | Refusal::DecisionFinal { .. }
+            | Refusal::UsernameTaken(_)
+            | Refusal::LineNotInImport
+            | Refusal::LineConfirmedBefore
+            | Refusal::LineNeitherPaymentNorReturn => "conflict",
+        }
+    }
+
+    /// The form field the sentence belongs next to, where there is one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Refusal::AlreadyInStatus(_)
+            | Refusal::MoveNotAllowed { .. }
+            | Refusal::OtherPayoutOpen(_) => Some("status"),
+            Refusal::NoteRequired => Some("note"),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_disallowed_move_is_a_conflict_on_the_status_field() {
+        let refusal = Refusal::MoveNotAllowed {
+            from: PayoutStatus::Success,
+            to: PayoutStatus::Pending,
+        };
+        assert_eq!(refusal.to_string(), "Success cannot move to Pending.");
+        assert_eq!(
+            (refusal.kind(), refusal.field(), refusal.code()),
+            ("conflict", Some("status"), "move_not_allowed")
+        );
+        assert_eq!(Refusal::NoteRequired.field(), Some("note"));
+    }
+}
