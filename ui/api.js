@@ -1,5 +1,7 @@
 // The only module that talks to the Rust side. Every function returns the ledger's answer, or
-// throws its error as { kind, message, field? }.
+// throws its error as { kind, message, field?, code? }. The message is for people and may be
+// reworded; the UI branches only on `kind` and on `code`, a stable name for the few cases it
+// handles specially (e.g. 'no_payment_account', 'not_utf8').
 
 const invoke = window.__TAURI__?.core?.invoke;
 

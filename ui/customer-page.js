@@ -7,7 +7,7 @@ import { h, replace, copy, toast } from './dom.js';
 import { formDialog } from './dialog.js';
 import { money, statusLabel, when } from './format.js';
 import { accountDialog } from './account-form.js';
-import { customerDialog } from './customers.js';
+import { customerDialog } from './customer-form.js';
 import { openDetail } from './payout-detail.js';
 
 /** Opens the page of customer `id`; `changed()` is called after every change it saves. */

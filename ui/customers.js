@@ -1,10 +1,10 @@
 // Customers and their payment accounts (masked; full numbers only through an audited reveal).
 
 import { api } from './api.js';
-import { h, replace, debounce, toast } from './dom.js';
-import { formDialog, field } from './dialog.js';
+import { h, replace, debounce } from './dom.js';
 import { pager } from './pager.js';
 import { liveList } from './list.js';
+import { customerDialog } from './customer-form.js';
 import { accountDialog } from './account-form.js';
 import { openCustomer } from './customer-page.js';
 import { sampleDataButton } from './sample.js';
@@ -52,27 +52,4 @@ async function draw(list, page, isCurrent, load) {
         h('button', { class: 'link', 'data-action': 'add-account', onclick: () => accountDialog(c, load) }, 'Add payment account')))))));
   }
   replace(list, body, page.total ? pager(page, state, load) : null);
-}
-
-/** Adds a customer, or edits `customer` when given. */
-export function customerDialog(customer, done) {
-  const { form } = formDialog({
-    title: customer ? `Edit ${customer.number}` : 'Add customer',
-    name: customer ? 'edit-customer' : 'add-customer',
-    body: h('div', { class: 'fields' },
-      field('Username', 'username', { required: true, maxlength: 64, autocomplete: 'off', value: customer?.username ?? '' }),
-      field('Name', 'display_name', { required: true, maxlength: 200, value: customer?.display_name ?? '' }),
-      field('E-mail', 'email', { type: 'email', maxlength: 254, wide: true, value: customer?.email ?? '' }, '(optional)')),
-    onSubmit: async (values) => {
-      if (customer) {
-        const c = await api.editCustomer(customer.id, values);
-        toast(`${c.number} saved.`);
-      } else {
-        const c = await api.addCustomer(values);
-        toast(`Customer ${c.username} added. Add a payment account next.`);
-      }
-      done();
-    },
-  });
-  form.querySelector('[name=username]').focus();
 }

@@ -1,7 +1,20 @@
-// Modal forms: a native <dialog> (Esc closes it, focus is trapped by the browser) whose submit
-// runs `onSubmit`; a ledger error is shown next to its field and the dialog stays open.
+// Modal dialogs: a native <dialog> (Esc closes it, focus is trapped by the browser) that lives
+// only while it is open. `formDialog` is one whose submit runs `onSubmit`; a ledger error is
+// shown next to its field and the dialog stays open.
 
 import { h, showError, clearErrors, formValues } from './dom.js';
+
+/**
+ * Shows `content` in a modal <dialog data-dialog="name"> (with any other `attrs`) and returns
+ * it; closing it removes it from the page, so no closed dialog is left for a selector to find.
+ */
+export function modal(name, content, attrs = {}) {
+  const dialog = h('dialog', { ...attrs, 'data-dialog': name }, content);
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  return dialog;
+}
 
 export function formDialog({ title, body, submitLabel = 'Save', onSubmit, name }) {
   const submit = h('button', { type: 'submit', class: 'primary' }, submitLabel);
@@ -12,7 +25,6 @@ export function formDialog({ title, body, submitLabel = 'Save', onSubmit, name }
     h('div', { class: 'actions' },
       h('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'),
       submit));
-  const dialog = h('dialog', { 'data-dialog': name ?? '' }, form);
   let busy = false;
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -30,10 +42,8 @@ export function formDialog({ title, body, submitLabel = 'Save', onSubmit, name }
       submit.disabled = false;
     }
   });
-  dialog.addEventListener('close', () => dialog.remove());
-  document.body.append(dialog);
-  dialog.showModal();
-  return { dialog, form, submit };
+  const dialog = modal(name, form);
+  return { form, submit };
 }
 
 /** A labelled input; `attrs` go to the input. */

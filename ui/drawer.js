@@ -1,6 +1,7 @@
 // The side panel that the payout detail and the customer page open in.
 
 import { h, replace } from './dom.js';
+import { modal } from './dialog.js';
 
 /**
  * Opens the panel `name` (closing one of the same name), fills it with
@@ -10,10 +11,7 @@ import { h, replace } from './dom.js';
 export async function openDrawer({ name, label, load, draw, changed }) {
   document.querySelector(`dialog[data-dialog="${name}"]`)?.close();
   const body = h('div', { class: 'body', id: name });
-  const dialog = h('dialog', { class: 'drawer', 'data-dialog': name, 'aria-label': label }, body);
-  dialog.addEventListener('close', () => dialog.remove());
-  document.body.append(dialog);
-  dialog.showModal();
+  const dialog = modal(name, body, { class: 'drawer', 'aria-label': label });
   const saved = async () => {
     await reload();
     changed();

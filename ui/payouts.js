@@ -1,58 +1,23 @@
 // Payouts: the list with live search, filters, paging and selection; bulk status moves; and
-// the "Add cashback payout" flow. The detail panel lives in payout-detail.js.
+// the "Add cashback payout" flow. The detail panel lives in payout-detail.js, the payment file
+// dialog in payment-file-dialog.js, and the saved search and selection in payout-query.js.
 
 import { api } from './api.js';
 import { h, replace, debounce, toast } from './dom.js';
-import { formDialog, field, choose } from './dialog.js';
+import { modal, formDialog, field, choose } from './dialog.js';
 import { money, statusLabel, when, day, newKey } from './format.js';
 import { pager } from './pager.js';
 import { liveList } from './list.js';
 import { openDetail } from './payout-detail.js';
 import { sampleDataButton } from './sample.js';
-import { paymentFiles } from './reconciliation.js';
+import { paymentFileDialog } from './payment-file-dialog.js';
+import { state, currentQuery } from './payout-query.js';
 
 export const STATUSES = ['pending', 'on_process', 'success', 'failed'];
 
-/** Kept while the app runs, so search, filters, page and selection survive other screens. */
-const state = {
-  page: 1, page_size: 10, sort: 'newest_first',
-  search: '', statuses: [], currency: '', from: '', to: '',
-  selected: new Set(),
-};
 let currencies = null;
 
-/** A local calendar day (YYYY-MM-DD) as the instant it starts, `days` later. */
-function dayStart(day, days = 0) {
-  if (!day) return null;
-  const d = new Date(`${day}T00:00`);
-  d.setDate(d.getDate() + days);
-  return d.toISOString();
-}
-
 const filtered = () => state.search.trim() !== '' || state.statuses.length > 0 || state.currency || state.from || state.to;
-
-function query() {
-  return {
-    page: state.page, page_size: state.page_size, sort: state.sort,
-    search: state.search, statuses: state.statuses, currency: state.currency || null,
-    created_from: dayStart(state.from), created_before: dayStart(state.to, 1),
-  };
-}
-
-/** The list's search and filters, for an export (which ignores the page). */
-export const currentQuery = query;
-
-/** The search and filters in words: "Filters: Success, EUR, from 2026-11-01." */
-export function describeFilters() {
-  const parts = [
-    state.search.trim() && `search “${state.search.trim()}”`,
-    state.statuses.length && state.statuses.map(statusLabel).join(' or '),
-    state.currency,
-    state.from && `from ${state.from}`,
-    state.to && `to ${state.to}`,
-  ].filter(Boolean);
-  return parts.length ? `Now: ${parts.join(', ')}.` : 'Now: no search or filter, so every payout.';
-}
 
 /** Opens the Payouts screen on one payout, found by its number. */
 export function showPayout(number) {
@@ -64,7 +29,7 @@ export async function render(main) {
   currencies ??= await api.currencies();
   const list = h('div', { id: 'payout-list' });
   const bulkBar = h('div', { class: 'bulk-bar', id: 'bulk-bar', hidden: true });
-  const load = liveList(list, state, () => api.listPayouts(query()), (page) => draw(list, bulkBar, page, load));
+  const load = liveList(list, state, () => api.listPayouts(currentQuery()), (page) => draw(list, bulkBar, page, load));
   const refilter = () => { state.page = 1; load(); };
 
   const search = h('input', { type: 'search', id: 'payout-search', value: state.search, placeholder: 'Search id, request, username, name, amount, description, reference', 'aria-label': 'Search payouts', autocomplete: 'off' });
@@ -118,7 +83,7 @@ function drawBulkBar(bar, load) {
   replace(bar,
     h('span', { id: 'selected-count' }, `${n} selected`),
     h('button', { type: 'button', class: 'primary', id: 'bulk-change', onclick: () => bulkChange(load) }, 'Change status…'),
-    h('button', { type: 'button', id: 'payment-file', onclick: () => paymentFiles([...state.selected], () => { state.selected.clear(); load(); }) }, 'Payment file…'),
+    h('button', { type: 'button', id: 'payment-file', onclick: () => paymentFileDialog([...state.selected], () => { state.selected.clear(); load(); }) }, 'Payment file…'),
     h('button', { type: 'button', class: 'link', onclick: () => { state.selected.clear(); load(); } }, 'Clear selection'));
 }
 
@@ -209,7 +174,7 @@ function bulkChange(load) {
 }
 
 function showOutcome(outcome, status) {
-  const dialog = h('dialog', { 'data-dialog': 'bulk-outcome' },
+  const dialog = modal('bulk-outcome',
     h('div', { class: 'body' },
       h('h2', {}, 'Status change done'),
       h('p', { id: 'bulk-changed' }, outcome.changed.length
@@ -220,9 +185,6 @@ function showOutcome(outcome, status) {
         h('ul', { id: 'bulk-skipped' }, outcome.skipped.map((s) => h('li', {}, h('strong', {}, s.number), ` — ${s.reason}`))),
       ] : null,
       h('div', { class: 'actions' }, h('button', { class: 'primary', onclick: () => dialog.close() }, 'OK'))));
-  dialog.addEventListener('close', () => dialog.remove());
-  document.body.append(dialog);
-  dialog.showModal();
 }
 
 function emptyBook() {
@@ -274,7 +236,7 @@ function addPayout(done) {
       replace(preview, previewOf(p));
     } catch (error) {
       replace(preview, h('div', { class: 'banner', role: 'alert', id: 'preview-error' }, error.message,
-        error.kind === 'precondition' && /payment account/.test(error.message)
+        error.code === 'no_payment_account'
           ? [' ', h('a', { href: '#customers', onclick: () => form.closest('dialog').close() }, 'Go to Customers')]
           : null));
     }

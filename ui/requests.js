@@ -2,7 +2,7 @@
 
 import { api } from './api.js';
 import { h, replace, debounce, toast } from './dom.js';
-import { formDialog, field, choose } from './dialog.js';
+import { modal, formDialog, field, choose } from './dialog.js';
 import { money, statusLabel, when } from './format.js';
 import { pager } from './pager.js';
 import { liveList } from './list.js';
@@ -100,16 +100,13 @@ async function addRequest(done) {
 /** The programs: a short list with add, rename/reward and archive. */
 async function programsDialog() {
   const list = h('div', { id: 'programs-list' });
-  const dialog = h('dialog', { 'data-dialog': 'programs' }, h('div', { class: 'body' },
+  const dialog = modal('programs', h('div', { class: 'body' },
     h('h2', {}, 'Incentive programs'),
     h('p', { class: 'muted' }, 'What a request is paid for. A default reward fills in the amount of a new request.'),
     list,
     h('div', { class: 'actions' },
       h('button', { type: 'button', id: 'add-program', onclick: () => programDialog(null, draw) }, 'Add program'),
       h('button', { type: 'button', class: 'primary', onclick: () => dialog.close() }, 'Done'))));
-  dialog.addEventListener('close', () => dialog.remove());
-  document.body.append(dialog);
-  dialog.showModal();
   async function draw() {
     const programs = await api.listPrograms(true);
     replace(list, programs.length === 0 ? h('p', { class: 'empty' }, 'No programs yet.') : h('table', { class: 'compact' },

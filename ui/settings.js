@@ -3,6 +3,7 @@
 
 import { api } from './api.js';
 import { h, replace, toast } from './dom.js';
+import { modal } from './dialog.js';
 import { when } from './format.js';
 import { themeChoice, chooseTheme } from './theme.js';
 
@@ -92,7 +93,7 @@ async function drawBackups(box) {
 }
 
 function confirmRestore(backup) {
-  const dialog = h('dialog', { 'data-dialog': 'restore' },
+  const dialog = modal('restore',
     h('div', { class: 'body' },
       h('h2', {}, 'Restore this backup?'),
       h('p', {}, `The app will restart and replace the book with ${backup.file_name} (${when(backup.written_at)}). Changes made since then will not be in the book; the book as it is now is kept as a backup first.`),
@@ -108,7 +109,4 @@ function confirmRestore(backup) {
             e.target.disabled = false;
           }
         } }, 'Restore and restart'))));
-  dialog.addEventListener('close', () => dialog.remove());
-  document.body.append(dialog);
-  dialog.showModal();
 }

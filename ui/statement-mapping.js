@@ -83,7 +83,7 @@ async function firstPreview(settings) {
   try {
     answer = await api.previewStatementCsv(true, settings);
   } catch (error) {
-    if (!/not UTF-8/.test(error.message)) throw error;
+    if (error.code !== 'not_utf8') throw error;
     settings.encoding = 'latin1';
     answer = await api.previewStatementCsv(false, settings);
   }
