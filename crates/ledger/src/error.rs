@@ -93,16 +93,18 @@ impl Error {
     }
 }
 
+/// The primary SQLite result code of a database error (`SQLITE_FULL` is 13), if it is one.
+fn sqlite_code(err: &sqlx::Error) -> Option<i32> {
+    match err {
+        sqlx::Error::Database(db) => db.code()?.parse::<i32>().ok().map(|c| c & 0xff),
+        _ => None,
+    }
+}
+
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &err {
-            // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
-            if matches!(db.code().as_deref().and_then(|c| c.parse::<i32>().ok()), Some(c) if c & 0xff == 5 || c & 0xff == 6)
-            {
-                return Error::Busy;
-            }
-        }
-        if matches!(err, sqlx::Error::PoolTimedOut) {
+        // SQLITE_BUSY (5) and SQLITE_LOCKED (6): another connection holds the lock.
+        if matches!(sqlite_code(&err), Some(5 | 6)) || matches!(err, sqlx::Error::PoolTimedOut) {
             return Error::Busy;
         }
         tracing::error!(error = %err, "database error");
@@ -119,17 +121,26 @@ impl From<sqlx::migrate::MigrateError> for Error {
     }
 }
 
+/// What a failed read or write means for the user, by SQLite's result code (or the I/O error's
+/// kind), never by the driver's wording.
 fn storage_message(err: &sqlx::Error) -> String {
-    let text = err.to_string();
-    if text.contains("disk is full") || text.contains("database or disk is full") {
-        "The disk is full, so nothing was saved. Free some space and try again.".into()
-    } else if text.contains("readonly") || text.contains("read-only") {
-        "The book is read-only here, so nothing was saved. Check the file's permissions.".into()
-    } else if text.contains("malformed") || text.contains("not a database") {
-        "The book's file is damaged. Restore it from a backup.".into()
-    } else {
-        "The book could not be read or written. Nothing was changed; the details are in the log."
-            .into()
+    let io_kind = match err {
+        sqlx::Error::Io(io) => Some(io.kind()),
+        _ => None,
+    };
+    match (sqlite_code(err), io_kind) {
+        // SQLITE_FULL
+        (Some(13), _) | (_, Some(std::io::ErrorKind::StorageFull)) => {
+            "The disk is full, so nothing was saved. Free some space and try again.".into()
+        }
+        // SQLITE_READONLY
+        (Some(8), _) | (_, Some(std::io::ErrorKind::ReadOnlyFilesystem)) => {
+            "The book is read-only here, so nothing was saved. Check the file's permissions.".into()
+        }
+        // SQLITE_CORRUPT, SQLITE_NOTADB
+        (Some(11 | 26), _) => "The book's file is damaged. Restore it from a backup.".into(),
+        _ => "The book could not be read or written. Nothing was changed; the details are in the log."
+            .into(),
     }
 }
 

@@ -31,7 +31,7 @@ impl<'a> Ticker<'a> {
     /// One more row done; [`Error::Cancelled`] when the listener says stop.
     pub(crate) fn tick(&mut self) -> Result<()> {
         self.done += 1;
-        if self.done % self.every == 0 && !(self.progress)(self.done) {
+        if self.done.is_multiple_of(self.every) && !(self.progress)(self.done) {
             return Err(Error::Cancelled);
         }
         Ok(())

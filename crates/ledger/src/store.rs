@@ -238,4 +238,36 @@ mod tests {
             assert_eq!(settings(reader).await, ("wal".into(), 2, 1, 1, 5000, 1));
         }
     }
+
+    #[tokio::test]
+    async fn a_full_disk_is_named_by_its_sqlite_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(&dir.path().join("b.sqlite"), Create::IfMissing, Utc::now())
+            .await
+            .unwrap();
+        // The one writer connection may not grow the file: SQLITE_FULL, as on a full disk.
+        sqlx::query("PRAGMA max_page_count = 1")
+            .execute(&ledger.writer)
+            .await
+            .unwrap();
+        let origin = crate::Origin::manual("Test", Utc::now());
+        let mut failed = None;
+        for i in 0..200 {
+            let input = crate::customers::CustomerInput {
+                username: format!("user{i}"),
+                display_name: "x".repeat(200),
+                email: String::new(),
+            };
+            if let Err(err) = ledger.add_customer(&origin, &input).await {
+                failed = Some(err);
+                break;
+            }
+        }
+        let err = failed.expect("the writes fill the file");
+        assert_eq!(err.kind(), "storage");
+        assert_eq!(
+            err.to_string(),
+            "The disk is full, so nothing was saved. Free some space and try again."
+        );
+    }
 }

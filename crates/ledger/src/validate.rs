@@ -79,7 +79,7 @@ pub(crate) fn routing_number(value: &str) -> Result<String, String> {
         .zip([3, 7, 1].iter().cycle())
         .map(|(d, w)| u32::from(d - b'0') * w)
         .sum();
-    if sum % 10 != 0 {
+    if !sum.is_multiple_of(10) {
         return Err(
             "The routing number's check digit does not match; check for a mistyped digit.".into(),
         );

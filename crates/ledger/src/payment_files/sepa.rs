@@ -1,0 +1,186 @@
+//! SEPA credit transfer initiation, pain.001.001.03 with the EPC's rules for SEPA: euro
+//! payouts to IBAN accounts, paid from the owner's own account, text in the SEPA character
+//! set, the payout number as each transfer's EndToEndId.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, Write as _};
+use std::path::Path;
+
+use super::{Format, Line, Part, PaymentFileKind};
+use crate::accounts::AccountDetails;
+use crate::audit::Origin;
+use crate::error::Result;
+use crate::files::io_error;
+use crate::money::Money;
+use crate::refusal::Refusal;
+use crate::settings::OwnerAccount;
+
+/// A SEPA file paid from `owner`.
+pub(super) struct Sepa {
+    pub(super) owner: OwnerAccount,
+}
+
+/// An IBAN account and its holder, with the bank's BIC when known.
+pub(super) struct Creditor {
+    holder: String,
+    iban: String,
+    bic: Option<String>,
+}
+
+impl Format for Sepa {
+    const KIND: PaymentFileKind = PaymentFileKind::Sepa;
+    type Payee = Creditor;
+
+    fn payee(&self, amount: Money, account: AccountDetails) -> Result<Creditor, Refusal> {
+        match account {
+            AccountDetails::Digital { provider, .. } => {
+                Err(Refusal::NotABankAccount(provider.label()))
+            }
+            _ if amount.currency().code() != "EUR" => {
+                Err(Refusal::NotInEuro(amount.currency().code()))
+            }
+            AccountDetails::Bank {
+                holder_name,
+                iban: Some(iban),
+                bic,
+                ..
+            } => Ok(Creditor {
+                holder: holder_name,
+                iban,
+                bic,
+            }),
+            AccountDetails::Bank { .. } => Err(Refusal::NoIban),
+        }
+    }
+
+    fn write(
+        &self,
+        out: &mut BufWriter<File>,
+        lines: &[Line<Creditor>],
+        part: &Part<'_>,
+        target: &Path,
+    ) -> Result<()> {
+        let id = format!(
+            "INCENTISE-{}-{}",
+            part.origin.at.format("%Y%m%d%H%M%S"),
+            part.index
+        );
+        let xml = document(&id, part.origin, &self.owner, lines);
+        out.write_all(xml.as_bytes())
+            .map_err(|e| io_error("write", target, e))
+    }
+}
+
+/// `text` in the SEPA character set (Latin letters, digits, space and `/ - ? : ( ) . , ' +`):
+/// accented letters lose their accents (ß becomes ss), `&` becomes `+`, anything else a
+/// space; runs of spaces collapse; at most `max` characters.
+pub fn transliterate(text: &str, max: usize) -> String {
+    let ascii = deunicode::deunicode(text);
+    let mut out = String::with_capacity(ascii.len());
+    for c in ascii.chars() {
+        let c = match c {
+            'a'..='z'
+            | 'A'..='Z'
+            | '0'..='9'
+            | '/'
+            | '-'
+            | '?'
+            | ':'
+            | '('
+            | ')'
+            | '.'
+            | ','
+            | '\''
+            | '+' => c,
+            '&' => '+',
+            _ => ' ',
+        };
+        if c != ' ' || !out.ends_with(' ') && !out.is_empty() {
+            out.push(c);
+        }
+    }
+    out.trim_end()
+        .chars()
+        .take(max)
+        .collect::<String>()
+        .trim_end()
+        .to_owned()
+}
+
+fn or(text: String, otherwise: &str) -> String {
+    if text.is_empty() {
+        otherwise.to_owned()
+    } else {
+        text
+    }
+}
+
+/// The whole document for `lines`, paid from `owner` on the day of `origin`.
+fn document(id: &str, origin: &Origin, owner: &OwnerAccount, lines: &[Line<Creditor>]) -> String {
+    let count = lines.len();
+    let total: i64 = lines.iter().map(|l| l.amount.minor()).sum();
+    let sum = Money::from_minor(total, lines[0].amount.currency()).amount_text();
+    let owner_name = or(transliterate(&owner.name, 70), "NOTPROVIDED");
+    let agent = if owner.bic.is_empty() {
+        "<Othr><Id>NOTPROVIDED</Id></Othr>".to_owned()
+    } else {
+        format!("<BIC>{}</BIC>", owner.bic)
+    };
+    let mut xml = String::with_capacity(600 + 500 * count);
+    let _ = write!(
+        xml,
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <CstmrCdtTrfInitn>
+<GrpHdr>
+  <MsgId>{id}</MsgId>
+  <CreDtTm>{created}</CreDtTm>
+  <NbOfTxs>{count}</NbOfTxs>
+  <CtrlSum>{sum}</CtrlSum>
+  <InitgPty><Nm>{owner_name}</Nm></InitgPty>
+</GrpHdr>
+<PmtInf>
+  <PmtInfId>{id}</PmtInfId>
+  <PmtMtd>TRF</PmtMtd>
+  <BtchBookg>true</BtchBookg>
+  <NbOfTxs>{count}</NbOfTxs>
+  <CtrlSum>{sum}</CtrlSum>
+  <PmtTpInf><SvcLvl><Cd>SEPA</Cd></SvcLvl></PmtTpInf>
+  <ReqdExctnDt>{day}</ReqdExctnDt>
+  <Dbtr><Nm>{owner_name}</Nm></Dbtr>
+  <DbtrAcct><Id><IBAN>{iban}</IBAN></Id></DbtrAcct>
+  <DbtrAgt><FinInstnId>{agent}</FinInstnId></DbtrAgt>
+  <ChrgBr>SLEV</ChrgBr>
+"#,
+        created = origin.at.format("%Y-%m-%dT%H:%M:%S"),
+        day = origin.at.format("%Y-%m-%d"),
+        iban = owner.iban,
+    );
+    for l in lines {
+        let Creditor { holder, iban, bic } = &l.payee;
+        let creditor_agent = bic
+            .as_ref()
+            .map(|bic| {
+                format!("\n        <CdtrAgt><FinInstnId><BIC>{bic}</BIC></FinInstnId></CdtrAgt>")
+            })
+            .unwrap_or_default();
+        let _ = write!(
+            xml,
+            r#"      <CdtTrfTxInf>
+    <PmtId><EndToEndId>{number}</EndToEndId></PmtId>
+    <Amt><InstdAmt Ccy="EUR">{amount}</InstdAmt></Amt>{creditor_agent}
+    <Cdtr><Nm>{name}</Nm></Cdtr>
+    <CdtrAcct><Id><IBAN>{iban}</IBAN></Id></CdtrAcct>
+    <RmtInf><Ustrd>{note}</Ustrd></RmtInf>
+  </CdtTrfTxInf>
+"#,
+            number = l.number,
+            amount = l.amount.amount_text(),
+            name = or(transliterate(holder, 70), "NOTPROVIDED"),
+            note = or(transliterate(&l.note, 140), &l.number),
+        );
+    }
+    xml.push_str("    </PmtInf>\n  </CstmrCdtTrfInitn>\n</Document>\n");
+    xml
+}
