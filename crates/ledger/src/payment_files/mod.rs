@@ -14,7 +14,7 @@ mod paypal;
 mod sepa;
 mod wise;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -28,7 +28,7 @@ use crate::files::AtomicFile;
 use crate::ids::PayoutId;
 use crate::money::Money;
 use crate::payouts::status::{apply, current};
-use crate::payouts::{PayoutStatus, Skipped, StatusChange};
+use crate::payouts::{Payout, PayoutStatus, Skipped, StatusChange};
 use crate::refusal::Refusal;
 use crate::Ledger;
 
@@ -181,41 +181,8 @@ impl Ledger {
         let mut ids = ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
-        let mut found = self.payouts_with_accounts(&ids).await?;
-        let mut by_currency: BTreeMap<&'static str, Vec<Line<F::Payee>>> = BTreeMap::new();
-        let (mut included, mut skipped) = (Vec::new(), Vec::new());
-        for &id in &ids {
-            let Some((p, account)) = found.remove(&id) else {
-                skipped.push(Skipped::new(id, Refusal::NoSuchPayout(id)));
-                continue;
-            };
-            if p.status != PayoutStatus::Pending {
-                skipped.push(Skipped::new(id, Refusal::NotPending(p.status)));
-                continue;
-            }
-            let payee = match format.payee(p.amount, account) {
-                Ok(payee) => payee,
-                Err(refusal) => {
-                    skipped.push(Skipped::new(id, refusal));
-                    continue;
-                }
-            };
-            let note = if p.description.is_empty() {
-                format!("Cashback {}", p.number)
-            } else {
-                p.description.replace(['\r', '\n'], " ")
-            };
-            by_currency
-                .entry(p.amount.currency().code())
-                .or_default()
-                .push(Line {
-                    number: p.number.clone(),
-                    amount: p.amount,
-                    note,
-                    payee,
-                });
-            included.push((id, p.number));
-        }
+        let found = self.payouts_with_accounts(&ids).await?;
+        let (by_currency, included, skipped) = lines_by_currency(format, &ids, found);
         if included.is_empty() {
             return Ok(PaymentFiles {
                 files: Vec::new(),
@@ -226,39 +193,7 @@ impl Ledger {
         }
         let notes = format.notes(&by_currency.values().flatten().collect::<Vec<_>>());
 
-        let day = origin.at.format("%Y%m%d");
-        let mut files = Vec::new();
-        let mut pending = Vec::new();
-        for (currency, lines) in &by_currency {
-            let parts = lines.len().div_ceil(kind.rows_per_file());
-            for (k, chunk) in lines.chunks(kind.rows_per_file()).enumerate() {
-                let part = if parts == 1 {
-                    String::new()
-                } else {
-                    format!("-{}-of-{parts}", k + 1)
-                };
-                let name = format!(
-                    "{}-{day}-{currency}{part}.{}",
-                    kind.file_stem(),
-                    kind.extension()
-                );
-                let target = dir.join(name);
-                if target.exists() {
-                    return Err(Error::Conflict(format!(
-                        "{} already exists; a payment file is never overwritten. Move it, or choose another folder.",
-                        target.display()
-                    )));
-                }
-                let (atomic, mut out) = AtomicFile::create(&target)?;
-                let part = Part {
-                    origin,
-                    index: k + 1,
-                };
-                format.write(&mut out, chunk, &part, &target)?;
-                pending.push((atomic, out));
-                files.push(target.display().to_string());
-            }
-        }
+        let (files, pending) = write_files(format, origin, dir, &by_currency)?;
 
         let bulk = Origin {
             source: Source::Bulk,
@@ -327,4 +262,100 @@ struct Batch<'a> {
     ids: &'a [PayoutId],
     dir: &'a Path,
     mark_on_process: bool,
+}
+
+/// The lines of the payouts of `ids` that `format` can pay, by currency, with their ids and
+/// numbers; the others, with the reason.
+#[allow(clippy::type_complexity)]
+fn lines_by_currency<F: Format>(
+    format: &F,
+    ids: &[PayoutId],
+    mut found: HashMap<PayoutId, (Payout, AccountDetails)>,
+) -> (
+    BTreeMap<&'static str, Vec<Line<F::Payee>>>,
+    Vec<(PayoutId, String)>,
+    Vec<Skipped>,
+) {
+    let mut by_currency: BTreeMap<&'static str, Vec<Line<F::Payee>>> = BTreeMap::new();
+    let (mut included, mut skipped) = (Vec::new(), Vec::new());
+    for &id in ids {
+        let Some((p, account)) = found.remove(&id) else {
+            skipped.push(Skipped::new(id, Refusal::NoSuchPayout(id)));
+            continue;
+        };
+        if p.status != PayoutStatus::Pending {
+            skipped.push(Skipped::new(id, Refusal::NotPending(p.status)));
+            continue;
+        }
+        let payee = match format.payee(p.amount, account) {
+            Ok(payee) => payee,
+            Err(refusal) => {
+                skipped.push(Skipped::new(id, refusal));
+                continue;
+            }
+        };
+        let note = if p.description.is_empty() {
+            format!("Cashback {}", p.number)
+        } else {
+            p.description.replace(['\r', '\n'], " ")
+        };
+        by_currency
+            .entry(p.amount.currency().code())
+            .or_default()
+            .push(Line {
+                number: p.number.clone(),
+                amount: p.amount,
+                note,
+                payee,
+            });
+        included.push((id, p.number));
+    }
+    (by_currency, included, skipped)
+}
+
+/// Writes one file per currency (more where a currency has more rows than the provider takes)
+/// beside its name in `dir`; returns the names and the files still to be renamed into place.
+#[allow(clippy::type_complexity)]
+fn write_files<F: Format>(
+    format: &F,
+    origin: &Origin,
+    dir: &Path,
+    by_currency: &BTreeMap<&'static str, Vec<Line<F::Payee>>>,
+) -> Result<(Vec<String>, Vec<(AtomicFile, BufWriter<File>)>)> {
+    let kind = F::KIND;
+    let day = origin.at.format("%Y%m%d");
+    let mut files = Vec::new();
+    let mut pending = Vec::new();
+    for (currency, lines) in by_currency {
+        let parts = lines.len().div_ceil(kind.rows_per_file());
+        for (k, chunk) in lines.chunks(kind.rows_per_file()).enumerate() {
+            let part = if parts == 1 {
+                String::new()
+            } else {
+                format!("-{}-of-{parts}", k + 1)
+            };
+            let name = format!(
+                "{}-{day}-{currency}{part}.{}",
+                kind.file_stem(),
+                kind.extension()
+            );
+            let target = dir.join(name);
+            if target.exists() {
+                return Err(Error::Conflict(format!(
+                    "{} already exists; a payment file is never overwritten. Move it, or choose another folder.",
+                    target.display()
+                )));
+            }
+            let (atomic, mut out) = AtomicFile::create(&target)?;
+            let part = Part {
+                origin,
+                index: k + 1,
+            };
+            format.write(&mut out, chunk, &part, &target)?;
+            pending.push((atomic, out));
+            files.push(target.display().to_string());
+        }
+    }
+
+    Ok((files, pending))
 }
