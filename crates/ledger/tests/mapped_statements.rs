@@ -72,6 +72,49 @@ const US_FILE: &str = "Posted Date,Payee,Memo,Amount,Currency,Transaction ID\n\
                        11/03/2026,Ada Example,\"Cashback, PO-2\",\"-1,012.50\",USD,T-1\n\
                        11/04/2026 09:30,Coffee,,(3.00),USD,T-2\n";
 
+/// A French bank's signed column writes the minus as U+2212 and groups with a narrow no-break
+/// space; a US file's "1,23" is not 123.00.
+#[test]
+fn every_minus_and_only_real_grouping() {
+    let mapping = CsvMapping {
+        delimiter: ';',
+        date_format: "DD/MM/YYYY".into(),
+        decimal_comma: true,
+        amount: AmountColumns::Signed {
+            column: "Montant".into(),
+        },
+        date_column: "Date".into(),
+        currency_column: String::new(),
+        currency: "EUR".into(),
+        id_column: String::new(),
+        counterparty_column: "Bénéficiaire".into(),
+        reference_column: "Libellé".into(),
+        ..us_bank()
+    };
+    let file = "Date;Bénéficiaire;Libellé;Montant\n\
+                03/11/2026;Renée Dubois;Cashback PO-000001;\u{2212}12,50\n\
+                04/11/2026;EDF;Prélèvement;\u{2212}1\u{202f}234,56\n\
+                05/11/2026;Client;Virement reçu;99,00\n";
+    let lines = parse_mapped_csv(file.as_bytes(), &mapping).unwrap();
+    let read: Vec<_> = lines.iter().map(|l| (l.amount.minor(), l.kind)).collect();
+    assert_eq!(
+        read,
+        [
+            (-1250, LineKind::Payment),
+            (-123_456, LineKind::Payment),
+            (9900, LineKind::Other)
+        ]
+    );
+    let misgrouped = "Posted Date,Payee,Memo,Amount,Currency,Transaction ID\n\
+                      11/03/2026,Ada Example,PO-2,\"-1,23\",USD,T-1\n";
+    let err = parse_mapped_csv(misgrouped.as_bytes(), &us_bank()).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("Line 2: \"-1,23\" is not an amount"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_latin1_bank_file_with_a_preamble_and_debit_credit_columns() {
     let lines = parse_mapped_csv(&sparkasse_bytes(), &sparkasse()).unwrap();

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use super::fields::{parse_amount, payout_number, statement_text};
+use super::amount::{read_amount, DecimalMark};
+use super::fields::{payout_number, statement_text};
 use super::{bad_file, LineKind, ParsedLine};
 use crate::error::Result;
 use crate::money::{Currency, Money};
@@ -213,12 +214,16 @@ fn camt_line(item: &CamtItem, entry: i64, batch: bool) -> Result<ParsedLine> {
             "Entry {entry}: {code:?} is not an ISO 4217 currency."
         ))
     })?;
-    let money = parse_amount(&item.amount, false, currency).ok_or_else(|| {
-        bad_file(format!(
-            "Entry {entry}: {:?} is not an amount in {code}.",
-            item.amount
-        ))
-    })?;
+    // ISO 20022 amounts are XML decimals: a point, no grouping, no sign.
+    let money = read_amount(&item.amount, DecimalMark::Point, currency)
+        .ok()
+        .filter(|m| m.minor() >= 0 && !item.amount.contains([',', ' ', '-']))
+        .ok_or_else(|| {
+            bad_file(format!(
+                "Entry {entry}: {:?} is not an amount in {code}.",
+                item.amount
+            ))
+        })?;
     let credit = item
         .credit
         .ok_or_else(|| bad_file(format!("Entry {entry} has no CdtDbtInd.")))?;

@@ -8,7 +8,6 @@ use chrono::NaiveDate;
 use super::{bad_file, MAX_STATEMENT_BYTES};
 use crate::error::{Error, Result};
 use crate::ids::{numbers_in_text, PayoutId};
-use crate::money::{Currency, Money};
 
 /// The name and bytes of the statement at `path`, refusing one too large before reading it.
 pub fn read_statement_file(path: &std::path::Path) -> Result<(String, Vec<u8>)> {
@@ -100,31 +99,6 @@ pub(super) fn parse_date(text: &str, day_first: bool) -> Option<NaiveDate> {
     let y = if y < 100 { 2000 + y as i32 } else { y as i32 };
     let (day, month) = if day_first { (a, b) } else { (b, a) };
     NaiveDate::from_ymd_opt(y, month, day)
-}
-
-/// "-1,234.56", "−1.234,56", "(12.00)" in the currency's minor units.
-pub(super) fn parse_amount(text: &str, decimal_comma: bool, currency: Currency) -> Option<Money> {
-    let text = text.replace(['\u{2212}', '\u{a0}', ' ', '\''], "");
-    let (negative, text) = match text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
-        Some(inner) => (true, inner.to_owned()),
-        None => (false, text),
-    };
-    let (thousands, decimal) = if decimal_comma {
-        ('.', ',')
-    } else {
-        (',', '.')
-    };
-    let plain: String = text
-        .chars()
-        .filter(|&c| c != thousands)
-        .map(|c| if c == decimal { '.' } else { c })
-        .collect();
-    let money = Money::parse(&plain, currency).ok()?;
-    Some(if negative {
-        Money::from_minor(-money.minor(), currency)
-    } else {
-        money
-    })
 }
 
 /// The first payout number that stands as a whole word in `text` ("po-123" or "PO-000123"),

@@ -10,7 +10,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::fields::{check_size, parse_amount, payout_number, statement_text, unique_id};
+use super::amount::{read_amount, DecimalMark};
+use super::fields::{check_size, payout_number, statement_text, unique_id};
 use super::{bad_file, LineKind, ParsedLine};
 use crate::error::{Error, Result};
 use crate::money::{Currency, Money};
@@ -311,19 +312,22 @@ pub fn parse_mapped_csv(bytes: &[u8], mapping: &CsvMapping) -> Result<Vec<Parsed
             })?,
             None => fixed_currency.ok_or_else(|| bad_file("The mapping names no currency."))?,
         };
+        let mark = if mapping.decimal_comma {
+            DecimalMark::Comma
+        } else {
+            DecimalMark::Point
+        };
         let read_amount = |c: usize| -> Result<Option<Money>> {
             let raw = cell(c);
             if raw.is_empty() {
                 return Ok(None);
             }
-            parse_amount(raw, mapping.decimal_comma, cur)
-                .map(Some)
-                .ok_or_else(|| {
-                    bad_file(format!(
-                        "Line {line_no}: {raw:?} is not an amount in {}.",
-                        cur.code()
-                    ))
-                })
+            read_amount(raw, mark, cur).map(Some).map_err(|why| {
+                bad_file(format!(
+                    "Line {line_no}: {raw:?} is not an amount in {}: {why}.",
+                    cur.code()
+                ))
+            })
         };
         let minor = match amount {
             (column, None) => read_amount(column)?.map(Money::minor),

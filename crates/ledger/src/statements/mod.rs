@@ -26,6 +26,7 @@ use crate::Ledger;
 /// Statements larger than this are refused before they are read.
 pub const MAX_STATEMENT_BYTES: usize = 64 * 1024 * 1024;
 
+mod amount;
 mod camt;
 mod fields;
 mod mapped;

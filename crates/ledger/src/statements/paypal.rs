@@ -2,9 +2,8 @@
 
 use std::collections::HashMap;
 
-use super::fields::{
-    date_order, parse_amount, parse_date, payout_number, statement_text, unique_id,
-};
+use super::amount::{decimal_mark, read_amount, DecimalMark};
+use super::fields::{date_order, parse_date, payout_number, statement_text, unique_id};
 use super::{bad_file, LineKind, ParsedLine};
 use crate::error::Result;
 use crate::money::{Currency, Money};
@@ -87,11 +86,13 @@ pub fn parse_paypal_csv(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
         return Err(bad_file("The file has headers but no transactions."));
     }
     let cell = |r: &csv::StringRecord, c: usize| r.get(c).unwrap_or("").trim().to_owned();
-    let decimal_comma = records.iter().any(|(_, r)| {
-        let g = cell(r, gross);
-        g.rfind(',')
-            .is_some_and(|i| g.len() - i - 1 <= 2 && g.rfind('.').is_none_or(|d| d < i))
-    });
+    let grosses: Vec<(i64, String)> = records
+        .iter()
+        .map(|(line_no, r)| (*line_no, cell(r, gross)))
+        .collect();
+    let mark =
+        decimal_mark(grosses.iter().map(|(n, g)| (*n, g.as_str())), None).map_err(bad_file)?;
+    let decimal_comma = mark == DecimalMark::Comma;
     let day_first = date_order(records.iter().map(|(_, r)| cell(r, date)), decimal_comma);
 
     let mut seen: HashMap<String, i64> = HashMap::new();
@@ -107,9 +108,9 @@ pub fn parse_paypal_csv(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
             ))
         })?;
         let raw_amount = cell(r, gross);
-        let mut amount = parse_amount(&raw_amount, decimal_comma, cur).ok_or_else(|| {
+        let mut amount = read_amount(&raw_amount, mark, cur).map_err(|why| {
             bad_file(format!(
-                "Line {line_no}: {raw_amount:?} is not an amount in {code}."
+                "Line {line_no}: {raw_amount:?} is not an amount in {code}: {why}."
             ))
         })?;
         let booked_on = parse_date(&cell(r, date), day_first).ok_or_else(|| {
