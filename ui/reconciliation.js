@@ -82,8 +82,8 @@ function importStatement(section, statementOf, held) {
   }, { cancellable: false });
 }
 
-const STATE_LABELS = { matched: 'Matched', suggested: 'Suggested', unmatched: 'No payout', confirmed: 'Confirmed' };
-const STATE_BADGES = { matched: 'success', suggested: 'pending', unmatched: 'failed', confirmed: 'approved' };
+const STATE_LABELS = { matched: 'Matched', suggested: 'Suggested', unmatched: 'No payout', confirmed: 'Confirmed', pending: 'Pending at provider' };
+const STATE_BADGES = { matched: 'success', suggested: 'pending', unmatched: 'failed', confirmed: 'approved', pending: 'on_process' };
 
 /** The review of an import: counts by state (each a filter), a page of lines with their
  *  match and a tick to confirm each, and the On Process payouts that no line covers. */
@@ -146,11 +146,12 @@ async function showReview(section, importId) {
   replace(box,
     h('h3', {}, review.file_name),
     h('div', { class: 'toolbar' }, h('div', { class: 'segmented', role: 'group', 'aria-label': 'Lines', id: 'review-filter' },
-      filter(null, 'All', c.matched + c.suggested + c.unmatched + c.confirmed),
+      filter(null, 'All', c.matched + c.suggested + c.unmatched + c.confirmed + c.pending),
       filter('matched', 'Matched', c.matched),
       filter('suggested', 'Suggested', c.suggested),
       filter('unmatched', 'No payout', c.unmatched),
-      filter('confirmed', 'Confirmed', c.confirmed))),
+      filter('confirmed', 'Confirmed', c.confirmed),
+      c.pending ? filter('pending', 'Pending at provider', c.pending) : null)),
     h('div', { class: 'table-wrap' }, h('table', { id: 'review-table' },
       h('thead', {}, h('tr', {}, ['', 'Booked', 'Amount', 'Recipient', 'Reference', 'Match', 'Payout', 'Why'].map((t) => h('th', { class: t === 'Amount' ? 'num' : null }, t)))),
       h('tbody', {}, rows.length ? rows.map((r) => r.row) : h('tr', {}, h('td', { colspan: 8, class: 'empty' }, 'No line here.'))))),

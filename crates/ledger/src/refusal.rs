@@ -70,6 +70,14 @@ pub enum Refusal {
     LineConfirmedBefore,
     #[error("That line is neither a payment nor a return.")]
     LineNeitherPaymentNorReturn,
+    #[error("The provider has not completed that line yet; confirm it once it is booked.")]
+    LinePending,
+    #[error("That line is in {line}, the payout in {payout}.")]
+    LineCurrencyDiffers { line: String, payout: String },
+    #[error("That line's amount is not the payout's.")]
+    LineAmountDiffers,
+    #[error("A return is for a payout that went out; this one is {}.", .0.label())]
+    ReturnOfUnsentPayout(PayoutStatus),
 }
 
 impl Refusal {
@@ -100,6 +108,10 @@ impl Refusal {
             Refusal::LineNotInImport => "line_not_in_import",
             Refusal::LineConfirmedBefore => "line_confirmed_before",
             Refusal::LineNeitherPaymentNorReturn => "line_neither_payment_nor_return",
+            Refusal::LinePending => "line_pending",
+            Refusal::LineCurrencyDiffers { .. } => "line_currency_differs",
+            Refusal::LineAmountDiffers => "line_amount_differs",
+            Refusal::ReturnOfUnsentPayout(_) => "return_of_unsent_payout",
         }
     }
 
@@ -130,7 +142,11 @@ impl Refusal {
             | Refusal::UsernameTaken(_)
             | Refusal::LineNotInImport
             | Refusal::LineConfirmedBefore
-            | Refusal::LineNeitherPaymentNorReturn => "conflict",
+            | Refusal::LineNeitherPaymentNorReturn
+            | Refusal::LinePending
+            | Refusal::LineCurrencyDiffers { .. }
+            | Refusal::LineAmountDiffers
+            | Refusal::ReturnOfUnsentPayout(_) => "conflict",
         }
     }
 

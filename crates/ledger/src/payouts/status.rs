@@ -138,6 +138,8 @@ pub(crate) struct Current {
     request_id: RequestId,
     pub(crate) status: PayoutStatus,
     pub(crate) external_reference: Option<String>,
+    pub(crate) amount_minor: i64,
+    pub(crate) currency: String,
 }
 
 /// Applies `change` to one payout inside `tx`, or says why it may not move.
@@ -217,7 +219,8 @@ async fn account_snapshot(conn: &mut SqliteConnection, id: PayoutId) -> Result<A
 /// The payout's fields a move reads, or `None` when there is no such payout.
 pub(crate) async fn current(conn: &mut SqliteConnection, id: PayoutId) -> Result<Option<Current>> {
     Ok(sqlx::query_as(
-        "SELECT id, request_id, status, external_reference FROM payouts WHERE id = ?",
+        "SELECT id, request_id, status, external_reference, amount_minor, currency
+           FROM payouts WHERE id = ?",
     )
     .bind(id)
     .fetch_optional(conn)

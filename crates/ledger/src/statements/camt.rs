@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::amount::{read_amount, DecimalMark};
 use super::fields::{payout_number, statement_text};
-use super::{bad_file, LineKind, ParsedLine};
+use super::{bad_file, LineKind, ParsedLine, ReferenceSource};
 use crate::error::Result;
 use crate::money::{Currency, Money};
 
@@ -23,6 +23,10 @@ struct CamtItem {
     debtor: String,
     remittance: String,
     returned: bool,
+    /// The entry's `NtryRef`, or a transaction's `TxId` / `InstrId`: what else knows it.
+    other_reference: String,
+    /// The entry's status (`BOOK`, `PDNG`, `INFO`); empty in versions that leave it out.
+    status: String,
 }
 
 /// Reads an ISO 20022 camt.053 statement (any version): each entry, or each transaction of a
@@ -45,6 +49,8 @@ pub fn parse_camt053(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
     let mut entries = 0;
     let mut lines = Vec::new();
     let mut seen: HashMap<String, i64> = HashMap::new();
+    // Entries the bank gave no reference, known by their content and how often it occurred.
+    let mut occurrences: HashMap<String, usize> = HashMap::new();
     loop {
         let event = reader.read_event().map_err(|e| {
             bad_file(format!(
@@ -144,13 +150,25 @@ pub fn parse_camt053(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
                                     t.bank_reference.clone()
                                 },
                                 returned: t.returned || entry.returned,
+                                other_reference: if t.other_reference.is_empty() {
+                                    entry.other_reference.clone()
+                                } else {
+                                    t.other_reference.clone()
+                                },
+                                status: entry.status.clone(),
                                 ..t.clone()
                             })
                             .collect()
                     };
                     let batch = items.len() > 1;
-                    for item in items {
-                        let line = camt_line(&item, entries, batch)?;
+                    for (position, item) in items.into_iter().enumerate() {
+                        let occurrence = {
+                            let n = occurrences.entry(content_key(&item)).or_insert(0);
+                            *n += 1;
+                            *n
+                        };
+                        let line =
+                            camt_line(&item, entries, batch.then_some(position), occurrence)?;
                         if let Some(first) = seen.insert(line.fingerprint.clone(), entries) {
                             return Err(bad_file(format!(
                                 "Entry {entries} repeats the transaction of entry {first} ({}); the file looks damaged. Nothing was imported.",
@@ -195,7 +213,14 @@ fn camt_text(path: &[String], value: &str, in_tx: bool, entry: &mut CamtItem, tx
     match (parent, last) {
         ("Ntry" | "TxAmt", "Amt") => item.amount = value,
         ("TxDtls", "Amt") if item.amount.is_empty() => item.amount = value,
-        (_, "CdtDbtInd") => item.credit = Some(value == "CRDT"),
+        // The entry's (or transaction's) own direction; a CdtDbtInd under Chrgs or AmtDtls
+        // is a charge's, not the money's.
+        ("Ntry" | "TxDtls", "CdtDbtInd") => item.credit = Some(value == "CRDT"),
+        ("Ntry", "Sts") | ("Sts", "Cd") if !in_tx => entry.status = value,
+        ("Ntry", "NtryRef") => entry.other_reference = value,
+        ("Refs", "TxId" | "InstrId") if item.other_reference.is_empty() => {
+            item.other_reference = value
+        }
         ("BookgDt", "Dt" | "DtTm") => entry.booked = value.chars().take(10).collect(),
         (_, "AcctSvcrRef") => item.bank_reference = value,
         (_, "EndToEndId") => item.end_to_end = value,
@@ -207,7 +232,29 @@ fn camt_text(path: &[String], value: &str, in_tx: bool, entry: &mut CamtItem, tx
     }
 }
 
-fn camt_line(item: &CamtItem, entry: i64, batch: bool) -> Result<ParsedLine> {
+/// What an entry without any reference is known by: its content.
+fn content_key(item: &CamtItem) -> String {
+    format!(
+        "{}|{}|{}|{:?}|{}|{}|{}|{}",
+        item.booked,
+        item.amount,
+        item.currency,
+        item.credit,
+        item.creditor,
+        item.debtor,
+        item.end_to_end,
+        item.remittance
+    )
+}
+
+/// The line of `item`, from entry `entry`; `batch` is its place in a batch entry, and
+/// `occurrence` how often its content came so far (for entries known by content alone).
+fn camt_line(
+    item: &CamtItem,
+    entry: i64,
+    batch: Option<usize>,
+    occurrence: usize,
+) -> Result<ParsedLine> {
     let code = item.currency.to_uppercase();
     let currency = Currency::from_code(&code).ok_or_else(|| {
         bad_file(format!(
@@ -237,24 +284,49 @@ fn camt_line(item: &CamtItem, entry: i64, batch: bool) -> Result<ParsedLine> {
     );
     let booked_on = NaiveDate::parse_from_str(&item.booked, "%Y-%m-%d")
         .map_err(|_| bad_file(format!("Entry {entry} has no booking date.")))?;
-    let reference = match (item.bank_reference.as_str(), item.end_to_end.as_str()) {
-        ("", "") | ("", "NOTPROVIDED") => {
-            return Err(bad_file(format!(
-                "Entry {entry} has no AcctSvcrRef or EndToEndId to recognise it by."
-            )))
-        }
-        ("", e2e) => e2e.to_owned(),
-        (bank, _) => bank.to_owned(),
+    let end_to_end = match item.end_to_end.as_str() {
+        "NOTPROVIDED" => "",
+        e2e => e2e,
     };
-    let fingerprint = if batch {
-        format!("camt:{reference}:{}", item.end_to_end)
-    } else {
-        format!("camt:{reference}")
+    // The bank's reference, else the entry's or the transfer's own; an entry with none of them
+    // is known by its content and how often that content occurred in the file.
+    let known_by = [
+        item.bank_reference.as_str(),
+        item.other_reference.as_str(),
+        end_to_end,
+    ]
+    .into_iter()
+    .find(|r| !r.is_empty());
+    let (reference, fingerprint) = match known_by {
+        Some(reference) => {
+            let fingerprint = match batch {
+                // Transfers of one batch entry share its reference; their own ids (or their
+                // place in the batch, when the bank writes NOTPROVIDED) tell them apart.
+                Some(position) if end_to_end.is_empty() || reference == end_to_end => {
+                    format!("camt:{reference}:#{position}")
+                }
+                Some(_) => format!("camt:{reference}:{end_to_end}"),
+                None => format!("camt:{reference}"),
+            };
+            (reference.to_owned(), fingerprint)
+        }
+        None => {
+            use sha2::{Digest, Sha256};
+            let digest = Sha256::digest(format!("{}|{occurrence}", content_key(item)));
+            let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+            (format!("entry {entry}"), format!("camt:content:{hex}"))
+        }
+    };
+    // The EndToEndId is the app's own field (its SEPA file wrote the payout number there); the
+    // remittance line is free text.
+    let (payout_reference, reference_source) = match payout_number(end_to_end) {
+        Some(number) => (Some(number), ReferenceSource::Field),
+        None => (payout_number(&item.remittance), ReferenceSource::Text),
     };
     let kind = match (credit, item.returned) {
         (false, false) => LineKind::Payment,
         (true, true) => LineKind::Return,
-        (true, false) if payout_number(&item.end_to_end).is_some() => LineKind::Return,
+        (true, false) if reference_source == ReferenceSource::Field => LineKind::Return,
         _ => LineKind::Other,
     };
     Ok(ParsedLine {
@@ -267,10 +339,11 @@ fn camt_line(item: &CamtItem, entry: i64, batch: bool) -> Result<ParsedLine> {
         } else {
             item.creditor.clone()
         },
-        payout_reference: payout_number(&item.end_to_end)
-            .or_else(|| payout_number(&item.remittance)),
+        payout_reference,
+        reference_source,
         provider_reference: reference.chars().take(100).collect(),
         kind,
         description: item.remittance.clone(),
+        pending: matches!(item.status.as_str(), "PDNG" | "INFO" | "FUTR"),
     })
 }

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::amount::{read_amount, DecimalMark};
 use super::fields::{check_size, payout_number, statement_text, unique_id};
-use super::{bad_file, LineKind, ParsedLine};
+use super::{bad_file, LineKind, ParsedLine, ReferenceSource};
 use crate::error::{Error, Result};
 use crate::money::{Currency, Money};
 use crate::text::{self, Lines};
@@ -410,9 +410,12 @@ pub fn parse_mapped_csv(bytes: &[u8], mapping: &CsvMapping) -> Result<Vec<Parsed
             amount,
             counterparty,
             payout_reference,
+            // A bank's CSV carries what the payer typed: free text, never a field of ours.
+            reference_source: ReferenceSource::Text,
             provider_reference,
             kind,
             description: reference,
+            pending: false,
         });
     }
     if lines.is_empty() {

@@ -30,6 +30,7 @@ mod amount;
 mod camt;
 mod fields;
 mod mapped;
+mod names;
 mod paypal;
 mod review;
 
@@ -85,6 +86,18 @@ pub enum LineKind {
     Other,
 }
 
+/// Where a line's payout number came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum ReferenceSource {
+    /// A field the app itself filled in the file it wrote (SEPA's EndToEndId, PayPal's custom
+    /// number): with the amount, currency and direction, proof.
+    Field,
+    /// Free text (a bank's remittance line, a note): evidence that needs the recipient too.
+    Text,
+}
+
 /// One statement line as read from the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ParsedLine {
@@ -93,10 +106,14 @@ pub struct ParsedLine {
     pub booked_on: NaiveDate,
     pub amount: Money,
     pub counterparty: String,
+    /// The payout number the line carries ("PO-000012"), if any, and where it stood.
     pub payout_reference: Option<String>,
+    pub reference_source: ReferenceSource,
     pub provider_reference: String,
     pub kind: LineKind,
     pub description: String,
+    /// The provider has not completed the transaction: shown, never confirmed.
+    pub pending: bool,
 }
 
 /// "1 line", "2 lines".
@@ -196,7 +213,8 @@ impl Ledger {
         for chunk in lines.chunks(500) {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO statement_lines (import_id, line_no, fingerprint, booked_on, amount_minor, currency,
-                                              counterparty, payout_reference, provider_reference, kind, description) ",
+                                              counterparty, payout_reference, reference_source, provider_reference,
+                                              kind, description, pending) ",
             );
             insert.push_values(chunk, |mut row, l| {
                 row.push_bind(import_id)
@@ -207,9 +225,11 @@ impl Ledger {
                     .push_bind(l.amount.currency().code())
                     .push_bind(&l.counterparty)
                     .push_bind(&l.payout_reference)
+                    .push_bind(l.reference_source)
                     .push_bind(&l.provider_reference)
                     .push_bind(l.kind)
-                    .push_bind(&l.description);
+                    .push_bind(&l.description)
+                    .push_bind(l.pending);
             });
             insert.push(" ON CONFLICT (fingerprint) DO NOTHING");
             new_lines += insert.build().execute(tx.conn()).await?.rows_affected() as usize;
@@ -290,14 +310,16 @@ impl Ledger {
                 return Err(Error::Cancelled);
             }
             let skip = |refusal: Refusal| Skipped::new(c.payout_id, refusal);
-            let line: Option<(String, LineKind, Option<PayoutId>)> = sqlx::query_as(
-                "SELECT provider_reference, kind, payout_id FROM statement_lines WHERE id = ? AND import_id = ?",
-            )
-            .bind(c.line_id)
-            .bind(import_id)
-            .fetch_optional(tx.conn())
-            .await?;
-            let Some((reference, kind, linked)) = line else {
+            let line: Option<(String, LineKind, Option<PayoutId>, i64, String, bool)> =
+                sqlx::query_as(
+                    "SELECT provider_reference, kind, payout_id, amount_minor, currency, pending
+                   FROM statement_lines WHERE id = ? AND import_id = ?",
+                )
+                .bind(c.line_id)
+                .bind(import_id)
+                .fetch_optional(tx.conn())
+                .await?;
+            let Some((reference, kind, linked, line_minor, line_currency, pending)) = line else {
                 outcome.skipped.push(skip(Refusal::LineNotInImport));
                 continue;
             };
@@ -311,6 +333,25 @@ impl Ledger {
                     .push(skip(Refusal::NoSuchPayout(c.payout_id)));
                 continue;
             };
+            // The webview says which payout a line pays; the ledger checks that they agree.
+            let disagreement = if pending {
+                Some(Refusal::LinePending)
+            } else if line_currency != now.currency {
+                Some(Refusal::LineCurrencyDiffers {
+                    line: line_currency,
+                    payout: now.currency.clone(),
+                })
+            } else if line_minor.abs() != now.amount_minor {
+                Some(Refusal::LineAmountDiffers)
+            } else if kind == LineKind::Return && now.status == PayoutStatus::Pending {
+                Some(Refusal::ReturnOfUnsentPayout(now.status))
+            } else {
+                None
+            };
+            if let Some(refusal) = disagreement {
+                outcome.skipped.push(skip(refusal));
+                continue;
+            }
             let change = match kind {
                 LineKind::Payment => Clean::new(
                     PayoutStatus::Success,

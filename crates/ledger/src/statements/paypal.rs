@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::amount::{decimal_mark, read_amount, DecimalMark};
 use super::fields::{date_order, parse_date, payout_number, statement_text, unique_id};
-use super::{bad_file, LineKind, ParsedLine};
+use super::{bad_file, LineKind, ParsedLine, ReferenceSource};
 use crate::error::Result;
 use crate::money::{Currency, Money};
 
@@ -56,17 +56,16 @@ pub fn parse_paypal_csv(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
     let status = column(&["status"]);
     let to_email = column(&["to email address"]);
     let impact = column(&["balance impact"]);
-    let reference_cols: Vec<usize> = [
-        "custom number",
-        "note",
-        "subject",
-        "item title",
-        "item id",
-        "reference txn id",
-    ]
-    .iter()
-    .filter_map(|n| column(&[n]))
-    .collect();
+    // The payout number comes back in the custom number the app's Payouts file filled in;
+    // anywhere else it is free text that someone typed.
+    let field_cols: Vec<usize> = ["custom number"]
+        .iter()
+        .filter_map(|n| column(&[n]))
+        .collect();
+    let text_cols: Vec<usize> = ["note", "subject", "item title", "item id"]
+        .iter()
+        .filter_map(|n| column(&[n]))
+        .collect();
 
     let mut records = Vec::new();
     for (i, record) in reader.records().enumerate() {
@@ -132,7 +131,9 @@ pub fn parse_paypal_csv(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
         let returned = ["reversal", "return", "refund", "unclaimed"]
             .iter()
             .any(|w| kind_text.to_lowercase().contains(w));
-        let kind = if impact == "memo" || !(status_text.is_empty() || status_text == "completed") {
+        let pending = status_text == "pending";
+        let settled = status_text.is_empty() || status_text == "completed" || pending;
+        let kind = if impact == "memo" || !settled {
             LineKind::Other
         } else if amount.minor() < 0 && !returned {
             LineKind::Payment
@@ -141,9 +142,14 @@ pub fn parse_paypal_csv(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
         } else {
             LineKind::Other
         };
-        let payout_reference = reference_cols
-            .iter()
-            .find_map(|&c| payout_number(&cell(r, c)));
+        let in_field = field_cols.iter().find_map(|&c| payout_number(&cell(r, c)));
+        let (payout_reference, reference_source) = match in_field {
+            Some(number) => (Some(number), ReferenceSource::Field),
+            None => (
+                text_cols.iter().find_map(|&c| payout_number(&cell(r, c))),
+                ReferenceSource::Text,
+            ),
+        };
         let counterparty = to_email
             .map(|c| cell(r, c))
             .filter(|e| !e.is_empty())
@@ -156,9 +162,11 @@ pub fn parse_paypal_csv(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
             amount,
             counterparty,
             payout_reference,
+            reference_source,
             provider_reference: id,
             kind,
             description: kind_text,
+            pending,
         });
     }
     Ok(lines)

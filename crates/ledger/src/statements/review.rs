@@ -12,12 +12,13 @@ use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{ConfirmOutcome, Confirmation, LineKind};
+use super::names::same_recipient;
+use super::{ConfirmOutcome, Confirmation, LineKind, ReferenceSource};
 use crate::audit::Origin;
 use crate::error::{Error, Result};
 use crate::ids::PayoutId;
 use crate::money::Money;
-use crate::payouts::{Payout, PayoutRow, SELECT_PAYOUT};
+use crate::payouts::{Payout, PayoutRow, PayoutStatus, SELECT_PAYOUT};
 use crate::progress::Progress;
 use crate::Ledger;
 
@@ -36,6 +37,8 @@ pub enum MatchState {
     Unmatched,
     /// Confirmed earlier.
     Confirmed,
+    /// The provider has not completed it: shown with what it may match, never confirmed.
+    Pending,
 }
 
 /// Which lines of a review to show.
@@ -94,6 +97,7 @@ pub struct ReviewCounts {
     pub suggested: usize,
     pub unmatched: usize,
     pub confirmed: usize,
+    pub pending: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -122,10 +126,70 @@ struct LineRow {
     currency: String,
     counterparty: String,
     payout_reference: Option<String>,
+    reference_source: ReferenceSource,
     provider_reference: String,
     kind: LineKind,
     description: String,
     payout_id: Option<PayoutId>,
+    pending: bool,
+}
+
+/// What matching needs to know of a payout a line names.
+#[derive(sqlx::FromRow)]
+struct Named {
+    id: PayoutId,
+    amount_minor: i64,
+    currency: String,
+    status: PayoutStatus,
+    /// The account holder (bank) or handle (wallet) the payout went to.
+    recipient: String,
+    display_name: String,
+}
+
+impl Named {
+    /// What disagrees between `line` and this payout, in words; empty when all agree. The
+    /// recipient counts only when `recipient_needed`.
+    fn disagreements(&self, line: &LineRow, recipient_needed: bool) -> Vec<String> {
+        let mut why = Vec::new();
+        if self.currency != line.currency {
+            why.push(format!("the currency differs ({})", line.currency));
+        } else if self.amount_minor != line.amount_minor.abs() {
+            why.push("the amount differs".to_owned());
+        }
+        let direction_agrees = match line.kind {
+            LineKind::Payment => matches!(
+                self.status,
+                PayoutStatus::Pending | PayoutStatus::OnProcess | PayoutStatus::Success
+            ),
+            LineKind::Return => matches!(
+                self.status,
+                PayoutStatus::OnProcess | PayoutStatus::Success | PayoutStatus::Failed
+            ),
+            LineKind::Other => false,
+        };
+        if !direction_agrees {
+            why.push(format!(
+                "a {} does not fit a payout that is {}",
+                if line.kind == LineKind::Return {
+                    "return"
+                } else {
+                    "payment"
+                },
+                self.status.label()
+            ));
+        }
+        if recipient_needed
+            && !same_recipient(&line.counterparty, &self.recipient)
+            && !same_recipient(&line.counterparty, &self.display_name)
+        {
+            why.push(if line.counterparty.trim().is_empty() {
+                "the line names no recipient".to_owned()
+            } else {
+                format!("the recipient differs ({})", line.counterparty.trim())
+            });
+        }
+        why
+    }
 }
 
 /// What matching decided for one line; the payouts are read in full only for the page shown.
@@ -171,6 +235,7 @@ impl Ledger {
                 MatchState::Suggested => &mut counts.suggested,
                 MatchState::Unmatched => &mut counts.unmatched,
                 MatchState::Confirmed => &mut counts.confirmed,
+                MatchState::Pending => &mut counts.pending,
             } += 1;
         }
         let selected: Vec<usize> = (0..rows.len())
@@ -283,7 +348,7 @@ impl Ledger {
     async fn import_lines(&self, import_id: i64) -> Result<Vec<LineRow>> {
         Ok(sqlx::query_as(
             "SELECT id, line_no, booked_on, amount_minor, currency, counterparty, payout_reference,
-                    provider_reference, kind, description, payout_id
+                    reference_source, provider_reference, kind, description, payout_id, pending
                FROM statement_lines WHERE import_id = ? ORDER BY line_no",
         )
         .bind(import_id)
@@ -305,14 +370,18 @@ impl Ledger {
             .filter(|r| open(r))
             .filter_map(|r| r.payout_reference.as_deref().and_then(number_id))
             .collect();
-        let amounts: HashMap<PayoutId, (i64, String)> = sqlx::query_as::<_, (PayoutId, i64, String)>(
-            "SELECT id, amount_minor, currency FROM payouts WHERE id IN (SELECT value FROM json_each(?))",
+        let amounts: HashMap<PayoutId, Named> = sqlx::query_as::<_, Named>(
+            "SELECT p.id, p.amount_minor, p.currency, p.status, c.display_name,
+                    coalesce(p.account_snapshot ->> '$.holder_name',
+                             p.account_snapshot ->> '$.handle', '') AS recipient
+               FROM payouts p JOIN customers c ON c.id = p.customer_id
+              WHERE p.id IN (SELECT value FROM json_each(?))",
         )
         .bind(json!(named).to_string())
         .fetch_all(&self.reader)
         .await?
         .into_iter()
-        .map(|(id, minor, currency)| (id, (minor, currency)))
+        .map(|named| (named.id, named))
         .collect();
 
         // 2. Stored references, for the lines no payout number settles.
@@ -369,13 +438,27 @@ impl Ledger {
                     Vec::new(),
                     "not a payment or a return",
                 ))
-            } else if let Some((number, id, (minor, currency))) = named {
-                Some(exact(
-                    id,
-                    *minor,
-                    currency,
-                    format!("payout id {number} on the statement line"),
-                ))
+            } else if let Some((number, id, payout)) = named {
+                // A number in the app's own field is proof with the amount and direction; one
+                // found in free text also needs the recipient.
+                let (recipient_needed, said) = match r.reference_source {
+                    ReferenceSource::Field => {
+                        (false, format!("payout id {number} on the statement line"))
+                    }
+                    ReferenceSource::Text => {
+                        (true, format!("payout number {number} in the line's text"))
+                    }
+                };
+                let why = payout.disagreements(r, recipient_needed);
+                Some(if why.is_empty() {
+                    Decision::new(MatchState::Matched, vec![id], said)
+                } else {
+                    Decision::new(
+                        MatchState::Suggested,
+                        vec![id],
+                        format!("{said}, but {}", why.join(" and ")),
+                    )
+                })
             } else if let Some((id, minor, currency)) = by_reference.get(&r.provider_reference) {
                 Some(exact(
                     *id,
@@ -466,6 +549,19 @@ impl Ledger {
                         ),
                     }
                 })
+            })
+            .zip(rows)
+            .map(|(decision, row)| {
+                // What the provider has not completed is shown, never confirmed.
+                if row.pending && decision.state != MatchState::Confirmed {
+                    Decision {
+                        state: MatchState::Pending,
+                        evidence: format!("pending at the provider; {}", decision.evidence),
+                        ..decision
+                    }
+                } else {
+                    decision
+                }
             })
             .collect())
     }
