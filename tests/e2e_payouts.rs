@@ -805,3 +805,156 @@ fn needs_attention_shows_totals_and_opens_what_needs_a_look() {
         },
     );
 }
+
+/// A row of the German activity download (the fixture's 41 columns), with the cells named.
+fn german_row(header: &[String], cells: &[(&str, &str)]) -> Vec<String> {
+    header
+        .iter()
+        .map(|h| {
+            cells
+                .iter()
+                .find(|(name, _)| name == h)
+                .map_or_else(String::new, |(_, v)| (*v).to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn a_german_paypal_export_is_matched_and_a_pending_line_is_never_confirmed() {
+    run_seeded(
+        "reconcile-german-paypal",
+        |l| async move { moved(payouts(l, 3).await, &[1, 3], PayoutStatus::OnProcess).await },
+        |s| async move {
+            let c = &s.client;
+            // An English file whose every date reads two ways: the screen asks.
+            std::fs::write(
+                &s.to_open,
+                "Date,Name,Type,Status,Currency,Gross,To Email Address,Transaction ID\n\
+                 03/04/2026,Customer 2,Mass Pay Payment,Completed,EUR,-2.00,user02@example.com,4AB00002\n",
+            )
+            .unwrap();
+            open_screen(c, "reconciliation").await;
+            click(c, "#import-statement").await;
+            let question = wait_text(c, "#date-order-question", |t| !t.is_empty()).await;
+            assert!(
+                question.contains("3 April 2026") && question.contains("4 March 2026"),
+                "{question}"
+            );
+            click(c, "#month-first").await;
+            wait_text(c, "#statement-section .result", |t| {
+                t.contains("1 line imported")
+            })
+            .await;
+            assert_eq!(
+                rows(&s.book, "statement_lines WHERE booked_on = '2026-03-04'").await,
+                1,
+                "read month first, as the owner said"
+            );
+
+            // The header exactly as PayPal writes it in German (see the fixture's README).
+            let fixture = std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("crates/ledger/tests/fixtures/statements/paypal-de.csv"),
+            )
+            .unwrap();
+            let header: Vec<String> = csv::Reader::from_reader(fixture.as_bytes())
+                .headers()
+                .unwrap()
+                .iter()
+                .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+                .collect();
+            let mut out = csv::WriterBuilder::new()
+                .quote_style(csv::QuoteStyle::Always)
+                .from_writer(vec![0xef, 0xbb, 0xbf]);
+            out.write_record(&header).unwrap();
+            for (day, status, gross, to, id, note) in [
+                (
+                    "03.03.2026",
+                    "Abgeschlossen",
+                    "-1,00",
+                    "user01@example.com",
+                    "7HX55012MP3398811",
+                    "Cashback PO-000001",
+                ),
+                (
+                    "04.03.2026",
+                    "Ausstehend",
+                    "-3,00",
+                    "user03@example.com",
+                    "9JK30021LP7765544",
+                    "Cashback PO-000003",
+                ),
+            ] {
+                let row = german_row(
+                    &header,
+                    &[
+                        ("Datum", day),
+                        ("Uhrzeit", "10:02:11"),
+                        ("Zeitzone", "CET"),
+                        ("Name", "Kunde"),
+                        ("Typ", "Massenzahlung"),
+                        ("Status", status),
+                        ("Währung", "USD"),
+                        ("Brutto", gross),
+                        ("Gebühr", "0,00"),
+                        ("Netto", gross),
+                        ("Absender E-Mail-Adresse", "owner@shop.example"),
+                        ("Empfänger E-Mail-Adresse", to),
+                        ("Transaktionscode", id),
+                        ("Betreff", "Ihre Cashback-Auszahlung"),
+                        ("Hinweis", note),
+                        ("Auswirkung auf Guthaben", "Soll"),
+                    ],
+                );
+                out.write_record(&row).unwrap();
+            }
+            std::fs::write(&s.to_open, out.into_inner().unwrap()).unwrap();
+            click(c, "#import-statement").await;
+            wait_text(c, "#statement-section .result", |t| {
+                t.contains("2 lines imported")
+            })
+            .await;
+            let paid = wait_text(c, "#review-table tr[data-line='2']", |t| {
+                t.contains("Matched")
+            })
+            .await;
+            assert!(
+                paid.contains("PO-000001") && paid.contains("-1.00"),
+                "{paid}"
+            );
+            let pending = wait_text(c, "#review-table tr[data-line='3']", |t| {
+                t.contains("Pending at provider")
+            })
+            .await;
+            assert!(pending.contains("PO-000003"), "{pending}");
+            wait_text(c, "#review-filter [data-state=pending]", |t| {
+                t == "Pending at provider 1"
+            })
+            .await;
+            // A pending line cannot be ticked.
+            let tick_disabled = js(
+                c,
+                "return document.querySelector(\"#review-table tr[data-line='3'] input.confirm\").disabled",
+                vec![],
+            )
+            .await;
+            assert_eq!(tick_disabled, serde_json::Value::Bool(true));
+            click(c, "#confirm-lines").await;
+            wait_text(c, "#review-table tr[data-line='2']", |t| {
+                t.contains("Confirmed")
+            })
+            .await;
+            assert_eq!(
+                rows(&s.book, "payouts WHERE id = 1 AND status = 'success'").await,
+                1
+            );
+            assert_eq!(
+                rows(&s.book, "payouts WHERE id = 3 AND status = 'on_process'").await,
+                1,
+                "the pending line left PO-000003 as it was"
+            );
+
+            s
+        },
+    );
+}

@@ -54,7 +54,7 @@ export const api = {
   workProgress: () => call('work_progress'),
   cancelWork: () => call('cancel_work'),
   // format: { format: 'paypal_csv' | 'camt053' } or { format: 'generic_csv', mapping }.
-  importStatement: (format, held = false) => call('import_statement', { format, held }),
+  importStatement: (format, held = false, dates = null) => call('import_statement', { format, held, dates }),
   previewStatementCsv: (pick, settings) => call('preview_statement_csv', { pick, ...settings }),
   statementMappings: () => call('statement_mappings'),
   saveStatementMapping: (mapping) => call('save_statement_mapping', { mapping }),

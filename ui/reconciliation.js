@@ -8,6 +8,7 @@ import { money } from './format.js';
 import { mappingPanel } from './statement-mapping.js';
 import { pager } from './pager.js';
 import { withProgress } from './progress.js';
+import { modal } from './dialog.js';
 
 export async function render(main) {
   const section = h('section', { class: 'card', id: 'statement-section' });
@@ -71,7 +72,16 @@ const reviewState = { state: null, page: 1, page_size: 50 };
  *  columns, or one chosen now. */
 function importStatement(section, statementOf, held) {
   return run(section, async () => {
-    const outcome = await api.importStatement(statementOf(), held);
+    let outcome;
+    try {
+      outcome = await api.importStatement(statementOf(), held);
+    } catch (error) {
+      if (error.code !== 'ambiguous_dates') throw error;
+      // Every date reads two ways: the owner says which layout the file uses.
+      const dates = await askDateOrder(error.message);
+      if (!dates) return 'Not imported: no date layout was chosen.';
+      outcome = await api.importStatement(statementOf(), true, dates);
+    }
     if (!outcome) return null;
     if (outcome.import_id) {
       lastImport = outcome.import_id;
@@ -80,6 +90,23 @@ function importStatement(section, statementOf, held) {
     }
     return outcome.message;
   }, { cancellable: false });
+}
+
+/** Asks whether the file's dates put the day or the month first; resolves with
+ *  'day_first', 'month_first', or null when the dialog is closed. */
+function askDateOrder(question) {
+  return new Promise((resolve) => {
+    let answer = null;
+    const choose = (order) => () => { answer = order; dialog.close(); };
+    const dialog = modal('date-order', h('div', { class: 'body' },
+      h('h2', {}, 'How are the dates written?'),
+      h('p', { id: 'date-order-question' }, question),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'),
+        h('button', { type: 'button', id: 'month-first', onclick: choose('month_first') }, 'Month first (US)'),
+        h('button', { type: 'button', class: 'primary', id: 'day-first', onclick: choose('day_first') }, 'Day first (UK, Europe)'))));
+    dialog.addEventListener('close', () => resolve(answer));
+  });
 }
 
 const STATE_LABELS = { matched: 'Matched', suggested: 'Suggested', unmatched: 'No payout', confirmed: 'Confirmed', pending: 'Pending at provider' };

@@ -20,7 +20,7 @@ use ledger::sample::SampleSummary;
 use ledger::settings::OwnerAccount;
 use ledger::statements::{
     preview_csv, read_statement_file, ConfirmOutcome, Confirmation, CsvMapping, CsvPreview,
-    ImportOutcome, Review, ReviewQuery, StatementFormat, TextEncoding,
+    DateOrder, ImportOutcome, Review, ReviewQuery, StatementFormat, TextEncoding,
 };
 use ledger::{
     AccountId, AuditEvent, ChainReport, Currency, CustomerId, Error, Page, PageRequest, PayoutId,
@@ -397,14 +397,17 @@ pub async fn preview_statement_csv<R: Runtime>(
     preview_csv(&bytes, delimiter, encoding, skip_lines).map(|p| Some((name, p)))
 }
 
-/// Reads a statement and imports it: the file held by [`preview_statement_csv`] when `held`,
-/// else one the user picks now; `None` when the dialog is cancelled.
+/// Reads a statement and imports it: the file held by [`preview_statement_csv`] (or by an
+/// earlier import) when `held`, else one the user picks now, which is then held so that an
+/// import asked how to read its dates can be repeated with `dates`; `None` when the dialog is
+/// cancelled.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn import_statement<R: Runtime>(
     window: Window<R>,
     book: State<'_, Book>,
     format: StatementFormat,
     held: bool,
+    dates: Option<DateOrder>,
 ) -> Answer<Option<ImportOutcome>> {
     let ledger = book.ledger()?;
     let path = if held {
@@ -413,11 +416,12 @@ pub async fn import_statement<R: Runtime>(
         let Some(path) = files::open_path(&window, "Statement to import").await else {
             return Ok(None);
         };
+        book.hold_statement(path.clone());
         path
     };
     let origin = book.origin_of(Source::Import);
     ledger
-        .import_statement_file(&origin, &path, &format)
+        .import_statement_file(&origin, &path, &format, dates)
         .await
         .map(Some)
 }

@@ -26,6 +26,9 @@ pub enum Error {
     /// encoding.
     #[error("{0}")]
     NotUtf8(String),
+    /// A statement whose every date reads two ways (day or month first): the user says which.
+    #[error("{0}")]
+    AmbiguousDates(String),
     #[error("{0}")]
     NotFound(String),
     /// A duplicate, or a move the current state does not allow.
@@ -55,7 +58,7 @@ impl Error {
 
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::Validation { .. } | Error::NotUtf8(_) => "validation",
+            Error::Validation { .. } | Error::NotUtf8(_) | Error::AmbiguousDates(_) => "validation",
             Error::Refused(refusal) => refusal.kind(),
             Error::NotFound(_) => "not_found",
             Error::Conflict(_) => "conflict",
@@ -70,6 +73,7 @@ impl Error {
         match self {
             Error::Validation { field, .. } => Some(field),
             Error::NotUtf8(_) => Some("file"),
+            Error::AmbiguousDates(_) => Some("date_order"),
             Error::Refused(refusal) => refusal.field(),
             _ => None,
         }
@@ -80,6 +84,7 @@ impl Error {
         match self {
             Error::Refused(refusal) => Some(refusal.code()),
             Error::NotUtf8(_) => Some("not_utf8"),
+            Error::AmbiguousDates(_) => Some("ambiguous_dates"),
             _ => None,
         }
     }

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use ledger::payouts::{PayoutStatus, StatusChange};
 use ledger::statements::{
-    parse_paypal_csv, Confirmation, LineKind, MatchState, ReviewQuery, StatementFormat,
+    parse_paypal_csv, Confirmation, DateOrder, LineKind, MatchState, ReviewQuery, StatementFormat,
 };
 use ledger::Refusal;
 use ledger::{Ledger, Origin, Source};
@@ -22,7 +22,7 @@ const EU: &str = "Datum;Uhrzeit;Name;Typ;Status;W\u{e4}hrung;Brutto;Transaktions
 
 #[test]
 fn a_us_paypal_statement_is_read_by_its_headers() {
-    let lines = parse_paypal_csv(US.as_bytes()).unwrap();
+    let lines = parse_paypal_csv(US.as_bytes(), None).unwrap();
     assert_eq!(lines.len(), 3);
     let ada = &lines[0];
     assert_eq!(ada.line_no, 2);
@@ -48,7 +48,7 @@ fn a_european_layout_with_decimal_comma_and_day_first() {
     let text = "Date;Time;Name;Type;Status;Currency;Gross;To Email Address;Transaction ID;Balance Impact\n\
                 05.02.2026;09:00;Zoë;Zahlung;Completed;EUR;1.234,56;zoe@example.com;7TT;Debit\n\
                 06.02.2026;09:00;Zoë;Payment Reversal;Completed;EUR;12,50;zoe@example.com;8TT;Credit\n";
-    let lines = parse_paypal_csv(text.as_bytes()).unwrap();
+    let lines = parse_paypal_csv(text.as_bytes(), None).unwrap();
     assert_eq!(lines[0].booked_on.to_string(), "2026-02-05");
     assert_eq!(
         lines[0].amount.minor(),
@@ -61,7 +61,7 @@ fn a_european_layout_with_decimal_comma_and_day_first() {
         (1250, LineKind::Return)
     );
     let iso = "Date,Currency,Gross,Transaction ID\n2026-03-04,JPY,-1500,J1\n";
-    let lines = parse_paypal_csv(iso.as_bytes()).unwrap();
+    let lines = parse_paypal_csv(iso.as_bytes(), None).unwrap();
     assert_eq!(
         (lines[0].booked_on.to_string(), lines[0].amount.minor()),
         ("2026-03-04".into(), -1500)
@@ -95,9 +95,9 @@ async fn bad_files_say_what_is_wrong_and_change_nothing() {
             "not a PayPal activity CSV",
         ),
         (
-            "eu headers",
+            "german headers and nothing else",
             EU.as_bytes().to_vec(),
-            "not a PayPal activity CSV",
+            "The file has headers but no transactions.",
         ),
         ("truncated", truncated.as_bytes().to_vec(), "Line 4 has"),
         (
@@ -292,16 +292,39 @@ async fn never_on_amount_alone_ambiguity_is_a_suggestion_and_returns_fail_a_payo
         .await
         .unwrap();
     let p3 = pay(l, approved(l, c.id, "12.50", "USD").await.id).await;
-    let text = "Date,Currency,Gross,To Email Address,Transaction ID,Type\n\
-                01/08/2026,USD,-12.50,ada@example.com,T1,Payment\n\
-                01/08/2026,USD,-12.50,stranger@example.com,T2,Payment\n\
-                01/09/2026,USD,12.50,ada@example.com,T3,Payment Reversal\n";
-    let import = l
+    // The reversal, as PayPal writes it: from PayPal, to the owner's own address, tied to the
+    // payment it reverses by its reference transaction id.
+    let text = "Date,Currency,Gross,From Email Address,To Email Address,Transaction ID,Reference Txn ID,Type\n\
+                01/08/2026,USD,-12.50,owner@shop.example,ada@example.com,T1,,Payment\n\
+                01/08/2026,USD,-12.50,owner@shop.example,stranger@example.com,T2,,Payment\n\
+                01/09/2026,USD,12.50,,owner@shop.example,T3,T1,Payment Reversal\n";
+    // Every date reads both ways: the owner is asked, and says the file is a US one.
+    let asked = l
         .import_statement(
             &import_origin(),
             "s.csv",
             text.as_bytes(),
             &StatementFormat::PaypalCsv,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (asked.kind(), asked.field(), asked.code()),
+        ("validation", Some("date_order"), Some("ambiguous_dates"))
+    );
+    assert!(
+        asked
+            .to_string()
+            .contains("01/08/2026 is 1 August 2026 (day first, as in the UK) or 8 January 2026"),
+        "{asked}"
+    );
+    let import = l
+        .import_statement_dated(
+            &import_origin(),
+            "s.csv",
+            text.as_bytes(),
+            &StatementFormat::PaypalCsv,
+            Some(DateOrder::MonthFirst),
         )
         .await
         .unwrap()
@@ -643,11 +666,12 @@ async fn confirming_every_match_reports_progress_and_a_cancel_changes_nothing() 
         csv.push_str(&format!("01/08/2026,USD,-12.50,T{id},PO-{id:06}\n"));
     }
     let import = l
-        .import_statement(
+        .import_statement_dated(
             &import_origin(),
             "big.csv",
             csv.as_bytes(),
             &StatementFormat::PaypalCsv,
+            Some(DateOrder::MonthFirst),
         )
         .await
         .unwrap()

@@ -66,24 +66,57 @@ pub(super) fn statement_text<'a>(bytes: &'a [u8], hint: &str) -> Result<&'a str>
     Ok(text)
 }
 
-/// True when the file's dates put the day first: decided by a part above 12, else by the
-/// decimal comma (European layouts put the day first).
-pub(super) fn date_order(dates: impl Iterator<Item = String>, decimal_comma: bool) -> bool {
-    for d in dates {
-        let parts: Vec<u32> = d
+/// Whether the day or the month comes first in a statement's dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateOrder {
+    DayFirst,
+    MonthFirst,
+}
+
+impl DateOrder {
+    pub(super) fn day_first(self) -> bool {
+        self == DateOrder::DayFirst
+    }
+}
+
+/// The order the file's dates (with their line numbers) prove: a first part above 12 proves
+/// day first, a second part above 12 month first. `Ok(None)` when every date could be read
+/// both ways; two dates that prove different orders are refused with their lines.
+pub(super) fn date_order<'a>(
+    dates: impl IntoIterator<Item = (i64, &'a str)>,
+) -> Result<Option<DateOrder>> {
+    let mut proved: Option<(DateOrder, i64)> = None;
+    for (line, date) in dates {
+        if parse_date(date, true).is_none() && parse_date(date, false).is_none() {
+            return Err(bad_file(format!("Line {line}: {date:?} is not a date.")));
+        }
+        let parts: Vec<u32> = date
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
             .split(['/', '.', '-'])
             .filter_map(|p| p.trim().parse().ok())
             .collect();
-        if parts.len() == 3 && parts[0] < 1000 {
-            if parts[0] > 12 {
-                return true;
+        let order = match parts[..] {
+            [a, _, _] if a >= 1000 => continue,
+            [a, b, _] if a > 12 && b <= 12 => DateOrder::DayFirst,
+            [a, b, _] if b > 12 && a <= 12 => DateOrder::MonthFirst,
+            _ => continue,
+        };
+        match proved {
+            Some((first, at)) if first != order => {
+                return Err(bad_file(format!(
+                    "Line {line} puts the {} first, line {at} the {}; a statement uses one date layout.",
+                    if order.day_first() { "day" } else { "month" },
+                    if first.day_first() { "day" } else { "month" },
+                )))
             }
-            if parts[1] > 12 {
-                return false;
-            }
+            Some(_) => {}
+            None => proved = Some((order, line)),
         }
     }
-    decimal_comma
+    Ok(proved.map(|(order, _)| order))
 }
 
 pub(super) fn parse_date(text: &str, day_first: bool) -> Option<NaiveDate> {

@@ -35,7 +35,7 @@ mod paypal;
 mod review;
 
 pub use camt::parse_camt053;
-pub use fields::read_statement_file;
+pub use fields::{read_statement_file, DateOrder};
 pub use mapped::{
     parse_mapped_csv, preview_csv, AmountColumns, CsvMapping, CsvPreview, TextEncoding,
     DATE_FORMATS, DELIMITERS,
@@ -64,10 +64,11 @@ impl StatementFormat {
         }
     }
 
-    /// The file's lines, or what is wrong with it.
-    pub fn parse(&self, bytes: &[u8]) -> Result<Vec<ParsedLine>> {
+    /// The file's lines, or what is wrong with it; `dates` says how to read dates the file
+    /// itself cannot decide (asked of the user when [`Error::AmbiguousDates`] says so).
+    pub fn parse(&self, bytes: &[u8], dates: Option<DateOrder>) -> Result<Vec<ParsedLine>> {
         match self {
-            StatementFormat::PaypalCsv => parse_paypal_csv(bytes),
+            StatementFormat::PaypalCsv => parse_paypal_csv(bytes, dates),
             StatementFormat::Camt053 => parse_camt053(bytes),
             StatementFormat::GenericCsv(mapping) => parse_mapped_csv(bytes, mapping),
         }
@@ -159,9 +160,11 @@ impl Ledger {
         origin: &Origin,
         path: &std::path::Path,
         format: &StatementFormat,
+        dates: Option<DateOrder>,
     ) -> Result<ImportOutcome> {
         let (name, bytes) = read_statement_file(path)?;
-        self.import_statement(origin, &name, &bytes, format).await
+        self.import_statement_dated(origin, &name, &bytes, format, dates)
+            .await
     }
 
     /// Reads a statement and stores its new lines; see the module invariants.
@@ -172,7 +175,20 @@ impl Ledger {
         bytes: &[u8],
         format: &StatementFormat,
     ) -> Result<ImportOutcome> {
-        let lines = format.parse(bytes)?;
+        self.import_statement_dated(origin, file_name, bytes, format, None)
+            .await
+    }
+
+    /// As [`Ledger::import_statement`], reading dates the file cannot decide as `dates` says.
+    pub async fn import_statement_dated(
+        &self,
+        origin: &Origin,
+        file_name: &str,
+        bytes: &[u8],
+        format: &StatementFormat,
+        dates: Option<DateOrder>,
+    ) -> Result<ImportOutcome> {
+        let lines = format.parse(bytes, dates)?;
         let sha: String = Sha256::digest(bytes)
             .iter()
             .map(|b| format!("{b:02x}"))

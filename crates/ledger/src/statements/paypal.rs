@@ -1,17 +1,208 @@
-//! PayPal's activity download ("Activity" > "Statements" > CSV).
+//! PayPal's activity download ("Activity" > "Download" > CSV), in the languages PayPal writes
+//! it: English (US and UK), German, French, Dutch, Spanish, Italian and Portuguese.
+//!
+//! Columns are found by their header in any of those languages (PayPal translates most of them,
+//! and leaves some English in Dutch files). The language decides what the file cannot: the
+//! decimal mark and, outside English, that the day comes first. An English file whose every
+//! date reads both ways (US and UK exports have the same headers) is not guessed: the import
+//! asks which layout it is. A reversal is tied to the line it reverses through its reference
+//! transaction id, so it names the payout and the recipient of the original.
 
 use std::collections::HashMap;
 
 use super::amount::{decimal_mark, read_amount, DecimalMark};
-use super::fields::{date_order, parse_date, payout_number, statement_text, unique_id};
+use super::fields::{date_order, parse_date, payout_number, statement_text, unique_id, DateOrder};
 use super::{bad_file, LineKind, ParsedLine, ReferenceSource};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::money::{Currency, Money};
 
-/// Reads a PayPal activity CSV: columns by header name (any order, any case), `,` `;` or tab,
-/// a UTF-8 BOM, US (`1,234.56`, `MM/DD/YYYY`) and European (`1.234,56`, `DD/MM/YYYY`,
-/// `DD.MM.YYYY`) layouts, ISO dates, and `Balance Impact` for the sign.
-pub fn parse_paypal_csv(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
+/// A column by its header in every language PayPal writes (lower case).
+struct Column(&'static [&'static str]);
+
+const DATE: Column = Column(&["date", "datum", "fecha", "data"]);
+const NAME: Column = Column(&["name", "nom", "naam", "nombre", "nome"]);
+const TYPE: Column = Column(&["type", "typ", "tipo"]);
+const STATUS: Column = Column(&["status", "état", "estado", "stato"]);
+const CURRENCY: Column = Column(&["currency", "währung", "devise", "valuta", "divisa", "moeda"]);
+const GROSS: Column = Column(&[
+    "gross",
+    "amount",
+    "brutto",
+    "avant commission",
+    "bruto",
+    "lordo",
+]);
+const FROM: Column = Column(&[
+    "from email address",
+    "absender e-mail-adresse",
+    "de l'adresse email",
+    "van e-mailadres",
+    "correo electrónico del remitente",
+    "indirizzo email mittente",
+    "endereço de e-mail do remetente",
+]);
+const TO: Column = Column(&[
+    "to email address",
+    "empfänger e-mail-adresse",
+    "à l'adresse email",
+    "naar e-mailadres",
+    "correo electrónico del destinatario",
+    "indirizzo email destinatario",
+    "endereço de e-mail do destinatário",
+]);
+const TRANSACTION: Column = Column(&[
+    "transaction id",
+    "transaktionscode",
+    "numéro de transaction",
+    "transactiereferentie",
+    "id. de transacción",
+    "codice transazione",
+    "código da transação",
+]);
+const REFERENCE_TXN: Column = Column(&[
+    "reference txn id",
+    "zugehöriger transaktionscode",
+    "numéro de la transaction de référence",
+    "id. de referencia de la transacción",
+    "id. de referencia de trans.",
+    "codice transazione di riferimento",
+    "código da transação de referência",
+]);
+/// PayPal's "custom" field, which the app's own files fill in. German files call it
+/// "Zollnummer" (customs number), a translation PayPal has kept for years.
+const CUSTOM: Column = Column(&[
+    "custom number",
+    "zollnummer",
+    "numéro de client",
+    "número personalizado",
+    "numero personalizzato",
+]);
+/// Columns a person types into: a payout number found there is free text.
+const TEXTS: [Column; 4] = [
+    Column(&[
+        "note",
+        "hinweis",
+        "remarque",
+        "nota",
+        "messaggio",
+        "observação",
+    ]),
+    Column(&[
+        "subject",
+        "betreff",
+        "objet",
+        "onderwerp",
+        "asunto",
+        "oggetto",
+        "assunto",
+    ]),
+    Column(&[
+        "item title",
+        "artikelbezeichnung",
+        "titre de l'objet",
+        "nombre del artículo",
+        "titolo oggetto",
+        "título do item",
+    ]),
+    Column(&[
+        "item id",
+        "artikelnummer",
+        "numéro de l'objet",
+        "objectreferentie",
+        "id. del artículo",
+        "codice articolo",
+        "código do item",
+    ]),
+];
+const IMPACT: Column = Column(&[
+    "balance impact",
+    "auswirkung auf guthaben",
+    "impact sur le solde",
+    "effect op saldo",
+    "repercusiones en el saldo",
+    "impatto sul saldo",
+    "impacto no saldo",
+]);
+
+/// Balance Impact values, in every language.
+const DEBIT: [&str; 8] = [
+    "debit",
+    "soll",
+    "lastschrift",
+    "débit",
+    "af",
+    "cargo",
+    "addebito",
+    "débito",
+];
+const CREDIT: [&str; 7] = [
+    "credit",
+    "haben",
+    "gutschrift",
+    "crédit",
+    "bij",
+    "crédito",
+    "accredito",
+];
+const MEMO: [&str; 2] = ["memo", "mémo"];
+/// Statuses of money that moved, and of money that has not moved yet.
+const COMPLETED: [&str; 8] = [
+    "completed",
+    "abgeschlossen",
+    "terminé",
+    "voltooid",
+    "completado",
+    "completata",
+    "concluído",
+    "concluída",
+];
+const PENDING: [&str; 7] = [
+    "pending",
+    "ausstehend",
+    "en attente",
+    "in behandeling",
+    "pendiente",
+    "in sospeso",
+    "pendente",
+];
+/// Words in a transaction type that mean money came back.
+const RETURNED: [&str; 15] = [
+    "reversal",
+    "refund",
+    "return",
+    "unclaimed",
+    "rückbuchung",
+    "rückzahlung",
+    "annulation",
+    "remboursement",
+    "terugboeking",
+    "terugbetaling",
+    "reversión",
+    "reembolso",
+    "storno",
+    "rimborso",
+    "estorno",
+];
+/// Words in a transaction type that mean money moved inside the account: conversions,
+/// holds and their releases, withdrawals to the owner's bank.
+const INTERNAL: [&str; 12] = [
+    "conversion",
+    "umrechnung",
+    "omrekening",
+    "conversione",
+    "conversión",
+    "conversão",
+    "hold",
+    "einbehaltung",
+    "blocco",
+    "withdrawal",
+    "abbuchung",
+    "opname",
+];
+
+/// Reads a PayPal activity CSV (see the module description); `dates` says how to read dates
+/// the file itself cannot decide.
+pub fn parse_paypal_csv(bytes: &[u8], dates: Option<DateOrder>) -> Result<Vec<ParsedLine>> {
     let text = statement_text(
         bytes,
         "PayPal statements are UTF-8, so this is probably not one.",
@@ -35,37 +226,24 @@ pub fn parse_paypal_csv(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
         .iter()
         .map(|h| h.trim().to_lowercase())
         .collect();
-    let column = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|n| headers.iter().position(|h| h == n))
-    };
-    let required = |names: &[&str], label: &str| {
-        column(names).ok_or_else(|| {
+    let column = |c: &Column| c.0.iter().find_map(|n| headers.iter().position(|h| h == n));
+    let required = |c: &Column, label: &str| {
+        column(c).ok_or_else(|| {
             bad_file(format!(
-                "This is not a PayPal activity CSV: it has no \"{label}\" column."
+                "This is not a PayPal activity CSV: it has no \"{label}\" column (in any language PayPal writes)."
             ))
         })
     };
-    let date = required(&["date"], "Date")?;
-    let currency = required(&["currency"], "Currency")?;
-    let gross = required(&["gross", "amount"], "Gross")?;
-    let transaction = required(&["transaction id"], "Transaction ID")?;
-    let name = column(&["name"]);
-    let kind_col = column(&["type"]);
-    let status = column(&["status"]);
-    let to_email = column(&["to email address"]);
-    let impact = column(&["balance impact"]);
-    // The payout number comes back in the custom number the app's Payouts file filled in;
-    // anywhere else it is free text that someone typed.
-    let field_cols: Vec<usize> = ["custom number"]
-        .iter()
-        .filter_map(|n| column(&[n]))
-        .collect();
-    let text_cols: Vec<usize> = ["note", "subject", "item title", "item id"]
-        .iter()
-        .filter_map(|n| column(&[n]))
-        .collect();
+    let date = required(&DATE, "Date")?;
+    let currency = required(&CURRENCY, "Currency")?;
+    let gross = required(&GROSS, "Gross")?;
+    let transaction = required(&TRANSACTION, "Transaction ID")?;
+    let (name, kind_col, status) = (column(&NAME), column(&TYPE), column(&STATUS));
+    let (from, to, impact) = (column(&FROM), column(&TO), column(&IMPACT));
+    let (reference_txn, custom) = (column(&REFERENCE_TXN), column(&CUSTOM));
+    let texts: Vec<usize> = TEXTS.iter().filter_map(column).collect();
+    // English files say "Gross"; every other language writes a decimal comma and the day first.
+    let english = headers.iter().any(|h| h == "gross");
 
     let mut records = Vec::new();
     for (i, record) in reader.records().enumerate() {
@@ -85,21 +263,23 @@ pub fn parse_paypal_csv(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
         return Err(bad_file("The file has headers but no transactions."));
     }
     let cell = |r: &csv::StringRecord, c: usize| r.get(c).unwrap_or("").trim().to_owned();
-    let grosses: Vec<(i64, String)> = records
-        .iter()
-        .map(|(line_no, r)| (*line_no, cell(r, gross)))
-        .collect();
-    let mark =
-        decimal_mark(grosses.iter().map(|(n, g)| (*n, g.as_str())), None).map_err(bad_file)?;
-    let decimal_comma = mark == DecimalMark::Comma;
-    let day_first = date_order(records.iter().map(|(_, r)| cell(r, date)), decimal_comma);
-
+    let cells = |c: usize| -> Vec<(i64, String)> {
+        records
+            .iter()
+            .map(|(line_no, r)| (*line_no, cell(r, c)))
+            .collect()
+    };
+    let grosses = cells(gross);
+    let language_mark = (!english).then_some(DecimalMark::Comma);
+    let mark = decimal_mark(grosses.iter().map(|(n, g)| (*n, g.as_str())), language_mark)
+        .map_err(bad_file)?;
+    // Ids, currencies and amounts first: a damaged file is refused before anyone is asked
+    // how to read its dates.
     let mut seen: HashMap<String, i64> = HashMap::new();
-    let mut lines = Vec::new();
+    let mut money = Vec::with_capacity(records.len());
     for (line_no, r) in &records {
         let line_no = *line_no;
-        let id = cell(r, transaction);
-        unique_id(&mut seen, &id, line_no)?;
+        unique_id(&mut seen, &cell(r, transaction), line_no)?;
         let code = cell(r, currency).to_uppercase();
         let cur = Currency::from_code(&code).ok_or_else(|| {
             bad_file(format!(
@@ -107,12 +287,37 @@ pub fn parse_paypal_csv(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
             ))
         })?;
         let raw_amount = cell(r, gross);
-        let mut amount = read_amount(&raw_amount, mark, cur).map_err(|why| {
+        money.push(read_amount(&raw_amount, mark, cur).map_err(|why| {
             bad_file(format!(
                 "Line {line_no}: {raw_amount:?} is not an amount in {code}: {why}."
             ))
-        })?;
-        let booked_on = parse_date(&cell(r, date), day_first).ok_or_else(|| {
+        })?);
+    }
+    let dated = cells(date);
+    let iso = |d: &str| d.len() >= 10 && d.as_bytes()[4] == b'-';
+    let order = match date_order(dated.iter().map(|(n, d)| (*n, d.as_str())))? {
+        Some(order) => order,
+        // No layout writes the month first with dots (05.02.2026).
+        None if !english || dated.iter().any(|(_, d)| d.contains('.')) => DateOrder::DayFirst,
+        // Dates that read the same both ways (ISO dates, 03/03/2026) need no answer.
+        None if dated
+            .iter()
+            .all(|(_, d)| iso(d) || parse_date(d, true) == parse_date(d, false)) =>
+        {
+            DateOrder::DayFirst
+        }
+        None => match dates {
+            Some(order) => order,
+            None => return Err(ambiguous_dates(&dated[0].1)),
+        },
+    };
+
+    let mut lines: Vec<ParsedLine> = Vec::new();
+    for ((line_no, r), mut amount) in records.iter().zip(money) {
+        let line_no = *line_no;
+        let id = cell(r, transaction);
+        let cur = amount.currency();
+        let booked_on = parse_date(&cell(r, date), order.day_first()).ok_or_else(|| {
             bad_file(format!(
                 "Line {line_no}: {:?} is not a date.",
                 cell(r, date)
@@ -121,19 +326,22 @@ pub fn parse_paypal_csv(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
         let impact = impact
             .map(|c| cell(r, c).to_lowercase())
             .unwrap_or_default();
-        if impact == "debit" && amount.minor() > 0 || impact == "credit" && amount.minor() < 0 {
+        let is = |words: &[&str]| words.contains(&impact.as_str());
+        if is(&DEBIT) && amount.minor() > 0 || is(&CREDIT) && amount.minor() < 0 {
             amount = Money::from_minor(-amount.minor(), cur);
         }
         let kind_text = kind_col.map(|c| cell(r, c)).unwrap_or_default();
+        let type_says = |words: &[&str]| {
+            let lower = kind_text.to_lowercase();
+            words.iter().any(|w| lower.contains(w))
+        };
         let status_text = status
             .map(|c| cell(r, c).to_lowercase())
             .unwrap_or_default();
-        let returned = ["reversal", "return", "refund", "unclaimed"]
-            .iter()
-            .any(|w| kind_text.to_lowercase().contains(w));
-        let pending = status_text == "pending";
-        let settled = status_text.is_empty() || status_text == "completed" || pending;
-        let kind = if impact == "memo" || !settled {
+        let pending = PENDING.contains(&status_text.as_str());
+        let moved = status_text.is_empty() || COMPLETED.contains(&status_text.as_str()) || pending;
+        let returned = type_says(&RETURNED);
+        let kind = if is(&MEMO) || !moved || type_says(&INTERNAL) {
             LineKind::Other
         } else if amount.minor() < 0 && !returned {
             LineKind::Payment
@@ -142,19 +350,35 @@ pub fn parse_paypal_csv(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
         } else {
             LineKind::Other
         };
-        let in_field = field_cols.iter().find_map(|&c| payout_number(&cell(r, c)));
-        let (payout_reference, reference_source) = match in_field {
+        let in_field = custom.and_then(|c| payout_number(&cell(r, c)));
+        let (mut payout_reference, mut reference_source) = match in_field {
             Some(number) => (Some(number), ReferenceSource::Field),
             None => (
-                text_cols.iter().find_map(|&c| payout_number(&cell(r, c))),
+                texts.iter().find_map(|&c| payout_number(&cell(r, c))),
                 ReferenceSource::Text,
             ),
         };
-        let counterparty = to_email
+        // Money in comes from its sender; money out goes to its recipient.
+        let party = if amount.minor() > 0 { from } else { to };
+        let mut counterparty = party
             .map(|c| cell(r, c))
             .filter(|e| !e.is_empty())
             .or_else(|| name.map(|c| cell(r, c)))
             .unwrap_or_default();
+        // A reversal names PayPal and the owner's own address: the line it reverses knows the
+        // payout and who was paid.
+        if kind == LineKind::Return {
+            let original = reference_txn
+                .map(|c| cell(r, c))
+                .and_then(|txn| lines.iter().find(|l| l.provider_reference == txn));
+            if let Some(original) = original {
+                counterparty = original.counterparty.clone();
+                if original.payout_reference.is_some() {
+                    payout_reference = original.payout_reference.clone();
+                    reference_source = original.reference_source;
+                }
+            }
+        }
         lines.push(ParsedLine {
             line_no,
             fingerprint: format!("paypal:{id}"),
@@ -170,4 +394,19 @@ pub fn parse_paypal_csv(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
         });
     }
     Ok(lines)
+}
+
+/// The file's dates read both ways: the user is asked which layout it is.
+fn ambiguous_dates(example: &str) -> Error {
+    let reading = |order: DateOrder| {
+        parse_date(example, order.day_first()).map_or_else(
+            || "no date".to_owned(),
+            |d| d.format("%-d %B %Y").to_string(),
+        )
+    };
+    Error::AmbiguousDates(format!(
+        "Every date in this file reads two ways: {example} is {} (day first, as in the UK) or {} (month first, as in the US). Say which layout the file uses.",
+        reading(DateOrder::DayFirst),
+        reading(DateOrder::MonthFirst)
+    ))
 }
