@@ -945,8 +945,13 @@ fn a_german_paypal_export_is_matched_and_a_pending_line_is_never_confirmed() {
             })
             .await;
             assert_eq!(
-                rows(&s.book, "payouts WHERE id = 1 AND status = 'success'").await,
-                1
+                rows(
+                    &s.book,
+                    "payouts WHERE id = 1 AND status = 'success' AND paid_on = '2026-03-03'"
+                )
+                .await,
+                1,
+                "paid on the statement's day"
             );
             assert_eq!(
                 rows(&s.book, "payouts WHERE id = 3 AND status = 'on_process'").await,

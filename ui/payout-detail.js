@@ -26,6 +26,8 @@ function draw(body, d, dialog, saved) {
       h('dt', {}, 'Method'), h('dd', {}, p.method === 'bank' ? 'Bank transfer' : 'Digital wallet'),
       h('dt', {}, 'Reference'), h('dd', { id: 'detail-reference' }, p.external_reference
         ?? (p.status === 'success' ? h('span', { class: 'badge pending' }, 'Paid without a reference') : '—')),
+      p.paid_on ? [h('dt', {}, 'Paid on'), h('dd', { id: 'detail-paid-on' }, p.paid_on)] : null,
+      p.fee ? [h('dt', {}, 'Provider fee'), h('dd', { id: 'detail-fee' }, money(p.fee))] : null,
       h('dt', {}, 'Description'), h('dd', { class: 'wrap' }, p.description || '—'),
       h('dt', {}, 'Created'), h('dd', {}, when(p.created_at)),
       h('dt', {}, 'Updated'), h('dd', {}, when(p.updated_at))),

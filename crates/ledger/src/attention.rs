@@ -79,7 +79,7 @@ impl Ledger {
             "SELECT t.currency,
                     (SELECT IFNULL(SUM(p.amount_minor), 0) FROM payouts p
                       WHERE p.status = 'success' AND p.currency = t.currency
-                        AND p.status_at >= ? AND p.status_at < ?)
+                        AND p.paid_on >= ? AND p.paid_on < ?)
                FROM payout_totals t WHERE t.status = 'success' AND t.n > 0",
         )
         .bind(month_start.to_string())

@@ -263,6 +263,11 @@ impl WriteTx<'_> {
         timestamp(self.origin.at)
     }
 
+    /// The change's day (UTC), `YYYY-MM-DD`.
+    pub(crate) fn day(&self) -> String {
+        self.origin.at.date_naive().to_string()
+    }
+
     /// Appends `event` to the chain; returns its sequence number.
     pub(crate) async fn record(&mut self, event: Event<'_>) -> Result<i64> {
         let (prev_seq, prev_hash) = match self.head.take() {

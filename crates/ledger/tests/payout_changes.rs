@@ -76,10 +76,24 @@ async fn every_move_of_the_product_is_allowed_and_every_other_refused() {
                 let last = &b.ledger.payout_history(p.id).await.unwrap()[0];
                 assert_eq!(last.action, "status");
                 assert_eq!(last.note, "checked with the bank");
-                assert_eq!(last.changes.len(), 1);
                 assert_eq!(last.changes[0].field, "status");
                 assert_eq!(last.changes[0].old, json!(from));
                 assert_eq!(last.changes[0].new, json!(target));
+                // Becoming Success records the day it was paid; leaving Success clears it.
+                let paid_on: Vec<_> = last.changes[1..]
+                    .iter()
+                    .map(|c| (c.field.as_str(), c.old.clone(), c.new.clone()))
+                    .collect();
+                let expected = match (from, target) {
+                    (_, Success) => vec![("paid_on", json!(null), json!("2026-01-05"))],
+                    (Success, _) => vec![("paid_on", json!("2026-01-05"), json!(null))],
+                    _ => vec![],
+                };
+                assert_eq!(paid_on, expected, "{from:?} → {target:?}");
+                assert_eq!(
+                    after.paid_on.as_deref(),
+                    (target == Success).then_some("2026-01-05")
+                );
             } else {
                 let err = result.expect_err(&format!("{from:?} → {target:?} must be refused"));
                 // A move the current state does not allow is a conflict (house rule 3).
@@ -166,8 +180,11 @@ async fn a_status_move_can_set_the_reference_and_both_changes_are_in_one_event()
         vec![
             ("status", json!("pending"), json!("success")),
             ("external_reference", json!(null), json!("PAYPAL-7XK2")),
+            ("paid_on", json!(null), json!("2026-01-05")),
         ]
     );
+    assert_eq!(paid.paid_on.as_deref(), Some("2026-01-05"));
+    assert_eq!(paid.fee, None, "no statement said what it cost");
     // A later move without a reference keeps the one there is.
     let failed = b
         .ledger

@@ -83,6 +83,11 @@ pub struct Payout {
     pub external_reference: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// The day it was really paid (a statement's booking day, or the day it was marked
+    /// Success); `None` unless it is Success.
+    pub paid_on: Option<String>,
+    /// What the provider charged for it, when a statement said.
+    pub fee: Option<Money>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -102,12 +107,14 @@ pub(crate) struct PayoutRow {
     external_reference: Option<String>,
     created_at: String,
     updated_at: String,
+    paid_on: Option<String>,
+    fee_minor: Option<i64>,
 }
 
 pub(crate) const SELECT_PAYOUT: &str = "
     SELECT p.id, p.uuid, p.request_id, p.customer_id, c.username, c.display_name, p.amount_minor,
            p.currency, p.method, p.account_snapshot, p.status, p.description, p.external_reference,
-           p.created_at, p.updated_at
+           p.created_at, p.updated_at, p.paid_on, p.fee_minor
       FROM payouts p JOIN customers c ON c.id = p.customer_id";
 
 impl TryFrom<PayoutRow> for Payout {
@@ -132,6 +139,11 @@ impl TryFrom<PayoutRow> for Payout {
             external_reference: row.external_reference,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            paid_on: row.paid_on,
+            fee: row
+                .fee_minor
+                .map(|fee| Money::stored(fee, &row.currency))
+                .transpose()?,
         })
     }
 }

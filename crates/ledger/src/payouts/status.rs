@@ -6,6 +6,7 @@
 //! move is one transaction that changes the allowed rows and lists the others, never half of
 //! one row; the full account details leave the ledger only with a `reveal` event.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
@@ -15,6 +16,7 @@ use crate::audit::{Action, AuditEvent, Diff, Event, Origin, Record, WriteTx};
 use crate::customers::Customer;
 use crate::error::{Error, Result};
 use crate::ids::{PayoutId, RequestId};
+use crate::money::Money;
 use crate::refusal::Refusal;
 use crate::requests::Request;
 use crate::text::{self, Lines};
@@ -94,15 +96,29 @@ pub(crate) struct Clean {
     status: PayoutStatus,
     reference: Option<String>,
     note: String,
+    /// What a statement says of the payment, for a move to Success.
+    settlement: Option<Settlement>,
+}
+
+/// When a payment was really made and what the provider charged for it, from a statement.
+pub(crate) struct Settlement {
+    pub(crate) paid_on: NaiveDate,
+    pub(crate) fee_minor: i64,
 }
 
 impl Clean {
     /// A move made by the ledger itself (from a statement), whose texts need no checking.
-    pub(crate) fn new(status: PayoutStatus, reference: Option<String>, note: String) -> Clean {
+    pub(crate) fn new(
+        status: PayoutStatus,
+        reference: Option<String>,
+        note: String,
+        settlement: Option<Settlement>,
+    ) -> Clean {
         Clean {
             status,
             reference,
             note,
+            settlement,
         }
     }
 }
@@ -127,6 +143,7 @@ impl StatusChange {
             status: self.status,
             reference: reference(&self.external_reference)?,
             note: note(&self.note)?,
+            settlement: None,
         })
     }
 }
@@ -140,6 +157,8 @@ pub(crate) struct Current {
     pub(crate) external_reference: Option<String>,
     pub(crate) amount_minor: i64,
     pub(crate) currency: String,
+    paid_on: Option<String>,
+    fee_minor: Option<i64>,
 }
 
 /// Applies `change` to one payout inside `tx`, or says why it may not move.
@@ -167,21 +186,41 @@ pub(crate) async fn apply(
         .reference
         .clone()
         .or_else(|| current.external_reference.clone());
+    // A Success is paid on the statement's booking day, or the day it is marked; any other
+    // status is not paid.
+    let (paid_on, fee_minor) = match (to, &change.settlement) {
+        (PayoutStatus::Success, Some(s)) => (Some(s.paid_on.to_string()), Some(s.fee_minor)),
+        (PayoutStatus::Success, None) => (Some(tx.day()), None),
+        _ => (None, None),
+    };
     let at = tx.at();
     sqlx::query(
-        "UPDATE payouts SET status = ?, external_reference = ?, updated_at = ? WHERE id = ?",
+        "UPDATE payouts SET status = ?, external_reference = ?, updated_at = ?, paid_on = ?,
+                            fee_minor = ?
+          WHERE id = ?",
     )
     .bind(to)
     .bind(&reference)
     .bind(&at)
+    .bind(&paid_on)
+    .bind(fee_minor)
     .bind(current.id)
     .execute(tx.conn())
     .await?;
-    let diff = Diff::new().field("status", from, to).field(
-        "external_reference",
-        &current.external_reference,
-        &reference,
-    );
+    let fee = |minor: Option<i64>| -> Result<Option<String>> {
+        minor
+            .map(|m| Money::stored(m, &current.currency).map(|m| m.to_string()))
+            .transpose()
+    };
+    let diff = Diff::new()
+        .field("status", from, to)
+        .field(
+            "external_reference",
+            &current.external_reference,
+            &reference,
+        )
+        .field("paid_on", &current.paid_on, &paid_on)
+        .field("fee", fee(current.fee_minor)?, fee(fee_minor)?);
     tx.record(Event {
         action: Action::Status,
         record: Record::Payout(current.id),
@@ -219,7 +258,8 @@ async fn account_snapshot(conn: &mut SqliteConnection, id: PayoutId) -> Result<A
 /// The payout's fields a move reads, or `None` when there is no such payout.
 pub(crate) async fn current(conn: &mut SqliteConnection, id: PayoutId) -> Result<Option<Current>> {
     Ok(sqlx::query_as(
-        "SELECT id, request_id, status, external_reference, amount_minor, currency
+        "SELECT id, request_id, status, external_reference, amount_minor, currency, paid_on,
+                fee_minor
            FROM payouts WHERE id = ?",
     )
     .bind(id)

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 
 use super::amount::{read_amount, DecimalMark};
 use super::fields::{payout_number, statement_text};
+use super::names::same_recipient;
 use super::{bad_file, LineKind, ParsedLine, ReferenceSource};
 use crate::error::Result;
 use crate::money::{Currency, Money};
@@ -27,6 +28,8 @@ struct CamtItem {
     other_reference: String,
     /// The entry's status (`BOOK`, `PDNG`, `INFO`); empty in versions that leave it out.
     status: String,
+    /// The entry's charges (`Chrgs`): what the bank kept or took.
+    charges: String,
 }
 
 /// Reads an ISO 20022 camt.053 statement (any version): each entry, or each transaction of a
@@ -49,6 +52,7 @@ pub fn parse_camt053(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
     let mut entries = 0;
     let mut lines = Vec::new();
     let mut seen: HashMap<String, i64> = HashMap::new();
+    let mut owner = String::new();
     // Entries the bank gave no reference, known by their content and how often it occurred.
     let mut occurrences: HashMap<String, usize> = HashMap::new();
     loop {
@@ -118,6 +122,14 @@ pub fn parse_camt053(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
                 let name = e.local_name().as_ref().to_owned();
                 let value = std::mem::take(&mut buffer).trim().to_owned();
                 if !value.is_empty() {
+                    // The account's owner, to tell the other party of each entry.
+                    let owner_name = path.iter().any(|p| p == "Ownr")
+                        && path.iter().any(|p| p == "Acct")
+                        && !path.iter().any(|p| p == "Ntry")
+                        && path.last().is_some_and(|p| p == "Nm");
+                    if owner_name {
+                        owner = value.clone();
+                    }
                     camt_text(&path, &value, in_tx, &mut entry, &mut tx);
                 }
                 path.pop();
@@ -156,6 +168,14 @@ pub fn parse_camt053(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
                                     t.other_reference.clone()
                                 },
                                 status: entry.status.clone(),
+                                // The entry's charges belong to a transfer only when it is alone.
+                                charges: if !t.charges.is_empty() {
+                                    t.charges.clone()
+                                } else if single {
+                                    entry.charges.clone()
+                                } else {
+                                    String::new()
+                                },
                                 ..t.clone()
                             })
                             .collect()
@@ -167,8 +187,13 @@ pub fn parse_camt053(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
                             *n += 1;
                             *n
                         };
-                        let line =
-                            camt_line(&item, entries, batch.then_some(position), occurrence)?;
+                        let line = camt_line(
+                            &item,
+                            entries,
+                            batch.then_some(position),
+                            occurrence,
+                            &owner,
+                        )?;
                         if let Some(first) = seen.insert(line.fingerprint.clone(), entries) {
                             return Err(bad_file(format!(
                                 "Entry {entries} repeats the transaction of entry {first} ({}); the file looks damaged. Nothing was imported.",
@@ -218,6 +243,9 @@ fn camt_text(path: &[String], value: &str, in_tx: bool, entry: &mut CamtItem, tx
         ("Ntry" | "TxDtls", "CdtDbtInd") => item.credit = Some(value == "CRDT"),
         ("Ntry", "Sts") | ("Sts", "Cd") if !in_tx => entry.status = value,
         ("Ntry", "NtryRef") => entry.other_reference = value,
+        // The total, or else the first record's amount (versions differ).
+        ("Chrgs", "TtlChrgsAndTaxAmt" | "Amt") if item.charges.is_empty() => item.charges = value,
+        ("Rcrd", "Amt") if within("Chrgs") && item.charges.is_empty() => item.charges = value,
         ("Refs", "TxId" | "InstrId") if item.other_reference.is_empty() => {
             item.other_reference = value
         }
@@ -249,11 +277,28 @@ fn content_key(item: &CamtItem) -> String {
 
 /// The line of `item`, from entry `entry`; `batch` is its place in a batch entry, and
 /// `occurrence` how often its content came so far (for entries known by content alone).
+/// The other party of an entry: who was paid (money out) or who paid (money in), whichever of
+/// the two named parties is not the account's `owner` (banks differ in how they orient a
+/// return: some keep the original creditor as creditor, some swap the parties).
+fn counterparty(item: &CamtItem, credit: bool, owner: &str) -> String {
+    let (usual, other) = if credit {
+        (&item.debtor, &item.creditor)
+    } else {
+        (&item.creditor, &item.debtor)
+    };
+    if !other.is_empty() && (usual.is_empty() || same_recipient(usual, owner)) {
+        other.clone()
+    } else {
+        usual.clone()
+    }
+}
+
 fn camt_line(
     item: &CamtItem,
     entry: i64,
     batch: Option<usize>,
     occurrence: usize,
+    owner: &str,
 ) -> Result<ParsedLine> {
     let code = item.currency.to_uppercase();
     let currency = Currency::from_code(&code).ok_or_else(|| {
@@ -334,10 +379,17 @@ fn camt_line(
         fingerprint,
         booked_on,
         amount,
-        counterparty: if credit {
-            item.debtor.clone()
-        } else {
-            item.creditor.clone()
+        counterparty: counterparty(item, credit, owner),
+        fee_minor: match item.charges.as_str() {
+            "" => 0,
+            charges => read_amount(charges, DecimalMark::Point, currency)
+                .map_err(|why| {
+                    bad_file(format!(
+                        "Entry {entry}: its charges {charges:?} are not an amount: {why}."
+                    ))
+                })?
+                .minor()
+                .abs(),
         },
         payout_reference,
         reference_source,

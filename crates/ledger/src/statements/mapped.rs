@@ -409,6 +409,7 @@ pub fn parse_mapped_csv(bytes: &[u8], mapping: &CsvMapping) -> Result<Vec<Parsed
             booked_on,
             amount,
             counterparty,
+            fee_minor: 0,
             payout_reference,
             // A bank's CSV carries what the payer typed: free text, never a field of ours.
             reference_source: ReferenceSource::Text,

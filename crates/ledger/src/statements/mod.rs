@@ -17,7 +17,7 @@ use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
 use crate::ids::PayoutId;
 use crate::money::Money;
-use crate::payouts::status::{apply, current, Clean};
+use crate::payouts::status::{apply, current, Clean, Settlement};
 use crate::payouts::{PayoutStatus, Skipped};
 use crate::progress::Progress;
 use crate::refusal::Refusal;
@@ -107,6 +107,8 @@ pub struct ParsedLine {
     pub booked_on: NaiveDate,
     pub amount: Money,
     pub counterparty: String,
+    /// What the provider charged (PayPal's fee, a bank's charges), in minor units, `>= 0`.
+    pub fee_minor: i64,
     /// The payout number the line carries ("PO-000012"), if any, and where it stood.
     pub payout_reference: Option<String>,
     pub reference_source: ReferenceSource,
@@ -138,6 +140,34 @@ pub struct ImportOutcome {
     pub lines: usize,
     pub new_lines: usize,
     pub message: String,
+}
+
+/// Whether a line of `line_minor` (signed) with a provider's fee of `fee_minor` is a payment
+/// or return of `payout_minor`: the amount itself, or the amount before or after the fee (a
+/// bank that keeps its charges from a return credits less than was sent).
+pub(crate) fn amount_agrees(line_minor: i64, fee_minor: i64, payout_minor: i64) -> bool {
+    let amount = line_minor.abs();
+    amount == payout_minor
+        || fee_minor > 0
+            && (amount.checked_add(fee_minor) == Some(payout_minor)
+                || amount.checked_sub(fee_minor) == Some(payout_minor))
+}
+
+/// What a confirm reads of a statement line.
+#[derive(sqlx::FromRow)]
+struct StoredLine {
+    #[sqlx(rename = "provider_reference")]
+    reference: String,
+    kind: LineKind,
+    #[sqlx(rename = "payout_id")]
+    linked: Option<PayoutId>,
+    #[sqlx(rename = "amount_minor")]
+    line_minor: i64,
+    #[sqlx(rename = "currency")]
+    line_currency: String,
+    pending: bool,
+    fee_minor: i64,
+    booked_on: String,
 }
 
 /// A line the user confirms against a payout.
@@ -230,7 +260,7 @@ impl Ledger {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO statement_lines (import_id, line_no, fingerprint, booked_on, amount_minor, currency,
                                               counterparty, payout_reference, reference_source, provider_reference,
-                                              kind, description, pending) ",
+                                              kind, description, pending, fee_minor) ",
             );
             insert.push_values(chunk, |mut row, l| {
                 row.push_bind(import_id)
@@ -245,7 +275,8 @@ impl Ledger {
                     .push_bind(&l.provider_reference)
                     .push_bind(l.kind)
                     .push_bind(&l.description)
-                    .push_bind(l.pending);
+                    .push_bind(l.pending)
+                    .push_bind(l.fee_minor);
             });
             insert.push(" ON CONFLICT (fingerprint) DO NOTHING");
             new_lines += insert.build().execute(tx.conn()).await?.rows_affected() as usize;
@@ -326,16 +357,26 @@ impl Ledger {
                 return Err(Error::Cancelled);
             }
             let skip = |refusal: Refusal| Skipped::new(c.payout_id, refusal);
-            let line: Option<(String, LineKind, Option<PayoutId>, i64, String, bool)> =
-                sqlx::query_as(
-                    "SELECT provider_reference, kind, payout_id, amount_minor, currency, pending
+            let line: Option<StoredLine> = sqlx::query_as(
+                "SELECT provider_reference, kind, payout_id, amount_minor, currency, pending,
+                        fee_minor, booked_on
                    FROM statement_lines WHERE id = ? AND import_id = ?",
-                )
-                .bind(c.line_id)
-                .bind(import_id)
-                .fetch_optional(tx.conn())
-                .await?;
-            let Some((reference, kind, linked, line_minor, line_currency, pending)) = line else {
+            )
+            .bind(c.line_id)
+            .bind(import_id)
+            .fetch_optional(tx.conn())
+            .await?;
+            let Some(StoredLine {
+                reference,
+                kind,
+                linked,
+                line_minor,
+                line_currency,
+                pending,
+                fee_minor,
+                booked_on,
+            }) = line
+            else {
                 outcome.skipped.push(skip(Refusal::LineNotInImport));
                 continue;
             };
@@ -357,7 +398,7 @@ impl Ledger {
                     line: line_currency,
                     payout: now.currency.clone(),
                 })
-            } else if line_minor.abs() != now.amount_minor {
+            } else if !amount_agrees(line_minor, fee_minor, now.amount_minor) {
                 Some(Refusal::LineAmountDiffers)
             } else if kind == LineKind::Return && now.status == PayoutStatus::Pending {
                 Some(Refusal::ReturnOfUnsentPayout(now.status))
@@ -373,11 +414,18 @@ impl Ledger {
                     PayoutStatus::Success,
                     Some(reference.clone()),
                     format!("Paid: statement line {reference}."),
+                    Some(Settlement {
+                        paid_on: NaiveDate::parse_from_str(&booked_on, "%Y-%m-%d").map_err(
+                            |_| Error::Storage("A statement line has a damaged date.".into()),
+                        )?,
+                        fee_minor,
+                    }),
                 ),
                 LineKind::Return => Clean::new(
                     PayoutStatus::Failed,
                     None,
                     format!("Returned: statement line {reference}."),
+                    None,
                 ),
                 LineKind::Other => {
                     outcome

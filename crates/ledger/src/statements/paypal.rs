@@ -32,6 +32,15 @@ const GROSS: Column = Column(&[
     "bruto",
     "lordo",
 ]);
+const FEE: Column = Column(&[
+    "fee",
+    "gebühr",
+    "commission",
+    "kosten",
+    "comisión",
+    "tarifa",
+    "tariffa",
+]);
 const FROM: Column = Column(&[
     "from email address",
     "absender e-mail-adresse",
@@ -241,6 +250,7 @@ pub fn parse_paypal_csv(bytes: &[u8], dates: Option<DateOrder>) -> Result<Vec<Pa
     let (name, kind_col, status) = (column(&NAME), column(&TYPE), column(&STATUS));
     let (from, to, impact) = (column(&FROM), column(&TO), column(&IMPACT));
     let (reference_txn, custom) = (column(&REFERENCE_TXN), column(&CUSTOM));
+    let fee = column(&FEE);
     let texts: Vec<usize> = TEXTS.iter().filter_map(column).collect();
     // English files say "Gross"; every other language writes a decimal comma and the day first.
     let english = headers.iter().any(|h| h == "gross");
@@ -317,6 +327,17 @@ pub fn parse_paypal_csv(bytes: &[u8], dates: Option<DateOrder>) -> Result<Vec<Pa
         let line_no = *line_no;
         let id = cell(r, transaction);
         let cur = amount.currency();
+        let fee_minor = match fee.map(|c| cell(r, c)).filter(|f| !f.is_empty()) {
+            Some(raw) => read_amount(&raw, mark, cur)
+                .map_err(|why| {
+                    bad_file(format!(
+                        "Line {line_no}: the fee {raw:?} is not an amount: {why}."
+                    ))
+                })?
+                .minor()
+                .abs(),
+            None => 0,
+        };
         let booked_on = parse_date(&cell(r, date), order.day_first()).ok_or_else(|| {
             bad_file(format!(
                 "Line {line_no}: {:?} is not a date.",
@@ -385,6 +406,7 @@ pub fn parse_paypal_csv(bytes: &[u8], dates: Option<DateOrder>) -> Result<Vec<Pa
             booked_on,
             amount,
             counterparty,
+            fee_minor,
             payout_reference,
             reference_source,
             provider_reference: id,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::names::same_recipient;
-use super::{ConfirmOutcome, Confirmation, LineKind, ReferenceSource};
+use super::{amount_agrees, ConfirmOutcome, Confirmation, LineKind, ReferenceSource};
 use crate::audit::Origin;
 use crate::error::{Error, Result};
 use crate::ids::PayoutId;
@@ -132,6 +132,7 @@ struct LineRow {
     description: String,
     payout_id: Option<PayoutId>,
     pending: bool,
+    fee_minor: i64,
 }
 
 /// What matching needs to know of a payout a line names.
@@ -153,7 +154,7 @@ impl Named {
         let mut why = Vec::new();
         if self.currency != line.currency {
             why.push(format!("the currency differs ({})", line.currency));
-        } else if self.amount_minor != line.amount_minor.abs() {
+        } else if !amount_agrees(line.amount_minor, line.fee_minor, self.amount_minor) {
             why.push("the amount differs".to_owned());
         }
         let direction_agrees = match line.kind {
@@ -348,7 +349,8 @@ impl Ledger {
     async fn import_lines(&self, import_id: i64) -> Result<Vec<LineRow>> {
         Ok(sqlx::query_as(
             "SELECT id, line_no, booked_on, amount_minor, currency, counterparty, payout_reference,
-                    reference_source, provider_reference, kind, description, payout_id, pending
+                    reference_source, provider_reference, kind, description, payout_id, pending,
+                    fee_minor
                FROM statement_lines WHERE import_id = ? ORDER BY line_no",
         )
         .bind(import_id)
