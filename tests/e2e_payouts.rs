@@ -963,3 +963,75 @@ fn a_german_paypal_export_is_matched_and_a_pending_line_is_never_confirmed() {
         },
     );
 }
+
+#[test]
+fn an_unfinished_review_reopens_when_the_app_starts_again() {
+    run_seeded(
+        "reconcile-resumed",
+        |l| async move {
+            let l = moved(payouts(l, 3).await, &[1, 3], PayoutStatus::OnProcess).await;
+            // Imported in an earlier run of the app, one line confirmed, one left.
+            let statement = "Date,Name,Type,Status,Currency,Gross,To Email Address,Transaction ID,Custom Number\n\
+                 03/03/2026,Customer 1,Mass Pay Payment,Completed,USD,-1.00,user01@example.com,8XK11111,PO-000001\n\
+                 03/03/2026,Customer 3,Mass Pay Payment,Completed,USD,-3.00,user03@example.com,8XK33333,PO-000003\n";
+            let import = l
+                .import_statement(
+                    &seeder(),
+                    "paypal-march.csv",
+                    statement.as_bytes(),
+                    &ledger::statements::StatementFormat::PaypalCsv,
+                )
+                .await
+                .unwrap()
+                .import_id
+                .unwrap();
+            let review = l
+                .statement_review(import, &ledger::statements::ReviewQuery::all())
+                .await
+                .unwrap();
+            l.confirm_statement_lines(
+                &seeder(),
+                import,
+                &[ledger::statements::Confirmation {
+                    line_id: review.lines[0].id,
+                    payout_id: ledger::PayoutId(1),
+                }],
+            )
+            .await
+            .unwrap();
+            l
+        },
+        |s| async move {
+            let c = &s.client;
+            open_screen(c, "reconciliation").await;
+            let listed = wait_text(c, "#imports-table tbody tr", |t| {
+                t.contains("paypal-march.csv")
+            })
+            .await;
+            assert!(listed.contains("Continue review"), "{listed}");
+            // The review is open where it was: one line confirmed, one to decide.
+            wait_text(c, "#review-table tr[data-line='2']", |t| {
+                t.contains("Confirmed")
+            })
+            .await;
+            wait_text(c, "#review-table tr[data-line='3']", |t| {
+                t.contains("Matched")
+            })
+            .await;
+            click(c, "#confirm-lines").await;
+            wait_text(c, "#review-table tr[data-line='3']", |t| {
+                t.contains("Confirmed")
+            })
+            .await;
+            let done = wait_text(c, "#imports-table tbody tr", |t| t.contains("Show")).await;
+            assert!(!done.contains("Continue review"), "{done}");
+            js(
+                c,
+                "document.querySelector('#statement-section').scrollIntoView()",
+                vec![],
+            )
+            .await;
+            s
+        },
+    );
+}

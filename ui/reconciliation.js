@@ -4,7 +4,7 @@
 import { api } from './api.js';
 import { h, replace, toast } from './dom.js';
 import { currentQuery, describeFilters } from './payout-query.js';
-import { money } from './format.js';
+import { money, when } from './format.js';
 import { mappingPanel } from './statement-mapping.js';
 import { pager } from './pager.js';
 import { withProgress } from './progress.js';
@@ -30,9 +30,15 @@ export async function render(main) {
     mapping.panel,
     h('div', { class: 'result', role: 'status' }),
     h('div', { id: 'statement-review' }));
+  const imports = h('section', { class: 'card', id: 'imports-section' },
+    h('h2', {}, 'Imported statements'),
+    h('p', {}, 'Every statement imported, newest first, with what is left to review. A review left unfinished stays here until every line is dealt with.'),
+    h('div', { id: 'imports-list' }));
+  refreshImports = () => showImports(imports.querySelector('#imports-list'), section);
   replace(main,
     h('div', { class: 'screen-head' }, h('h1', {}, 'Reconciliation')),
     section,
+    imports,
     h('section', { class: 'card' },
       h('h2', {}, 'Export payouts'),
       h('p', {}, 'Every payout the Payouts screen’s search and filters select (all pages), oldest first, with customer, amount, masked account, status and reference. ',
@@ -50,7 +56,46 @@ export async function render(main) {
       h('h2', {}, 'Pay through PayPal, Wise or your bank'),
       h('p', {}, 'On the Payouts screen, tick the Pending payouts to pay and choose ', h('strong', {}, 'Payment file…'),
         ': the app writes PayPal Payouts files, Wise batch files or a SEPA credit transfer file to upload to the provider or your online banking, and can move those payouts to On Process. Each line carries the payout id, so the statement matches it back.')));
-  if (lastImport) await showReview(document.getElementById('statement-section'), lastImport);
+  const listed = await refreshImports();
+  // After a restart, the newest review with lines left to decide opens where it was.
+  lastImport ??= listed?.items.find((i) => i.open > 0)?.id ?? null;
+  if (lastImport) await showReview(section, lastImport);
+}
+
+/** Redraws the imports list; set by `render`. */
+let refreshImports = async () => null;
+const importsState = { page: 1, page_size: 10 };
+
+/** The imports, each with its counts and a way back to its review; returns the page shown. */
+async function showImports(box, section) {
+  let page;
+  try {
+    page = await api.statementImports(importsState);
+  } catch (error) {
+    replace(box, h('div', { class: 'banner', role: 'alert' }, error.message));
+    return null;
+  }
+  const open = (id) => async () => {
+    lastImport = id;
+    Object.assign(reviewState, { state: null, page: 1 });
+    await showReview(section, id);
+    section.scrollIntoView();
+  };
+  const rows = page.items.map((i) => h('tr', { 'data-import': i.id },
+    h('td', {}, i.file_name),
+    h('td', {}, when(i.imported_at), i.imported_by ? h('div', { class: 'muted small' }, i.imported_by) : null),
+    h('td', { class: 'num' }, i.lines.toLocaleString()),
+    h('td', { class: 'num' }, i.confirmed.toLocaleString()),
+    h('td', { class: 'num' }, i.pending.toLocaleString()),
+    h('td', { class: 'num' }, i.open ? h('strong', {}, i.open.toLocaleString()) : '0'),
+    h('td', {}, h('button', { type: 'button', class: 'link open-review', onclick: open(i.id) }, i.open ? 'Continue review' : 'Show'))));
+  replace(box, page.items.length
+    ? [h('div', { class: 'table-wrap' }, h('table', { id: 'imports-table' },
+        h('thead', {}, h('tr', {}, ['File', 'Imported', 'Lines', 'Confirmed', 'Pending', 'To review', ''].map((t) => h('th', { class: ['Lines', 'Confirmed', 'Pending', 'To review'].includes(t) ? 'num' : null }, t)))),
+        h('tbody', {}, rows))),
+      pager(page, importsState, () => showImports(box, section))]
+    : h('p', { class: 'muted' }, 'No statement imported yet.'));
+  return page;
 }
 
 function csvOptions() {
@@ -83,6 +128,7 @@ function importStatement(section, statementOf, held) {
       outcome = await api.importStatement(statementOf(), true, dates);
     }
     if (!outcome) return null;
+    await refreshImports();
     if (outcome.import_id) {
       lastImport = outcome.import_id;
       Object.assign(reviewState, { state: null, page: 1 });
@@ -144,6 +190,7 @@ async function showReview(section, importId) {
   });
   const confirmed = (outcome) => {
     toast(`${outcome.confirmed.length.toLocaleString()} payout${outcome.confirmed.length === 1 ? '' : 's'} updated${outcome.skipped.length ? `; ${outcome.skipped.length} left as they were` : ''}.`);
+    refreshImports();
     return again();
   };
   const confirm = h('button', { class: 'primary', id: 'confirm-lines', disabled: rows.every((r) => r.tick.disabled), onclick: async () => {

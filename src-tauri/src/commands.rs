@@ -20,7 +20,7 @@ use ledger::sample::SampleSummary;
 use ledger::settings::OwnerAccount;
 use ledger::statements::{
     preview_csv, read_statement_file, ConfirmOutcome, Confirmation, CsvMapping, CsvPreview,
-    DateOrder, ImportOutcome, Review, ReviewQuery, StatementFormat, TextEncoding,
+    DateOrder, ImportOutcome, ImportSummary, Review, ReviewQuery, StatementFormat, TextEncoding,
 };
 use ledger::{
     AccountId, AuditEvent, ChainReport, Currency, CustomerId, Error, Page, PageRequest, PayoutId,
@@ -424,6 +424,14 @@ pub async fn import_statement<R: Runtime>(
         .import_statement_file(&origin, &path, &format, dates)
         .await
         .map(Some)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn statement_imports(
+    book: State<'_, Book>,
+    page: PageRequest,
+) -> Answer<Page<ImportSummary>> {
+    book.ledger()?.statement_imports(page).await
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -80,7 +80,7 @@ async fn main() {
         (
             "search payout id",
             PayoutQuery {
-                search: format!("PO-{:06}", n / 3),
+                search: ledger::PayoutId(n / 3).to_string(),
                 ..q(1, 20)
             },
         ),
@@ -345,7 +345,7 @@ async fn main() {
                 start + chrono::Duration::seconds(id * 63_072_000 / n) + chrono::Duration::days(1);
             (made.format("%m/%d/%Y").to_string(), String::new())
         } else {
-            ("01/05/2026".to_owned(), format!("PO-{id:06}"))
+            ("01/05/2026".to_owned(), ledger::PayoutId(id).to_string())
         };
         csv.push_str(&format!(
             "{day},{currency},{amount},x@example.com,TX{i:08},{number}\n"

@@ -78,6 +78,56 @@ impl Ledger {
         })
     }
 
+    /// Opens the book at `path` for reading only, for tools beside the app (the command-line
+    /// program): nothing is created, migrated, backed up or written, and every connection is
+    /// `query_only`. A book whose schema is not this build's is refused with what to do.
+    pub async fn open_read_only(path: &Path) -> Result<Ledger> {
+        if !path.is_file() {
+            return Err(Error::NotFound(format!(
+                "There is no book at {}.",
+                path.display()
+            )));
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .read_only(true)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .pragma("query_only", "ON");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .acquire_timeout(BUSY_TIMEOUT * 2)
+            .connect_with(options)
+            .await
+            .map_err(|e| open_error(path, e))?;
+        let applied: Vec<i64> = sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+        )
+        .fetch_all(&pool)
+        .await
+        .map_err(|e| open_error(path, e))?;
+        let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+        if applied != known {
+            let newer = applied.iter().any(|v| !known.contains(v));
+            return Err(Error::Precondition(if newer {
+                format!(
+                    "{} was written by a newer version of Incentise Payouts; use that version.",
+                    path.display()
+                )
+            } else {
+                format!(
+                    "{} is from an older version of Incentise Payouts: open it in the app once to bring it up to date.",
+                    path.display()
+                )
+            }));
+        }
+        Ok(Ledger {
+            writer: pool.clone(),
+            reader: pool,
+            path: path.to_owned(),
+        })
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

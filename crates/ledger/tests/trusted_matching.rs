@@ -181,11 +181,40 @@ async fn a_number_in_free_text_is_evidence_and_pending_is_never_paid() {
         (LineKind::Return, 1250, MatchState::Matched)
     );
 
+    // The imports list says what is left to do in it.
+    let listed = async || {
+        let page = l
+            .statement_imports(ledger::PageRequest {
+                page: 1,
+                page_size: 10,
+            })
+            .await
+            .unwrap();
+        let i = &page.items[0];
+        (
+            page.total,
+            i.file_name.clone(),
+            i.imported_by.clone(),
+            i.lines,
+            i.confirmed,
+            i.pending,
+            i.open,
+        )
+    };
+    assert_eq!(
+        listed().await,
+        (1, "camt053.xml".into(), "Test Owner".into(), 6, 0, 1, 5)
+    );
+
     // Confirming every exact match pays PO-000025 once, by its real line, and returns PO-23.
     let done = l
         .confirm_matched_lines(&bank(), import, &|_| true)
         .await
         .unwrap();
+    assert_eq!(
+        listed().await,
+        (1, "camt053.xml".into(), "Test Owner".into(), 6, 2, 1, 3)
+    );
     assert_eq!(done.confirmed, ["PO-000025", "PO-000023"], "in file order");
     assert_eq!(
         l.payout(PayoutId(25))

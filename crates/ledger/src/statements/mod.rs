@@ -29,6 +29,8 @@ pub const MAX_STATEMENT_BYTES: usize = 64 * 1024 * 1024;
 mod amount;
 mod camt;
 mod fields;
+mod headless;
+mod imports;
 mod mapped;
 mod names;
 mod paypal;
@@ -36,6 +38,8 @@ mod review;
 
 pub use camt::parse_camt053;
 pub use fields::{read_statement_file, DateOrder};
+pub use headless::LineVerdict;
+pub use imports::ImportSummary;
 pub use mapped::{
     parse_mapped_csv, preview_csv, AmountColumns, CsvMapping, CsvPreview, TextEncoding,
     DATE_FORMATS, DELIMITERS,

@@ -117,22 +117,23 @@ pub struct Review {
     pub payouts_without_line: Vec<Payout>,
 }
 
+/// A statement line as matching reads it (stored, or read from a file by the headless review).
 #[derive(sqlx::FromRow)]
-struct LineRow {
-    id: i64,
-    line_no: i64,
-    booked_on: String,
-    amount_minor: i64,
-    currency: String,
-    counterparty: String,
-    payout_reference: Option<String>,
-    reference_source: ReferenceSource,
-    provider_reference: String,
-    kind: LineKind,
-    description: String,
-    payout_id: Option<PayoutId>,
-    pending: bool,
-    fee_minor: i64,
+pub(super) struct LineRow {
+    pub(super) id: i64,
+    pub(super) line_no: i64,
+    pub(super) booked_on: String,
+    pub(super) amount_minor: i64,
+    pub(super) currency: String,
+    pub(super) counterparty: String,
+    pub(super) payout_reference: Option<String>,
+    pub(super) reference_source: ReferenceSource,
+    pub(super) provider_reference: String,
+    pub(super) kind: LineKind,
+    pub(super) description: String,
+    pub(super) payout_id: Option<PayoutId>,
+    pub(super) pending: bool,
+    pub(super) fee_minor: i64,
 }
 
 /// What matching needs to know of a payout a line names.
@@ -194,10 +195,10 @@ impl Named {
 }
 
 /// What matching decided for one line; the payouts are read in full only for the page shown.
-struct Decision {
-    state: MatchState,
-    candidates: Vec<PayoutId>,
-    evidence: String,
+pub(super) struct Decision {
+    pub(super) state: MatchState,
+    pub(super) candidates: Vec<PayoutId>,
+    pub(super) evidence: String,
 }
 
 impl Decision {
@@ -363,7 +364,7 @@ impl Ledger {
     /// suggested by the reference (amount differs) or by amount + currency + recipient within
     /// [`WINDOW_DAYS`] (a payment among Pending and On Process payouts, a return among On
     /// Process and Success ones, the likeliest first); never by the amount alone.
-    async fn match_lines(&self, rows: &[LineRow]) -> Result<Vec<Decision>> {
+    pub(super) async fn match_lines(&self, rows: &[LineRow]) -> Result<Vec<Decision>> {
         let open = |r: &LineRow| r.payout_id.is_none() && r.kind != LineKind::Other;
 
         // 1. The payouts named by number, with their amounts.
