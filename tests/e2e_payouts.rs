@@ -884,6 +884,15 @@ fn a_german_paypal_export_is_matched_and_a_pending_line_is_never_confirmed() {
                     "9JK30021LP7765544",
                     "Cashback PO-000003",
                 ),
+                // Cut off in a spreadsheet: one line the reader cannot take.
+                (
+                    "05.03.2026",
+                    "Abgeschlossen",
+                    "-12,5x",
+                    "user02@example.com",
+                    "3ZZ00000000000003",
+                    "",
+                ),
             ] {
                 let row = german_row(
                     &header,
@@ -911,9 +920,14 @@ fn a_german_paypal_export_is_matched_and_a_pending_line_is_never_confirmed() {
             std::fs::write(&s.to_open, out.into_inner().unwrap()).unwrap();
             click(c, "#import-statement").await;
             wait_text(c, "#statement-section .result", |t| {
-                t.contains("2 lines imported")
+                t.contains("2 lines imported. 1 line could not be read")
             })
             .await;
+            let unreadable = wait_text(c, "#unreadable-lines", |t| !t.is_empty()).await;
+            assert!(
+                unreadable.contains("Line 4") && unreadable.contains("\"-12,5x\" is not an amount"),
+                "{unreadable}"
+            );
             let paid = wait_text(c, "#review-table tr[data-line='2']", |t| {
                 t.contains("Matched")
             })

@@ -87,7 +87,8 @@ async function showImports(box, section) {
     h('td', { class: 'num' }, i.lines.toLocaleString()),
     h('td', { class: 'num' }, i.confirmed.toLocaleString()),
     h('td', { class: 'num' }, i.pending.toLocaleString()),
-    h('td', { class: 'num' }, i.open ? h('strong', {}, i.open.toLocaleString()) : '0'),
+    h('td', { class: 'num' }, i.open ? h('strong', {}, i.open.toLocaleString()) : '0',
+      i.unreadable ? h('div', { class: 'muted small' }, `${i.unreadable} unreadable`) : null),
     h('td', {}, h('button', { type: 'button', class: 'link open-review', onclick: open(i.id) }, i.open ? 'Continue review' : 'Show'))));
   replace(box, page.items.length
     ? [h('div', { class: 'table-wrap' }, h('table', { id: 'imports-table' },
@@ -230,6 +231,10 @@ async function showReview(section, importId) {
       h('thead', {}, h('tr', {}, ['', 'Booked', 'Amount', 'Recipient', 'Reference', 'Match', 'Payout', 'Why'].map((t) => h('th', { class: t === 'Amount' ? 'num' : null }, t)))),
       h('tbody', {}, rows.length ? rows.map((r) => r.row) : h('tr', {}, h('td', { colspan: 8, class: 'empty' }, 'No line here.'))))),
     pager({ ...review, items: review.lines }, reviewState, again),
+    review.unreadable.length ? [
+      h('h3', {}, 'Lines that could not be read'),
+      h('ul', { id: 'unreadable-lines' }, review.unreadable.map((u) => h('li', {}, h('strong', {}, `Line ${u.line_no}`), ` — ${u.reason}`))),
+    ] : null,
     h('div', { class: 'actions left' }, confirm, all),
     review.payouts_without_line.length ? [
       h('h3', {}, 'On Process payouts with no line in this statement'),

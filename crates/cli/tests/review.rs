@@ -77,7 +77,8 @@ async fn review_prints_one_json_object_per_line_and_changes_nothing() {
         "\u{feff}\"Date\",\"Time\",\"TimeZone\",\"Name\",\"Type\",\"Status\",\"Currency\",\"Gross\",\"Fee\",\"From Email Address\",\"To Email Address\",\"Transaction ID\",\"Custom Number\",\"Balance Impact\"\n\
          \"3/13/2026\",\"10:02:11\",\"PST\",\"ada Example\",\"Mass Pay Payment\",\"Completed\",\"USD\",\"-12.50\",\"0.00\",\"owner@shop.example\",\"ada@example.com\",\"7HX55012MP3398811\",\"PO-000001\",\"Debit\"\n\
          \"3/13/2026\",\"10:02:12\",\"PST\",\"bob Example\",\"Mass Pay Payment\",\"Pending\",\"USD\",\"-7.25\",\"0.00\",\"owner@shop.example\",\"bob@example.com\",\"2CD77410RS0092213\",\"PO-000002\",\"Debit\"\n\
-         \"3/14/2026\",\"08:00:00\",\"PST\",\"Shop\",\"Express Checkout Payment\",\"Completed\",\"USD\",\"1,480.00\",\"-51.75\",\"buyer@example.com\",\"owner@shop.example\",\"4RK19203VX5551234\",\"\",\"Credit\"\n",
+         \"3/14/2026\",\"08:00:00\",\"PST\",\"Shop\",\"Express Checkout Payment\",\"Completed\",\"USD\",\"1,480.00\",\"-51.75\",\"buyer@example.com\",\"owner@shop.example\",\"4RK19203VX5551234\",\"\",\"Credit\"\n\
+         \"3/14/2026\",\"09:00:00\",\"PST\",\"cy Example\",\"Mass Pay Payment\",\"Completed\",\"USD\",\"-1,2.00\",\"0.00\",\"owner@shop.example\",\"cy@example.com\",\"9QQ00000000000001\",\"\",\"Debit\"\n",
     )
     .unwrap();
     let before = std::fs::read(&book_path).unwrap();
@@ -139,7 +140,16 @@ async fn review_prints_one_json_object_per_line_and_changes_nothing() {
                 "unmatched",
                 None
             ),
+            (5, "", "", "", "other", "unreadable", None),
         ]
+    );
+    assert!(
+        lines[3]["why"]
+            .as_str()
+            .unwrap()
+            .contains("\"-1,2.00\" is not an amount"),
+        "{}",
+        lines[3]
     );
     assert!(lines[0]["why"].as_str().unwrap().contains("PO-000001"));
     assert_eq!(

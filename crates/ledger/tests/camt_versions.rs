@@ -17,7 +17,9 @@ fn both_versions_read_to_the_same_lines() {
     use LineKind::*;
     use ReferenceSource::*;
     for file in ["camt053-001-02.xml", "camt053-001-08.xml"] {
-        let lines = parse_camt053(&fixture(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let lines = parse_camt053(&fixture(file))
+            .unwrap_or_else(|e| panic!("{file}: {e}"))
+            .lines;
         let read: Vec<_> = lines
             .iter()
             .map(|l| {

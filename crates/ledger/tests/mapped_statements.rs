@@ -95,7 +95,7 @@ fn every_minus_and_only_real_grouping() {
                 03/11/2026;Renée Dubois;Cashback PO-000001;\u{2212}12,50\n\
                 04/11/2026;EDF;Prélèvement;\u{2212}1\u{202f}234,56\n\
                 05/11/2026;Client;Virement reçu;99,00\n";
-    let lines = parse_mapped_csv(file.as_bytes(), &mapping).unwrap();
+    let lines = parse_mapped_csv(file.as_bytes(), &mapping).unwrap().lines;
     let read: Vec<_> = lines.iter().map(|l| (l.amount.minor(), l.kind)).collect();
     assert_eq!(
         read,
@@ -110,14 +110,16 @@ fn every_minus_and_only_real_grouping() {
     let err = parse_mapped_csv(misgrouped.as_bytes(), &us_bank()).unwrap_err();
     assert!(
         err.to_string()
-            .starts_with("Line 2: \"-1,23\" is not an amount"),
+            .contains("line 2: \"-1,23\" is not an amount"),
         "{err}"
     );
 }
 
 #[test]
 fn a_latin1_bank_file_with_a_preamble_and_debit_credit_columns() {
-    let lines = parse_mapped_csv(&sparkasse_bytes(), &sparkasse()).unwrap();
+    let lines = parse_mapped_csv(&sparkasse_bytes(), &sparkasse())
+        .unwrap()
+        .lines;
     assert_eq!(lines.len(), 4);
     let paid = &lines[0];
     assert_eq!(paid.line_no, 4, "numbered as the file's lines");
@@ -147,7 +149,9 @@ fn a_latin1_bank_file_with_a_preamble_and_debit_credit_columns() {
 
 #[test]
 fn a_signed_amount_file_with_ids_and_a_currency_column() {
-    let lines = parse_mapped_csv(US_FILE.as_bytes(), &us_bank()).unwrap();
+    let lines = parse_mapped_csv(US_FILE.as_bytes(), &us_bank())
+        .unwrap()
+        .lines;
     assert_eq!(lines[0].amount.minor(), -101_250);
     assert_eq!(lines[0].payout_reference.as_deref(), Some("PO-000002"));
     assert_eq!(lines[0].provider_reference, "T-1");
@@ -167,9 +171,9 @@ fn equal_lines_without_ids_are_two_lines_and_keep_their_fingerprints() {
     let text = "Posted Date,Payee,Memo,Amount,Currency,Transaction ID\n\
                 11/03/2026,Ada,PO-1,-5.00,USD,\n\
                 11/03/2026,Ada,PO-1,-5.00,USD,\n";
-    let once = parse_mapped_csv(text.as_bytes(), &mapping).unwrap();
+    let once = parse_mapped_csv(text.as_bytes(), &mapping).unwrap().lines;
     assert_ne!(once[0].fingerprint, once[1].fingerprint);
-    let again = parse_mapped_csv(text.as_bytes(), &mapping).unwrap();
+    let again = parse_mapped_csv(text.as_bytes(), &mapping).unwrap().lines;
     assert_eq!(
         once.iter().map(|l| &l.fingerprint).collect::<Vec<_>>(),
         again.iter().map(|l| &l.fingerprint).collect::<Vec<_>>()
@@ -243,12 +247,6 @@ async fn bad_bank_files_say_what_is_wrong_and_change_nothing() {
             "repeats transaction T-1 of line 2",
         ),
         (
-            "date layout",
-            US_FILE.replace("11/03/2026", "2026-11-03").into_bytes(),
-            us_bank(),
-            "not a date in the layout MM/DD/YYYY",
-        ),
-        (
             "both debit and credit",
             "Buchungstag;Empfänger;Verwendungszweck;Soll;Haben\n03.11.2026;A;B;1,00;2,00\n"
                 .chars()
@@ -265,13 +263,16 @@ async fn bad_bank_files_say_what_is_wrong_and_change_nothing() {
             b"Posted Date,Payee,Memo,Amount,Currency,Transaction ID\n11/03/2026,A,,,USD,T\n"
                 .to_vec(),
             us_bank(),
-            "Line 2 has no amount",
+            "line 2: it has no amount",
         ),
         (
-            "bad currency",
-            US_FILE.replace(",USD,T-1", ",EUX,T-1").into_bytes(),
+            "every line bad",
+            US_FILE
+                .replace(",USD,T-1", ",EUX,T-1")
+                .replace(",USD,T-2", ",EUX,T-2")
+                .into_bytes(),
             us_bank(),
-            "not an ISO 4217",
+            "No line of the file could be read (line 2: \"EUX\" is not an ISO 4217 currency",
         ),
     ];
     for (name, bytes, mapping, expected) in cases {
@@ -452,4 +453,44 @@ async fn mappings_and_the_own_account_are_checked_saved_and_audited() {
     );
     assert_eq!(l.owner_account().await.unwrap(), Some(own));
     assert_eq!(count(l, "audit_events").await, events + 4);
+}
+
+/// A bank's file with one line in another date layout and one with an unknown currency: the
+/// good line imports, the others are listed with their reason, in the outcome and the review.
+#[tokio::test]
+async fn one_bad_line_never_loses_the_file() {
+    let b = book().await;
+    let l = &b.ledger;
+    let file = format!("{US_FILE}2026-11-05,Bob,,-2.00,USD,T-3\n11/06/2026,Cy,,-4.00,EUX,T-4\n");
+    let outcome = l
+        .import_statement(
+            &me(),
+            "bank.csv",
+            file.as_bytes(),
+            &StatementFormat::GenericCsv(Box::new(us_bank())),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.message,
+        "2 lines imported. 2 lines could not be read (see the review)."
+    );
+    let review = l
+        .statement_review(outcome.import_id.unwrap(), &ReviewQuery::all())
+        .await
+        .unwrap();
+    assert_eq!(review.lines.len(), 2);
+    let unreadable: Vec<_> = review
+        .unreadable
+        .iter()
+        .map(|u| (u.line_no, u.reason.as_str()))
+        .collect();
+    assert_eq!(
+        unreadable,
+        [
+            (4, "\"2026-11-05\" is not a date in the layout MM/DD/YYYY"),
+            (5, "\"EUX\" is not an ISO 4217 currency"),
+        ]
+    );
+    assert_eq!(review.counts.unreadable, 2);
 }

@@ -40,8 +40,9 @@ fn every_language_reads_to_the_same_lines() {
         ("paypal-it.csv", "EUR", "USD", 10790),
         ("paypal-pt.csv", "BRL", "USD", 1820),
     ] {
-        let lines =
-            parse_paypal_csv(&fixture(file), None).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let lines = parse_paypal_csv(&fixture(file), None)
+            .unwrap_or_else(|e| panic!("{file}: {e}"))
+            .lines;
         assert_eq!(
             summary(&lines),
             [
@@ -74,8 +75,12 @@ fn every_language_reads_to_the_same_lines() {
 
 #[test]
 fn the_us_and_uk_exports_differ_only_in_their_dates() {
-    let us = parse_paypal_csv(&fixture("paypal-en-us.csv"), None).unwrap();
-    let uk = parse_paypal_csv(&fixture("paypal-en-gb.csv"), None).unwrap();
+    let us = parse_paypal_csv(&fixture("paypal-en-us.csv"), None)
+        .unwrap()
+        .lines;
+    let uk = parse_paypal_csv(&fixture("paypal-en-gb.csv"), None)
+        .unwrap()
+        .lines;
     // Line 7 (the 13th) tells the layouts apart; 3/5 is 5 March in the US file and 05/03 is
     // 5 March in the UK one.
     assert_eq!(us[4].booked_on.to_string(), "2026-03-05");

@@ -22,7 +22,7 @@ const EU: &str = "Datum;Uhrzeit;Name;Typ;Status;W\u{e4}hrung;Brutto;Transaktions
 
 #[test]
 fn a_us_paypal_statement_is_read_by_its_headers() {
-    let lines = parse_paypal_csv(US.as_bytes(), None).unwrap();
+    let lines = parse_paypal_csv(US.as_bytes(), None).unwrap().lines;
     assert_eq!(lines.len(), 3);
     let ada = &lines[0];
     assert_eq!(ada.line_no, 2);
@@ -48,7 +48,7 @@ fn a_european_layout_with_decimal_comma_and_day_first() {
     let text = "Date;Time;Name;Type;Status;Currency;Gross;To Email Address;Transaction ID;Balance Impact\n\
                 05.02.2026;09:00;Zoë;Zahlung;Completed;EUR;1.234,56;zoe@example.com;7TT;Debit\n\
                 06.02.2026;09:00;Zoë;Payment Reversal;Completed;EUR;12,50;zoe@example.com;8TT;Credit\n";
-    let lines = parse_paypal_csv(text.as_bytes(), None).unwrap();
+    let lines = parse_paypal_csv(text.as_bytes(), None).unwrap().lines;
     assert_eq!(lines[0].booked_on.to_string(), "2026-02-05");
     assert_eq!(
         lines[0].amount.minor(),
@@ -61,7 +61,7 @@ fn a_european_layout_with_decimal_comma_and_day_first() {
         (1250, LineKind::Return)
     );
     let iso = "Date,Currency,Gross,Transaction ID\n2026-03-04,JPY,-1500,J1\n";
-    let lines = parse_paypal_csv(iso.as_bytes(), None).unwrap();
+    let lines = parse_paypal_csv(iso.as_bytes(), None).unwrap().lines;
     assert_eq!(
         (lines[0].booked_on.to_string(), lines[0].amount.minor()),
         ("2026-03-04".into(), -1500)
@@ -110,7 +110,7 @@ async fn bad_files_say_what_is_wrong_and_change_nothing() {
         (
             "bad amount",
             b"Date,Currency,Gross,Transaction ID\n01/02/2026,EUR,abc,X\n".to_vec(),
-            "Line 2: \"abc\" is not an amount",
+            "line 2: \"abc\" is not an amount",
         ),
         (
             "bad date",
@@ -430,7 +430,9 @@ const CAMT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 
 #[test]
 fn a_camt053_statement_gives_one_line_per_transaction() {
-    let lines = ledger::statements::parse_camt053(CAMT.as_bytes()).unwrap();
+    let lines = ledger::statements::parse_camt053(CAMT.as_bytes())
+        .unwrap()
+        .lines;
     let summary: Vec<_> = lines
         .iter()
         .map(|l| {
@@ -516,9 +518,10 @@ async fn bad_camt_files_are_refused_and_a_camt_import_confirms_a_bank_payout() {
             "damaged",
         ),
         (
-            "no sign",
-            CAMT.replace("<CdtDbtInd>CRDT</CdtDbtInd>", ""),
-            "no CdtDbtInd",
+            "no entry with a sign",
+            CAMT.replace("<CdtDbtInd>CRDT</CdtDbtInd>", "")
+                .replace("<CdtDbtInd>DBIT</CdtDbtInd>", ""),
+            "line 1: it has no CdtDbtInd",
         ),
         ("duplicate", duplicate, "repeats the transaction"),
         ("csv", US.to_owned(), "not a CAMT.053"),
@@ -702,5 +705,58 @@ async fn confirming_every_match_reports_progress_and_a_cancel_changes_nothing() 
     assert_eq!(
         l.payout(PayoutId(1502)).await.unwrap().status,
         PayoutStatus::Success
+    );
+}
+
+/// The review's "On Process payouts with no line" lists only what the statement could carry:
+/// its channel and its period.
+#[tokio::test]
+async fn payouts_without_a_line_are_of_the_statements_channel_and_period() {
+    let b = book().await;
+    let l = &b.ledger;
+    two_payouts(l).await;
+    // A bank payout, and a PayPal payout sent two months before the statement.
+    let sent = |who: &'static str, account: ledger::accounts::AccountInput, when: Origin| async move {
+        let c = customer(l, who).await;
+        l.add_payment_account(&me(), c.id, &account).await.unwrap();
+        let r = approved(l, c.id, "5.00", "USD").await;
+        let p = l
+            .create_payout(&when, &ledger::payouts::NewPayout::for_request(r.id))
+            .await
+            .unwrap();
+        l.change_payout_status(&when, p.id, &to(PayoutStatus::OnProcess))
+            .await
+            .unwrap();
+        p.number
+    };
+    let bank = sent(
+        "cy",
+        iban_account("Cy Bank", "DE89370400440532013000"),
+        me(),
+    )
+    .await;
+    let old = sent(
+        "dee",
+        paypal("dee@example.com"),
+        Origin::manual("Test Owner", at(-60 * 24 * 60)),
+    )
+    .await;
+    let import = import_us(l).await.import_id.unwrap();
+    let review = l
+        .statement_review(import, &ReviewQuery::all())
+        .await
+        .unwrap();
+    let listed: Vec<_> = review
+        .payouts_without_line
+        .iter()
+        .map(|p| p.number.as_str())
+        .collect();
+    assert!(
+        !listed.contains(&bank.as_str()),
+        "a bank payout is not on PayPal: {listed:?}"
+    );
+    assert!(
+        !listed.contains(&old.as_str()),
+        "sent long before the period: {listed:?}"
     );
 }

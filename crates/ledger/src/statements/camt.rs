@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use super::amount::{read_amount, DecimalMark};
 use super::fields::{payout_number, statement_text};
 use super::names::same_recipient;
-use super::{bad_file, LineKind, ParsedLine, ReferenceSource};
+use super::{bad_file, LineKind, ParsedLine, ReferenceSource, Statement, Unreadable};
 use crate::error::Result;
 use crate::money::{Currency, Money};
 
@@ -35,7 +35,7 @@ struct CamtItem {
 /// Reads an ISO 20022 camt.053 statement (any version): each entry, or each transaction of a
 /// batch entry, becomes a line; `EndToEndId` carries the payout id back, `AcctSvcrRef` is the
 /// bank's reference, `CdtDbtInd` the sign, `RtrInf` or a reversal marks a return.
-pub fn parse_camt053(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
+pub fn parse_camt053(bytes: &[u8]) -> Result<Statement> {
     use quick_xml::events::Event as Xml;
     let text = statement_text(
         bytes,
@@ -53,6 +53,7 @@ pub fn parse_camt053(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
     let mut lines = Vec::new();
     let mut seen: HashMap<String, i64> = HashMap::new();
     let mut owner = String::new();
+    let mut unreadable = Vec::new();
     // Entries the bank gave no reference, known by their content and how often it occurred.
     let mut occurrences: HashMap<String, usize> = HashMap::new();
     loop {
@@ -187,13 +188,22 @@ pub fn parse_camt053(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
                             *n += 1;
                             *n
                         };
-                        let line = camt_line(
+                        let line = match camt_line(
                             &item,
                             entries,
                             batch.then_some(position),
                             occurrence,
                             &owner,
-                        )?;
+                        ) {
+                            Ok(line) => line,
+                            Err(reason) => {
+                                unreadable.push(Unreadable {
+                                    line_no: entries,
+                                    reason,
+                                });
+                                continue;
+                            }
+                        };
                         if let Some(first) = seen.insert(line.fingerprint.clone(), entries) {
                             return Err(bad_file(format!(
                                 "Entry {entries} repeats the transaction of entry {first} ({}); the file looks damaged. Nothing was imported.",
@@ -219,10 +229,10 @@ pub fn parse_camt053(bytes: &[u8]) -> Result<Vec<ParsedLine>> {
             "This is not a CAMT.053 statement: it has no BkToCstmrStmt element.",
         ));
     }
-    if lines.is_empty() {
+    if lines.is_empty() && unreadable.is_empty() {
         return Err(bad_file("The statement has no entries."));
     }
-    Ok(lines)
+    Statement { lines, unreadable }.checked()
 }
 
 /// Files the text of the element at the end of `path` into the entry or transaction.
@@ -275,8 +285,6 @@ fn content_key(item: &CamtItem) -> String {
     )
 }
 
-/// The line of `item`, from entry `entry`; `batch` is its place in a batch entry, and
-/// `occurrence` how often its content came so far (for entries known by content alone).
 /// The other party of an entry: who was paid (money out) or who paid (money in), whichever of
 /// the two named parties is not the account's `owner` (banks differ in how they orient a
 /// return: some keep the original creditor as creditor, some swap the parties).
@@ -293,32 +301,27 @@ fn counterparty(item: &CamtItem, credit: bool, owner: &str) -> String {
     }
 }
 
+/// The line of `item`, from entry `entry`; `batch` is its place in a batch entry, and
+/// `occurrence` how often its content came so far (for entries known by content alone). `Err`
+/// says why the entry cannot be read.
 fn camt_line(
     item: &CamtItem,
     entry: i64,
     batch: Option<usize>,
     occurrence: usize,
     owner: &str,
-) -> Result<ParsedLine> {
+) -> std::result::Result<ParsedLine, String> {
     let code = item.currency.to_uppercase();
-    let currency = Currency::from_code(&code).ok_or_else(|| {
-        bad_file(format!(
-            "Entry {entry}: {code:?} is not an ISO 4217 currency."
-        ))
-    })?;
+    let currency = Currency::from_code(&code)
+        .ok_or_else(|| format!("{code:?} is not an ISO 4217 currency"))?;
     // ISO 20022 amounts are XML decimals: a point, no grouping, no sign.
     let money = read_amount(&item.amount, DecimalMark::Point, currency)
         .ok()
         .filter(|m| m.minor() >= 0 && !item.amount.contains([',', ' ', '-']))
-        .ok_or_else(|| {
-            bad_file(format!(
-                "Entry {entry}: {:?} is not an amount in {code}.",
-                item.amount
-            ))
-        })?;
+        .ok_or_else(|| format!("{:?} is not an amount in {code}", item.amount))?;
     let credit = item
         .credit
-        .ok_or_else(|| bad_file(format!("Entry {entry} has no CdtDbtInd.")))?;
+        .ok_or_else(|| "it has no CdtDbtInd (debit or credit)".to_owned())?;
     let amount = Money::from_minor(
         if credit {
             money.minor().abs()
@@ -328,7 +331,7 @@ fn camt_line(
         currency,
     );
     let booked_on = NaiveDate::parse_from_str(&item.booked, "%Y-%m-%d")
-        .map_err(|_| bad_file(format!("Entry {entry} has no booking date.")))?;
+        .map_err(|_| "it has no booking date".to_owned())?;
     let end_to_end = match item.end_to_end.as_str() {
         "NOTPROVIDED" => "",
         e2e => e2e,
@@ -383,11 +386,7 @@ fn camt_line(
         fee_minor: match item.charges.as_str() {
             "" => 0,
             charges => read_amount(charges, DecimalMark::Point, currency)
-                .map_err(|why| {
-                    bad_file(format!(
-                        "Entry {entry}: its charges {charges:?} are not an amount: {why}."
-                    ))
-                })?
+                .map_err(|why| format!("its charges {charges:?} are not an amount: {why}"))?
                 .minor()
                 .abs(),
         },

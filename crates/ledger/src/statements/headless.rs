@@ -37,7 +37,10 @@ impl Ledger {
         format: &StatementFormat,
         dates: Option<DateOrder>,
     ) -> Result<Vec<LineVerdict>> {
-        let parsed = format.parse(bytes, dates)?;
+        let super::Statement {
+            lines: parsed,
+            unreadable,
+        } = format.parse(bytes, dates)?;
         let fingerprints: Vec<&str> = parsed.iter().map(|l| l.fingerprint.as_str()).collect();
         let known: HashMap<String, Option<PayoutId>> = sqlx::query_as(
             "SELECT fingerprint, payout_id FROM statement_lines
@@ -69,7 +72,7 @@ impl Ledger {
             })
             .collect();
         let decisions = self.match_lines(&rows).await?;
-        Ok(parsed
+        let mut verdicts: Vec<LineVerdict> = parsed
             .iter()
             .zip(decisions)
             .map(|(l, d)| LineVerdict {
@@ -82,6 +85,18 @@ impl Ledger {
                 payout: d.candidates.first().map(PayoutId::to_string),
                 why: d.evidence,
             })
-            .collect())
+            .collect();
+        verdicts.extend(unreadable.into_iter().map(|u| LineVerdict {
+            line: u.line_no,
+            booked_on: String::new(),
+            amount: String::new(),
+            currency: String::new(),
+            kind: LineKind::Other,
+            state: MatchState::Unreadable,
+            payout: None,
+            why: u.reason,
+        }));
+        verdicts.sort_by_key(|v| v.line);
+        Ok(verdicts)
     }
 }

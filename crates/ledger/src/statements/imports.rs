@@ -22,6 +22,8 @@ pub struct ImportSummary {
     pub pending: i64,
     /// Payments and returns neither confirmed nor pending: what the review still asks about.
     pub open: i64,
+    /// Lines of the file that could not be read.
+    pub unreadable: i64,
 }
 
 impl Ledger {
@@ -40,7 +42,9 @@ impl Ledger {
                     COUNT(l.payout_id) AS confirmed,
                     IFNULL(SUM(l.payout_id IS NULL AND l.pending), 0) AS pending,
                     IFNULL(SUM(l.payout_id IS NULL AND NOT l.pending AND l.kind <> 'other'), 0)
-                        AS open
+                        AS open,
+                    (SELECT COUNT(*) FROM statement_unreadable u WHERE u.import_id = i.id)
+                        AS unreadable
                FROM (SELECT * FROM statement_imports ORDER BY id DESC LIMIT ? OFFSET ?) i
                LEFT JOIN statement_lines l ON l.import_id = i.id
               GROUP BY i.id ORDER BY i.id DESC",

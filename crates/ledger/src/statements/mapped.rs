@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::amount::{read_amount, DecimalMark};
 use super::fields::{check_size, payout_number, statement_text, unique_id};
-use super::{bad_file, LineKind, ParsedLine, ReferenceSource};
+use super::{bad_file, LineKind, ParsedLine, ReferenceSource, Statement, Unreadable};
 use crate::error::{Error, Result};
 use crate::money::{Currency, Money};
 use crate::text::{self, Lines};
@@ -245,7 +245,7 @@ pub fn preview_csv(
 }
 
 /// Reads a bank's CSV statement through `mapping` (see the module description).
-pub fn parse_mapped_csv(bytes: &[u8], mapping: &CsvMapping) -> Result<Vec<ParsedLine>> {
+pub fn parse_mapped_csv(bytes: &[u8], mapping: &CsvMapping) -> Result<Statement> {
     let date_format = mapping
         .chrono_date_format()
         .ok_or_else(|| Error::validation("date_format", "Choose the date layout."))?;
@@ -286,6 +286,7 @@ pub fn parse_mapped_csv(bytes: &[u8], mapping: &CsvMapping) -> Result<Vec<Parsed
     let source_key = text::compare_key(&mapping.source);
 
     let mut lines = Vec::new();
+    let mut unreadable = Vec::new();
     let mut ids: HashMap<String, i64> = HashMap::new();
     let mut occurrences: HashMap<String, u32> = HashMap::new();
     for (i, record) in reader.records().enumerate() {
@@ -303,60 +304,62 @@ pub fn parse_mapped_csv(bytes: &[u8], mapping: &CsvMapping) -> Result<Vec<Parsed
             )));
         }
         let cell = |c: usize| record.get(c).unwrap_or("").trim();
-        let cur = match currency_col {
-            Some(c) => Currency::from_code(&cell(c).to_uppercase()).ok_or_else(|| {
-                bad_file(format!(
-                    "Line {line_no}: {:?} is not an ISO 4217 currency.",
-                    cell(c)
-                ))
-            })?,
-            None => fixed_currency.ok_or_else(|| bad_file("The mapping names no currency."))?,
-        };
         let mark = if mapping.decimal_comma {
             DecimalMark::Comma
         } else {
             DecimalMark::Point
         };
-        let read_amount = |c: usize| -> Result<Option<Money>> {
-            let raw = cell(c);
-            if raw.is_empty() {
-                return Ok(None);
+        // What one bad cell makes unreadable is its line, not the file.
+        let read = || -> std::result::Result<(Currency, i64, NaiveDate), String> {
+            let cur = match currency_col {
+                Some(c) => Currency::from_code(&cell(c).to_uppercase())
+                    .ok_or_else(|| format!("{:?} is not an ISO 4217 currency", cell(c)))?,
+                None => fixed_currency.ok_or_else(|| "the mapping names no currency".to_owned())?,
+            };
+            let amount_in = |c: usize| -> std::result::Result<Option<Money>, String> {
+                let raw = cell(c);
+                if raw.is_empty() {
+                    return Ok(None);
+                }
+                read_amount(raw, mark, cur)
+                    .map(Some)
+                    .map_err(|why| format!("{raw:?} is not an amount in {}: {why}", cur.code()))
+            };
+            let minor = match amount {
+                (column, None) => amount_in(column)?.map(Money::minor),
+                (debit, Some(credit)) => match (amount_in(debit)?, amount_in(credit)?) {
+                    (Some(d), c) if d.minor() != 0 && c.is_none_or(|c| c.minor() == 0) => {
+                        Some(-d.minor().abs())
+                    }
+                    (d, Some(c)) if d.is_none_or(|d| d.minor() == 0) => Some(c.minor().abs()),
+                    (Some(_), Some(_)) => {
+                        return Err("it has both a debit and a credit amount".to_owned())
+                    }
+                    _ => None,
+                },
             }
-            read_amount(raw, mark, cur).map(Some).map_err(|why| {
-                bad_file(format!(
-                    "Line {line_no}: {raw:?} is not an amount in {}: {why}.",
-                    cur.code()
-                ))
-            })
+            .ok_or_else(|| "it has no amount".to_owned())?;
+            let raw_date = cell(date);
+            let booked_on = NaiveDate::parse_from_str(raw_date, date_format)
+                .or_else(|e| match raw_date.split_whitespace().next() {
+                    Some(day) if day != raw_date => NaiveDate::parse_from_str(day, date_format),
+                    _ => Err(e),
+                })
+                .map_err(|_| {
+                    format!(
+                        "{raw_date:?} is not a date in the layout {}",
+                        mapping.date_format
+                    )
+                })?;
+            Ok((cur, minor, booked_on))
         };
-        let minor = match amount {
-            (column, None) => read_amount(column)?.map(Money::minor),
-            (debit, Some(credit)) => match (read_amount(debit)?, read_amount(credit)?) {
-                (Some(d), c) if d.minor() != 0 && c.is_none_or(|c| c.minor() == 0) => {
-                    Some(-d.minor().abs())
-                }
-                (d, Some(c)) if d.is_none_or(|d| d.minor() == 0) => Some(c.minor().abs()),
-                (Some(_), Some(_)) => {
-                    return Err(bad_file(format!(
-                        "Line {line_no} has both a debit and a credit amount."
-                    )))
-                }
-                _ => None,
-            },
-        }
-        .ok_or_else(|| bad_file(format!("Line {line_no} has no amount.")))?;
-        let raw_date = cell(date);
-        let booked_on = NaiveDate::parse_from_str(raw_date, date_format)
-            .or_else(|e| match raw_date.split_whitespace().next() {
-                Some(day) if day != raw_date => NaiveDate::parse_from_str(day, date_format),
-                _ => Err(e),
-            })
-            .map_err(|_| {
-                bad_file(format!(
-                    "Line {line_no}: {raw_date:?} is not a date in the layout {}.",
-                    mapping.date_format
-                ))
-            })?;
+        let (cur, minor, booked_on) = match read() {
+            Ok(read) => read,
+            Err(reason) => {
+                unreadable.push(Unreadable { line_no, reason });
+                continue;
+            }
+        };
         let counterparty = counterparty_col.map(cell).unwrap_or("").to_owned();
         let reference = reference_col.map(cell).unwrap_or("").to_owned();
         let id = id_col.map(cell).unwrap_or("").to_owned();
@@ -419,8 +422,5 @@ pub fn parse_mapped_csv(bytes: &[u8], mapping: &CsvMapping) -> Result<Vec<Parsed
             pending: false,
         });
     }
-    if lines.is_empty() {
-        return Err(bad_file("The file has headers but no transactions."));
-    }
-    Ok(lines)
+    Statement { lines, unreadable }.checked()
 }

@@ -70,7 +70,7 @@ impl StatementFormat {
 
     /// The file's lines, or what is wrong with it; `dates` says how to read dates the file
     /// itself cannot decide (asked of the user when [`Error::AmbiguousDates`] says so).
-    pub fn parse(&self, bytes: &[u8], dates: Option<DateOrder>) -> Result<Vec<ParsedLine>> {
+    pub fn parse(&self, bytes: &[u8], dates: Option<DateOrder>) -> Result<Statement> {
         match self {
             StatementFormat::PaypalCsv => parse_paypal_csv(bytes, dates),
             StatementFormat::Camt053 => parse_camt053(bytes),
@@ -121,6 +121,43 @@ pub struct ParsedLine {
     pub description: String,
     /// The provider has not completed the transaction: shown, never confirmed.
     pub pending: bool,
+}
+
+/// A line of a statement file that could not be read, and why ("\"abc\" is not an amount in
+/// EUR"); `line_no` is the file's line, or for camt.053 the entry's number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Unreadable {
+    pub line_no: i64,
+    pub reason: String,
+}
+
+/// What a statement file holds: the lines read, and those that could not be. One bad line
+/// never loses the others; only a file that is not a statement, or is broken as a whole, is
+/// refused.
+#[derive(Debug, Clone, Default)]
+pub struct Statement {
+    pub lines: Vec<ParsedLine>,
+    pub unreadable: Vec<Unreadable>,
+}
+
+impl Statement {
+    /// Refuses a file none of whose lines could be read, saying why for the first of them.
+    pub(super) fn checked(self) -> Result<Statement> {
+        if self.lines.is_empty() {
+            let why: Vec<String> = self
+                .unreadable
+                .iter()
+                .take(3)
+                .map(|u| format!("line {}: {}", u.line_no, u.reason))
+                .collect();
+            return Err(bad_file(if why.is_empty() {
+                "The file has headers but no transactions.".to_owned()
+            } else {
+                format!("No line of the file could be read ({}).", why.join("; "))
+            }));
+        }
+        Ok(self)
+    }
 }
 
 /// "1 line", "2 lines".
@@ -222,7 +259,7 @@ impl Ledger {
         format: &StatementFormat,
         dates: Option<DateOrder>,
     ) -> Result<ImportOutcome> {
-        let lines = format.parse(bytes, dates)?;
+        let Statement { lines, unreadable } = format.parse(bytes, dates)?;
         let sha: String = Sha256::digest(bytes)
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -297,10 +334,21 @@ impl Ledger {
                 ),
             });
         }
+        for u in &unreadable {
+            sqlx::query(
+                "INSERT OR IGNORE INTO statement_unreadable (import_id, line_no, reason) VALUES (?, ?, ?)",
+            )
+            .bind(import_id)
+            .bind(u.line_no)
+            .bind(&u.reason)
+            .execute(tx.conn())
+            .await?;
+        }
         let diff = Diff::new()
             .created("file", file_name)
             .created("lines", lines.len())
-            .created("new_lines", new_lines);
+            .created("new_lines", new_lines)
+            .created("unreadable", unreadable.len());
         tx.commit_with(Event {
             action: Action::Import,
             record: Record::StatementImport(import_id),
@@ -309,15 +357,26 @@ impl Ledger {
         })
         .await?;
         let known = lines.len() - new_lines;
+        let left_out = match unreadable.len() {
+            0 => String::new(),
+            n => format!(
+                " {} could not be read (see the review).",
+                if n == 1 {
+                    "1 line".to_owned()
+                } else {
+                    format!("{n} lines")
+                }
+            ),
+        };
         Ok(ImportOutcome {
             import_id: Some(import_id),
             lines: lines.len(),
             new_lines,
             message: if known == 0 {
-                format!("{} imported.", plural(new_lines, "line"))
+                format!("{} imported.{left_out}", plural(new_lines, "line"))
             } else {
                 format!(
-                    "{} imported; {known} {} imported before.",
+                    "{} imported; {known} {} imported before.{left_out}",
                     plural(new_lines, "new line"),
                     if known == 1 { "was" } else { "were" }
                 )

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use super::amount::{decimal_mark, read_amount, DecimalMark};
 use super::fields::{date_order, parse_date, payout_number, statement_text, unique_id, DateOrder};
-use super::{bad_file, LineKind, ParsedLine, ReferenceSource};
+use super::{bad_file, LineKind, ParsedLine, ReferenceSource, Statement, Unreadable};
 use crate::error::{Error, Result};
 use crate::money::{Currency, Money};
 
@@ -211,7 +211,7 @@ const INTERNAL: [&str; 12] = [
 
 /// Reads a PayPal activity CSV (see the module description); `dates` says how to read dates
 /// the file itself cannot decide.
-pub fn parse_paypal_csv(bytes: &[u8], dates: Option<DateOrder>) -> Result<Vec<ParsedLine>> {
+pub fn parse_paypal_csv(bytes: &[u8], dates: Option<DateOrder>) -> Result<Statement> {
     let text = statement_text(
         bytes,
         "PayPal statements are UTF-8, so this is probably not one.",
@@ -286,24 +286,34 @@ pub fn parse_paypal_csv(bytes: &[u8], dates: Option<DateOrder>) -> Result<Vec<Pa
     // Ids, currencies and amounts first: a damaged file is refused before anyone is asked
     // how to read its dates.
     let mut seen: HashMap<String, i64> = HashMap::new();
+    let mut unreadable = Vec::new();
     let mut money = Vec::with_capacity(records.len());
     for (line_no, r) in &records {
         let line_no = *line_no;
         unique_id(&mut seen, &cell(r, transaction), line_no)?;
         let code = cell(r, currency).to_uppercase();
-        let cur = Currency::from_code(&code).ok_or_else(|| {
-            bad_file(format!(
-                "Line {line_no}: {code:?} is not an ISO 4217 currency."
-            ))
-        })?;
-        let raw_amount = cell(r, gross);
-        money.push(read_amount(&raw_amount, mark, cur).map_err(|why| {
-            bad_file(format!(
-                "Line {line_no}: {raw_amount:?} is not an amount in {code}: {why}."
-            ))
-        })?);
+        let read = match Currency::from_code(&code) {
+            None => Err(format!("{code:?} is not an ISO 4217 currency")),
+            Some(cur) => {
+                let raw_amount = cell(r, gross);
+                read_amount(&raw_amount, mark, cur)
+                    .map_err(|why| format!("{raw_amount:?} is not an amount in {code}: {why}"))
+            }
+        };
+        money.push(
+            read.map_err(|reason| unreadable.push(Unreadable { line_no, reason }))
+                .ok(),
+        );
     }
-    let dated = cells(date);
+    // Dates that are no date at all make their line unreadable, not the file.
+    let dated: Vec<(i64, String)> = cells(date)
+        .into_iter()
+        .zip(&money)
+        .filter(|((_, d), amount)| {
+            amount.is_some() && (parse_date(d, true).is_some() || parse_date(d, false).is_some())
+        })
+        .map(|(dated, _)| dated)
+        .collect();
     let iso = |d: &str| d.len() >= 10 && d.as_bytes()[4] == b'-';
     let order = match date_order(dated.iter().map(|(n, d)| (*n, d.as_str())))? {
         Some(order) => order,
@@ -318,32 +328,31 @@ pub fn parse_paypal_csv(bytes: &[u8], dates: Option<DateOrder>) -> Result<Vec<Pa
         }
         None => match dates {
             Some(order) => order,
-            None => return Err(ambiguous_dates(&dated[0].1)),
+            None => return Err(ambiguous_dates(dated.first().map_or("", |d| d.1.as_str()))),
         },
     };
 
     let mut lines: Vec<ParsedLine> = Vec::new();
-    for ((line_no, r), mut amount) in records.iter().zip(money) {
+    for ((line_no, r), amount) in records.iter().zip(money) {
         let line_no = *line_no;
+        let Some(mut amount) = amount else { continue };
         let id = cell(r, transaction);
         let cur = amount.currency();
+        let mut unread = |reason: String| unreadable.push(Unreadable { line_no, reason });
         let fee_minor = match fee.map(|c| cell(r, c)).filter(|f| !f.is_empty()) {
-            Some(raw) => read_amount(&raw, mark, cur)
-                .map_err(|why| {
-                    bad_file(format!(
-                        "Line {line_no}: the fee {raw:?} is not an amount: {why}."
-                    ))
-                })?
-                .minor()
-                .abs(),
+            Some(raw) => match read_amount(&raw, mark, cur) {
+                Ok(fee) => fee.minor().abs(),
+                Err(why) => {
+                    unread(format!("the fee {raw:?} is not an amount: {why}"));
+                    continue;
+                }
+            },
             None => 0,
         };
-        let booked_on = parse_date(&cell(r, date), order.day_first()).ok_or_else(|| {
-            bad_file(format!(
-                "Line {line_no}: {:?} is not a date.",
-                cell(r, date)
-            ))
-        })?;
+        let Some(booked_on) = parse_date(&cell(r, date), order.day_first()) else {
+            unread(format!("{:?} is not a date", cell(r, date)));
+            continue;
+        };
         let impact = impact
             .map(|c| cell(r, c).to_lowercase())
             .unwrap_or_default();
@@ -415,7 +424,8 @@ pub fn parse_paypal_csv(bytes: &[u8], dates: Option<DateOrder>) -> Result<Vec<Pa
             pending,
         });
     }
-    Ok(lines)
+    unreadable.sort_by_key(|u| u.line_no);
+    Statement { lines, unreadable }.checked()
 }
 
 /// The file's dates read both ways: the user is asked which layout it is.

@@ -39,6 +39,8 @@ pub enum MatchState {
     Confirmed,
     /// The provider has not completed it: shown with what it may match, never confirmed.
     Pending,
+    /// The line could not be read (only in a review of a file not imported).
+    Unreadable,
 }
 
 /// Which lines of a review to show.
@@ -98,6 +100,7 @@ pub struct ReviewCounts {
     pub unmatched: usize,
     pub confirmed: usize,
     pub pending: usize,
+    pub unreadable: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -112,6 +115,8 @@ pub struct Review {
     pub page_size: u32,
     /// The query's page of lines, in file order.
     pub lines: Vec<ReviewLine>,
+    /// The lines of the file that could not be read, with the reason (at most 200).
+    pub unreadable: Vec<super::Unreadable>,
     /// Payouts On Process, in the statement's currencies, created before its last line, that
     /// no line matches or suggests (at most 200 per currency).
     pub payouts_without_line: Vec<Payout>,
@@ -219,8 +224,8 @@ fn number_id(number: &str) -> Option<PayoutId> {
 impl Ledger {
     /// A page of an import's lines beside the payouts they match; see the module description.
     pub async fn statement_review(&self, import_id: i64, query: &ReviewQuery) -> Result<Review> {
-        let file_name: String =
-            sqlx::query_scalar("SELECT file_name FROM statement_imports WHERE id = ?")
+        let (file_name, format): (String, String) =
+            sqlx::query_as("SELECT file_name, format FROM statement_imports WHERE id = ?")
                 .bind(import_id)
                 .fetch_optional(&self.reader)
                 .await?
@@ -238,6 +243,7 @@ impl Ledger {
                 MatchState::Unmatched => &mut counts.unmatched,
                 MatchState::Confirmed => &mut counts.confirmed,
                 MatchState::Pending => &mut counts.pending,
+                MatchState::Unreadable => &mut counts.unreadable,
             } += 1;
         }
         let selected: Vec<usize> = (0..rows.len())
@@ -287,18 +293,28 @@ impl Ledger {
             .collect();
         let currencies: std::collections::BTreeSet<&str> =
             rows.iter().map(|r| r.currency.as_str()).collect();
-        let last_day = rows
-            .iter()
-            .map(|r| r.booked_on.as_str())
-            .max()
-            .unwrap_or("");
+        let days = rows.iter().map(|r| r.booked_on.as_str());
+        let (first_day, last_day) = (days.clone().min().unwrap_or(""), days.max().unwrap_or(""));
+        // Only payouts this statement could carry: its channel (a PayPal statement pays
+        // PayPal and Venmo wallets, a bank's pays bank accounts) and its period (sent at most
+        // the matching window before its first line).
+        let channel = if format == "paypal_csv" {
+            "p.method = 'digital' AND p.account_snapshot ->> '$.provider' IN ('paypal', 'venmo')"
+        } else {
+            "p.method = 'bank'"
+        };
+        let from = NaiveDate::parse_from_str(first_day, "%Y-%m-%d")
+            .map(|d| (d - Duration::days(WINDOW_DAYS)).to_string())
+            .unwrap_or_default();
         let mut payouts_without_line = Vec::new();
         for currency in currencies {
             let rows: Vec<PayoutRow> = sqlx::query_as(&format!(
-                "{SELECT_PAYOUT} WHERE p.status = 'on_process' AND p.currency = ? AND p.created_at < ?
+                "{SELECT_PAYOUT} WHERE p.status = 'on_process' AND p.currency = ?
+                    AND p.created_at >= ? AND p.created_at < ? AND {channel}
                   ORDER BY p.id LIMIT 200"
             ))
             .bind(currency)
+            .bind(&from)
             .bind(format!("{last_day}T23:59:59.999999Z"))
             .fetch_all(&self.reader)
             .await?;
@@ -306,10 +322,19 @@ impl Ledger {
                 payouts_without_line.push(Payout::try_from(row)?);
             }
         }
+        let unreadable: Vec<super::Unreadable> = sqlx::query_as(
+            "SELECT line_no, reason FROM statement_unreadable WHERE import_id = ?
+              ORDER BY line_no LIMIT 200",
+        )
+        .bind(import_id)
+        .fetch_all(&self.reader)
+        .await?;
+        counts.unreadable = unreadable.len();
         Ok(Review {
             import_id,
             file_name,
             counts,
+            unreadable,
             total: selected.len(),
             page: query.page.max(1),
             page_size,
