@@ -60,6 +60,7 @@ export const api = {
   saveStatementMapping: (mapping) => call('save_statement_mapping', { mapping }),
   ownerAccount: () => call('owner_account'),
   setOwnerAccount: (account) => call('set_owner_account', { account }),
+  forgetStatementName: (customerId, nameKey) => call('forget_statement_name', { customer_id: customerId, name_key: nameKey }),
   statementImports: (page) => call('statement_imports', { page }),
   statementReview: (importId, query) => call('statement_review', { import_id: importId, query }),
   confirmMatchedLines: (importId) => call('confirm_matched_lines', { import_id: importId }),

@@ -46,7 +46,17 @@ function draw(body, o, dialog, saved) {
         h('td', { class: 'num' }, money(p.amount)),
         h('td', {}, h('span', { class: `badge ${p.status}` }, statusLabel(p.status))),
         h('td', { class: 'id' }, p.external_reference ?? '—')))))
-      : h('p', { class: 'muted' }, 'No payouts yet.')));
+      : h('p', { class: 'muted' }, 'No payouts yet.')),
+    o.statement_names.length ? section('Names on statements',
+      h('p', { class: 'muted small' }, 'Remembered from lines you confirmed for this customer: later lines from these names are suggested for their payouts.'),
+      h('ul', { id: 'statement-names' }, o.statement_names.map((n) => h('li', {}, n.name, ' ',
+        h('button', { type: 'button', class: 'link', 'data-action': 'forget-name', onclick: async () => {
+          try {
+            await api.forgetStatementName(c.id, n.name_key);
+            toast(`${n.name} forgotten.`);
+            saved();
+          } catch (error) { toast(error.message); }
+        } }, 'Forget'))))) : null);
 }
 
 const section = (title, ...content) => h('section', { class: 'drawer-section' }, h('h3', {}, title), content);

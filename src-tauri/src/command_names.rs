@@ -39,6 +39,7 @@ pub const COMMANDS: &[&str] = &[
     "save_statement_mapping",
     "preview_statement_csv",
     "import_statement",
+    "forget_statement_name",
     "statement_imports",
     "statement_review",
     "confirm_statement_lines",

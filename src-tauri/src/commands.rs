@@ -427,6 +427,17 @@ pub async fn import_statement<R: Runtime>(
 }
 
 #[tauri::command(rename_all = "snake_case")]
+pub async fn forget_statement_name(
+    book: State<'_, Book>,
+    customer_id: CustomerId,
+    name_key: String,
+) -> Answer<()> {
+    book.ledger()?
+        .forget_statement_name(&book.origin(), customer_id, &name_key)
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
 pub async fn statement_imports(
     book: State<'_, Book>,
     page: PageRequest,

@@ -54,6 +54,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::save_statement_mapping,
         commands::preview_statement_csv,
         commands::import_statement,
+        commands::forget_statement_name,
         commands::statement_imports,
         commands::statement_review,
         commands::confirm_statement_lines,

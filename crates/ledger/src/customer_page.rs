@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::ids::CustomerId;
 use crate::payouts::Payout;
 use crate::requests::Request;
+use crate::statements::StatementName;
 use crate::Ledger;
 
 /// Everything the customer page shows.
@@ -18,6 +19,8 @@ pub struct CustomerOverview {
     pub accounts: Vec<AccountSummary>,
     pub requests: Vec<Request>,
     pub payouts: Vec<Payout>,
+    /// Names banks and PayPal write for the customer, remembered from confirmed lines.
+    pub statement_names: Vec<StatementName>,
 }
 
 impl Ledger {
@@ -28,11 +31,13 @@ impl Ledger {
         let accounts = self.all_customer_accounts(id).await?;
         let requests = self.customer_requests(id, 100).await?;
         let payouts = self.customer_payouts(id, 100).await?;
+        let statement_names = self.statement_names(id).await?;
         Ok(CustomerOverview {
             customer,
             accounts,
             requests,
             payouts,
+            statement_names,
         })
     }
 }

@@ -494,3 +494,93 @@ async fn one_bad_line_never_loses_the_file() {
     );
     assert_eq!(review.counts.unreadable, 2);
 }
+
+/// A bank writes "R. DUBOIS" for Renée Dubois: nothing suggests her until the owner confirms a
+/// line from that name for her payout; then the next line from it is suggested for her, until
+/// the name is forgotten. Both are audit events of the customer.
+#[tokio::test]
+async fn a_name_confirmed_for_a_customer_suggests_her_next_time() {
+    let b = book().await;
+    let l = &b.ledger;
+    let c = customer(l, "renee").await;
+    l.add_payment_account(
+        &me(),
+        c.id,
+        &iban_account("Renée Dubois", "DE89370400440532013000"),
+    )
+    .await
+    .unwrap();
+    let mut payouts = Vec::new();
+    for _ in 0..3 {
+        let p = pay(l, approved(l, c.id, "30.00", "EUR").await.id).await;
+        payouts.push(p.id);
+    }
+    let mapping = CsvMapping {
+        source: "Crédit Agricole".into(),
+        delimiter: ';',
+        date_column: "Date".into(),
+        date_format: "DD/MM/YYYY".into(),
+        decimal_comma: true,
+        amount: AmountColumns::Signed {
+            column: "Montant".into(),
+        },
+        currency_column: String::new(),
+        currency: "EUR".into(),
+        id_column: String::new(),
+        counterparty_column: "Libellé".into(),
+        reference_column: "Détail".into(),
+        ..us_bank()
+    };
+    let statement = |day: &str| {
+        format!("Date;Libellé;Détail;Montant\n{day}/01/2026;R. DUBOIS;VIR SEPA;-30,00\n")
+    };
+    let review_of = |day: &'static str| {
+        let mapping = mapping.clone();
+        async move {
+            let import = l
+                .import_statement(
+                    &me(),
+                    &format!("releve-{day}.csv"),
+                    statement(day).as_bytes(),
+                    &StatementFormat::GenericCsv(Box::new(mapping)),
+                )
+                .await
+                .unwrap()
+                .import_id
+                .unwrap();
+            let review = l
+                .statement_review(import, &ReviewQuery::all())
+                .await
+                .unwrap();
+            (import, review.lines.into_iter().next().unwrap())
+        }
+    };
+    let (import, line) = review_of("06").await;
+    assert_eq!(line.state, MatchState::Unmatched, "{}", line.evidence);
+    l.confirm_statement_lines(
+        &me(),
+        import,
+        &[Confirmation {
+            line_id: line.id,
+            payout_id: payouts[0],
+        }],
+    )
+    .await
+    .unwrap();
+    let names = l.statement_names(c.id).await.unwrap();
+    assert_eq!(names.len(), 1);
+    assert_eq!(names[0].name, "R. DUBOIS");
+    let history = l.history(Record::Customer(c.id)).await.unwrap();
+    assert_eq!(history[0].changes[0].field, "statement_name");
+
+    let (_, line) = review_of("07").await;
+    assert_eq!(line.state, MatchState::Suggested, "{}", line.evidence);
+    assert_eq!(line.candidates[0].customer_id, c.id);
+
+    l.forget_statement_name(&me(), c.id, &names[0].name_key)
+        .await
+        .unwrap();
+    assert!(l.statement_names(c.id).await.unwrap().is_empty());
+    let (_, line) = review_of("08").await;
+    assert_eq!(line.state, MatchState::Unmatched, "{}", line.evidence);
+}

@@ -393,6 +393,7 @@ fn camt_line(
         payout_reference,
         reference_source,
         provider_reference: reference.chars().take(100).collect(),
+        reference_is_id: known_by.is_some(),
         kind,
         description: item.remittance.clone(),
         pending: matches!(item.status.as_str(), "PDNG" | "INFO" | "FUTR"),

@@ -69,6 +69,7 @@ impl Ledger {
                 payout_id: known.get(&l.fingerprint).copied().flatten(),
                 pending: l.pending,
                 fee_minor: l.fee_minor,
+                reference_is_id: l.reference_is_id,
             })
             .collect();
         let decisions = self.match_lines(&rows).await?;

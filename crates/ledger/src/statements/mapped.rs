@@ -399,6 +399,7 @@ pub fn parse_mapped_csv(bytes: &[u8], mapping: &CsvMapping) -> Result<Statement>
             m if m > 0 && (returned || payout_reference.is_some()) => LineKind::Return,
             _ => LineKind::Other,
         };
+        let reference_is_id = !id.is_empty();
         let provider_reference: String = if !id.is_empty() {
             id
         } else if !reference.is_empty() {
@@ -417,6 +418,7 @@ pub fn parse_mapped_csv(bytes: &[u8], mapping: &CsvMapping) -> Result<Statement>
             // A bank's CSV carries what the payer typed: free text, never a field of ours.
             reference_source: ReferenceSource::Text,
             provider_reference,
+            reference_is_id,
             kind,
             description: reference,
             pending: false,

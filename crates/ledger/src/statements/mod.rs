@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
-use crate::ids::PayoutId;
+use crate::ids::{CustomerId, PayoutId};
 use crate::money::Money;
 use crate::payouts::status::{apply, current, Clean, Settlement};
 use crate::payouts::{PayoutStatus, Skipped};
@@ -28,6 +28,7 @@ pub const MAX_STATEMENT_BYTES: usize = 64 * 1024 * 1024;
 
 mod amount;
 mod camt;
+mod counterparties;
 mod fields;
 mod headless;
 mod imports;
@@ -37,6 +38,7 @@ mod paypal;
 mod review;
 
 pub use camt::parse_camt053;
+pub use counterparties::StatementName;
 pub use fields::{read_statement_file, DateOrder};
 pub use headless::LineVerdict;
 pub use imports::ImportSummary;
@@ -117,6 +119,9 @@ pub struct ParsedLine {
     pub payout_reference: Option<String>,
     pub reference_source: ReferenceSource,
     pub provider_reference: String,
+    /// Whether `provider_reference` is the provider's own id of the transaction, not text
+    /// standing in for one: only an id matches a payout by its stored reference.
+    pub reference_is_id: bool,
     pub kind: LineKind,
     pub description: String,
     /// The provider has not completed the transaction: shown, never confirmed.
@@ -209,6 +214,7 @@ struct StoredLine {
     pending: bool,
     fee_minor: i64,
     booked_on: String,
+    counterparty: String,
 }
 
 /// A line the user confirms against a payout.
@@ -301,7 +307,7 @@ impl Ledger {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO statement_lines (import_id, line_no, fingerprint, booked_on, amount_minor, currency,
                                               counterparty, payout_reference, reference_source, provider_reference,
-                                              kind, description, pending, fee_minor) ",
+                                              kind, description, pending, fee_minor, reference_is_id) ",
             );
             insert.push_values(chunk, |mut row, l| {
                 row.push_bind(import_id)
@@ -317,7 +323,8 @@ impl Ledger {
                     .push_bind(l.kind)
                     .push_bind(&l.description)
                     .push_bind(l.pending)
-                    .push_bind(l.fee_minor);
+                    .push_bind(l.fee_minor)
+                    .push_bind(l.reference_is_id);
             });
             insert.push(" ON CONFLICT (fingerprint) DO NOTHING");
             new_lines += insert.build().execute(tx.conn()).await?.rows_affected() as usize;
@@ -422,7 +429,7 @@ impl Ledger {
             let skip = |refusal: Refusal| Skipped::new(c.payout_id, refusal);
             let line: Option<StoredLine> = sqlx::query_as(
                 "SELECT provider_reference, kind, payout_id, amount_minor, currency, pending,
-                        fee_minor, booked_on
+                        fee_minor, booked_on, counterparty
                    FROM statement_lines WHERE id = ? AND import_id = ?",
             )
             .bind(c.line_id)
@@ -438,6 +445,7 @@ impl Ledger {
                 pending,
                 fee_minor,
                 booked_on,
+                counterparty,
             }) = line
             else {
                 outcome.skipped.push(skip(Refusal::LineNotInImport));
@@ -526,6 +534,27 @@ impl Ledger {
                 .bind(c.line_id)
                 .execute(tx.conn())
                 .await?;
+            // A name that is not the recipient as the book knows it is remembered for the
+            // customer, so the next line from it is suggested for them.
+            if !counterparty.trim().is_empty() {
+                let (customer, recipient, display_name): (CustomerId, String, String) =
+                    sqlx::query_as(
+                        "SELECT p.customer_id,
+                                coalesce(p.account_snapshot ->> '$.holder_name',
+                                         p.account_snapshot ->> '$.handle', ''),
+                                c.display_name
+                           FROM payouts p JOIN customers c ON c.id = p.customer_id
+                          WHERE p.id = ?",
+                    )
+                    .bind(c.payout_id)
+                    .fetch_one(tx.conn())
+                    .await?;
+                if !names::same_recipient(&counterparty, &recipient)
+                    && !names::same_recipient(&counterparty, &display_name)
+                {
+                    counterparties::remember(&mut tx, &counterparty, customer, &reference).await?;
+                }
+            }
             outcome.confirmed.push(c.payout_id.to_string());
         }
         if !outcome.confirmed.is_empty() {

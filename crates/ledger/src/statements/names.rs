@@ -25,6 +25,17 @@ fn key(name: &str) -> Vec<String> {
     words
 }
 
+/// What a name is remembered by: its words as [`same_recipient`] compares them, or a whole
+/// e-mail address in lower case; empty for a name with no words.
+pub(crate) fn name_key(name: &str) -> String {
+    let name = name.trim();
+    if name.contains('@') {
+        name.to_lowercase()
+    } else {
+        key(name).join(" ")
+    }
+}
+
 /// Whether a statement's counterparty and one of a payout's names are the same recipient.
 pub(super) fn same_recipient(statement: &str, payout: &str) -> bool {
     let (a, b) = (statement.trim(), payout.trim());

@@ -419,6 +419,7 @@ pub fn parse_paypal_csv(bytes: &[u8], dates: Option<DateOrder>) -> Result<Statem
             payout_reference,
             reference_source,
             provider_reference: id,
+            reference_is_id: true,
             kind,
             description: kind_text,
             pending,

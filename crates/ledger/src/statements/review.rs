@@ -12,11 +12,11 @@ use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::names::same_recipient;
+use super::names::{name_key, same_recipient};
 use super::{amount_agrees, ConfirmOutcome, Confirmation, LineKind, ReferenceSource};
 use crate::audit::Origin;
 use crate::error::{Error, Result};
-use crate::ids::PayoutId;
+use crate::ids::{CustomerId, PayoutId};
 use crate::money::Money;
 use crate::payouts::{Payout, PayoutRow, PayoutStatus, SELECT_PAYOUT};
 use crate::progress::Progress;
@@ -139,12 +139,14 @@ pub(super) struct LineRow {
     pub(super) payout_id: Option<PayoutId>,
     pub(super) pending: bool,
     pub(super) fee_minor: i64,
+    pub(super) reference_is_id: bool,
 }
 
 /// What matching needs to know of a payout a line names.
 #[derive(sqlx::FromRow)]
 struct Named {
     id: PayoutId,
+    customer_id: CustomerId,
     amount_minor: i64,
     currency: String,
     status: PayoutStatus,
@@ -156,7 +158,12 @@ struct Named {
 impl Named {
     /// What disagrees between `line` and this payout, in words; empty when all agree. The
     /// recipient counts only when `recipient_needed`.
-    fn disagreements(&self, line: &LineRow, recipient_needed: bool) -> Vec<String> {
+    fn disagreements(
+        &self,
+        line: &LineRow,
+        recipient_needed: bool,
+        remembered: Option<CustomerId>,
+    ) -> Vec<String> {
         let mut why = Vec::new();
         if self.currency != line.currency {
             why.push(format!("the currency differs ({})", line.currency));
@@ -188,6 +195,7 @@ impl Named {
         if recipient_needed
             && !same_recipient(&line.counterparty, &self.recipient)
             && !same_recipient(&line.counterparty, &self.display_name)
+            && remembered != Some(self.customer_id)
         {
             why.push(if line.counterparty.trim().is_empty() {
                 "the line names no recipient".to_owned()
@@ -376,7 +384,7 @@ impl Ledger {
         Ok(sqlx::query_as(
             "SELECT id, line_no, booked_on, amount_minor, currency, counterparty, payout_reference,
                     reference_source, provider_reference, kind, description, payout_id, pending,
-                    fee_minor
+                    fee_minor, reference_is_id
                FROM statement_lines WHERE import_id = ? ORDER BY line_no",
         )
         .bind(import_id)
@@ -391,6 +399,14 @@ impl Ledger {
     /// Process and Success ones, the likeliest first); never by the amount alone.
     pub(super) async fn match_lines(&self, rows: &[LineRow]) -> Result<Vec<Decision>> {
         let open = |r: &LineRow| r.payout_id.is_none() && r.kind != LineKind::Other;
+        // 0. The customers the owner confirmed lines' names for before.
+        let remembered = self
+            .remembered_customers(
+                rows.iter()
+                    .filter(|r| open(r))
+                    .map(|r| r.counterparty.as_str()),
+            )
+            .await?;
 
         // 1. The payouts named by number, with their amounts.
         let named: Vec<PayoutId> = rows
@@ -399,7 +415,7 @@ impl Ledger {
             .filter_map(|r| r.payout_reference.as_deref().and_then(number_id))
             .collect();
         let amounts: HashMap<PayoutId, Named> = sqlx::query_as::<_, Named>(
-            "SELECT p.id, p.amount_minor, p.currency, p.status, c.display_name,
+            "SELECT p.id, p.customer_id, p.amount_minor, p.currency, p.status, c.display_name,
                     coalesce(p.account_snapshot ->> '$.holder_name',
                              p.account_snapshot ->> '$.handle', '') AS recipient
                FROM payouts p JOIN customers c ON c.id = p.customer_id
@@ -415,7 +431,7 @@ impl Ledger {
         // 2. Stored references, for the lines no payout number settles.
         let references: Vec<&str> = rows
             .iter()
-            .filter(|r| open(r))
+            .filter(|r| open(r) && r.reference_is_id)
             .filter(|r| {
                 r.payout_reference
                     .as_deref()
@@ -477,7 +493,8 @@ impl Ledger {
                         (true, format!("payout number {number} in the line's text"))
                     }
                 };
-                let why = payout.disagreements(r, recipient_needed);
+                let remembered = remembered.get(&name_key(&r.counterparty)).copied();
+                let why = payout.disagreements(r, recipient_needed, remembered);
                 Some(if why.is_empty() {
                     Decision::new(MatchState::Matched, vec![id], said)
                 } else {
@@ -487,7 +504,10 @@ impl Ledger {
                         format!("{said}, but {}", why.join(" and ")),
                     )
                 })
-            } else if let Some((id, minor, currency)) = by_reference.get(&r.provider_reference) {
+            } else if let Some((id, minor, currency)) = by_reference
+                .get(&r.provider_reference)
+                .filter(|_| r.reference_is_id)
+            {
                 Some(exact(
                     *id,
                     *minor,
@@ -511,6 +531,7 @@ impl Ledger {
                     format!("{day}T23:59:59.999999Z"),
                     r.counterparty.trim().to_lowercase(),
                     r.kind == LineKind::Return,
+                    remembered.get(&name_key(&r.counterparty)),
                 ]));
                 None
             };
@@ -521,9 +542,9 @@ impl Ledger {
         let mut candidates: HashMap<usize, Vec<PayoutId>> = HashMap::new();
         if !window.is_empty() {
             let found: Vec<(i64, PayoutId)> = sqlx::query_as(
-                "WITH line (k, currency, amount, from_at, until_at, recipient, is_return) AS (
+                "WITH line (k, currency, amount, from_at, until_at, recipient, is_return, customer) AS (
                      SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,
-                            value ->> 5, value ->> 6
+                            value ->> 5, value ->> 6, value ->> 7
                        FROM json_each(?))
                  SELECT line.k, p.id FROM line JOIN payouts p
                      ON p.currency = line.currency AND p.amount_minor = line.amount
@@ -531,7 +552,9 @@ impl Ledger {
                   WHERE p.status IN ('pending', 'on_process', 'success')
                     AND (p.status = 'on_process' OR (p.status = 'success') = (line.is_return = 1))
                     AND (lower(p.account_snapshot ->> '$.handle') = line.recipient
-                         OR lower(p.account_snapshot ->> '$.holder_name') = line.recipient)
+                         OR lower(p.account_snapshot ->> '$.holder_name') = line.recipient
+                         -- A name the owner confirmed for this customer before.
+                         OR p.customer_id = line.customer)
                   ORDER BY line.k,
                         -- A payment most likely pays a payout that was sent (On Process), a
                         -- return most likely returns one marked paid (Success).

@@ -1,0 +1,129 @@
+//! Names on statements remembered for customers: when the owner confirms a line from a name
+//! that is not the payout's recipient as the book knows it ("R. DUBOIS" for Renée Dubois), the
+//! name is kept for her customer, and later lines from it are suggested for her payouts.
+//!
+//! Invariants: a name (by its key, see `names::name_key`) belongs to at most one customer;
+//! remembering and forgetting are audit events of the customer; a name is never taken from
+//! one customer for another by a confirm.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::names::name_key;
+use crate::audit::{Action, Diff, Event, Origin, Record, WriteTx};
+use crate::error::{Error, Result};
+use crate::ids::CustomerId;
+use crate::Ledger;
+
+/// A name remembered for a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct StatementName {
+    pub name: String,
+    pub name_key: String,
+    pub created_at: String,
+}
+
+/// Inside a confirm: remembers `name` for `customer`, unless it has no words or is remembered
+/// already (for this customer or another).
+pub(super) async fn remember(
+    tx: &mut WriteTx<'_>,
+    name: &str,
+    customer: CustomerId,
+    line: &str,
+) -> Result<()> {
+    let key = name_key(name);
+    if key.is_empty() {
+        return Ok(());
+    }
+    let at = tx.at();
+    let added = sqlx::query(
+        "INSERT INTO counterparty_names (name_key, name, customer_id, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (name_key) DO NOTHING",
+    )
+    .bind(&key)
+    .bind(name.trim())
+    .bind(customer)
+    .bind(&at)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    if added == 1 {
+        tx.record(Event {
+            action: Action::Update,
+            record: Record::Customer(customer),
+            diff: Diff::new().created("statement_name", name.trim()),
+            note: &format!("Remembered from statement line {line}."),
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+impl Ledger {
+    /// The names remembered for `customer`, oldest first.
+    pub async fn statement_names(&self, customer: CustomerId) -> Result<Vec<StatementName>> {
+        Ok(sqlx::query_as(
+            "SELECT name, name_key, created_at FROM counterparty_names
+              WHERE customer_id = ? ORDER BY created_at, name_key",
+        )
+        .bind(customer)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// Forgets a name remembered for `customer`: later lines from it suggest nobody.
+    pub async fn forget_statement_name(
+        &self,
+        origin: &Origin,
+        customer: CustomerId,
+        name_key: &str,
+    ) -> Result<()> {
+        let mut tx = self.begin_write(origin).await?;
+        let name: Option<String> = sqlx::query_scalar(
+            "DELETE FROM counterparty_names WHERE name_key = ? AND customer_id = ? RETURNING name",
+        )
+        .bind(name_key)
+        .bind(customer)
+        .fetch_optional(tx.conn())
+        .await?;
+        let Some(name) = name else {
+            return Err(Error::NotFound(format!(
+                "No name {name_key:?} is remembered for {customer}."
+            )));
+        };
+        tx.commit_with(Event {
+            action: Action::Update,
+            record: Record::Customer(customer),
+            diff: Diff::new().field("statement_name", &name, None::<String>),
+            note: "Name on statements forgotten.",
+        })
+        .await
+    }
+
+    /// The customers the names of `counterparties` are remembered for, by name key.
+    pub(super) async fn remembered_customers<'a>(
+        &self,
+        counterparties: impl Iterator<Item = &'a str>,
+    ) -> Result<HashMap<String, CustomerId>> {
+        let mut keys: Vec<String> = counterparties
+            .map(name_key)
+            .filter(|k| !k.is_empty())
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(sqlx::query_as(
+            "SELECT name_key, customer_id FROM counterparty_names
+              WHERE name_key IN (SELECT value FROM json_each(?))",
+        )
+        .bind(json!(keys).to_string())
+        .fetch_all(&self.reader)
+        .await?
+        .into_iter()
+        .collect())
+    }
+}
