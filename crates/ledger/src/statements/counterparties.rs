@@ -11,10 +11,10 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::json;
 
-use super::names::name_key;
+use super::names::{name_key, same_recipient};
 use crate::audit::{Action, Diff, Event, Origin, Record, WriteTx};
 use crate::error::{Error, Result};
-use crate::ids::CustomerId;
+use crate::ids::{CustomerId, PayoutId};
 use crate::Ledger;
 
 /// A name remembered for a customer.
@@ -25,14 +25,31 @@ pub struct StatementName {
     pub created_at: String,
 }
 
-/// Inside a confirm: remembers `name` for `customer`, unless it has no words or is remembered
-/// already (for this customer or another).
+/// Inside a confirm of a line from `name` for `payout`: remembers the name for the payout's
+/// customer, unless it is the recipient as the book knows them already, has no words, or is
+/// remembered already (for this customer or another).
 pub(super) async fn remember(
     tx: &mut WriteTx<'_>,
     name: &str,
-    customer: CustomerId,
+    payout: PayoutId,
     line: &str,
 ) -> Result<()> {
+    if name.trim().is_empty() {
+        return Ok(());
+    }
+    let (customer, recipient, display_name): (CustomerId, String, String) = sqlx::query_as(
+        "SELECT p.customer_id,
+                coalesce(p.account_snapshot ->> '$.holder_name', p.account_snapshot ->> '$.handle', ''),
+                c.display_name
+           FROM payouts p JOIN customers c ON c.id = p.customer_id
+          WHERE p.id = ?",
+    )
+    .bind(payout)
+    .fetch_one(tx.conn())
+    .await?;
+    if same_recipient(name, &recipient) || same_recipient(name, &display_name) {
+        return Ok(());
+    }
     let key = name_key(name);
     if key.is_empty() {
         return Ok(());

@@ -15,9 +15,9 @@ use uuid::Uuid;
 
 use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
-use crate::ids::{CustomerId, PayoutId};
+use crate::ids::PayoutId;
 use crate::money::Money;
-use crate::payouts::status::{apply, current, Clean, Settlement};
+use crate::payouts::status::{apply, current, Clean, Current, Settlement};
 use crate::payouts::{PayoutStatus, Skipped};
 use crate::progress::Progress;
 use crate::refusal::Refusal;
@@ -215,6 +215,26 @@ struct StoredLine {
     fee_minor: i64,
     booked_on: String,
     counterparty: String,
+}
+
+impl StoredLine {
+    /// Why this line is not a payment (or return) of the payout as it is `now`, if it is not.
+    fn disagrees_with(&self, now: &Current) -> Option<Refusal> {
+        if self.pending {
+            Some(Refusal::LinePending)
+        } else if self.line_currency != now.currency {
+            Some(Refusal::LineCurrencyDiffers {
+                line: self.line_currency.clone(),
+                payout: now.currency.clone(),
+            })
+        } else if !amount_agrees(self.line_minor, self.fee_minor, now.amount_minor) {
+            Some(Refusal::LineAmountDiffers)
+        } else if self.kind == LineKind::Return && now.status == PayoutStatus::Pending {
+            Some(Refusal::ReturnOfUnsentPayout(now.status))
+        } else {
+            None
+        }
+    }
 }
 
 /// A line the user confirms against a payout.
@@ -436,22 +456,11 @@ impl Ledger {
             .bind(import_id)
             .fetch_optional(tx.conn())
             .await?;
-            let Some(StoredLine {
-                reference,
-                kind,
-                linked,
-                line_minor,
-                line_currency,
-                pending,
-                fee_minor,
-                booked_on,
-                counterparty,
-            }) = line
-            else {
+            let Some(line) = line else {
                 outcome.skipped.push(skip(Refusal::LineNotInImport));
                 continue;
             };
-            if linked.is_some() {
+            if line.linked.is_some() {
                 outcome.skipped.push(skip(Refusal::LineConfirmedBefore));
                 continue;
             }
@@ -462,40 +471,26 @@ impl Ledger {
                 continue;
             };
             // The webview says which payout a line pays; the ledger checks that they agree.
-            let disagreement = if pending {
-                Some(Refusal::LinePending)
-            } else if line_currency != now.currency {
-                Some(Refusal::LineCurrencyDiffers {
-                    line: line_currency,
-                    payout: now.currency.clone(),
-                })
-            } else if !amount_agrees(line_minor, fee_minor, now.amount_minor) {
-                Some(Refusal::LineAmountDiffers)
-            } else if kind == LineKind::Return && now.status == PayoutStatus::Pending {
-                Some(Refusal::ReturnOfUnsentPayout(now.status))
-            } else {
-                None
-            };
-            if let Some(refusal) = disagreement {
+            if let Some(refusal) = line.disagrees_with(&now) {
                 outcome.skipped.push(skip(refusal));
                 continue;
             }
-            let change = match kind {
+            let change = match line.kind {
                 LineKind::Payment => Clean::new(
                     PayoutStatus::Success,
-                    Some(reference.clone()),
-                    format!("Paid: statement line {reference}."),
+                    Some(line.reference.clone()),
+                    format!("Paid: statement line {}.", line.reference),
                     Some(Settlement {
-                        paid_on: NaiveDate::parse_from_str(&booked_on, "%Y-%m-%d").map_err(
+                        paid_on: NaiveDate::parse_from_str(&line.booked_on, "%Y-%m-%d").map_err(
                             |_| Error::Storage("A statement line has a damaged date.".into()),
                         )?,
-                        fee_minor,
+                        fee_minor: line.fee_minor,
                     }),
                 ),
                 LineKind::Return => Clean::new(
                     PayoutStatus::Failed,
                     None,
-                    format!("Returned: statement line {reference}."),
+                    format!("Returned: statement line {}.", line.reference),
                     None,
                 ),
                 LineKind::Other => {
@@ -507,10 +502,10 @@ impl Ledger {
             };
             // A payout already where the line puts it (marked paid by hand with this very
             // reference, say) is only linked; the link is still an audited decision.
-            let settled = match kind {
+            let settled = match line.kind {
                 LineKind::Payment => {
                     now.status == PayoutStatus::Success
-                        && now.external_reference.as_deref() == Some(reference.as_str())
+                        && now.external_reference.as_deref() == Some(line.reference.as_str())
                 }
                 _ => now.status == PayoutStatus::Failed,
             };
@@ -520,7 +515,8 @@ impl Ledger {
                     record: Record::Payout(c.payout_id),
                     diff: Diff::new(),
                     note: &format!(
-                        "Statement line {reference} confirmed; the payout was already settled."
+                        "Statement line {} confirmed; the payout was already settled.",
+                        line.reference
                     ),
                 })
                 .await?;
@@ -534,27 +530,8 @@ impl Ledger {
                 .bind(c.line_id)
                 .execute(tx.conn())
                 .await?;
-            // A name that is not the recipient as the book knows it is remembered for the
-            // customer, so the next line from it is suggested for them.
-            if !counterparty.trim().is_empty() {
-                let (customer, recipient, display_name): (CustomerId, String, String) =
-                    sqlx::query_as(
-                        "SELECT p.customer_id,
-                                coalesce(p.account_snapshot ->> '$.holder_name',
-                                         p.account_snapshot ->> '$.handle', ''),
-                                c.display_name
-                           FROM payouts p JOIN customers c ON c.id = p.customer_id
-                          WHERE p.id = ?",
-                    )
-                    .bind(c.payout_id)
-                    .fetch_one(tx.conn())
-                    .await?;
-                if !names::same_recipient(&counterparty, &recipient)
-                    && !names::same_recipient(&counterparty, &display_name)
-                {
-                    counterparties::remember(&mut tx, &counterparty, customer, &reference).await?;
-                }
-            }
+            counterparties::remember(&mut tx, &line.counterparty, c.payout_id, &line.reference)
+                .await?;
             outcome.confirmed.push(c.payout_id.to_string());
         }
         if !outcome.confirmed.is_empty() {

@@ -224,6 +224,95 @@ impl Decision {
     }
 }
 
+/// A payout found by a stored reference: its id, amount and currency.
+type ByReference = (PayoutId, i64, String);
+
+/// The payout number a line carries and the payout it names, if the book issued it.
+fn named_in<'a, 'r>(
+    r: &'r LineRow,
+    named: &'a HashMap<PayoutId, Named>,
+) -> Option<(&'r str, &'a Named)> {
+    let number = r.payout_reference.as_deref()?;
+    Some((number, named.get(&number_id(number)?)?))
+}
+
+/// A line that carries the number of `payout`: a number in the app's own field is proof with
+/// the amount and direction; one found in free text also needs the recipient.
+fn by_number(
+    r: &LineRow,
+    number: &str,
+    payout: &Named,
+    remembered: Option<CustomerId>,
+) -> Decision {
+    let (recipient_needed, said) = match r.reference_source {
+        ReferenceSource::Field => (false, format!("payout id {number} on the statement line")),
+        ReferenceSource::Text => (true, format!("payout number {number} in the line's text")),
+    };
+    let why = payout.disagreements(r, recipient_needed, remembered);
+    if why.is_empty() {
+        Decision::new(MatchState::Matched, vec![payout.id], said)
+    } else {
+        Decision::new(
+            MatchState::Suggested,
+            vec![payout.id],
+            format!("{said}, but {}", why.join(" and ")),
+        )
+    }
+}
+
+/// A line whose provider reference a payout already carries.
+fn by_stored_reference(r: &LineRow, (id, minor, currency): &ByReference) -> Decision {
+    let why = format!("external reference {}", r.provider_reference);
+    if *minor == r.amount_minor.abs() && *currency == r.currency {
+        Decision::new(MatchState::Matched, vec![*id], why)
+    } else {
+        Decision::new(
+            MatchState::Suggested,
+            vec![*id],
+            format!("{why}, but the amount differs"),
+        )
+    }
+}
+
+/// What the window join needs of line `k`: currency, amount, the window, the recipient and the
+/// customer a name was remembered for.
+fn window_line(k: usize, r: &LineRow, remembered: Option<CustomerId>) -> Result<serde_json::Value> {
+    let day = NaiveDate::parse_from_str(&r.booked_on, "%Y-%m-%d")
+        .map_err(|_| Error::Storage("A statement line has a damaged date.".into()))?;
+    Ok(json!([
+        k,
+        r.currency,
+        r.amount_minor.abs(),
+        (day - Duration::days(WINDOW_DAYS)).to_string(),
+        format!("{day}T23:59:59.999999Z"),
+        r.counterparty.trim().to_lowercase(),
+        r.kind == LineKind::Return,
+        remembered,
+    ]))
+}
+
+/// A line matched by amount, currency and recipient within the window: never more than a
+/// suggestion.
+fn by_window(found: Vec<PayoutId>, r: &LineRow) -> Decision {
+    match found.len() {
+        0 => Decision::new(
+            MatchState::Unmatched,
+            found,
+            "no payout with this amount, currency and recipient",
+        ),
+        1 => Decision::new(
+            MatchState::Suggested,
+            found,
+            format!("same amount, currency and recipient ({})", r.counterparty),
+        ),
+        n => Decision::new(
+            MatchState::Suggested,
+            found,
+            format!("{n} payouts have the same amount, currency and recipient: choose one"),
+        ),
+    }
+}
+
 /// The id in a stored payout number ("PO-000012").
 fn number_id(number: &str) -> Option<PayoutId> {
     number.parse().ok()
@@ -398,82 +487,33 @@ impl Ledger {
     /// [`WINDOW_DAYS`] (a payment among Pending and On Process payouts, a return among On
     /// Process and Success ones, the likeliest first); never by the amount alone.
     pub(super) async fn match_lines(&self, rows: &[LineRow]) -> Result<Vec<Decision>> {
-        let open = |r: &LineRow| r.payout_id.is_none() && r.kind != LineKind::Other;
-        // 0. The customers the owner confirmed lines' names for before.
+        let open = |r: &&LineRow| r.payout_id.is_none() && r.kind != LineKind::Other;
+        // The customers the owner confirmed lines' names for before.
         let remembered = self
-            .remembered_customers(
+            .remembered_customers(rows.iter().filter(open).map(|r| r.counterparty.as_str()))
+            .await?;
+        let named = self
+            .named_payouts(
                 rows.iter()
-                    .filter(|r| open(r))
-                    .map(|r| r.counterparty.as_str()),
+                    .filter(open)
+                    .filter_map(|r| r.payout_reference.as_deref().and_then(number_id)),
+            )
+            .await?;
+        // Stored references, for the lines no payout number settles.
+        let by_reference = self
+            .payouts_by_reference(
+                rows.iter()
+                    .filter(open)
+                    .filter(|r| r.reference_is_id && named_in(r, &named).is_none())
+                    .map(|r| r.provider_reference.as_str()),
             )
             .await?;
 
-        // 1. The payouts named by number, with their amounts.
-        let named: Vec<PayoutId> = rows
-            .iter()
-            .filter(|r| open(r))
-            .filter_map(|r| r.payout_reference.as_deref().and_then(number_id))
-            .collect();
-        let amounts: HashMap<PayoutId, Named> = sqlx::query_as::<_, Named>(
-            "SELECT p.id, p.customer_id, p.amount_minor, p.currency, p.status, c.display_name,
-                    coalesce(p.account_snapshot ->> '$.holder_name',
-                             p.account_snapshot ->> '$.handle', '') AS recipient
-               FROM payouts p JOIN customers c ON c.id = p.customer_id
-              WHERE p.id IN (SELECT value FROM json_each(?))",
-        )
-        .bind(json!(named).to_string())
-        .fetch_all(&self.reader)
-        .await?
-        .into_iter()
-        .map(|named| (named.id, named))
-        .collect();
-
-        // 2. Stored references, for the lines no payout number settles.
-        let references: Vec<&str> = rows
-            .iter()
-            .filter(|r| open(r) && r.reference_is_id)
-            .filter(|r| {
-                r.payout_reference
-                    .as_deref()
-                    .and_then(number_id)
-                    .is_none_or(|id| !amounts.contains_key(&id))
-            })
-            .map(|r| r.provider_reference.as_str())
-            .collect();
-        let mut by_reference: HashMap<String, (PayoutId, i64, String)> = HashMap::new();
-        let found: Vec<(String, PayoutId, i64, String)> = sqlx::query_as(
-            "SELECT external_reference, id, amount_minor, currency FROM payouts
-              WHERE external_reference IN (SELECT value FROM json_each(?)) ORDER BY id DESC",
-        )
-        .bind(json!(references).to_string())
-        .fetch_all(&self.reader)
-        .await?;
-        for (reference, id, minor, currency) in found {
-            // The oldest payout with the reference wins (rows come newest first).
-            by_reference.insert(reference, (id, minor, currency));
-        }
-
-        // 3. Decide what can be decided without the window.
+        // What can be decided without the window; the rest go into it.
         let mut decisions: Vec<Option<Decision>> = Vec::with_capacity(rows.len());
         let mut window = Vec::new();
         for (k, r) in rows.iter().enumerate() {
-            let magnitude = r.amount_minor.abs();
-            let exact = |id: PayoutId, minor: i64, currency: &str, why: String| {
-                if minor == magnitude && currency == r.currency {
-                    Decision::new(MatchState::Matched, vec![id], why)
-                } else {
-                    Decision::new(
-                        MatchState::Suggested,
-                        vec![id],
-                        format!("{why}, but the amount differs"),
-                    )
-                }
-            };
-            let named = r
-                .payout_reference
-                .as_deref()
-                .and_then(|n| Some((n, number_id(n)?)))
-                .and_then(|(n, id)| Some((n, id, amounts.get(&id)?)));
+            let remembered = remembered.get(&name_key(&r.counterparty)).copied();
             let decision = if let Some(id) = r.payout_id {
                 Some(Decision::new(MatchState::Confirmed, vec![id], "confirmed"))
             } else if r.kind == LineKind::Other {
@@ -482,38 +522,13 @@ impl Ledger {
                     Vec::new(),
                     "not a payment or a return",
                 ))
-            } else if let Some((number, id, payout)) = named {
-                // A number in the app's own field is proof with the amount and direction; one
-                // found in free text also needs the recipient.
-                let (recipient_needed, said) = match r.reference_source {
-                    ReferenceSource::Field => {
-                        (false, format!("payout id {number} on the statement line"))
-                    }
-                    ReferenceSource::Text => {
-                        (true, format!("payout number {number} in the line's text"))
-                    }
-                };
-                let remembered = remembered.get(&name_key(&r.counterparty)).copied();
-                let why = payout.disagreements(r, recipient_needed, remembered);
-                Some(if why.is_empty() {
-                    Decision::new(MatchState::Matched, vec![id], said)
-                } else {
-                    Decision::new(
-                        MatchState::Suggested,
-                        vec![id],
-                        format!("{said}, but {}", why.join(" and ")),
-                    )
-                })
-            } else if let Some((id, minor, currency)) = by_reference
+            } else if let Some((number, payout)) = named_in(r, &named) {
+                Some(by_number(r, number, payout, remembered))
+            } else if let Some(payout) = by_reference
                 .get(&r.provider_reference)
                 .filter(|_| r.reference_is_id)
             {
-                Some(exact(
-                    *id,
-                    *minor,
-                    currency,
-                    format!("external reference {}", r.provider_reference),
-                ))
+                Some(by_stored_reference(r, payout))
             } else if r.counterparty.trim().is_empty() {
                 Some(Decision::new(
                     MatchState::Unmatched,
@@ -521,88 +536,19 @@ impl Ledger {
                     "no recipient on the line to match by",
                 ))
             } else {
-                let day = NaiveDate::parse_from_str(&r.booked_on, "%Y-%m-%d")
-                    .map_err(|_| Error::Storage("A statement line has a damaged date.".into()))?;
-                window.push(json!([
-                    k,
-                    r.currency,
-                    magnitude,
-                    (day - Duration::days(WINDOW_DAYS)).to_string(),
-                    format!("{day}T23:59:59.999999Z"),
-                    r.counterparty.trim().to_lowercase(),
-                    r.kind == LineKind::Return,
-                    remembered.get(&name_key(&r.counterparty)),
-                ]));
+                window.push(window_line(k, r, remembered)?);
                 None
             };
             decisions.push(decision);
         }
-
-        // 4. Amount, currency and recipient within the window, for the rest, in one join.
-        let mut candidates: HashMap<usize, Vec<PayoutId>> = HashMap::new();
-        if !window.is_empty() {
-            let found: Vec<(i64, PayoutId)> = sqlx::query_as(
-                "WITH line (k, currency, amount, from_at, until_at, recipient, is_return, customer) AS (
-                     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,
-                            value ->> 5, value ->> 6, value ->> 7
-                       FROM json_each(?))
-                 SELECT line.k, p.id FROM line JOIN payouts p
-                     ON p.currency = line.currency AND p.amount_minor = line.amount
-                    AND p.created_at >= line.from_at AND p.created_at <= line.until_at
-                  WHERE p.status IN ('pending', 'on_process', 'success')
-                    AND (p.status = 'on_process' OR (p.status = 'success') = (line.is_return = 1))
-                    AND (lower(p.account_snapshot ->> '$.handle') = line.recipient
-                         OR lower(p.account_snapshot ->> '$.holder_name') = line.recipient
-                         -- A name the owner confirmed for this customer before.
-                         OR p.customer_id = line.customer)
-                  ORDER BY line.k,
-                        -- A payment most likely pays a payout that was sent (On Process), a
-                        -- return most likely returns one marked paid (Success).
-                        p.status = iif(line.is_return, 'success', 'on_process') DESC,
-                        p.created_at DESC, p.id DESC",
-            )
-            .bind(serde_json::Value::Array(window).to_string())
-            .fetch_all(&self.reader)
-            .await?;
-            for (k, id) in found {
-                let list = candidates.entry(k as usize).or_default();
-                if list.len() < MOST_CANDIDATES {
-                    list.push(id);
-                }
-            }
-        }
+        let mut candidates = self.window_candidates(window).await?;
         Ok(decisions
             .into_iter()
-            .enumerate()
-            .map(|(k, decision)| {
-                decision.unwrap_or_else(|| {
-                    let found = candidates.remove(&k).unwrap_or_default();
-                    match found.len() {
-                        0 => Decision::new(
-                            MatchState::Unmatched,
-                            found,
-                            "no payout with this amount, currency and recipient",
-                        ),
-                        1 => Decision::new(
-                            MatchState::Suggested,
-                            found,
-                            format!(
-                                "same amount, currency and recipient ({})",
-                                rows[k].counterparty
-                            ),
-                        ),
-                        n => Decision::new(
-                            MatchState::Suggested,
-                            found,
-                            format!(
-                                "{n} payouts have the same amount, currency and recipient: choose one"
-                            ),
-                        ),
-                    }
-                })
-            })
             .zip(rows)
-            .map(|(decision, row)| {
+            .enumerate()
+            .map(|(k, (decision, row))| {
+                let decision = decision
+                    .unwrap_or_else(|| by_window(candidates.remove(&k).unwrap_or_default(), row));
                 // What the provider has not completed is shown, never confirmed.
                 if row.pending && decision.state != MatchState::Confirmed {
                     Decision {
@@ -615,5 +561,88 @@ impl Ledger {
                 }
             })
             .collect())
+    }
+
+    /// The payouts of `ids`, with what matching compares, in one query.
+    async fn named_payouts(
+        &self,
+        ids: impl Iterator<Item = PayoutId>,
+    ) -> Result<HashMap<PayoutId, Named>> {
+        let ids: Vec<PayoutId> = ids.collect();
+        Ok(sqlx::query_as::<_, Named>(
+            "SELECT p.id, p.customer_id, p.amount_minor, p.currency, p.status, c.display_name,
+                    coalesce(p.account_snapshot ->> '$.holder_name',
+                             p.account_snapshot ->> '$.handle', '') AS recipient
+               FROM payouts p JOIN customers c ON c.id = p.customer_id
+              WHERE p.id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(json!(ids).to_string())
+        .fetch_all(&self.reader)
+        .await?
+        .into_iter()
+        .map(|named| (named.id, named))
+        .collect())
+    }
+
+    /// The oldest payout carrying each of `references` as its external reference.
+    async fn payouts_by_reference<'a>(
+        &self,
+        references: impl Iterator<Item = &'a str>,
+    ) -> Result<HashMap<String, ByReference>> {
+        let references: Vec<&str> = references.collect();
+        let found: Vec<(String, PayoutId, i64, String)> = sqlx::query_as(
+            "SELECT external_reference, id, amount_minor, currency FROM payouts
+              WHERE external_reference IN (SELECT value FROM json_each(?)) ORDER BY id DESC",
+        )
+        .bind(json!(references).to_string())
+        .fetch_all(&self.reader)
+        .await?;
+        // Rows come newest first, so the oldest payout with a reference is the one kept.
+        Ok(found
+            .into_iter()
+            .map(|(reference, id, minor, currency)| (reference, (id, minor, currency)))
+            .collect())
+    }
+
+    /// The candidates of each window line (by its index), by amount, currency and recipient
+    /// within the window, likeliest first, in one join along `payouts_by_amount`.
+    async fn window_candidates(
+        &self,
+        window: Vec<serde_json::Value>,
+    ) -> Result<HashMap<usize, Vec<PayoutId>>> {
+        let mut candidates: HashMap<usize, Vec<PayoutId>> = HashMap::new();
+        if window.is_empty() {
+            return Ok(candidates);
+        }
+        let found: Vec<(i64, PayoutId)> = sqlx::query_as(
+            "WITH line (k, currency, amount, from_at, until_at, recipient, is_return, customer) AS (
+                 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,
+                        value ->> 5, value ->> 6, value ->> 7
+                   FROM json_each(?))
+             SELECT line.k, p.id FROM line JOIN payouts p
+                 ON p.currency = line.currency AND p.amount_minor = line.amount
+                AND p.created_at >= line.from_at AND p.created_at <= line.until_at
+              WHERE p.status IN ('pending', 'on_process', 'success')
+                AND (p.status = 'on_process' OR (p.status = 'success') = (line.is_return = 1))
+                AND (lower(p.account_snapshot ->> '$.handle') = line.recipient
+                     OR lower(p.account_snapshot ->> '$.holder_name') = line.recipient
+                     -- A name the owner confirmed for this customer before.
+                     OR p.customer_id = line.customer)
+              ORDER BY line.k,
+                    -- A payment most likely pays a payout that was sent (On Process), a
+                    -- return most likely returns one marked paid (Success).
+                    p.status = iif(line.is_return, 'success', 'on_process') DESC,
+                    p.created_at DESC, p.id DESC",
+        )
+        .bind(serde_json::Value::Array(window).to_string())
+        .fetch_all(&self.reader)
+        .await?;
+        for (k, id) in found {
+            let list = candidates.entry(k as usize).or_default();
+            if list.len() < MOST_CANDIDATES {
+                list.push(id);
+            }
+        }
+        Ok(candidates)
     }
 }
