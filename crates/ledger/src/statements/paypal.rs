@@ -209,6 +209,62 @@ const INTERNAL: [&str; 12] = [
     "opname",
 ];
 
+/// Where a file's columns are (by header, in any language), and whether it is English.
+struct Columns {
+    date: usize,
+    currency: usize,
+    gross: usize,
+    transaction: usize,
+    name: Option<usize>,
+    kind: Option<usize>,
+    status: Option<usize>,
+    from: Option<usize>,
+    to: Option<usize>,
+    impact: Option<usize>,
+    reference_txn: Option<usize>,
+    custom: Option<usize>,
+    fee: Option<usize>,
+    texts: Vec<usize>,
+    /// English files say "Gross"; every other language writes a decimal comma and the day
+    /// first.
+    english: bool,
+}
+
+impl Columns {
+    fn find(headers: &[String]) -> Result<Columns> {
+        let column = |c: &Column| c.0.iter().find_map(|n| headers.iter().position(|h| h == n));
+        let required = |c: &Column, label: &str| {
+            column(c).ok_or_else(|| {
+                bad_file(format!(
+                    "This is not a PayPal activity CSV: it has no \"{label}\" column (in any language PayPal writes)."
+                ))
+            })
+        };
+        Ok(Columns {
+            date: required(&DATE, "Date")?,
+            currency: required(&CURRENCY, "Currency")?,
+            gross: required(&GROSS, "Gross")?,
+            transaction: required(&TRANSACTION, "Transaction ID")?,
+            name: column(&NAME),
+            kind: column(&TYPE),
+            status: column(&STATUS),
+            from: column(&FROM),
+            to: column(&TO),
+            impact: column(&IMPACT),
+            reference_txn: column(&REFERENCE_TXN),
+            custom: column(&CUSTOM),
+            fee: column(&FEE),
+            texts: TEXTS.iter().filter_map(column).collect(),
+            english: headers.iter().any(|h| h == "gross"),
+        })
+    }
+}
+
+/// A cell, trimmed; empty where the record is short.
+fn cell(r: &csv::StringRecord, c: usize) -> String {
+    r.get(c).unwrap_or("").trim().to_owned()
+}
+
 /// Reads a PayPal activity CSV (see the module description); `dates` says how to read dates
 /// the file itself cannot decide.
 pub fn parse_paypal_csv(bytes: &[u8], dates: Option<DateOrder>) -> Result<Statement> {
@@ -216,6 +272,63 @@ pub fn parse_paypal_csv(bytes: &[u8], dates: Option<DateOrder>) -> Result<Statem
         bytes,
         "PayPal statements are UTF-8, so this is probably not one.",
     )?;
+    let (cols, records) = read_records(text)?;
+    let cells = |c: usize| -> Vec<(i64, String)> {
+        records.iter().map(|(n, r)| (*n, cell(r, c))).collect()
+    };
+    let grosses = cells(cols.gross);
+    let language_mark = (!cols.english).then_some(DecimalMark::Comma);
+    let mark = decimal_mark(grosses.iter().map(|(n, g)| (*n, g.as_str())), language_mark)
+        .map_err(bad_file)?;
+    // Ids, currencies and amounts first: a damaged file is refused before anyone is asked
+    // how to read its dates.
+    let mut seen: HashMap<String, i64> = HashMap::new();
+    let mut unreadable = Vec::new();
+    let mut money = Vec::with_capacity(records.len());
+    for (line_no, r) in &records {
+        unique_id(&mut seen, &cell(r, cols.transaction), *line_no)?;
+        let read = gross_amount(r, &cols, mark);
+        money.push(
+            read.map_err(|reason| {
+                unreadable.push(Unreadable {
+                    line_no: *line_no,
+                    reason,
+                })
+            })
+            .ok(),
+        );
+    }
+    // Dates that are no date at all make their line unreadable, not the file.
+    let dated: Vec<(i64, String)> = cells(cols.date)
+        .into_iter()
+        .zip(&money)
+        .filter(|((_, d), amount)| {
+            amount.is_some() && (parse_date(d, true).is_some() || parse_date(d, false).is_some())
+        })
+        .map(|(dated, _)| dated)
+        .collect();
+    let order = decide_order(&dated, cols.english, dates)?;
+
+    let mut lines: Vec<ParsedLine> = Vec::new();
+    for ((line_no, r), amount) in records.iter().zip(money) {
+        let Some(amount) = amount else { continue };
+        match read_line(r, *line_no, amount, &cols, mark, order) {
+            Ok(mut line) => {
+                tie_reversal(&mut line, cols.reference_txn.map(|c| cell(r, c)), &lines);
+                lines.push(line);
+            }
+            Err(reason) => unreadable.push(Unreadable {
+                line_no: *line_no,
+                reason,
+            }),
+        }
+    }
+    unreadable.sort_by_key(|u| u.line_no);
+    Statement { lines, unreadable }.checked()
+}
+
+/// The file's columns and its non-empty records with their line numbers.
+fn read_records(text: &str) -> Result<(Columns, Vec<(i64, csv::StringRecord)>)> {
     let header_line = text.lines().next().unwrap_or("");
     let delimiter = [b',', b';', b'\t']
         .into_iter()
@@ -235,26 +348,7 @@ pub fn parse_paypal_csv(bytes: &[u8], dates: Option<DateOrder>) -> Result<Statem
         .iter()
         .map(|h| h.trim().to_lowercase())
         .collect();
-    let column = |c: &Column| c.0.iter().find_map(|n| headers.iter().position(|h| h == n));
-    let required = |c: &Column, label: &str| {
-        column(c).ok_or_else(|| {
-            bad_file(format!(
-                "This is not a PayPal activity CSV: it has no \"{label}\" column (in any language PayPal writes)."
-            ))
-        })
-    };
-    let date = required(&DATE, "Date")?;
-    let currency = required(&CURRENCY, "Currency")?;
-    let gross = required(&GROSS, "Gross")?;
-    let transaction = required(&TRANSACTION, "Transaction ID")?;
-    let (name, kind_col, status) = (column(&NAME), column(&TYPE), column(&STATUS));
-    let (from, to, impact) = (column(&FROM), column(&TO), column(&IMPACT));
-    let (reference_txn, custom) = (column(&REFERENCE_TXN), column(&CUSTOM));
-    let fee = column(&FEE);
-    let texts: Vec<usize> = TEXTS.iter().filter_map(column).collect();
-    // English files say "Gross"; every other language writes a decimal comma and the day first.
-    let english = headers.iter().any(|h| h == "gross");
-
+    let cols = Columns::find(&headers)?;
     let mut records = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line_no = i as i64 + 2;
@@ -264,169 +358,153 @@ pub fn parse_paypal_csv(bytes: &[u8], dates: Option<DateOrder>) -> Result<Statem
             )),
             _ => bad_file(format!("Line {line_no} cannot be read: {e}.")),
         })?;
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
+        if !record.iter().all(|c| c.trim().is_empty()) {
+            records.push((line_no, record));
         }
-        records.push((line_no, record));
     }
     if records.is_empty() {
         return Err(bad_file("The file has headers but no transactions."));
     }
-    let cell = |r: &csv::StringRecord, c: usize| r.get(c).unwrap_or("").trim().to_owned();
-    let cells = |c: usize| -> Vec<(i64, String)> {
-        records
-            .iter()
-            .map(|(line_no, r)| (*line_no, cell(r, c)))
-            .collect()
-    };
-    let grosses = cells(gross);
-    let language_mark = (!english).then_some(DecimalMark::Comma);
-    let mark = decimal_mark(grosses.iter().map(|(n, g)| (*n, g.as_str())), language_mark)
-        .map_err(bad_file)?;
-    // Ids, currencies and amounts first: a damaged file is refused before anyone is asked
-    // how to read its dates.
-    let mut seen: HashMap<String, i64> = HashMap::new();
-    let mut unreadable = Vec::new();
-    let mut money = Vec::with_capacity(records.len());
-    for (line_no, r) in &records {
-        let line_no = *line_no;
-        unique_id(&mut seen, &cell(r, transaction), line_no)?;
-        let code = cell(r, currency).to_uppercase();
-        let read = match Currency::from_code(&code) {
-            None => Err(format!("{code:?} is not an ISO 4217 currency")),
-            Some(cur) => {
-                let raw_amount = cell(r, gross);
-                read_amount(&raw_amount, mark, cur)
-                    .map_err(|why| format!("{raw_amount:?} is not an amount in {code}: {why}"))
-            }
-        };
-        money.push(
-            read.map_err(|reason| unreadable.push(Unreadable { line_no, reason }))
-                .ok(),
-        );
-    }
-    // Dates that are no date at all make their line unreadable, not the file.
-    let dated: Vec<(i64, String)> = cells(date)
-        .into_iter()
-        .zip(&money)
-        .filter(|((_, d), amount)| {
-            amount.is_some() && (parse_date(d, true).is_some() || parse_date(d, false).is_some())
-        })
-        .map(|(dated, _)| dated)
-        .collect();
-    let iso = |d: &str| d.len() >= 10 && d.as_bytes()[4] == b'-';
-    let order = match date_order(dated.iter().map(|(n, d)| (*n, d.as_str())))? {
-        Some(order) => order,
-        // No layout writes the month first with dots (05.02.2026).
-        None if !english || dated.iter().any(|(_, d)| d.contains('.')) => DateOrder::DayFirst,
-        // Dates that read the same both ways (ISO dates, 03/03/2026) need no answer.
-        None if dated
-            .iter()
-            .all(|(_, d)| iso(d) || parse_date(d, true) == parse_date(d, false)) =>
-        {
-            DateOrder::DayFirst
-        }
-        None => match dates {
-            Some(order) => order,
-            None => return Err(ambiguous_dates(dated.first().map_or("", |d| d.1.as_str()))),
-        },
-    };
+    Ok((cols, records))
+}
 
-    let mut lines: Vec<ParsedLine> = Vec::new();
-    for ((line_no, r), amount) in records.iter().zip(money) {
-        let line_no = *line_no;
-        let Some(mut amount) = amount else { continue };
-        let id = cell(r, transaction);
-        let cur = amount.currency();
-        let mut unread = |reason: String| unreadable.push(Unreadable { line_no, reason });
-        let fee_minor = match fee.map(|c| cell(r, c)).filter(|f| !f.is_empty()) {
-            Some(raw) => match read_amount(&raw, mark, cur) {
-                Ok(fee) => fee.minor().abs(),
-                Err(why) => {
-                    unread(format!("the fee {raw:?} is not an amount: {why}"));
-                    continue;
-                }
+/// The gross amount of a record in its currency, or why it is not one.
+fn gross_amount(
+    r: &csv::StringRecord,
+    cols: &Columns,
+    mark: DecimalMark,
+) -> std::result::Result<Money, String> {
+    let code = cell(r, cols.currency).to_uppercase();
+    let cur = Currency::from_code(&code)
+        .ok_or_else(|| format!("{code:?} is not an ISO 4217 currency"))?;
+    let raw = cell(r, cols.gross);
+    read_amount(&raw, mark, cur).map_err(|why| format!("{raw:?} is not an amount in {code}: {why}"))
+}
+
+/// Day or month first: as the file's dates prove; else the day, outside English, for dotted
+/// dates, or where every date reads the same both ways; else as the user said, or the
+/// question.
+fn decide_order(
+    dated: &[(i64, String)],
+    english: bool,
+    dates: Option<DateOrder>,
+) -> Result<DateOrder> {
+    let iso = |d: &str| d.len() >= 10 && d.as_bytes()[4] == b'-';
+    Ok(
+        match date_order(dated.iter().map(|(n, d)| (*n, d.as_str())))? {
+            Some(order) => order,
+            // No layout writes the month first with dots (05.02.2026).
+            None if !english || dated.iter().any(|(_, d)| d.contains('.')) => DateOrder::DayFirst,
+            // Dates that read the same both ways (ISO dates, 03/03/2026) need no answer.
+            None if dated
+                .iter()
+                .all(|(_, d)| iso(d) || parse_date(d, true) == parse_date(d, false)) =>
+            {
+                DateOrder::DayFirst
+            }
+            None => match dates {
+                Some(order) => order,
+                None => return Err(ambiguous_dates(dated.first().map_or("", |d| d.1.as_str()))),
             },
-            None => 0,
-        };
-        let Some(booked_on) = parse_date(&cell(r, date), order.day_first()) else {
-            unread(format!("{:?} is not a date", cell(r, date)));
-            continue;
-        };
-        let impact = impact
-            .map(|c| cell(r, c).to_lowercase())
-            .unwrap_or_default();
-        let is = |words: &[&str]| words.contains(&impact.as_str());
-        if is(&DEBIT) && amount.minor() > 0 || is(&CREDIT) && amount.minor() < 0 {
-            amount = Money::from_minor(-amount.minor(), cur);
-        }
-        let kind_text = kind_col.map(|c| cell(r, c)).unwrap_or_default();
-        let type_says = |words: &[&str]| {
-            let lower = kind_text.to_lowercase();
-            words.iter().any(|w| lower.contains(w))
-        };
-        let status_text = status
-            .map(|c| cell(r, c).to_lowercase())
-            .unwrap_or_default();
-        let pending = PENDING.contains(&status_text.as_str());
-        let moved = status_text.is_empty() || COMPLETED.contains(&status_text.as_str()) || pending;
-        let returned = type_says(&RETURNED);
-        let kind = if is(&MEMO) || !moved || type_says(&INTERNAL) {
-            LineKind::Other
-        } else if amount.minor() < 0 && !returned {
-            LineKind::Payment
-        } else if amount.minor() > 0 && returned {
-            LineKind::Return
-        } else {
-            LineKind::Other
-        };
-        let in_field = custom.and_then(|c| payout_number(&cell(r, c)));
-        let (mut payout_reference, mut reference_source) = match in_field {
+        },
+    )
+}
+
+/// One record as a statement line, or why it cannot be read.
+fn read_line(
+    r: &csv::StringRecord,
+    line_no: i64,
+    mut amount: Money,
+    cols: &Columns,
+    mark: DecimalMark,
+    order: DateOrder,
+) -> std::result::Result<ParsedLine, String> {
+    let cur = amount.currency();
+    let fee_minor = match cols.fee.map(|c| cell(r, c)).filter(|f| !f.is_empty()) {
+        Some(raw) => read_amount(&raw, mark, cur)
+            .map_err(|why| format!("the fee {raw:?} is not an amount: {why}"))?
+            .minor()
+            .abs(),
+        None => 0,
+    };
+    let booked_on = parse_date(&cell(r, cols.date), order.day_first())
+        .ok_or_else(|| format!("{:?} is not a date", cell(r, cols.date)))?;
+    let lower = |c: Option<usize>| c.map(|c| cell(r, c).to_lowercase()).unwrap_or_default();
+    let (impact, status) = (lower(cols.impact), lower(cols.status));
+    let is = |words: &[&str]| words.contains(&impact.as_str());
+    if is(&DEBIT) && amount.minor() > 0 || is(&CREDIT) && amount.minor() < 0 {
+        amount = Money::from_minor(-amount.minor(), cur);
+    }
+    let kind_text = cols.kind.map(|c| cell(r, c)).unwrap_or_default();
+    let type_says = |words: &[&str]| {
+        let lower = kind_text.to_lowercase();
+        words.iter().any(|w| lower.contains(w))
+    };
+    let pending = PENDING.contains(&status.as_str());
+    let moved = status.is_empty() || COMPLETED.contains(&status.as_str()) || pending;
+    let returned = type_says(&RETURNED);
+    let kind = if is(&MEMO) || !moved || type_says(&INTERNAL) {
+        LineKind::Other
+    } else if amount.minor() < 0 && !returned {
+        LineKind::Payment
+    } else if amount.minor() > 0 && returned {
+        LineKind::Return
+    } else {
+        LineKind::Other
+    };
+    let (payout_reference, reference_source) =
+        match cols.custom.and_then(|c| payout_number(&cell(r, c))) {
             Some(number) => (Some(number), ReferenceSource::Field),
             None => (
-                texts.iter().find_map(|&c| payout_number(&cell(r, c))),
+                cols.texts.iter().find_map(|&c| payout_number(&cell(r, c))),
                 ReferenceSource::Text,
             ),
         };
-        // Money in comes from its sender; money out goes to its recipient.
-        let party = if amount.minor() > 0 { from } else { to };
-        let mut counterparty = party
-            .map(|c| cell(r, c))
-            .filter(|e| !e.is_empty())
-            .or_else(|| name.map(|c| cell(r, c)))
-            .unwrap_or_default();
-        // A reversal names PayPal and the owner's own address: the line it reverses knows the
-        // payout and who was paid.
-        if kind == LineKind::Return {
-            let original = reference_txn
-                .map(|c| cell(r, c))
-                .and_then(|txn| lines.iter().find(|l| l.provider_reference == txn));
-            if let Some(original) = original {
-                counterparty = original.counterparty.clone();
-                if original.payout_reference.is_some() {
-                    payout_reference = original.payout_reference.clone();
-                    reference_source = original.reference_source;
-                }
-            }
-        }
-        lines.push(ParsedLine {
-            line_no,
-            fingerprint: format!("paypal:{id}"),
-            booked_on,
-            amount,
-            counterparty,
-            fee_minor,
-            payout_reference,
-            reference_source,
-            provider_reference: id,
-            reference_is_id: true,
-            kind,
-            description: kind_text,
-            pending,
-        });
+    // Money in comes from its sender; money out goes to its recipient.
+    let party = if amount.minor() > 0 {
+        cols.from
+    } else {
+        cols.to
+    };
+    let counterparty = party
+        .map(|c| cell(r, c))
+        .filter(|e| !e.is_empty())
+        .or_else(|| cols.name.map(|c| cell(r, c)))
+        .unwrap_or_default();
+    let id = cell(r, cols.transaction);
+    Ok(ParsedLine {
+        line_no,
+        fingerprint: format!("paypal:{id}"),
+        booked_on,
+        amount,
+        counterparty,
+        fee_minor,
+        payout_reference,
+        reference_source,
+        provider_reference: id,
+        reference_is_id: true,
+        kind,
+        description: kind_text,
+        pending,
+    })
+}
+
+/// A reversal names PayPal and the owner's own address: the line it reverses (by its
+/// reference transaction id, earlier in the file) knows the payout and who was paid.
+fn tie_reversal(line: &mut ParsedLine, reference_txn: Option<String>, earlier: &[ParsedLine]) {
+    if line.kind != LineKind::Return {
+        return;
     }
-    unreadable.sort_by_key(|u| u.line_no);
-    Statement { lines, unreadable }.checked()
+    let Some(original) =
+        reference_txn.and_then(|txn| earlier.iter().find(|l| l.provider_reference == txn))
+    else {
+        return;
+    };
+    line.counterparty = original.counterparty.clone();
+    if original.payout_reference.is_some() {
+        line.payout_reference = original.payout_reference.clone();
+        line.reference_source = original.reference_source;
+    }
 }
 
 /// The file's dates read both ways: the user is asked which layout it is.
