@@ -88,14 +88,6 @@ impl Error {
             _ => None,
         }
     }
-
-    /// The refusal behind this error, if a domain rule said no.
-    pub fn refusal(&self) -> Option<&Refusal> {
-        match self {
-            Error::Refused(refusal) => Some(refusal),
-            _ => None,
-        }
-    }
 }
 
 /// The primary SQLite result code of a database error (`SQLITE_FULL` is 13), if it is one.

@@ -66,7 +66,7 @@ fn both_versions_read_to_the_same_lines() {
 mod common;
 
 use common::*;
-use ledger::payouts::{PayoutStatus, StatusChange};
+use ledger::payouts::PayoutStatus;
 use ledger::statements::{MatchState, ReviewQuery, StatementFormat};
 use ledger::{Origin, Source};
 
@@ -90,14 +90,7 @@ async fn fixture_payouts(l: &ledger::Ledger) {
             .unwrap();
         let payout = pay(l, approved(l, c.id, amount, "EUR").await.id).await;
         if i == 4 {
-            let sent = StatusChange {
-                status: PayoutStatus::OnProcess,
-                external_reference: String::new(),
-                note: String::new(),
-            };
-            l.change_payout_status(&me(), payout.id, &sent)
-                .await
-                .unwrap();
+            sent(l, payout.id).await;
         }
     }
 }

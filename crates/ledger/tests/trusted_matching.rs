@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use ledger::payouts::{PayoutStatus, StatusChange};
+use ledger::payouts::PayoutStatus;
 use ledger::statements::{
     Confirmation, LineKind, MatchState, ReviewLine, ReviewQuery, StatementFormat,
 };
@@ -33,14 +33,7 @@ async fn twenty_five_payouts(l: &Ledger) {
         let payout = pay(l, approved(l, c.id, amount, "EUR").await.id).await;
         assert_eq!(payout.number, format!("PO-{i:06}"));
         if i == 23 {
-            let sent = StatusChange {
-                status: PayoutStatus::OnProcess,
-                external_reference: String::new(),
-                note: String::new(),
-            };
-            l.change_payout_status(&me(), payout.id, &sent)
-                .await
-                .unwrap();
+            sent(l, payout.id).await;
         }
     }
 }

@@ -99,6 +99,19 @@ pub async fn pay(ledger: &Ledger, request_id: RequestId) -> ledger::payouts::Pay
     ledger.create_payout(&me(), &new).await.unwrap()
 }
 
+/// Moves payout `id` to On Process, as the test owner: it was sent to the provider.
+pub async fn sent(ledger: &Ledger, id: PayoutId) {
+    let change = ledger::payouts::StatusChange {
+        status: ledger::payouts::PayoutStatus::OnProcess,
+        external_reference: String::new(),
+        note: String::new(),
+    };
+    ledger
+        .change_payout_status(&me(), id, &change)
+        .await
+        .unwrap();
+}
+
 pub async fn count(ledger: &Ledger, table: &str) -> i64 {
     let path = ledger.path().to_owned();
     let conn = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display()))
