@@ -1049,3 +1049,97 @@ fn an_unfinished_review_reopens_when_the_app_starts_again() {
         },
     );
 }
+
+#[test]
+fn a_line_is_set_aside_from_the_pool_of_open_lines() {
+    run_seeded(
+        "reconcile-pool",
+        |l| async move {
+            let l = moved(payouts(l, 2).await, &[1, 2], PayoutStatus::OnProcess).await;
+            // Two statements, each left with one open line: the payout, and the owner's own
+            // purchase at a shop, which is no payout's.
+            for (name, line) in [
+                (
+                    "paypal-monday.csv",
+                    "03/02/2026,Customer 1,Mass Pay Payment,Completed,USD,-1.00,user01@example.com,8XK10001,PO-000001",
+                ),
+                (
+                    "paypal-tuesday.csv",
+                    "03/03/2026,Hardware Store,Express Checkout Payment,Completed,USD,-19.99,store@shop.example,8XK20002,",
+                ),
+            ] {
+                let statement = format!(
+                    "Date,Name,Type,Status,Currency,Gross,To Email Address,Transaction ID,Custom Number\n{line}\n"
+                );
+                l.import_statement_dated(
+                    &seeder(),
+                    name,
+                    statement.as_bytes(),
+                    &ledger::statements::StatementFormat::PaypalCsv,
+                    Some(ledger::statements::DateOrder::MonthFirst),
+                )
+                .await
+                .unwrap();
+            }
+            l
+        },
+        |s| async move {
+            let c = &s.client;
+            open_screen(c, "reconciliation").await;
+            // The newest review with work left opens first; then the pool of both.
+            wait_text(c, "#statement-review h3", |t| t.contains("paypal-")).await;
+            click(c, "#review-open-lines").await;
+            wait_text(c, "#statement-review h3", |t| {
+                t.contains("Open lines of every statement")
+            })
+            .await;
+            wait_text(c, "#review-table tbody", |t| {
+                t.contains("PO-000001") && t.contains("store@shop.example")
+            })
+            .await;
+            // The refund is set aside with a note.
+            js(
+                c,
+                "[...document.querySelectorAll('#review-table tbody tr')]
+                   .find((tr) => tr.textContent.includes('store@shop.example'))
+                   .querySelector('.dismiss-line').click()",
+                vec![],
+            )
+            .await;
+            type_into(
+                c,
+                "dialog[data-dialog='dismiss-line'] [name=note]",
+                "The shop's own purchase",
+            )
+            .await;
+            save_screenshot(c, "reconcile-pool-dismiss").await;
+            click(c, "dialog[data-dialog='dismiss-line'] button[type=submit]").await;
+            // Set aside, it leaves the pool; the payout's line is confirmed from the pool.
+            wait_text(c, "#review-table tbody", |t| {
+                !t.contains("store@shop.example")
+            })
+            .await;
+            click(c, "#confirm-lines").await;
+            wait_text(c, "#review-table tbody", |t| t.contains("No line here")).await;
+            assert_eq!(
+                rows(&s.book, "payouts WHERE id = 1 AND status = 'success'").await,
+                1
+            );
+            assert_eq!(
+                rows(
+                    &s.book,
+                    "statement_lines WHERE dismissed_note = 'The shop''s own purchase'"
+                )
+                .await,
+                1
+            );
+            // Nothing is left open in either statement.
+            let listed = wait_text(c, "#imports-table tbody", |t| {
+                !t.contains("Continue review")
+            })
+            .await;
+            assert!(listed.contains("paypal-tuesday.csv"), "{listed}");
+            s
+        },
+    );
+}

@@ -65,6 +65,8 @@ export const api = {
   statementReview: (importId, query) => call('statement_review', { import_id: importId, query }),
   confirmMatchedLines: (importId) => call('confirm_matched_lines', { import_id: importId }),
   confirmStatementLines: (importId, confirmations) => call('confirm_statement_lines', { import_id: importId, confirmations }),
+  dismissStatementLine: (lineId, note) => call('dismiss_statement_line', { line_id: lineId, note }),
+  restoreStatementLine: (lineId) => call('restore_statement_line', { line_id: lineId }),
 
   addRequest: (input) => call('add_request', { input }),
   decideRequest: (id, decision, note) => call('decide_request', { id, decision, note }),

@@ -9,6 +9,7 @@ const ACTIONS = {
   update: 'Edited',
   reveal: 'Account revealed',
   reconcile: 'Matched to a statement',
+  dismiss: 'Statement line set aside or restored',
   export: 'Exported',
   import: 'Statement imported',
   archive: 'Archived',

@@ -8,7 +8,7 @@ import { money, when } from './format.js';
 import { mappingPanel } from './statement-mapping.js';
 import { pager } from './pager.js';
 import { withProgress } from './progress.js';
-import { modal } from './dialog.js';
+import { modal, formDialog, field } from './dialog.js';
 
 export async function render(main) {
   const section = h('section', { class: 'card', id: 'statement-section' });
@@ -21,7 +21,7 @@ export async function render(main) {
   format.addEventListener('change', () => { mapping.panel.hidden = format.value !== 'generic_csv'; });
   replace(section,
     h('h2', {}, 'Match a statement'),
-    h('p', {}, 'Import PayPal’s activity CSV (Activity › Statements › Download), your bank’s camt.053 statement, or any bank’s CSV export through a column mapping you set up once. Each line is matched to a payout by the payout id carried back (PayPal’s customer id, SEPA’s EndToEndId, Wise’s reference) or the stored reference, otherwise suggested by amount, currency and recipient; you confirm, and the payouts move to Success (or Failed for a return) with the provider’s reference.'),
+    h('p', {}, 'Import PayPal’s activity CSV (Activity › Statements › Download), your bank’s camt.053 statement, or any bank’s CSV export through a column mapping you set up once. Each line is matched to a payout by the payout number the app wrote into its payment files and the provider carried back (PayPal’s custom number, SEPA’s EndToEndId, Wise’s reference) or the stored reference; a number found only in free text, or amount, currency and recipient, give a suggestion. You confirm, and the payouts move to Success (or Failed for a return) with the provider’s reference.'),
     h('div', { class: 'toolbar' },
       format,
       h('button', { class: 'primary', id: 'import-statement', onclick: () => importWith(() => (format.value === 'generic_csv'
@@ -32,7 +32,13 @@ export async function render(main) {
     h('div', { id: 'statement-review' }));
   const imports = h('section', { class: 'card', id: 'imports-section' },
     h('h2', {}, 'Imported statements'),
-    h('p', {}, 'Every statement imported, newest first, with what is left to review. A review left unfinished stays here until every line is dealt with.'),
+    h('p', {}, 'Every statement imported, newest first, with what is left to review. A review left unfinished stays here until every line is confirmed or set aside.'),
+    h('div', { class: 'toolbar' }, h('button', { type: 'button', id: 'review-open-lines', onclick: async () => {
+      lastImport = POOL;
+      Object.assign(reviewState, { state: null, page: 1 });
+      await showReview(section, null);
+      section.scrollIntoView();
+    } }, 'Review the open lines of every statement')),
     h('div', { id: 'imports-list' }));
   refreshImports = () => showImports(imports.querySelector('#imports-list'), section);
   replace(main,
@@ -59,7 +65,7 @@ export async function render(main) {
   const listed = await refreshImports();
   // After a restart, the newest review with lines left to decide opens where it was.
   lastImport ??= listed?.items.find((i) => i.open > 0)?.id ?? null;
-  if (lastImport) await showReview(section, lastImport);
+  if (lastImport) await showReview(section, lastImport === POOL ? null : lastImport);
 }
 
 /** Redraws the imports list; set by `render`. */
@@ -110,7 +116,9 @@ const optionsOf = (section) => ({
   semicolon: section.querySelector('[name=semicolon]').checked,
 });
 
-/** The import shown on this screen and which of its lines, kept while the app runs. */
+/** The import shown on this screen (or POOL, the open lines of all) and which of its lines,
+ *  kept while the app runs. */
+const POOL = 'pool';
 let lastImport = null;
 const reviewState = { state: null, page: 1, page_size: 50 };
 
@@ -156,11 +164,30 @@ function askDateOrder(question) {
   });
 }
 
-const STATE_LABELS = { matched: 'Matched', suggested: 'Suggested', unmatched: 'No payout', confirmed: 'Confirmed', pending: 'Pending at provider' };
-const STATE_BADGES = { matched: 'success', suggested: 'pending', unmatched: 'failed', confirmed: 'approved', pending: 'on_process' };
+const STATE_LABELS = { matched: 'Matched', suggested: 'Suggested', unmatched: 'No payout', confirmed: 'Confirmed', pending: 'Pending at provider', dismissed: 'Set aside' };
+const STATE_BADGES = { matched: 'success', suggested: 'pending', unmatched: 'failed', confirmed: 'approved', pending: 'on_process', dismissed: 'rejected' };
 
-/** The review of an import: counts by state (each a filter), a page of lines with their
- *  match and a tick to confirm each, and the On Process payouts that no line covers. */
+/** Asks why a line is set aside and sets it aside; resolves once the dialog closes. */
+function dismissLine(line, done) {
+  formDialog({
+    name: 'dismiss-line',
+    title: `Set line ${line.line_no} aside`,
+    submitLabel: 'Set aside',
+    body: [
+      h('p', {}, `${line.booked_on} · ${money(line.amount)} · ${line.counterparty || 'no name'}. A line set aside is not a payout’s: it leaves the open lines, and you can bring it back.`),
+      field('Why', 'note', { required: true, maxlength: 500, placeholder: 'A supplier’s invoice, not a cashback', wide: true }),
+    ],
+    onSubmit: async ({ note }) => {
+      await api.dismissStatementLine(line.id, note);
+      toast(`Line ${line.line_no} set aside.`);
+      await done();
+    },
+  });
+}
+
+/** The review of an import, or with `importId` null the open lines of every import: counts
+ *  by state (each a filter), a page of lines with their match and a tick to confirm each, and
+ *  the On Process payouts that no line covers. */
 async function showReview(section, importId) {
   const box = section.querySelector('#statement-review');
   let review;
@@ -177,6 +204,20 @@ async function showReview(section, importId) {
     const choice = line.candidates.length > 1 && open
       ? h('select', { class: 'candidate', 'aria-label': `Payout for line ${line.line_no}` }, line.candidates.map((p) => h('option', { value: p.id }, `${p.number} · ${p.username}`)))
       : null;
+    const aside = line.state === 'dismissed'
+      ? h('button', { type: 'button', class: 'link restore-line', onclick: async () => {
+        try {
+          await api.restoreStatementLine(line.id);
+          toast(`Line ${line.line_no} is open again.`);
+          refreshImports();
+          await again();
+        } catch (error) {
+          toast(error.message);
+        }
+      } }, 'Bring back')
+      : line.state !== 'confirmed'
+        ? h('button', { type: 'button', class: 'link dismiss-line', onclick: () => dismissLine(line, async () => { refreshImports(); await again(); }) }, 'Set aside…')
+        : null;
     const row = h('tr', { 'data-line': line.line_no },
       h('td', { class: 'check' }, tick),
       h('td', {}, line.booked_on),
@@ -186,7 +227,8 @@ async function showReview(section, importId) {
       h('td', {}, h('span', { class: `badge ${STATE_BADGES[line.state]}` }, STATE_LABELS[line.state]),
         line.kind === 'return' ? h('span', { class: 'badge' }, 'Return') : null),
       h('td', { class: 'id' }, choice ?? (line.candidates[0]?.number ?? '—')),
-      h('td', { class: 'wrap muted small' }, line.evidence));
+      h('td', { class: 'wrap muted small' }, line.evidence),
+      h('td', {}, aside));
     return { row, tick, choice, line };
   });
   const confirmed = (outcome) => {
@@ -205,7 +247,7 @@ async function showReview(section, importId) {
       toast(error.message);
     }
   } }, 'Confirm ticked lines');
-  const all = review.counts.matched > review.lines.filter((l) => l.state === 'matched').length
+  const all = importId !== null && review.counts.matched > review.lines.filter((l) => l.state === 'matched').length
     ? h('button', { id: 'confirm-all-matched', onclick: () => run(section, async () => {
       // Long work: the screen's progress line counts the lines and offers Cancel.
       const outcome = await api.confirmMatchedLines(importId);
@@ -221,15 +263,17 @@ async function showReview(section, importId) {
   replace(box,
     h('h3', {}, review.file_name),
     h('div', { class: 'toolbar' }, h('div', { class: 'segmented', role: 'group', 'aria-label': 'Lines', id: 'review-filter' },
-      filter(null, 'All', c.matched + c.suggested + c.unmatched + c.confirmed + c.pending),
+      filter(null, 'All', c.matched + c.suggested + c.unmatched + c.confirmed + c.pending + c.dismissed),
       filter('matched', 'Matched', c.matched),
       filter('suggested', 'Suggested', c.suggested),
       filter('unmatched', 'No payout', c.unmatched),
-      filter('confirmed', 'Confirmed', c.confirmed),
-      c.pending ? filter('pending', 'Pending at provider', c.pending) : null)),
+      // Confirmed and set-aside lines leave the pool of open lines.
+      importId !== null ? filter('confirmed', 'Confirmed', c.confirmed) : null,
+      c.pending ? filter('pending', 'Pending at provider', c.pending) : null,
+      c.dismissed ? filter('dismissed', 'Set aside', c.dismissed) : null)),
     h('div', { class: 'table-wrap' }, h('table', { id: 'review-table' },
-      h('thead', {}, h('tr', {}, ['', 'Booked', 'Amount', 'Recipient', 'Reference', 'Match', 'Payout', 'Why'].map((t) => h('th', { class: t === 'Amount' ? 'num' : null }, t)))),
-      h('tbody', {}, rows.length ? rows.map((r) => r.row) : h('tr', {}, h('td', { colspan: 8, class: 'empty' }, 'No line here.'))))),
+      h('thead', {}, h('tr', {}, ['', 'Booked', 'Amount', 'Recipient', 'Reference', 'Match', 'Payout', 'Why', ''].map((t) => h('th', { class: t === 'Amount' ? 'num' : null }, t)))),
+      h('tbody', {}, rows.length ? rows.map((r) => r.row) : h('tr', {}, h('td', { colspan: 9, class: 'empty' }, 'No line here.'))))),
     pager({ ...review, items: review.lines }, reviewState, again),
     review.unreadable.length ? [
       h('h3', {}, 'Lines that could not be read'),

@@ -43,6 +43,8 @@ pub const COMMANDS: &[&str] = &[
     "statement_imports",
     "statement_review",
     "confirm_statement_lines",
+    "dismiss_statement_line",
+    "restore_statement_line",
     "confirm_matched_lines",
     "set_operator_name",
     "backups",

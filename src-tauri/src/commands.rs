@@ -445,25 +445,54 @@ pub async fn statement_imports(
     book.ledger()?.statement_imports(page).await
 }
 
+/// A page of an import's review, or with no import the open lines of every import.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn statement_review(
     book: State<'_, Book>,
-    import_id: i64,
+    import_id: Option<i64>,
     query: ReviewQuery,
 ) -> Answer<Review> {
-    book.ledger()?.statement_review(import_id, &query).await
+    let ledger = book.ledger()?;
+    match import_id {
+        Some(id) => ledger.statement_review(id, &query).await,
+        None => ledger.open_lines_review(&query).await,
+    }
 }
 
+/// Confirms lines of an import, or with no import lines of any.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn confirm_statement_lines(
     book: State<'_, Book>,
-    import_id: i64,
+    import_id: Option<i64>,
     confirmations: Vec<Confirmation>,
 ) -> Answer<ConfirmOutcome> {
     let origin = book.origin_of(Source::Import);
     let ledger = book.ledger()?;
-    ledger
-        .confirm_statement_lines(&origin, import_id, &confirmations)
+    match import_id {
+        Some(id) => {
+            ledger
+                .confirm_statement_lines(&origin, id, &confirmations)
+                .await
+        }
+        None => ledger.confirm_open_lines(&origin, &confirmations).await,
+    }
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn dismiss_statement_line(
+    book: State<'_, Book>,
+    line_id: i64,
+    note: String,
+) -> Answer<()> {
+    book.ledger()?
+        .dismiss_statement_line(&book.origin(), line_id, &note)
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn restore_statement_line(book: State<'_, Book>, line_id: i64) -> Answer<()> {
+    book.ledger()?
+        .restore_statement_line(&book.origin(), line_id)
         .await
 }
 

@@ -58,6 +58,8 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::statement_imports,
         commands::statement_review,
         commands::confirm_statement_lines,
+        commands::dismiss_statement_line,
+        commands::restore_statement_line,
         commands::confirm_matched_lines,
         commands::set_operator_name,
         commands::backups,

@@ -143,6 +143,8 @@ pub enum Action {
     Import,
     /// A statement line confirmed for a payout that was already settled.
     Reconcile,
+    /// A statement line set aside with a note, or brought back.
+    Dismiss,
     Backup,
     /// A restore scheduled for the next start.
     Restore,
@@ -164,6 +166,7 @@ impl Action {
             Action::Export => "export",
             Action::Import => "import",
             Action::Reconcile => "reconcile",
+            Action::Dismiss => "dismiss",
             Action::Backup => "backup",
             Action::Restore => "restore",
             Action::Restored => "restored",
@@ -239,6 +242,9 @@ pub(crate) struct WriteTx<'o> {
     recorded: usize,
     /// What the change did to the search index's sources.
     touched: Touched,
+    /// Whether the change touched what statement matching reads (a payout, a customer's
+    /// remembered names): stored match decisions are then made again.
+    matching_inputs: bool,
 }
 
 impl Ledger {
@@ -250,6 +256,7 @@ impl Ledger {
             head: None,
             recorded: 0,
             touched: Touched::default(),
+            matching_inputs: false,
         })
     }
 }
@@ -315,6 +322,7 @@ impl WriteTx<'_> {
         .await?;
         self.head = Some((row.seq, hash));
         self.recorded += 1;
+        self.matching_inputs |= matches!(event.record, Record::Payout(_) | Record::Customer(_));
         match event.record {
             Record::Payout(id) if event.diff.touches(&PAYOUT_FIELDS) => self.touched.payout(id),
             Record::Customer(id) if event.diff.touches(&CUSTOMER_FIELDS) => {
@@ -340,6 +348,11 @@ impl WriteTx<'_> {
             ));
         }
         self.touched.reindex(&mut self.tx).await?;
+        if self.matching_inputs {
+            sqlx::query("UPDATE matching_generation SET value = value + 1")
+                .execute(&mut *self.tx)
+                .await?;
+        }
         self.tx.commit().await?;
         Ok(())
     }

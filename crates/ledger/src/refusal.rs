@@ -68,6 +68,8 @@ pub enum Refusal {
     LineNotInImport,
     #[error("That statement line was confirmed before.")]
     LineConfirmedBefore,
+    #[error("That line was dismissed; restore it first.")]
+    LineDismissed,
     #[error("That line is neither a payment nor a return.")]
     LineNeitherPaymentNorReturn,
     #[error("The provider has not completed that line yet; confirm it once it is booked.")]
@@ -107,6 +109,7 @@ impl Refusal {
             Refusal::NoIban => "no_iban",
             Refusal::LineNotInImport => "line_not_in_import",
             Refusal::LineConfirmedBefore => "line_confirmed_before",
+            Refusal::LineDismissed => "line_dismissed",
             Refusal::LineNeitherPaymentNorReturn => "line_neither_payment_nor_return",
             Refusal::LinePending => "line_pending",
             Refusal::LineCurrencyDiffers { .. } => "line_currency_differs",
@@ -142,6 +145,7 @@ impl Refusal {
             | Refusal::UsernameTaken(_)
             | Refusal::LineNotInImport
             | Refusal::LineConfirmedBefore
+            | Refusal::LineDismissed
             | Refusal::LineNeitherPaymentNorReturn
             | Refusal::LinePending
             | Refusal::LineCurrencyDiffers { .. }

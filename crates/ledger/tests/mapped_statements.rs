@@ -340,7 +340,7 @@ async fn a_bank_statement_matches_by_the_payout_id_in_the_reference_and_confirms
     let done = l
         .confirm_statement_lines(
             &origin,
-            review.import_id,
+            review.import_id.unwrap(),
             &[Confirmation {
                 line_id: review.lines[0].id,
                 payout_id: p.id,

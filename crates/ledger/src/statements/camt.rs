@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::amount::{read_amount, DecimalMark};
 use super::fields::{payout_number, statement_text};
@@ -17,6 +17,7 @@ struct CamtItem {
     amount: String,
     currency: String,
     credit: Option<bool>,
+    /// The booking date (`Dt`) or date and time (`DtTm`), as written.
     booked: String,
     bank_reference: String,
     end_to_end: String,
@@ -30,6 +31,13 @@ struct CamtItem {
     status: String,
     /// The entry's charges (`Chrgs`): what the bank kept or took.
     charges: String,
+}
+
+impl CamtItem {
+    /// The booking day, `YYYY-MM-DD`, of a `Dt` or a `DtTm`.
+    fn booking_day(&self) -> &str {
+        self.booked.get(..10).unwrap_or(&self.booked)
+    }
 }
 
 /// Reads an ISO 20022 camt.053 statement (any version): each entry, or each transaction of a
@@ -259,7 +267,7 @@ fn camt_text(path: &[String], value: &str, in_tx: bool, entry: &mut CamtItem, tx
         ("Refs", "TxId" | "InstrId") if item.other_reference.is_empty() => {
             item.other_reference = value
         }
-        ("BookgDt", "Dt" | "DtTm") => entry.booked = value.chars().take(10).collect(),
+        ("BookgDt", "Dt" | "DtTm") => entry.booked = value,
         (_, "AcctSvcrRef") => item.bank_reference = value,
         (_, "EndToEndId") => item.end_to_end = value,
         (_, "Nm") if within("Cdtr") => item.creditor = value,
@@ -274,7 +282,7 @@ fn camt_text(path: &[String], value: &str, in_tx: bool, entry: &mut CamtItem, tx
 fn content_key(item: &CamtItem) -> String {
     format!(
         "{}|{}|{}|{:?}|{}|{}|{}|{}",
-        item.booked,
+        item.booking_day(),
         item.amount,
         item.currency,
         item.credit,
@@ -330,7 +338,7 @@ fn camt_line(
         },
         currency,
     );
-    let booked_on = NaiveDate::parse_from_str(&item.booked, "%Y-%m-%d")
+    let booked_on = NaiveDate::parse_from_str(item.booking_day(), "%Y-%m-%d")
         .map_err(|_| "it has no booking date".to_owned())?;
     let end_to_end = match item.end_to_end.as_str() {
         "NOTPROVIDED" => "",
@@ -381,6 +389,10 @@ fn camt_line(
         line_no: entry,
         fingerprint,
         booked_on,
+        // A time with its offset is an instant; one without is the bank's local time.
+        booked_at: DateTime::parse_from_rfc3339(&item.booked)
+            .ok()
+            .map(|at| at.with_timezone(&Utc)),
         amount,
         counterparty: counterparty(item, credit, owner),
         fee_minor: match item.charges.as_str() {

@@ -56,8 +56,8 @@ impl Ledger {
             .enumerate()
             .map(|(i, l)| LineRow {
                 id: i as i64,
-                line_no: l.line_no,
                 booked_on: l.booked_on.to_string(),
+                booked_at: l.booked_at.map(crate::audit::timestamp),
                 amount_minor: l.amount.minor(),
                 currency: l.amount.currency().code().to_owned(),
                 counterparty: l.counterparty.clone(),
@@ -65,7 +65,6 @@ impl Ledger {
                 reference_source: l.reference_source,
                 provider_reference: l.provider_reference.clone(),
                 kind: l.kind,
-                description: l.description.clone(),
                 payout_id: known.get(&l.fingerprint).copied().flatten(),
                 pending: l.pending,
                 fee_minor: l.fee_minor,

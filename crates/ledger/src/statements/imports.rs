@@ -20,7 +20,8 @@ pub struct ImportSummary {
     pub confirmed: i64,
     /// Lines the provider has not completed yet.
     pub pending: i64,
-    /// Payments and returns neither confirmed nor pending: what the review still asks about.
+    /// Payments and returns neither confirmed, set aside nor pending: what the review still
+    /// asks about.
     pub open: i64,
     /// Lines of the file that could not be read.
     pub unreadable: i64,
@@ -40,9 +41,10 @@ impl Ledger {
                              LIMIT 1), '') AS imported_by,
                     COUNT(l.id) AS lines,
                     COUNT(l.payout_id) AS confirmed,
-                    IFNULL(SUM(l.payout_id IS NULL AND l.pending), 0) AS pending,
-                    IFNULL(SUM(l.payout_id IS NULL AND NOT l.pending AND l.kind <> 'other'), 0)
-                        AS open,
+                    IFNULL(SUM(l.payout_id IS NULL AND l.dismissed_at IS NULL AND l.pending), 0)
+                        AS pending,
+                    IFNULL(SUM(l.payout_id IS NULL AND l.dismissed_at IS NULL AND NOT l.pending
+                               AND l.kind <> 'other'), 0) AS open,
                     (SELECT COUNT(*) FROM statement_unreadable u WHERE u.import_id = i.id)
                         AS unreadable
                FROM (SELECT * FROM statement_imports ORDER BY id DESC LIMIT ? OFFSET ?) i

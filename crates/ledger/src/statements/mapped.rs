@@ -411,6 +411,7 @@ pub fn parse_mapped_csv(bytes: &[u8], mapping: &CsvMapping) -> Result<Statement>
             line_no,
             fingerprint,
             booked_on,
+            booked_at: None,
             amount,
             counterparty,
             fee_minor: 0,

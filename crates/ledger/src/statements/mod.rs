@@ -8,7 +8,7 @@
 //! an ambiguous match is only a suggestion; confirming lines moves their payouts in one audited
 //! batch (source `import`).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -29,9 +29,11 @@ pub const MAX_STATEMENT_BYTES: usize = 64 * 1024 * 1024;
 mod amount;
 mod camt;
 mod counterparties;
+mod dismissals;
 mod fields;
 mod headless;
 mod imports;
+mod instant;
 mod mapped;
 mod names;
 mod paypal;
@@ -111,6 +113,8 @@ pub struct ParsedLine {
     pub line_no: i64,
     pub fingerprint: String,
     pub booked_on: NaiveDate,
+    /// When the provider booked it, where the statement gives a time and a zone.
+    pub booked_at: Option<DateTime<Utc>>,
     pub amount: Money,
     pub counterparty: String,
     /// What the provider charged (PayPal's fee, a bank's charges), in minor units, `>= 0`.
@@ -215,6 +219,7 @@ struct StoredLine {
     fee_minor: i64,
     booked_on: String,
     counterparty: String,
+    dismissed: bool,
 }
 
 impl StoredLine {
@@ -238,7 +243,7 @@ impl StoredLine {
 }
 
 /// A line the user confirms against a payout.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, sqlx::FromRow)]
 pub struct Confirmation {
     pub line_id: i64,
     pub payout_id: PayoutId,
@@ -308,9 +313,13 @@ impl Ledger {
         }
         let mut tx = self.begin_write(origin).await?;
         let at = tx.at();
+        let days = lines.iter().map(|l| l.booked_on);
+        let currencies: std::collections::BTreeSet<&str> =
+            lines.iter().map(|l| l.amount.currency().code()).collect();
         let import_id = sqlx::query(
-            "INSERT INTO statement_imports (uuid, format, file_name, file_sha256, line_count, imported_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO statement_imports (uuid, format, file_name, file_sha256, line_count, imported_at,
+                                            first_booked_on, last_booked_on, currencies)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(Uuid::now_v7())
         .bind(format.as_str())
@@ -318,6 +327,9 @@ impl Ledger {
         .bind(&sha)
         .bind(lines.len() as i64)
         .bind(&at)
+        .bind(days.clone().min().map(|d| d.to_string()))
+        .bind(days.max().map(|d| d.to_string()))
+        .bind(serde_json::json!(currencies).to_string())
         .execute(tx.conn())
         .await?
         .last_insert_rowid();
@@ -327,7 +339,7 @@ impl Ledger {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO statement_lines (import_id, line_no, fingerprint, booked_on, amount_minor, currency,
                                               counterparty, payout_reference, reference_source, provider_reference,
-                                              kind, description, pending, fee_minor, reference_is_id) ",
+                                              kind, description, pending, fee_minor, reference_is_id, booked_at) ",
             );
             insert.push_values(chunk, |mut row, l| {
                 row.push_bind(import_id)
@@ -344,7 +356,8 @@ impl Ledger {
                     .push_bind(&l.description)
                     .push_bind(l.pending)
                     .push_bind(l.fee_minor)
-                    .push_bind(l.reference_is_id);
+                    .push_bind(l.reference_is_id)
+                    .push_bind(l.booked_at.map(crate::audit::timestamp));
             });
             insert.push(" ON CONFLICT (fingerprint) DO NOTHING");
             new_lines += insert.build().execute(tx.conn()).await?.rows_affected() as usize;
@@ -383,6 +396,9 @@ impl Ledger {
             note: "Statement imported.",
         })
         .await?;
+        // The decisions are derived: if this fails, the review makes them.
+        let generation = self.matching_generation().await?;
+        self.decide(import_id, generation).await?;
         let known = lines.len() - new_lines;
         let left_out = match unreadable.len() {
             0 => String::new(),
@@ -419,7 +435,17 @@ impl Ledger {
         import_id: i64,
         confirmations: &[Confirmation],
     ) -> Result<ConfirmOutcome> {
-        self.confirm_lines(origin, import_id, confirmations, &|_| true)
+        self.confirm_lines(origin, Some(import_id), confirmations, &|_| true)
+            .await
+    }
+
+    /// As [`Ledger::confirm_statement_lines`], for lines of any import (the pool of open lines).
+    pub async fn confirm_open_lines(
+        &self,
+        origin: &Origin,
+        confirmations: &[Confirmation],
+    ) -> Result<ConfirmOutcome> {
+        self.confirm_lines(origin, None, confirmations, &|_| true)
             .await
     }
 
@@ -428,7 +454,7 @@ impl Ledger {
     pub(super) async fn confirm_lines(
         &self,
         origin: &Origin,
-        import_id: i64,
+        import_id: Option<i64>,
         confirmations: &[Confirmation],
         progress: Progress<'_>,
     ) -> Result<ConfirmOutcome> {
@@ -449,8 +475,8 @@ impl Ledger {
             let skip = |refusal: Refusal| Skipped::new(c.payout_id, refusal);
             let line: Option<StoredLine> = sqlx::query_as(
                 "SELECT provider_reference, kind, payout_id, amount_minor, currency, pending,
-                        fee_minor, booked_on, counterparty
-                   FROM statement_lines WHERE id = ? AND import_id = ?",
+                        fee_minor, booked_on, counterparty, dismissed_at IS NOT NULL AS dismissed
+                   FROM statement_lines WHERE id = ? AND (?2 IS NULL OR import_id = ?2)",
             )
             .bind(c.line_id)
             .bind(import_id)
@@ -462,6 +488,10 @@ impl Ledger {
             };
             if line.linked.is_some() {
                 outcome.skipped.push(skip(Refusal::LineConfirmedBefore));
+                continue;
+            }
+            if line.dismissed {
+                outcome.skipped.push(skip(Refusal::LineDismissed));
                 continue;
             }
             let Some(now) = current(tx.conn(), c.payout_id).await? else {
@@ -524,9 +554,16 @@ impl Ledger {
                 outcome.skipped.push(skip(refusal));
                 continue;
             }
-            sqlx::query("UPDATE statement_lines SET payout_id = ?, confirmed_at = ? WHERE id = ?")
-                .bind(c.payout_id)
-                .bind(&at)
+            sqlx::query(
+                "UPDATE statement_lines SET payout_id = ?, confirmed_at = ?, match_state = 'confirmed'
+                  WHERE id = ?",
+            )
+            .bind(c.payout_id)
+            .bind(&at)
+            .bind(c.line_id)
+            .execute(tx.conn())
+            .await?;
+            sqlx::query("DELETE FROM statement_candidates WHERE line_id = ?")
                 .bind(c.line_id)
                 .execute(tx.conn())
                 .await?;

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use super::amount::{decimal_mark, read_amount, DecimalMark};
 use super::fields::{date_order, parse_date, payout_number, statement_text, unique_id, DateOrder};
+use super::instant::instant;
 use super::{bad_file, LineKind, ParsedLine, ReferenceSource, Statement, Unreadable};
 use crate::error::{Error, Result};
 use crate::money::{Currency, Money};
@@ -20,6 +21,17 @@ use crate::money::{Currency, Money};
 struct Column(&'static [&'static str]);
 
 const DATE: Column = Column(&["date", "datum", "fecha", "data"]);
+const TIME: Column = Column(&["time", "uhrzeit", "heure", "tijd", "hora", "orario"]);
+const ZONE: Column = Column(&[
+    "timezone",
+    "time zone",
+    "zeitzone",
+    "fuseau horaire",
+    "tijdzone",
+    "zona horaria",
+    "fuso orario",
+    "fuso horário",
+]);
 const NAME: Column = Column(&["name", "nom", "naam", "nombre", "nome"]);
 const TYPE: Column = Column(&["type", "typ", "tipo"]);
 const STATUS: Column = Column(&["status", "état", "estado", "stato"]);
@@ -212,6 +224,8 @@ const INTERNAL: [&str; 12] = [
 /// Where a file's columns are (by header, in any language), and whether it is English.
 struct Columns {
     date: usize,
+    time: Option<usize>,
+    zone: Option<usize>,
     currency: usize,
     gross: usize,
     transaction: usize,
@@ -242,6 +256,8 @@ impl Columns {
         };
         Ok(Columns {
             date: required(&DATE, "Date")?,
+            time: column(&TIME),
+            zone: column(&ZONE),
             currency: required(&CURRENCY, "Currency")?,
             gross: required(&GROSS, "Gross")?,
             transaction: required(&TRANSACTION, "Transaction ID")?,
@@ -476,6 +492,10 @@ fn read_line(
         line_no,
         fingerprint: format!("paypal:{id}"),
         booked_on,
+        booked_at: cols
+            .time
+            .zip(cols.zone)
+            .and_then(|(t, z)| instant(booked_on, &cell(r, t), &cell(r, z))),
         amount,
         counterparty,
         fee_minor,

@@ -6,15 +6,15 @@
 //! carry are looked up in one query each, and the remaining lines are matched by amount,
 //! currency, recipient and date window in one join along `payouts_by_amount`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::names::{name_key, same_recipient};
 use super::{amount_agrees, ConfirmOutcome, Confirmation, LineKind, ReferenceSource};
-use crate::audit::Origin;
+use crate::audit::{timestamp, Origin};
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, PayoutId};
 use crate::money::Money;
@@ -24,11 +24,15 @@ use crate::Ledger;
 
 /// How far before a statement line a payout may have been created and still match it.
 const WINDOW_DAYS: i64 = 45;
+/// How long after a line its payout may have been recorded (the owner paid at the provider
+/// first and wrote it down later that day).
+const RECORDING_GRACE_HOURS: i64 = 12;
 /// The most payouts a line suggests.
 const MOST_CANDIDATES: usize = 10;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
 pub enum MatchState {
     /// One payout, by an exact reference.
     Matched,
@@ -39,6 +43,8 @@ pub enum MatchState {
     Confirmed,
     /// The provider has not completed it: shown with what it may match, never confirmed.
     Pending,
+    /// Set aside by the owner with a note ("a supplier's payment, not a payout").
+    Dismissed,
     /// The line could not be read (only in a review of a file not imported).
     Unreadable,
 }
@@ -78,6 +84,7 @@ impl ReviewQuery {
 #[derive(Debug, Clone, Serialize)]
 pub struct ReviewLine {
     pub id: i64,
+    pub import_id: i64,
     pub line_no: i64,
     pub booked_on: String,
     pub amount: Money,
@@ -100,12 +107,38 @@ pub struct ReviewCounts {
     pub unmatched: usize,
     pub confirmed: usize,
     pub pending: usize,
+    pub dismissed: usize,
     pub unreadable: usize,
+}
+
+impl ReviewCounts {
+    fn of(&mut self, state: MatchState) -> &mut usize {
+        match state {
+            MatchState::Matched => &mut self.matched,
+            MatchState::Suggested => &mut self.suggested,
+            MatchState::Unmatched => &mut self.unmatched,
+            MatchState::Confirmed => &mut self.confirmed,
+            MatchState::Pending => &mut self.pending,
+            MatchState::Dismissed => &mut self.dismissed,
+            MatchState::Unreadable => &mut self.unreadable,
+        }
+    }
+
+    /// The lines read, in every state.
+    fn lines(&self) -> usize {
+        self.matched
+            + self.suggested
+            + self.unmatched
+            + self.confirmed
+            + self.pending
+            + self.dismissed
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Review {
-    pub import_id: i64,
+    /// `None` for the pool of open lines of every import.
+    pub import_id: Option<i64>,
     pub file_name: String,
     /// The lines of the whole import in each state.
     pub counts: ReviewCounts,
@@ -113,12 +146,12 @@ pub struct Review {
     pub total: usize,
     pub page: u32,
     pub page_size: u32,
-    /// The query's page of lines, in file order.
+    /// The query's page of lines, in file order (import by import in the pool).
     pub lines: Vec<ReviewLine>,
     /// The lines of the file that could not be read, with the reason (at most 200).
     pub unreadable: Vec<super::Unreadable>,
-    /// Payouts On Process, in the statement's currencies, created before its last line, that
-    /// no line matches or suggests (at most 200 per currency).
+    /// Payouts On Process this statement could carry that no line of any import matches,
+    /// suggests or confirmed (at most 200 per currency); empty for the pool.
     pub payouts_without_line: Vec<Payout>,
 }
 
@@ -126,8 +159,9 @@ pub struct Review {
 #[derive(sqlx::FromRow)]
 pub(super) struct LineRow {
     pub(super) id: i64,
-    pub(super) line_no: i64,
     pub(super) booked_on: String,
+    /// The UTC instant, where the statement gives a time and zone.
+    pub(super) booked_at: Option<String>,
     pub(super) amount_minor: i64,
     pub(super) currency: String,
     pub(super) counterparty: String,
@@ -135,7 +169,6 @@ pub(super) struct LineRow {
     pub(super) reference_source: ReferenceSource,
     pub(super) provider_reference: String,
     pub(super) kind: LineKind,
-    pub(super) description: String,
     pub(super) payout_id: Option<PayoutId>,
     pub(super) pending: bool,
     pub(super) fee_minor: i64,
@@ -153,6 +186,9 @@ struct Named {
     /// The account holder (bank) or handle (wallet) the payout went to.
     recipient: String,
     display_name: String,
+    /// A line was confirmed as this payout's payment (or return) before.
+    paid_by_line: bool,
+    returned_by_line: bool,
 }
 
 impl Named {
@@ -181,15 +217,25 @@ impl Named {
             ),
             LineKind::Other => false,
         };
+        let what = if line.kind == LineKind::Return {
+            "return"
+        } else {
+            "payment"
+        };
         if !direction_agrees {
             why.push(format!(
-                "a {} does not fit a payout that is {}",
-                if line.kind == LineKind::Return {
-                    "return"
-                } else {
-                    "payment"
-                },
+                "a {what} does not fit a payout that is {}",
                 self.status.label()
+            ));
+        }
+        let confirmed_before = match line.kind {
+            LineKind::Payment => self.paid_by_line,
+            LineKind::Return => self.returned_by_line,
+            LineKind::Other => false,
+        };
+        if confirmed_before {
+            why.push(format!(
+                "another statement line was confirmed as its {what} already"
             ));
         }
         if recipient_needed
@@ -274,17 +320,62 @@ fn by_stored_reference(r: &LineRow, (id, minor, currency): &ByReference) -> Deci
     }
 }
 
+/// A stored day or instant that does not read is damage, not a user's mistake.
+fn damaged() -> Error {
+    Error::Storage("A statement line has a damaged date.".into())
+}
+
+/// The first instant of `day` anywhere on earth (UTC+14), and its last (UTC−12): a statement
+/// date without a time or zone could be either.
+fn day_bounds(day: &str) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+    let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| damaged())?;
+    let midnight = day.and_time(NaiveTime::MIN).and_utc();
+    Ok((
+        midnight - Duration::hours(14),
+        midnight + Duration::days(1) + Duration::hours(12),
+    ))
+}
+
+/// The earliest a payout of a line booked on `day` may have been created.
+fn window_from(day: &str) -> Result<String> {
+    Ok(timestamp(day_bounds(day)?.0 - Duration::days(WINDOW_DAYS)))
+}
+
+/// The latest a payout of a line booked on `day` may have been created.
+fn window_until(day: &str) -> Result<String> {
+    Ok(timestamp(
+        day_bounds(day)?.1 + Duration::hours(RECORDING_GRACE_HOURS),
+    ))
+}
+
+/// The window of payout creation instants a line may match: from [`WINDOW_DAYS`] before it
+/// to [`RECORDING_GRACE_HOURS`] after it, by the instant where the statement gives a time and
+/// zone (an evening PST line is the next morning in UTC), else by the widest reading of its day.
+fn line_window(r: &LineRow) -> Result<(String, String)> {
+    match &r.booked_at {
+        Some(at) => {
+            let at = DateTime::parse_from_rfc3339(at)
+                .map_err(|_| damaged())?
+                .with_timezone(&Utc);
+            Ok((
+                timestamp(at - Duration::days(WINDOW_DAYS)),
+                timestamp(at + Duration::hours(RECORDING_GRACE_HOURS)),
+            ))
+        }
+        None => Ok((window_from(&r.booked_on)?, window_until(&r.booked_on)?)),
+    }
+}
+
 /// What the window join needs of line `k`: currency, amount, the window, the recipient and the
 /// customer a name was remembered for.
 fn window_line(k: usize, r: &LineRow, remembered: Option<CustomerId>) -> Result<serde_json::Value> {
-    let day = NaiveDate::parse_from_str(&r.booked_on, "%Y-%m-%d")
-        .map_err(|_| Error::Storage("A statement line has a damaged date.".into()))?;
+    let (from, until) = line_window(r)?;
     Ok(json!([
         k,
         r.currency,
         r.amount_minor.abs(),
-        (day - Duration::days(WINDOW_DAYS)).to_string(),
-        format!("{day}T23:59:59.999999Z"),
+        from,
+        until,
         r.counterparty.trim().to_lowercase(),
         r.kind == LineKind::Return,
         remembered,
@@ -318,126 +409,313 @@ fn number_id(number: &str) -> Option<PayoutId> {
     number.parse().ok()
 }
 
+/// The states of a line the review still asks about.
+const OPEN_STATES: &str = "('matched', 'suggested', 'unmatched', 'pending')";
+
+/// A line of a review page as stored, with its decision.
+#[derive(sqlx::FromRow)]
+struct PageRow {
+    id: i64,
+    import_id: i64,
+    line_no: i64,
+    booked_on: String,
+    amount_minor: i64,
+    currency: String,
+    counterparty: String,
+    provider_reference: String,
+    payout_reference: Option<String>,
+    kind: LineKind,
+    description: String,
+    payout_id: Option<PayoutId>,
+    match_state: MatchState,
+    match_evidence: String,
+    dismissed_note: Option<String>,
+}
+
+/// What a review shows of its import.
+#[derive(sqlx::FromRow)]
+struct ImportRow {
+    file_name: String,
+    format: String,
+    first_booked_on: Option<String>,
+    last_booked_on: Option<String>,
+    /// A JSON array of currency codes.
+    currencies: String,
+}
+
 impl Ledger {
     /// A page of an import's lines beside the payouts they match; see the module description.
     pub async fn statement_review(&self, import_id: i64, query: &ReviewQuery) -> Result<Review> {
-        let (file_name, format): (String, String) =
-            sqlx::query_as("SELECT file_name, format FROM statement_imports WHERE id = ?")
-                .bind(import_id)
+        self.review(Some(import_id), query).await
+    }
+
+    /// A page of the open lines of every import (neither confirmed nor dismissed): one pool
+    /// of what is left to reconcile, however many statements it came in.
+    pub async fn open_lines_review(&self, query: &ReviewQuery) -> Result<Review> {
+        self.review(None, query).await
+    }
+
+    async fn review(&self, import_id: Option<i64>, query: &ReviewQuery) -> Result<Review> {
+        let import = match import_id {
+            Some(id) => Some(
+                sqlx::query_as::<_, ImportRow>(
+                    "SELECT file_name, format, first_booked_on, last_booked_on, currencies
+                       FROM statement_imports WHERE id = ?",
+                )
+                .bind(id)
                 .fetch_optional(&self.reader)
                 .await?
-                .ok_or_else(|| {
-                    Error::NotFound(format!("There is no statement import {import_id}."))
-                })?;
-        let rows = self.import_lines(import_id).await?;
-        let decisions = self.match_lines(&rows).await?;
-
-        let mut counts = ReviewCounts::default();
-        for d in &decisions {
-            *match d.state {
-                MatchState::Matched => &mut counts.matched,
-                MatchState::Suggested => &mut counts.suggested,
-                MatchState::Unmatched => &mut counts.unmatched,
-                MatchState::Confirmed => &mut counts.confirmed,
-                MatchState::Pending => &mut counts.pending,
-                MatchState::Unreadable => &mut counts.unreadable,
-            } += 1;
-        }
-        let selected: Vec<usize> = (0..rows.len())
-            .filter(|&i| query.state.is_none_or(|s| decisions[i].state == s))
-            .collect();
-        let page_size = query.page_size.max(1);
-        let skip = (query.page.max(1) as usize - 1).saturating_mul(page_size as usize);
-        let shown: Vec<usize> = selected
-            .iter()
-            .copied()
-            .skip(skip)
-            .take(page_size as usize)
-            .collect();
-
-        let wanted: Vec<PayoutId> = shown
-            .iter()
-            .flat_map(|&i| decisions[i].candidates.iter().copied())
-            .collect();
-        let mut payouts = self.payouts_by_ids(&wanted).await?;
-        let mut lines = Vec::with_capacity(shown.len());
-        for i in shown {
-            let (row, decision) = (&rows[i], &decisions[i]);
-            lines.push(ReviewLine {
-                id: row.id,
-                line_no: row.line_no,
-                booked_on: row.booked_on.clone(),
-                amount: Money::stored(row.amount_minor, &row.currency)?,
-                counterparty: row.counterparty.clone(),
-                provider_reference: row.provider_reference.clone(),
-                payout_reference: row.payout_reference.clone(),
-                kind: row.kind,
-                description: row.description.clone(),
-                state: decision.state,
-                candidates: decision
-                    .candidates
-                    .iter()
-                    .filter_map(|id| payouts.get(id).cloned())
-                    .collect(),
-                evidence: decision.evidence.clone(),
-            });
-        }
-        payouts.clear();
-
-        let seen: HashSet<PayoutId> = decisions
-            .iter()
-            .flat_map(|d| d.candidates.iter().copied())
-            .collect();
-        let currencies: std::collections::BTreeSet<&str> =
-            rows.iter().map(|r| r.currency.as_str()).collect();
-        let days = rows.iter().map(|r| r.booked_on.as_str());
-        let (first_day, last_day) = (days.clone().min().unwrap_or(""), days.max().unwrap_or(""));
-        // Only payouts this statement could carry: its channel (a PayPal statement pays
-        // PayPal and Venmo wallets, a bank's pays bank accounts) and its period (sent at most
-        // the matching window before its first line).
-        let channel = if format == "paypal_csv" {
-            "p.method = 'digital' AND p.account_snapshot ->> '$.provider' IN ('paypal', 'venmo')"
-        } else {
-            "p.method = 'bank'"
+                .ok_or_else(|| Error::NotFound(format!("There is no statement import {id}.")))?,
+            ),
+            None => None,
         };
-        let from = NaiveDate::parse_from_str(first_day, "%Y-%m-%d")
-            .map(|d| (d - Duration::days(WINDOW_DAYS)).to_string())
-            .unwrap_or_default();
-        let mut payouts_without_line = Vec::new();
-        for currency in currencies {
-            let rows: Vec<PayoutRow> = sqlx::query_as(&format!(
-                "{SELECT_PAYOUT} WHERE p.status = 'on_process' AND p.currency = ?
-                    AND p.created_at >= ? AND p.created_at < ? AND {channel}
-                  ORDER BY p.id LIMIT 200"
-            ))
-            .bind(currency)
-            .bind(&from)
-            .bind(format!("{last_day}T23:59:59.999999Z"))
-            .fetch_all(&self.reader)
-            .await?;
-            for row in rows.into_iter().filter(|r| !seen.contains(&r.id)) {
-                payouts_without_line.push(Payout::try_from(row)?);
-            }
-        }
-        let unreadable: Vec<super::Unreadable> = sqlx::query_as(
-            "SELECT line_no, reason FROM statement_unreadable WHERE import_id = ?
-              ORDER BY line_no LIMIT 200",
-        )
+        self.bring_decisions_up_to_date(import_id).await?;
+
+        // The scope's lines: one import's, or the open lines of all.
+        let scope = match import_id {
+            Some(_) => "l.import_id = ?1".to_owned(),
+            // Fees and transfers ask nothing of the owner.
+            None => format!("l.match_state IN {OPEN_STATES} AND l.kind <> 'other'"),
+        };
+        let mut counts = ReviewCounts::default();
+        let by_state: Vec<(MatchState, i64)> = sqlx::query_as(&format!(
+            "SELECT l.match_state, COUNT(*) FROM statement_lines l
+              WHERE {scope} AND l.match_state IS NOT NULL GROUP BY l.match_state"
+        ))
         .bind(import_id)
         .fetch_all(&self.reader)
         .await?;
+        for (state, n) in by_state {
+            *counts.of(state) = n as usize;
+        }
+        let total = match query.state {
+            Some(state) => *counts.of(state),
+            None => counts.lines(),
+        };
+        let page_size = query.page_size.max(1);
+        let rows: Vec<PageRow> = sqlx::query_as(&format!(
+            "SELECT l.id, l.import_id, l.line_no, l.booked_on, l.amount_minor, l.currency,
+                    l.counterparty, l.provider_reference, l.payout_reference, l.kind,
+                    l.description, l.payout_id, l.match_state, l.match_evidence, l.dismissed_note
+               FROM statement_lines l
+              WHERE {scope} AND l.match_state IS NOT NULL AND (?2 IS NULL OR l.match_state = ?2)
+              ORDER BY l.import_id, l.line_no LIMIT ?3 OFFSET ?4"
+        ))
+        .bind(import_id)
+        .bind(query.state)
+        .bind(i64::from(page_size))
+        .bind((i64::from(query.page.max(1)) - 1) * i64::from(page_size))
+        .fetch_all(&self.reader)
+        .await?;
+
+        // Each shown line's payouts: the one it is confirmed against, or its candidates.
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut candidates: HashMap<i64, Vec<PayoutId>> = HashMap::new();
+        for (line, payout) in sqlx::query_as::<_, (i64, PayoutId)>(
+            "SELECT line_id, payout_id FROM statement_candidates
+              WHERE line_id IN (SELECT value FROM json_each(?)) ORDER BY line_id, rank",
+        )
+        .bind(json!(ids).to_string())
+        .fetch_all(&self.reader)
+        .await?
+        {
+            candidates.entry(line).or_default().push(payout);
+        }
+        for row in &rows {
+            if let Some(id) = row.payout_id {
+                candidates.insert(row.id, vec![id]);
+            }
+        }
+        let wanted: Vec<PayoutId> = candidates.values().flatten().copied().collect();
+        let payouts = self.payouts_by_ids(&wanted).await?;
+        let lines = rows
+            .into_iter()
+            .map(|row| {
+                Ok(ReviewLine {
+                    id: row.id,
+                    import_id: row.import_id,
+                    line_no: row.line_no,
+                    amount: Money::stored(row.amount_minor, &row.currency)?,
+                    booked_on: row.booked_on,
+                    counterparty: row.counterparty,
+                    provider_reference: row.provider_reference,
+                    payout_reference: row.payout_reference,
+                    kind: row.kind,
+                    description: row.description,
+                    state: row.match_state,
+                    candidates: candidates
+                        .get(&row.id)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|id| payouts.get(id).cloned())
+                        .collect(),
+                    evidence: match row.dismissed_note {
+                        Some(note) => format!("dismissed: {note}"),
+                        None => row.match_evidence,
+                    },
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+
+        let (file_name, payouts_without_line, unreadable) = match (import_id, import) {
+            (Some(id), Some(import)) => (
+                import.file_name.clone(),
+                self.payouts_without_line(&import).await?,
+                sqlx::query_as::<_, super::Unreadable>(
+                    "SELECT line_no, reason FROM statement_unreadable WHERE import_id = ?
+                      ORDER BY line_no LIMIT 200",
+                )
+                .bind(id)
+                .fetch_all(&self.reader)
+                .await?,
+            ),
+            _ => (
+                "Open lines of every statement".to_owned(),
+                Vec::new(),
+                Vec::new(),
+            ),
+        };
         counts.unreadable = unreadable.len();
         Ok(Review {
             import_id,
             file_name,
             counts,
             unreadable,
-            total: selected.len(),
+            total,
             page: query.page.max(1),
             page_size,
             lines,
             payouts_without_line,
         })
+    }
+
+    /// Payouts On Process that this statement could carry, that no line of any import matches,
+    /// suggests or was confirmed against: its channel (a PayPal statement pays PayPal and Venmo
+    /// wallets, a bank's pays bank accounts), its currencies, and its period (sent at most the
+    /// matching window before its first line, and before its last). At most 200 per currency.
+    async fn payouts_without_line(&self, import: &ImportRow) -> Result<Vec<Payout>> {
+        let (Some(first), Some(last)) = (&import.first_booked_on, &import.last_booked_on) else {
+            return Ok(Vec::new());
+        };
+        let channel = if import.format == "paypal_csv" {
+            "p.method = 'digital' AND p.account_snapshot ->> '$.provider' IN ('paypal', 'venmo')"
+        } else {
+            "p.method = 'bank'"
+        };
+        let (from, until) = (window_from(first)?, window_until(last)?);
+        let currencies: Vec<String> =
+            serde_json::from_str(&import.currencies).map_err(|_| damaged())?;
+        let mut found = Vec::new();
+        for currency in &currencies {
+            let rows: Vec<PayoutRow> = sqlx::query_as(&format!(
+                "{SELECT_PAYOUT} WHERE p.status = 'on_process' AND p.currency = ?
+                    AND p.created_at >= ? AND p.created_at <= ? AND {channel}
+                    AND NOT EXISTS (SELECT 1 FROM statement_candidates s WHERE s.payout_id = p.id)
+                    AND NOT EXISTS (SELECT 1 FROM statement_lines s WHERE s.payout_id = p.id)
+                  ORDER BY p.id LIMIT 200"
+            ))
+            .bind(currency)
+            .bind(&from)
+            .bind(&until)
+            .fetch_all(&self.reader)
+            .await?;
+            for row in rows {
+                found.push(Payout::try_from(row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Decides again the open lines of every import (or of `import_id`) decided before the
+    /// payouts or remembered names last changed.
+    async fn bring_decisions_up_to_date(&self, import_id: Option<i64>) -> Result<()> {
+        let generation = self.matching_generation().await?;
+        let stale: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM statement_imports
+              WHERE decided_generation < ? AND (?2 IS NULL OR id = ?2) ORDER BY id",
+        )
+        .bind(generation)
+        .bind(import_id)
+        .fetch_all(&self.reader)
+        .await?;
+        for id in stale {
+            self.decide(id, generation).await?;
+        }
+        Ok(())
+    }
+
+    /// How many commits have changed payouts or customers: decisions made at an older
+    /// generation are made again.
+    pub(super) async fn matching_generation(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT value FROM matching_generation")
+            .fetch_one(&self.reader)
+            .await?)
+    }
+
+    /// Matches the open lines of an import and stores the decisions, as of `generation`:
+    /// derived data, written without an audit event (like the search index).
+    pub(super) async fn decide(&self, import_id: i64, generation: i64) -> Result<()> {
+        let rows: Vec<LineRow> = self
+            .import_lines(import_id)
+            .await?
+            .into_iter()
+            .filter(|r| r.payout_id.is_none())
+            .collect();
+        let decisions = self.match_lines(&rows).await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "DELETE FROM statement_candidates WHERE line_id IN
+                 (SELECT id FROM statement_lines WHERE import_id = ? AND payout_id IS NULL)",
+        )
+        .bind(import_id)
+        .execute(&mut *tx)
+        .await?;
+        // A line confirmed or dismissed since it was read keeps what that gave it.
+        for chunk in rows
+            .iter()
+            .zip(&decisions)
+            .collect::<Vec<_>>()
+            .chunks(5_000)
+        {
+            let states: Vec<_> = chunk
+                .iter()
+                .map(|(r, d)| json!([r.id, d.state, d.evidence]))
+                .collect();
+            sqlx::query(
+                "UPDATE statement_lines SET match_state = d.value ->> 1, match_evidence = d.value ->> 2
+                   FROM json_each(?) d
+                  WHERE statement_lines.id = d.value ->> 0
+                    AND statement_lines.payout_id IS NULL AND statement_lines.dismissed_at IS NULL",
+            )
+            .bind(serde_json::Value::Array(states).to_string())
+            .execute(&mut *tx)
+            .await?;
+            let candidates: Vec<_> = chunk
+                .iter()
+                .flat_map(|(r, d)| {
+                    d.candidates
+                        .iter()
+                        .enumerate()
+                        .map(|(rank, id)| json!([r.id, rank, id]))
+                })
+                .collect();
+            sqlx::query(
+                "INSERT INTO statement_candidates (line_id, rank, payout_id)
+                 SELECT c.value ->> 0, c.value ->> 1, c.value ->> 2 FROM json_each(?) c
+                   JOIN statement_lines l ON l.id = c.value ->> 0
+                  WHERE l.payout_id IS NULL AND l.dismissed_at IS NULL",
+            )
+            .bind(serde_json::Value::Array(candidates).to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE statement_imports SET decided_generation = ? WHERE id = ?")
+            .bind(generation)
+            .bind(import_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Confirms every line of the import that matches one payout by an exact reference, in one
@@ -448,33 +726,32 @@ impl Ledger {
         import_id: i64,
         progress: Progress<'_>,
     ) -> Result<ConfirmOutcome> {
-        let rows = self.import_lines(import_id).await?;
-        let decisions = self.match_lines(&rows).await?;
-        let confirmations: Vec<Confirmation> = rows
-            .iter()
-            .zip(&decisions)
-            .filter(|(_, d)| d.state == MatchState::Matched)
-            .map(|(row, d)| Confirmation {
-                line_id: row.id,
-                payout_id: d.candidates[0],
-            })
-            .collect();
+        self.bring_decisions_up_to_date(Some(import_id)).await?;
+        let confirmations: Vec<Confirmation> = sqlx::query_as(
+            "SELECT l.id AS line_id, c.payout_id FROM statement_lines l
+               JOIN statement_candidates c ON c.line_id = l.id AND c.rank = 0
+              WHERE l.import_id = ? AND l.match_state = 'matched' ORDER BY l.line_no",
+        )
+        .bind(import_id)
+        .fetch_all(&self.reader)
+        .await?;
         if confirmations.is_empty() {
             return Err(Error::validation(
                 "confirmations",
                 "No line of this statement matches a payout exactly.",
             ));
         }
-        self.confirm_lines(origin, import_id, &confirmations, progress)
+        self.confirm_lines(origin, Some(import_id), &confirmations, progress)
             .await
     }
 
     async fn import_lines(&self, import_id: i64) -> Result<Vec<LineRow>> {
         Ok(sqlx::query_as(
-            "SELECT id, line_no, booked_on, amount_minor, currency, counterparty, payout_reference,
-                    reference_source, provider_reference, kind, description, payout_id, pending,
-                    fee_minor, reference_is_id
-               FROM statement_lines WHERE import_id = ? ORDER BY line_no",
+            "SELECT id, booked_on, booked_at, amount_minor, currency, counterparty,
+                    payout_reference, reference_source, provider_reference, kind, payout_id,
+                    pending, fee_minor, reference_is_id
+               FROM statement_lines
+              WHERE import_id = ? AND dismissed_at IS NULL ORDER BY line_no",
         )
         .bind(import_id)
         .fetch_all(&self.reader)
@@ -571,6 +848,10 @@ impl Ledger {
         let ids: Vec<PayoutId> = ids.collect();
         Ok(sqlx::query_as::<_, Named>(
             "SELECT p.id, p.customer_id, p.amount_minor, p.currency, p.status, c.display_name,
+                    EXISTS (SELECT 1 FROM statement_lines s WHERE s.payout_id = p.id
+                               AND s.kind = 'payment') AS paid_by_line,
+                    EXISTS (SELECT 1 FROM statement_lines s WHERE s.payout_id = p.id
+                               AND s.kind = 'return') AS returned_by_line,
                     coalesce(p.account_snapshot ->> '$.holder_name',
                              p.account_snapshot ->> '$.handle', '') AS recipient
                FROM payouts p JOIN customers c ON c.id = p.customer_id
@@ -624,6 +905,10 @@ impl Ledger {
                 AND p.created_at >= line.from_at AND p.created_at <= line.until_at
               WHERE p.status IN ('pending', 'on_process', 'success')
                 AND (p.status = 'on_process' OR (p.status = 'success') = (line.is_return = 1))
+                -- A payout another line was confirmed against, in this import or another, is
+                -- not offered again for the same kind of line.
+                AND NOT EXISTS (SELECT 1 FROM statement_lines s WHERE s.payout_id = p.id
+                                   AND s.kind = iif(line.is_return, 'return', 'payment'))
                 AND (lower(p.account_snapshot ->> '$.handle') = line.recipient
                      OR lower(p.account_snapshot ->> '$.holder_name') = line.recipient
                      -- A name the owner confirmed for this customer before.
