@@ -20,6 +20,7 @@ const GUESSES = {
   id_column: /(transaction id|reference id|^id$|transaktions|bank reference)/i,
   counterparty_column: /(name|payee|beneficiary|empfänger|zahlungsempfänger|counterparty|recipient)/i,
   reference_column: /(reference|memo|purpose|verwendungszweck|description|details|remittance)/i,
+  status_column: /^(state|status|info|statut|estado|stato)$/i,
 };
 
 /**
@@ -168,7 +169,8 @@ function showEditor(editor, [fileName, firstPreview], settings, base, saveAndImp
       field('Or one currency for the file', 'currency', { value: base?.currency ?? '', placeholder: 'EUR', maxlength: 3 }),
       select('Transaction id', 'id_column', base?.id_column ?? guess(headers, 'id_column'), true),
       select('Other party', 'counterparty_column', base?.counterparty_column ?? guess(headers, 'counterparty_column'), true),
-      select('Reference text', 'reference_column', base?.reference_column ?? guess(headers, 'reference_column'), true));
+      select('Reference text', 'reference_column', base?.reference_column ?? guess(headers, 'reference_column'), true),
+      select('Status (pending lines are never confirmed)', 'status_column', base?.status_column ?? guess(headers, 'status_column'), true));
   };
   const drawPreview = () => {
     replace(table, h('table', { id: 'mapping-preview' },
@@ -207,6 +209,7 @@ function showEditor(editor, [fileName, firstPreview], settings, base, saveAndImp
     id_column: value('id_column').value,
     counterparty_column: value('counterparty_column').value,
     reference_column: value('reference_column').value,
+    status_column: value('status_column').value,
   });
 
   drawPreview();

@@ -45,6 +45,7 @@ fn sparkasse() -> CsvMapping {
         id_column: String::new(),
         counterparty_column: "Empfänger".into(),
         reference_column: "Verwendungszweck".into(),
+        status_column: String::new(),
     }
 }
 
@@ -65,6 +66,7 @@ fn us_bank() -> CsvMapping {
         id_column: "Transaction ID".into(),
         counterparty_column: "Payee".into(),
         reference_column: "Memo".into(),
+        status_column: String::new(),
     }
 }
 
@@ -583,4 +585,72 @@ async fn a_name_confirmed_for_a_customer_suggests_her_next_time() {
     assert!(l.statement_names(c.id).await.unwrap().is_empty());
     let (_, line) = review_of("08").await;
     assert_eq!(line.state, MatchState::Unmatched, "{}", line.evidence);
+}
+
+/// Revolut's account statement (CSV) names each transaction's state: a pending transfer is
+/// shown and never confirmed, a reverted or declined one moved no money.
+#[test]
+fn a_status_column_marks_pending_and_failed_lines() {
+    let revolut = CsvMapping {
+        source: "Revolut".into(),
+        delimiter: ',',
+        encoding: TextEncoding::Utf8,
+        skip_lines: 0,
+        date_column: "Completed Date".into(),
+        date_format: "YYYY-MM-DD".into(),
+        decimal_comma: false,
+        amount: AmountColumns::Signed {
+            column: "Amount".into(),
+        },
+        currency_column: "Currency".into(),
+        currency: String::new(),
+        id_column: String::new(),
+        counterparty_column: "Description".into(),
+        reference_column: String::new(),
+        status_column: "State".into(),
+    };
+    let file = "Type,Product,Started Date,Completed Date,Description,Amount,Fee,Currency,State,Balance\n\
+                TRANSFER,Current,2026-11-03 10:15:22,2026-11-03 10:15:24,To Ada Example,-12.50,0.00,EUR,COMPLETED,987.50\n\
+                TRANSFER,Current,2026-11-04 08:01:10,2026-11-04 08:01:10,To Bob Example,-20.00,0.00,EUR,PENDING,\n\
+                TRANSFER,Current,2026-11-04 09:12:00,2026-11-05 09:12:00,To Cy Example,-5.00,0.00,EUR,REVERTED,987.50\n\
+                CARD_PAYMENT,Current,2026-11-05 12:00:00,2026-11-05 12:00:00,Coffee Shop,-3.20,0.00,EUR,DECLINED,\n";
+    let lines = parse_mapped_csv(file.as_bytes(), &revolut).unwrap().lines;
+    let read: Vec<_> = lines.iter().map(|l| (l.pending, l.kind)).collect();
+    assert_eq!(
+        read,
+        [
+            (false, LineKind::Payment),
+            (true, LineKind::Payment),
+            (false, LineKind::Other),
+            (false, LineKind::Other)
+        ]
+    );
+
+    // A Sparkasse CSV-CAMT export says the same in its "Info" column, in German.
+    let sparkasse_camt = CsvMapping {
+        source: "Sparkasse CSV-CAMT".into(),
+        delimiter: ';',
+        encoding: TextEncoding::Latin1,
+        skip_lines: 0,
+        date_column: "Buchungstag".into(),
+        date_format: "DD.MM.YY".into(),
+        decimal_comma: true,
+        amount: AmountColumns::Signed {
+            column: "Betrag".into(),
+        },
+        currency_column: "Waehrung".into(),
+        currency: String::new(),
+        id_column: String::new(),
+        counterparty_column: "Beguenstigter/Zahlungspflichtiger".into(),
+        reference_column: "Verwendungszweck".into(),
+        status_column: "Info".into(),
+    };
+    let file = "\"Auftragskonto\";\"Buchungstag\";\"Valutadatum\";\"Buchungstext\";\"Verwendungszweck\";\"Beguenstigter/Zahlungspflichtiger\";\"Kontonummer/IBAN\";\"BIC (SWIFT-Code)\";\"Betrag\";\"Waehrung\";\"Info\"\n\
+                \"DE02120300000000202051\";\"03.11.26\";\"03.11.26\";\"GUTSCHR. UEBERWEISUNG\";\"Cashback PO-000001\";\"Ada Example\";\"DE89370400440532013000\";\"COBADEFFXXX\";\"-12,50\";\"EUR\";\"Umsatz gebucht\"\n\
+                \"DE02120300000000202051\";\"04.11.26\";\"04.11.26\";\"UEBERWEISUNG\";\"Cashback PO-000002\";\"Bob Example\";\"DE89370400440532013000\";\"COBADEFFXXX\";\"-20,00\";\"EUR\";\"Umsatz vorgemerkt\"\n";
+    let lines = parse_mapped_csv(file.as_bytes(), &sparkasse_camt)
+        .unwrap()
+        .lines;
+    let pending: Vec<_> = lines.iter().map(|l| l.pending).collect();
+    assert_eq!(pending, [false, true]);
 }

@@ -81,6 +81,48 @@ pub struct CsvMapping {
     /// The reference or purpose text (where a payout id sent with the payment comes back).
     #[serde(default)]
     pub reference_column: String,
+    /// The transaction's state, where the file has one (Revolut's "State", a Sparkasse
+    /// export's "Info"): a pending line is shown but never confirmed, a declined or reverted
+    /// one moved no money.
+    #[serde(default)]
+    pub status_column: String,
+}
+
+/// Words of a status cell that say the bank has not booked the transaction yet.
+const PENDING_WORDS: [&str; 12] = [
+    "pending",
+    "not booked",
+    "vorgemerkt",
+    "nicht gebucht",
+    "in bearbeitung",
+    "en attente",
+    "en cours",
+    "in afwachting",
+    "pendiente",
+    "in sospeso",
+    "pendente",
+    "processing",
+];
+/// Words of a status cell that say no money moved.
+const FAILED_WORDS: [&str; 10] = [
+    "declined",
+    "reverted",
+    "failed",
+    "cancelled",
+    "canceled",
+    "rejected",
+    "abgelehnt",
+    "storniert",
+    "refusé",
+    "annulé",
+];
+
+/// What a status cell says: `(pending, no money moved)`. An empty cell, or one the app does
+/// not know ("COMPLETED", "Umsatz gebucht"), is a booked transaction.
+fn read_status(cell: &str) -> (bool, bool) {
+    let lower = cell.to_lowercase();
+    let says = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    (says(&PENDING_WORDS), says(&FAILED_WORDS))
 }
 
 impl CsvMapping {
@@ -122,6 +164,7 @@ impl CsvMapping {
             "The reference column",
             &self.reference_column,
         )?;
+        self.status_column = column("status_column", "The status column", &self.status_column)?;
         if self.date_column.is_empty() {
             return Err(Error::validation("date_column", "Choose the date column."));
         }
@@ -283,6 +326,7 @@ pub fn parse_mapped_csv(bytes: &[u8], mapping: &CsvMapping) -> Result<Statement>
     let id_col = find(&mapping.id_column)?;
     let counterparty_col = find(&mapping.counterparty_column)?;
     let reference_col = find(&mapping.reference_column)?;
+    let status_col = find(&mapping.status_column)?;
     let source_key = text::compare_key(&mapping.source);
 
     let mut lines = Vec::new();
@@ -394,7 +438,9 @@ pub fn parse_mapped_csv(bytes: &[u8], mapping: &CsvMapping) -> Result<Statement>
             .iter()
             .any(|w| lower.contains(w))
         };
+        let (pending, failed) = status_col.map(|c| read_status(cell(c))).unwrap_or_default();
         let kind = match minor {
+            _ if failed => LineKind::Other,
             m if m < 0 => LineKind::Payment,
             m if m > 0 && (returned || payout_reference.is_some()) => LineKind::Return,
             _ => LineKind::Other,
@@ -422,7 +468,7 @@ pub fn parse_mapped_csv(bytes: &[u8], mapping: &CsvMapping) -> Result<Statement>
             reference_is_id,
             kind,
             description: reference,
-            pending: false,
+            pending,
         });
     }
     Statement { lines, unreadable }.checked()
