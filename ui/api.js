@@ -63,6 +63,7 @@ export const api = {
   forgetStatementName: (customerId, nameKey) => call('forget_statement_name', { customer_id: customerId, name_key: nameKey }),
   statementImports: (page) => call('statement_imports', { page }),
   statementReview: (importId, query) => call('statement_review', { import_id: importId, query }),
+  payoutsWithoutLine: (importId) => call('payouts_without_line', { import_id: importId }),
   confirmMatchedLines: (importId) => call('confirm_matched_lines', { import_id: importId }),
   confirmStatementLines: (importId, confirmations) => call('confirm_statement_lines', { import_id: importId, confirmations }),
   dismissStatementLine: (lineId, note) => call('dismiss_statement_line', { line_id: lineId, note }),

@@ -120,6 +120,8 @@ const optionsOf = (section) => ({
  *  kept while the app runs. */
 const POOL = 'pool';
 let lastImport = null;
+/** The On Process payouts no line accounts for, of the import they were read for. */
+let withoutLine = {};
 const reviewState = { state: null, page: 1, page_size: 50 };
 
 /** Imports a statement in the format `statementOf()` gives: the file held while mapping its
@@ -193,6 +195,10 @@ async function showReview(section, importId) {
   let review;
   try {
     review = await api.statementReview(importId, reviewState);
+    // Read once per import shown (and after a confirm), not for every page.
+    if (importId !== null && withoutLine.importId !== importId) {
+      withoutLine = { importId, payouts: await api.payoutsWithoutLine(importId) };
+    }
   } catch (error) {
     replace(box, h('div', { class: 'banner', role: 'alert' }, error.message));
     return;
@@ -209,6 +215,7 @@ async function showReview(section, importId) {
         try {
           await api.restoreStatementLine(line.id);
           toast(`Line ${line.line_no} is open again.`);
+          withoutLine = {};
           refreshImports();
           await again();
         } catch (error) {
@@ -216,7 +223,7 @@ async function showReview(section, importId) {
         }
       } }, 'Bring back')
       : line.state !== 'confirmed'
-        ? h('button', { type: 'button', class: 'link dismiss-line', onclick: () => dismissLine(line, async () => { refreshImports(); await again(); }) }, 'Set aside…')
+        ? h('button', { type: 'button', class: 'link dismiss-line', onclick: () => dismissLine(line, async () => { withoutLine = {}; refreshImports(); await again(); }) }, 'Set aside…')
         : null;
     const row = h('tr', { 'data-line': line.line_no },
       h('td', { class: 'check' }, tick),
@@ -232,6 +239,7 @@ async function showReview(section, importId) {
     return { row, tick, choice, line };
   });
   const confirmed = (outcome) => {
+    withoutLine = {};
     toast(`${outcome.confirmed.length.toLocaleString()} payout${outcome.confirmed.length === 1 ? '' : 's'} updated${outcome.skipped.length ? `; ${outcome.skipped.length} left as they were` : ''}.`);
     refreshImports();
     return again();
@@ -280,9 +288,9 @@ async function showReview(section, importId) {
       h('ul', { id: 'unreadable-lines' }, review.unreadable.map((u) => h('li', {}, h('strong', {}, `Line ${u.line_no}`), ` — ${u.reason}`))),
     ] : null,
     h('div', { class: 'actions left' }, confirm, all),
-    review.payouts_without_line.length ? [
+    importId !== null && withoutLine.payouts.length ? [
       h('h3', {}, 'On Process payouts with no line in this statement'),
-      h('ul', { id: 'payouts-without-line' }, review.payouts_without_line.map((p) => h('li', {}, `${p.number} · ${p.username} · ${money(p.amount)}`))),
+      h('ul', { id: 'payouts-without-line' }, withoutLine.payouts.map((p) => h('li', {}, `${p.number} · ${p.username} · ${money(p.amount)}`))),
     ] : null);
 }
 

@@ -42,6 +42,7 @@ pub const COMMANDS: &[&str] = &[
     "forget_statement_name",
     "statement_imports",
     "statement_review",
+    "payouts_without_line",
     "confirm_statement_lines",
     "dismiss_statement_line",
     "restore_statement_line",

@@ -459,6 +459,12 @@ pub async fn statement_review(
     }
 }
 
+/// The On Process payouts an import's statement could carry that no line accounts for.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn payouts_without_line(book: State<'_, Book>, import_id: i64) -> Answer<Vec<Payout>> {
+    book.ledger()?.payouts_without_line(import_id).await
+}
+
 /// Confirms lines of an import, or with no import lines of any.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn confirm_statement_lines(

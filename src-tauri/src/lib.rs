@@ -57,6 +57,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::forget_statement_name,
         commands::statement_imports,
         commands::statement_review,
+        commands::payouts_without_line,
         commands::confirm_statement_lines,
         commands::dismiss_statement_line,
         commands::restore_statement_line,

@@ -40,6 +40,9 @@ CREATE TABLE matching_generation (
 ) STRICT;
 INSERT INTO matching_generation (only, value) VALUES (1, 1);
 ALTER TABLE statement_imports ADD COLUMN decided_generation INTEGER NOT NULL DEFAULT 0;
+-- The lines in each state (a JSON object), stored whenever states change: a review page of a
+-- large import reads it instead of counting.
+ALTER TABLE statement_imports ADD COLUMN counts TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(counts));
 -- The statement's period and currencies, for the payouts it could carry.
 ALTER TABLE statement_imports ADD COLUMN first_booked_on TEXT;
 ALTER TABLE statement_imports ADD COLUMN last_booked_on TEXT;

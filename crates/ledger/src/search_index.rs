@@ -42,45 +42,52 @@ impl Touched {
         self.customers.insert(id);
     }
 
-    /// Rewrites the index lines of everything noted.
+    /// Rewrites the index lines of everything noted, 10,000 payouts to a query.
     pub(crate) async fn reindex(&self, conn: &mut SqliteConnection) -> Result<()> {
+        let mut ids: Vec<PayoutId> = self.payouts.iter().copied().collect();
         for &customer in &self.customers {
-            let ids: Vec<PayoutId> =
+            let theirs: Vec<PayoutId> =
                 sqlx::query_scalar("SELECT id FROM payouts WHERE customer_id = ?")
                     .bind(customer)
                     .fetch_all(&mut *conn)
                     .await?;
-            for id in ids {
-                reindex(conn, id).await?;
-            }
+            ids.extend(theirs);
         }
-        for &id in &self.payouts {
-            reindex(conn, id).await?;
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(10_000) {
+            let chunk = serde_json::to_string(chunk).expect("ids serialise");
+            sqlx::query(
+                "DELETE FROM payout_search WHERE rowid IN (SELECT value FROM json_each(?))",
+            )
+            .bind(&chunk)
+            .execute(&mut *conn)
+            .await?;
+            index_rows(conn, Rows::Of(&chunk)).await?;
         }
         Ok(())
     }
 }
 
+/// Which payouts [`index_rows`] indexes.
+enum Rows<'a> {
+    /// The first 10,000 after this id.
+    After(i64),
+    /// Those of a JSON array of ids.
+    Of(&'a str),
+}
+
 /// Indexes every payout into an empty index, in batches so memory stays flat.
 async fn index_all(conn: &mut SqliteConnection) -> Result<()> {
     let mut after = 0;
-    while let Some(last) = index_rows(conn, after, i64::MAX).await? {
+    while let Some(last) = index_rows(conn, Rows::After(after)).await? {
         after = last;
     }
     Ok(())
 }
 
-async fn reindex(conn: &mut SqliteConnection, id: PayoutId) -> Result<()> {
-    sqlx::query("DELETE FROM payout_search WHERE rowid = ?")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    index_rows(conn, id.0 - 1, id.0).await?;
-    Ok(())
-}
-
-/// Indexes the first 10,000 payouts with `after < id <= up_to`; returns the last id indexed.
-async fn index_rows(conn: &mut SqliteConnection, after: i64, up_to: i64) -> Result<Option<i64>> {
+/// Indexes the payouts `rows` names; returns the last id indexed.
+async fn index_rows(conn: &mut SqliteConnection, rows: Rows<'_>) -> Result<Option<i64>> {
     type Row = (
         i64,
         i64,
@@ -91,16 +98,27 @@ async fn index_rows(conn: &mut SqliteConnection, after: i64, up_to: i64) -> Resu
         String,
         Option<String>,
     );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT p.id, p.request_id, c.username, c.display_name, p.amount_minor, p.currency,
-                p.description, p.external_reference
-           FROM payouts p JOIN customers c ON c.id = p.customer_id
-          WHERE p.id > ? AND p.id <= ? ORDER BY p.id LIMIT 10000",
-    )
-    .bind(after)
-    .bind(up_to)
-    .fetch_all(&mut *conn)
-    .await?;
+    const SELECT: &str = "SELECT p.id, p.request_id, c.username, c.display_name, p.amount_minor,
+                                 p.currency, p.description, p.external_reference
+                            FROM payouts p JOIN customers c ON c.id = p.customer_id";
+    let rows: Vec<Row> = match rows {
+        Rows::After(after) => {
+            sqlx::query_as(&format!(
+                "{SELECT} WHERE p.id > ? ORDER BY p.id LIMIT 10000"
+            ))
+            .bind(after)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        Rows::Of(ids) => {
+            sqlx::query_as(&format!(
+                "{SELECT} WHERE p.id IN (SELECT value FROM json_each(?)) ORDER BY p.id"
+            ))
+            .bind(ids)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+    };
     let last = rows.last().map(|row| row.0);
     for (id, request_id, username, name, minor, currency, description, reference) in rows {
         let amount = Money::stored(minor, &currency)?;

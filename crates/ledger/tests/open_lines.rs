@@ -330,20 +330,12 @@ async fn payouts_another_import_accounts_for_are_not_without_a_line() {
         &paypal_file(&[("1/6/2026", "", "", "someone@else.example", "TXB", "")]),
     )
     .await;
-    let review = l
-        .statement_review(second, &ReviewQuery::all())
-        .await
-        .unwrap();
-    let without: Vec<_> = review
-        .payouts_without_line
-        .iter()
-        .map(|p| p.number.as_str())
-        .collect();
+    let payouts = l.payouts_without_line(second).await.unwrap();
+    let without: Vec<_> = payouts.iter().map(|p| p.number.as_str()).collect();
     assert_eq!(without, ["PO-000002"]);
 }
 
-/// A confirm moves the payout the way a manual change would: a payout on hold (Pending) is not
-/// returned, whatever the webview sends.
+/// A payout changed by hand changes the stored decision of the line that names it.
 #[tokio::test]
 async fn a_changed_payout_changes_the_stored_decision() {
     let b = book().await;
@@ -371,4 +363,47 @@ async fn reader(l: &Ledger) -> sqlx::SqlitePool {
     sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", l.path().display()))
         .await
         .unwrap()
+}
+
+/// One batch that names a payout twice, or a line twice, settles each once: every confirm is
+/// checked against the book as the confirms before it in the batch left it.
+#[tokio::test]
+async fn a_batch_settles_each_payout_and_line_once() {
+    let b = book().await;
+    let l = &b.ledger;
+    let ada = sent_payout(l, "ada").await;
+    let file = paypal_file(&[
+        ("1/5/2026", "", "", "ada@example.com", "TXD1", "PO-000001"),
+        ("1/5/2026", "", "", "ada@example.com", "TXD2", "PO-000001"),
+    ]);
+    let imported = import(l, "twice.csv", &file).await;
+    let review = l
+        .statement_review(imported, &ReviewQuery::all())
+        .await
+        .unwrap();
+    let pair = |k: usize| Confirmation {
+        line_id: review.lines[k].id,
+        payout_id: ada,
+    };
+    let outcome = l
+        .confirm_statement_lines(&import_origin(), imported, &[pair(0), pair(0), pair(1)])
+        .await
+        .unwrap();
+    assert_eq!(outcome.confirmed, ["PO-000001"]);
+    let refusals: Vec<_> = outcome.skipped.iter().map(|s| s.refusal.clone()).collect();
+    assert_eq!(
+        refusals,
+        [
+            Refusal::LineConfirmedBefore,
+            Refusal::AlreadyInStatus(PayoutStatus::Success)
+        ]
+    );
+    let payout = l.payout(ada).await.unwrap();
+    assert_eq!(payout.external_reference.as_deref(), Some("TXD1"));
+    let history = l.payout_history(ada).await.unwrap();
+    assert_eq!(
+        history.iter().filter(|e| e.action == "status").count(),
+        2,
+        "sent, then paid once"
+    );
 }

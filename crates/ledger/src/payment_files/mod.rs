@@ -219,10 +219,10 @@ impl Ledger {
             }
             .clean()?;
             for (id, number) in &included {
-                let now = current(tx.conn(), *id)
+                let mut now = current(tx.conn(), *id)
                     .await?
                     .ok_or_else(|| crate::payouts::not_found(*id))?;
-                if let Err(refusal) = apply(&mut tx, &now, &change).await? {
+                if let Err(refusal) = apply(&mut tx, &mut now, &change).await? {
                     return Err(Error::Conflict(format!(
                         "{number} changed meanwhile: {refusal}"
                     )));

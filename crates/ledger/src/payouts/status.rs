@@ -6,6 +6,8 @@
 //! move is one transaction that changes the allowed rows and lists the others, never half of
 //! one row; the full account details leave the ledger only with a `reveal` event.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
@@ -161,10 +163,11 @@ pub(crate) struct Current {
     fee_minor: Option<i64>,
 }
 
-/// Applies `change` to one payout inside `tx`, or says why it may not move.
+/// Applies `change` to one payout inside `tx`, or says why it may not move; `current` becomes
+/// what the payout now is, for a batch that meets it again.
 pub(crate) async fn apply(
     tx: &mut WriteTx<'_>,
-    current: &Current,
+    current: &mut Current,
     change: &Clean,
 ) -> Result<std::result::Result<(), Refusal>> {
     let (from, to) = (current.status, change.status);
@@ -228,6 +231,10 @@ pub(crate) async fn apply(
         note: &change.note,
     })
     .await?;
+    current.status = to;
+    current.external_reference = reference;
+    current.paid_on = paid_on;
+    current.fee_minor = fee_minor;
     Ok(Ok(()))
 }
 
@@ -256,6 +263,26 @@ async fn account_snapshot(conn: &mut SqliteConnection, id: PayoutId) -> Result<A
 }
 
 /// The payout's fields a move reads, or `None` when there is no such payout.
+/// What a move reads of each payout of `ids` that exists, 10,000 to a query.
+pub(crate) async fn currents(
+    conn: &mut SqliteConnection,
+    ids: &[PayoutId],
+) -> Result<HashMap<PayoutId, Current>> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(10_000) {
+        let rows: Vec<Current> = sqlx::query_as(
+            "SELECT id, request_id, status, external_reference, amount_minor, currency, paid_on,
+                    fee_minor
+               FROM payouts WHERE id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(serde_json::to_string(chunk).expect("ids serialise"))
+        .fetch_all(&mut *conn)
+        .await?;
+        found.extend(rows.into_iter().map(|c| (c.id, c)));
+    }
+    Ok(found)
+}
+
 pub(crate) async fn current(conn: &mut SqliteConnection, id: PayoutId) -> Result<Option<Current>> {
     Ok(sqlx::query_as(
         "SELECT id, request_id, status, external_reference, amount_minor, currency, paid_on,
@@ -277,10 +304,10 @@ impl Ledger {
     ) -> Result<Payout> {
         let change = change.clean()?;
         let mut tx = self.begin_write(origin).await?;
-        let current = current(tx.conn(), id)
+        let mut current = current(tx.conn(), id)
             .await?
             .ok_or_else(|| super::not_found(id))?;
-        apply(&mut tx, &current, &change).await??;
+        apply(&mut tx, &mut current, &change).await??;
         tx.commit().await?;
         self.payout(id).await
     }
@@ -308,13 +335,13 @@ impl Ledger {
         let mut outcome = BulkOutcome::default();
         let mut tx = self.begin_write(origin).await?;
         for &id in &ids {
-            let Some(current) = current(tx.conn(), id).await? else {
+            let Some(mut current) = current(tx.conn(), id).await? else {
                 outcome
                     .skipped
                     .push(Skipped::new(id, Refusal::NoSuchPayout(id)));
                 continue;
             };
-            match apply(&mut tx, &current, &change).await? {
+            match apply(&mut tx, &mut current, &change).await? {
                 Ok(()) => outcome.changed.push(id.to_string()),
                 Err(refusal) => outcome.skipped.push(Skipped::new(id, refusal)),
             }

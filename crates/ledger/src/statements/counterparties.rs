@@ -25,52 +25,80 @@ pub struct StatementName {
     pub created_at: String,
 }
 
-/// Inside a confirm of a line from `name` for `payout`: remembers the name for the payout's
-/// customer, unless it is the recipient as the book knows them already, has no words, or is
-/// remembered already (for this customer or another).
-pub(super) async fn remember(
+/// What remembering needs of a payout: its customer and the names the book knows them by.
+#[derive(sqlx::FromRow)]
+struct Known {
+    id: PayoutId,
+    customer_id: CustomerId,
+    recipient: String,
+    display_name: String,
+}
+
+/// Inside a confirm of lines, each `(name, payout, line reference)`: remembers each name for
+/// its payout's customer, unless it is the recipient as the book knows them already, has no
+/// words, or is remembered already (for this customer or another, or earlier in the batch).
+pub(super) async fn remember_all(
     tx: &mut WriteTx<'_>,
-    name: &str,
-    payout: PayoutId,
-    line: &str,
+    names: &[(String, PayoutId, String)],
 ) -> Result<()> {
-    if name.trim().is_empty() {
+    let named: Vec<(&str, PayoutId, &str, String)> = names
+        .iter()
+        .map(|(name, payout, line)| (name.trim(), *payout, line.as_str(), name_key(name)))
+        .filter(|(_, _, _, key)| !key.is_empty())
+        .collect();
+    if named.is_empty() {
         return Ok(());
     }
-    let (customer, recipient, display_name): (CustomerId, String, String) = sqlx::query_as(
-        "SELECT p.customer_id,
-                coalesce(p.account_snapshot ->> '$.holder_name', p.account_snapshot ->> '$.handle', ''),
-                c.display_name
-           FROM payouts p JOIN customers c ON c.id = p.customer_id
-          WHERE p.id = ?",
-    )
-    .bind(payout)
-    .fetch_one(tx.conn())
-    .await?;
-    if same_recipient(name, &recipient) || same_recipient(name, &display_name) {
-        return Ok(());
-    }
-    let key = name_key(name);
-    if key.is_empty() {
-        return Ok(());
+    let ids: Vec<PayoutId> = named.iter().map(|n| n.1).collect();
+    let keys: Vec<&str> = named.iter().map(|n| n.3.as_str()).collect();
+    let mut known: HashMap<PayoutId, Known> = HashMap::new();
+    let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (ids, keys) in ids.chunks(10_000).zip(keys.chunks(10_000)) {
+        let rows: Vec<Known> = sqlx::query_as(
+            "SELECT p.id, p.customer_id, c.display_name,
+                    coalesce(p.account_snapshot ->> '$.holder_name',
+                             p.account_snapshot ->> '$.handle', '') AS recipient
+               FROM payouts p JOIN customers c ON c.id = p.customer_id
+              WHERE p.id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(json!(ids).to_string())
+        .fetch_all(tx.conn())
+        .await?;
+        known.extend(rows.into_iter().map(|k| (k.id, k)));
+        let stored: Vec<String> = sqlx::query_scalar(
+            "SELECT name_key FROM counterparty_names
+              WHERE name_key IN (SELECT value FROM json_each(?))",
+        )
+        .bind(json!(keys).to_string())
+        .fetch_all(tx.conn())
+        .await?;
+        taken.extend(stored);
     }
     let at = tx.at();
-    let added = sqlx::query(
-        "INSERT INTO counterparty_names (name_key, name, customer_id, created_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (name_key) DO NOTHING",
-    )
-    .bind(&key)
-    .bind(name.trim())
-    .bind(customer)
-    .bind(&at)
-    .execute(tx.conn())
-    .await?
-    .rows_affected();
-    if added == 1 {
+    for (name, payout, line, key) in named {
+        let Some(payout) = known.get(&payout) else {
+            continue;
+        };
+        if same_recipient(name, &payout.recipient)
+            || same_recipient(name, &payout.display_name)
+            || !taken.insert(key.clone())
+        {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO counterparty_names (name_key, name, customer_id, created_at)
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(&key)
+        .bind(name)
+        .bind(payout.customer_id)
+        .bind(&at)
+        .execute(tx.conn())
+        .await?;
         tx.record(Event {
             action: Action::Update,
-            record: Record::Customer(customer),
-            diff: Diff::new().created("statement_name", name.trim()),
+            record: Record::Customer(payout.customer_id),
+            diff: Diff::new().created("statement_name", name),
             note: &format!("Remembered from statement line {line}."),
         })
         .await?;

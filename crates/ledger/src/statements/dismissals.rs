@@ -64,6 +64,7 @@ impl Ledger {
             .bind(line_id)
             .execute(tx.conn())
             .await?;
+        super::review::count_states(tx.conn(), line.import_id).await?;
         tx.commit_with(Event {
             action: Action::Dismiss,
             record: Record::StatementImport(line.import_id),

@@ -54,22 +54,7 @@ impl Ledger {
         let rows: Vec<LineRow> = parsed
             .iter()
             .enumerate()
-            .map(|(i, l)| LineRow {
-                id: i as i64,
-                booked_on: l.booked_on.to_string(),
-                booked_at: l.booked_at.map(crate::audit::timestamp),
-                amount_minor: l.amount.minor(),
-                currency: l.amount.currency().code().to_owned(),
-                counterparty: l.counterparty.clone(),
-                payout_reference: l.payout_reference.clone(),
-                reference_source: l.reference_source,
-                provider_reference: l.provider_reference.clone(),
-                kind: l.kind,
-                payout_id: known.get(&l.fingerprint).copied().flatten(),
-                pending: l.pending,
-                fee_minor: l.fee_minor,
-                reference_is_id: l.reference_is_id,
-            })
+            .map(|(i, l)| LineRow::read(i as i64, l, known.get(&l.fingerprint).copied().flatten()))
             .collect();
         let decisions = self.match_lines(&rows).await?;
         let mut verdicts: Vec<LineVerdict> = parsed

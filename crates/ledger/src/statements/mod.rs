@@ -17,7 +17,7 @@ use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
 use crate::ids::PayoutId;
 use crate::money::Money;
-use crate::payouts::status::{apply, current, Clean, Current, Settlement};
+use crate::payouts::status::{apply, currents, Clean, Current, Settlement};
 use crate::payouts::{PayoutStatus, Skipped};
 use crate::progress::Progress;
 use crate::refusal::Refusal;
@@ -206,6 +206,8 @@ pub(crate) fn amount_agrees(line_minor: i64, fee_minor: i64, payout_minor: i64) 
 /// What a confirm reads of a statement line.
 #[derive(sqlx::FromRow)]
 struct StoredLine {
+    id: i64,
+    import_id: i64,
     #[sqlx(rename = "provider_reference")]
     reference: String,
     kind: LineKind,
@@ -240,6 +242,29 @@ impl StoredLine {
             None
         }
     }
+}
+
+/// The lines of `ids` (of `import_id`, when given), 10,000 to a query.
+async fn stored_lines(
+    conn: &mut sqlx::SqliteConnection,
+    ids: &[i64],
+    import_id: Option<i64>,
+) -> Result<std::collections::HashMap<i64, StoredLine>> {
+    let mut found = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(10_000) {
+        let rows: Vec<StoredLine> = sqlx::query_as(
+            "SELECT id, import_id, provider_reference, kind, payout_id, amount_minor, currency, pending,
+                    fee_minor, booked_on, counterparty, dismissed_at IS NOT NULL AS dismissed
+               FROM statement_lines
+              WHERE id IN (SELECT value FROM json_each(?)) AND (?2 IS NULL OR import_id = ?2)",
+        )
+        .bind(serde_json::to_string(chunk).expect("ids serialise"))
+        .bind(import_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        found.extend(rows.into_iter().map(|l| (l.id, l)));
+    }
+    Ok(found)
 }
 
 /// A line the user confirms against a payout.
@@ -311,6 +336,15 @@ impl Ledger {
                 ),
             });
         }
+        // Every line is decided before the write begins, and stored with its decision.
+        let generation = self.matching_generation().await?;
+        let rows: Vec<review::LineRow> = lines
+            .iter()
+            .enumerate()
+            .map(|(k, l)| review::LineRow::read(k as i64, l, None))
+            .collect();
+        let decisions = self.match_lines(&rows).await?;
+        drop(rows);
         let mut tx = self.begin_write(origin).await?;
         let at = tx.at();
         let days = lines.iter().map(|l| l.booked_on);
@@ -335,13 +369,15 @@ impl Ledger {
         .last_insert_rowid();
         // 500 lines per statement: one round trip and one statement plan for many rows.
         let mut new_lines = 0;
-        for chunk in lines.chunks(500) {
+        let mut candidates = Vec::new();
+        for (chunk, decided) in lines.chunks(500).zip(decisions.chunks(500)) {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO statement_lines (import_id, line_no, fingerprint, booked_on, amount_minor, currency,
                                               counterparty, payout_reference, reference_source, provider_reference,
-                                              kind, description, pending, fee_minor, reference_is_id, booked_at) ",
+                                              kind, description, pending, fee_minor, reference_is_id, booked_at,
+                                              match_state, match_evidence) ",
             );
-            insert.push_values(chunk, |mut row, l| {
+            insert.push_values(chunk.iter().zip(decided), |mut row, (l, d)| {
                 row.push_bind(import_id)
                     .push_bind(l.line_no)
                     .push_bind(&l.fingerprint)
@@ -357,11 +393,44 @@ impl Ledger {
                     .push_bind(l.pending)
                     .push_bind(l.fee_minor)
                     .push_bind(l.reference_is_id)
-                    .push_bind(l.booked_at.map(crate::audit::timestamp));
+                    .push_bind(l.booked_at.map(crate::audit::timestamp))
+                    .push_bind(d.state)
+                    .push_bind(&d.evidence);
             });
-            insert.push(" ON CONFLICT (fingerprint) DO NOTHING");
-            new_lines += insert.build().execute(tx.conn()).await?.rows_affected() as usize;
+            insert.push(" ON CONFLICT (fingerprint) DO NOTHING RETURNING id, fingerprint");
+            let stored: Vec<(i64, String)> = insert.build_query_as().fetch_all(tx.conn()).await?;
+            new_lines += stored.len();
+            let by_fingerprint: std::collections::HashMap<&str, &review::Decision> = chunk
+                .iter()
+                .zip(decided)
+                .map(|(l, d)| (l.fingerprint.as_str(), d))
+                .collect();
+            for (id, fingerprint) in stored {
+                let decision = by_fingerprint[fingerprint.as_str()];
+                candidates.extend(
+                    decision
+                        .candidates
+                        .iter()
+                        .enumerate()
+                        .map(|(rank, payout)| (id, rank, *payout)),
+                );
+            }
         }
+        for chunk in candidates.chunks(10_000) {
+            sqlx::query(
+                "INSERT INTO statement_candidates (line_id, rank, payout_id)
+                 SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)",
+            )
+            .bind(serde_json::to_string(chunk).expect("candidates serialise"))
+            .execute(tx.conn())
+            .await?;
+        }
+        sqlx::query("UPDATE statement_imports SET decided_generation = ? WHERE id = ?")
+            .bind(generation)
+            .bind(import_id)
+            .execute(tx.conn())
+            .await?;
+        review::count_states(tx.conn(), import_id).await?;
         if new_lines == 0 {
             // Dropping the transaction rolls the import record back.
             return Ok(ImportOutcome {
@@ -396,9 +465,6 @@ impl Ledger {
             note: "Statement imported.",
         })
         .await?;
-        // The decisions are derived: if this fails, the review makes them.
-        let generation = self.matching_generation().await?;
-        self.decide(import_id, generation).await?;
         let known = lines.len() - new_lines;
         let left_out = match unreadable.len() {
             0 => String::new(),
@@ -467,22 +533,21 @@ impl Ledger {
         let mut outcome = ConfirmOutcome::default();
         let mut tx = self.begin_write(origin).await?;
         let at = tx.at();
+        // Every line and payout the batch names, read once; each confirm then checks the pair
+        // as it stands after the confirms before it in the batch.
+        let line_ids: Vec<i64> = confirmations.iter().map(|c| c.line_id).collect();
+        let mut lines = stored_lines(tx.conn(), &line_ids, import_id).await?;
+        let payout_ids: Vec<PayoutId> = confirmations.iter().map(|c| c.payout_id).collect();
+        let mut payouts = currents(tx.conn(), &payout_ids).await?;
+        let mut linked: Vec<(i64, PayoutId)> = Vec::with_capacity(confirmations.len());
+        let mut names: Vec<(String, PayoutId, String)> = Vec::new();
         for (done, c) in confirmations.iter().enumerate() {
             if done % 1_000 == 0 && done > 0 && !progress(done as u64) {
                 // Dropping the transaction undoes the lines confirmed so far.
                 return Err(Error::Cancelled);
             }
             let skip = |refusal: Refusal| Skipped::new(c.payout_id, refusal);
-            let line: Option<StoredLine> = sqlx::query_as(
-                "SELECT provider_reference, kind, payout_id, amount_minor, currency, pending,
-                        fee_minor, booked_on, counterparty, dismissed_at IS NOT NULL AS dismissed
-                   FROM statement_lines WHERE id = ? AND (?2 IS NULL OR import_id = ?2)",
-            )
-            .bind(c.line_id)
-            .bind(import_id)
-            .fetch_optional(tx.conn())
-            .await?;
-            let Some(line) = line else {
+            let Some(line) = lines.get_mut(&c.line_id) else {
                 outcome.skipped.push(skip(Refusal::LineNotInImport));
                 continue;
             };
@@ -494,14 +559,14 @@ impl Ledger {
                 outcome.skipped.push(skip(Refusal::LineDismissed));
                 continue;
             }
-            let Some(now) = current(tx.conn(), c.payout_id).await? else {
+            let Some(now) = payouts.get_mut(&c.payout_id) else {
                 outcome
                     .skipped
                     .push(skip(Refusal::NoSuchPayout(c.payout_id)));
                 continue;
             };
             // The webview says which payout a line pays; the ledger checks that they agree.
-            if let Some(refusal) = line.disagrees_with(&now) {
+            if let Some(refusal) = line.disagrees_with(now) {
                 outcome.skipped.push(skip(refusal));
                 continue;
             }
@@ -550,26 +615,47 @@ impl Ledger {
                     ),
                 })
                 .await?;
-            } else if let Err(refusal) = apply(&mut tx, &now, &change).await? {
+            } else if let Err(refusal) = apply(&mut tx, now, &change).await? {
                 outcome.skipped.push(skip(refusal));
                 continue;
             }
+            line.linked = Some(c.payout_id);
+            linked.push((c.line_id, c.payout_id));
+            names.push((
+                std::mem::take(&mut line.counterparty),
+                c.payout_id,
+                line.reference.clone(),
+            ));
+            outcome.confirmed.push(c.payout_id.to_string());
+        }
+        for chunk in linked.chunks(10_000) {
+            let pairs = serde_json::to_string(chunk).expect("pairs serialise");
             sqlx::query(
-                "UPDATE statement_lines SET payout_id = ?, confirmed_at = ?, match_state = 'confirmed'
-                  WHERE id = ?",
+                "UPDATE statement_lines
+                    SET payout_id = c.value ->> 1, confirmed_at = ?, match_state = 'confirmed'
+                   FROM json_each(?) c WHERE statement_lines.id = c.value ->> 0",
             )
-            .bind(c.payout_id)
             .bind(&at)
-            .bind(c.line_id)
+            .bind(&pairs)
             .execute(tx.conn())
             .await?;
-            sqlx::query("DELETE FROM statement_candidates WHERE line_id = ?")
-                .bind(c.line_id)
-                .execute(tx.conn())
-                .await?;
-            counterparties::remember(&mut tx, &line.counterparty, c.payout_id, &line.reference)
-                .await?;
-            outcome.confirmed.push(c.payout_id.to_string());
+            sqlx::query(
+                "DELETE FROM statement_candidates
+                  WHERE line_id IN (SELECT value ->> 0 FROM json_each(?))",
+            )
+            .bind(&pairs)
+            .execute(tx.conn())
+            .await?;
+        }
+        counterparties::remember_all(&mut tx, &names).await?;
+        let mut imports: Vec<i64> = linked
+            .iter()
+            .filter_map(|(line, _)| lines.get(line).map(|l| l.import_id))
+            .collect();
+        imports.sort_unstable();
+        imports.dedup();
+        for import in imports {
+            review::count_states(tx.conn(), import).await?;
         }
         if !outcome.confirmed.is_empty() {
             tx.commit().await?;

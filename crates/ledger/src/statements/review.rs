@@ -100,7 +100,8 @@ pub struct ReviewLine {
     pub evidence: String,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ReviewCounts {
     pub matched: usize,
     pub suggested: usize,
@@ -124,8 +125,12 @@ impl ReviewCounts {
         }
     }
 
+    fn count(mut self, state: MatchState) -> usize {
+        *self.of(state)
+    }
+
     /// The lines read, in every state.
-    fn lines(&self) -> usize {
+    pub fn lines(&self) -> usize {
         self.matched
             + self.suggested
             + self.unmatched
@@ -150,9 +155,6 @@ pub struct Review {
     pub lines: Vec<ReviewLine>,
     /// The lines of the file that could not be read, with the reason (at most 200).
     pub unreadable: Vec<super::Unreadable>,
-    /// Payouts On Process this statement could carry that no line of any import matches,
-    /// suggests or confirmed (at most 200 per currency); empty for the pool.
-    pub payouts_without_line: Vec<Payout>,
 }
 
 /// A statement line as matching reads it (stored, or read from a file by the headless review).
@@ -250,6 +252,28 @@ impl Named {
             });
         }
         why
+    }
+}
+
+impl LineRow {
+    /// A line read from a file, as matching sees it, known by `id` until it is stored.
+    pub(super) fn read(id: i64, l: &super::ParsedLine, payout_id: Option<PayoutId>) -> LineRow {
+        LineRow {
+            id,
+            booked_on: l.booked_on.to_string(),
+            booked_at: l.booked_at.map(timestamp),
+            amount_minor: l.amount.minor(),
+            currency: l.amount.currency().code().to_owned(),
+            counterparty: l.counterparty.clone(),
+            payout_reference: l.payout_reference.clone(),
+            reference_source: l.reference_source,
+            provider_reference: l.provider_reference.clone(),
+            kind: l.kind,
+            payout_id,
+            pending: l.pending,
+            fee_minor: l.fee_minor,
+            reference_is_id: l.reference_is_id,
+        }
     }
 }
 
@@ -441,6 +465,30 @@ struct ImportRow {
     last_booked_on: Option<String>,
     /// A JSON array of currency codes.
     currencies: String,
+    /// The lines in each state, as [`count_states`] last stored them.
+    counts: String,
+}
+
+/// Stores the count of an import's lines in each state, after a change of states: a review
+/// page reads it instead of counting a large import for every page.
+pub(super) async fn count_states(conn: &mut sqlx::SqliteConnection, import_id: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE statement_imports SET counts = (
+             SELECT json_object(
+                 'matched', COUNT(*) FILTER (WHERE match_state = 'matched'),
+                 'suggested', COUNT(*) FILTER (WHERE match_state = 'suggested'),
+                 'unmatched', COUNT(*) FILTER (WHERE match_state = 'unmatched'),
+                 'confirmed', COUNT(*) FILTER (WHERE match_state = 'confirmed'),
+                 'pending', COUNT(*) FILTER (WHERE match_state = 'pending'),
+                 'dismissed', COUNT(*) FILTER (WHERE match_state = 'dismissed'),
+                 'unreadable', 0)
+               FROM statement_lines WHERE import_id = ?1)
+          WHERE id = ?1",
+    )
+    .bind(import_id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 impl Ledger {
@@ -456,50 +504,59 @@ impl Ledger {
     }
 
     async fn review(&self, import_id: Option<i64>, query: &ReviewQuery) -> Result<Review> {
+        if let Some(id) = import_id {
+            // Refuse an import that does not exist before any work.
+            self.import_row(id).await?;
+        }
+        self.bring_decisions_up_to_date(import_id).await?;
         let import = match import_id {
-            Some(id) => Some(
-                sqlx::query_as::<_, ImportRow>(
-                    "SELECT file_name, format, first_booked_on, last_booked_on, currencies
-                       FROM statement_imports WHERE id = ?",
-                )
-                .bind(id)
-                .fetch_optional(&self.reader)
-                .await?
-                .ok_or_else(|| Error::NotFound(format!("There is no statement import {id}.")))?,
-            ),
+            Some(id) => Some(self.import_row(id).await?),
             None => None,
         };
-        self.bring_decisions_up_to_date(import_id).await?;
 
-        // The scope's lines: one import's, or the open lines of all.
+        // The scope's lines: one import's (all decided now), or the open lines of all.
         let scope = match import_id {
             Some(_) => "l.import_id = ?1".to_owned(),
             // Fees and transfers ask nothing of the owner.
             None => format!("l.match_state IN {OPEN_STATES} AND l.kind <> 'other'"),
         };
-        let mut counts = ReviewCounts::default();
-        let by_state: Vec<(MatchState, i64)> = sqlx::query_as(&format!(
-            "SELECT l.match_state, COUNT(*) FROM statement_lines l
-              WHERE {scope} AND l.match_state IS NOT NULL GROUP BY l.match_state"
-        ))
-        .bind(import_id)
-        .fetch_all(&self.reader)
-        .await?;
-        for (state, n) in by_state {
-            *counts.of(state) = n as usize;
-        }
+        let counts = match &import {
+            Some(import) => serde_json::from_str(&import.counts).map_err(|_| damaged())?,
+            None => {
+                let mut counts = ReviewCounts::default();
+                let by_state: Vec<(MatchState, i64)> = sqlx::query_as(&format!(
+                    "SELECT l.match_state, COUNT(*) FROM statement_lines l
+                      WHERE {scope} GROUP BY l.match_state"
+                ))
+                .bind(import_id)
+                .fetch_all(&self.reader)
+                .await?;
+                for (state, n) in by_state {
+                    *counts.of(state) = n as usize;
+                }
+                counts
+            }
+        };
         let total = match query.state {
-            Some(state) => *counts.of(state),
+            Some(state) => counts.count(state),
             None => counts.lines(),
         };
         let page_size = query.page_size.max(1);
+        // The page's lines are found in an index alone, then read: an OFFSET deep into a large
+        // import steps over index entries, not rows.
+        let state = if query.state.is_some() {
+            "AND l.match_state = ?2"
+        } else {
+            "AND ?2 IS NULL"
+        };
         let rows: Vec<PageRow> = sqlx::query_as(&format!(
             "SELECT l.id, l.import_id, l.line_no, l.booked_on, l.amount_minor, l.currency,
                     l.counterparty, l.provider_reference, l.payout_reference, l.kind,
                     l.description, l.payout_id, l.match_state, l.match_evidence, l.dismissed_note
                FROM statement_lines l
-              WHERE {scope} AND l.match_state IS NOT NULL AND (?2 IS NULL OR l.match_state = ?2)
-              ORDER BY l.import_id, l.line_no LIMIT ?3 OFFSET ?4"
+              WHERE l.id IN (SELECT l.id FROM statement_lines l WHERE {scope} {state}
+                              ORDER BY l.import_id, l.line_no LIMIT ?3 OFFSET ?4)
+              ORDER BY l.import_id, l.line_no"
         ))
         .bind(import_id)
         .bind(query.state)
@@ -557,10 +614,9 @@ impl Ledger {
             })
             .collect::<Result<Vec<_>>>()?;
 
-        let (file_name, payouts_without_line, unreadable) = match (import_id, import) {
+        let (file_name, unreadable) = match (import_id, import) {
             (Some(id), Some(import)) => (
-                import.file_name.clone(),
-                self.payouts_without_line(&import).await?,
+                import.file_name,
                 sqlx::query_as::<_, super::Unreadable>(
                     "SELECT line_no, reason FROM statement_unreadable WHERE import_id = ?
                       ORDER BY line_no LIMIT 200",
@@ -569,23 +625,20 @@ impl Ledger {
                 .fetch_all(&self.reader)
                 .await?,
             ),
-            _ => (
-                "Open lines of every statement".to_owned(),
-                Vec::new(),
-                Vec::new(),
-            ),
+            _ => ("Open lines of every statement".to_owned(), Vec::new()),
         };
-        counts.unreadable = unreadable.len();
         Ok(Review {
             import_id,
             file_name,
-            counts,
+            counts: ReviewCounts {
+                unreadable: unreadable.len(),
+                ..counts
+            },
             unreadable,
             total,
             page: query.page.max(1),
             page_size,
             lines,
-            payouts_without_line,
         })
     }
 
@@ -593,7 +646,9 @@ impl Ledger {
     /// suggests or was confirmed against: its channel (a PayPal statement pays PayPal and Venmo
     /// wallets, a bank's pays bank accounts), its currencies, and its period (sent at most the
     /// matching window before its first line, and before its last). At most 200 per currency.
-    async fn payouts_without_line(&self, import: &ImportRow) -> Result<Vec<Payout>> {
+    pub async fn payouts_without_line(&self, import_id: i64) -> Result<Vec<Payout>> {
+        self.bring_decisions_up_to_date(Some(import_id)).await?;
+        let import = self.import_row(import_id).await?;
         let (Some(first), Some(last)) = (&import.first_booked_on, &import.last_booked_on) else {
             return Ok(Vec::new());
         };
@@ -624,6 +679,17 @@ impl Ledger {
             }
         }
         Ok(found)
+    }
+
+    async fn import_row(&self, id: i64) -> Result<ImportRow> {
+        sqlx::query_as(
+            "SELECT file_name, format, first_booked_on, last_booked_on, currencies, counts
+               FROM statement_imports WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("There is no statement import {id}.")))
     }
 
     /// Decides again the open lines of every import (or of `import_id`) decided before the
@@ -714,6 +780,7 @@ impl Ledger {
             .bind(import_id)
             .execute(&mut *tx)
             .await?;
+        count_states(&mut tx, import_id).await?;
         tx.commit().await?;
         Ok(())
     }
