@@ -1143,3 +1143,140 @@ fn a_line_is_set_aside_from_the_pool_of_open_lines() {
         },
     );
 }
+
+#[test]
+fn a_german_paypal_export_and_a_banks_collective_entry_are_confirmed() {
+    run_seeded(
+        "reconcile-collective",
+        |l| async move {
+            // PO-000002, -04 and -06 (2.00, 4.00 and 6.00 EUR to bank accounts) go out in
+            // one SEPA file; PO-000001 and -03 (USD to PayPal) are sent.
+            let l = payouts(l, 6).await;
+            l.set_owner_account(
+                &seeder(),
+                ledger::settings::OwnerAccount {
+                    name: "Café Ünal GmbH".into(),
+                    iban: "DE02 1203 0000 0000 2020 51".into(),
+                    bic: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            l.payment_files(
+                &seeder(),
+                ledger::payment_files::PaymentFileKind::Sepa,
+                &[
+                    ledger::PayoutId(2),
+                    ledger::PayoutId(4),
+                    ledger::PayoutId(6),
+                ],
+                dir.path(),
+                true,
+            )
+            .await
+            .unwrap();
+            moved(l, &[1, 3], PayoutStatus::OnProcess).await
+        },
+        |s| async move {
+            let c = &s.client;
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", s.book.display()))
+                .await
+                .unwrap();
+            let batch: String = sqlx::query_scalar("SELECT batch_id FROM payment_batches")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+
+            // The bank books the whole file as one debit, naming it by its PmtInfId.
+            std::fs::write(
+                &s.to_open,
+                format!(
+                    r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>STMT-20260303</MsgId><CreDtTm>2026-03-04T06:00:00+01:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>STMT-20260303-1</Id>
+      <Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ownr><Nm>Cafe Uenal GmbH</Nm></Ownr></Acct>
+      <Ntry>
+        <Amt Ccy="EUR">12.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+        <BookgDt><Dt>2026-03-03</Dt></BookgDt>
+        <AcctSvcrRef>2026030300077</AcctSvcrRef>
+        <NtryDtls><Btch><PmtInfId>{batch}</PmtInfId><NbOfTxs>3</NbOfTxs></Btch></NtryDtls>
+        <AddtlNtryInf>SAMMLER-UEBERWEISUNG 3 POSTEN</AddtlNtryInf>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+"#
+                ),
+            )
+            .unwrap();
+            open_screen(c, "reconciliation").await;
+            select(c, "#statement-format", "camt053").await;
+            click(c, "#import-statement").await;
+            wait_text(c, "#statement-section .result", |t| t.contains("imported")).await;
+            wait_text(c, "#review-table tbody", |t| {
+                t.contains("Matched") && t.contains("3 payouts of one file")
+            })
+            .await;
+            save_screenshot(c, "reconcile-collective-review").await;
+            click(c, "#confirm-lines").await;
+            wait_text(c, "#review-table tbody", |t| t.contains("Confirmed")).await;
+            assert_eq!(
+                rows(
+                    &s.book,
+                    "payouts WHERE id IN (2, 4, 6) AND status = 'success' AND paid_on = '2026-03-03'
+                        AND external_reference = '2026030300077'"
+                )
+                .await,
+                3
+            );
+
+            // PayPal's activity download in German: day first, decimal comma, "Massenzahlung",
+            // the payout number in "Zollnummer"; PayPal's fee goes into the book.
+            std::fs::write(
+                &s.to_open,
+                "\u{feff}\"Datum\",\"Uhrzeit\",\"Zeitzone\",\"Name\",\"Typ\",\"Status\",\"Währung\",\"Brutto\",\"Gebühr\",\"Netto\",\"Absender E-Mail-Adresse\",\"Empfänger E-Mail-Adresse\",\"Transaktionscode\",\"Zugehöriger Transaktionscode\",\"Zollnummer\",\"Guthaben\",\"Auswirkung auf Guthaben\"\n\
+                 \"03.03.2026\",\"10:02:11\",\"MEZ\",\"Customer 1\",\"Massenzahlung\",\"Abgeschlossen\",\"USD\",\"-1,00\",\"-0,02\",\"-1,02\",\"owner@shop.example\",\"user01@example.com\",\"7HX55012MP3398811\",\"\",\"PO-000001\",\"98,98\",\"Soll\"\n\
+                 \"03.03.2026\",\"10:02:12\",\"MEZ\",\"Customer 3\",\"Massenzahlung\",\"Abgeschlossen\",\"USD\",\"-3,00\",\"-0,06\",\"-3,06\",\"owner@shop.example\",\"user03@example.com\",\"2CD77410RS0092213\",\"\",\"PO-000003\",\"95,92\",\"Soll\"\n",
+            )
+            .unwrap();
+            select(c, "#statement-format", "paypal_csv").await;
+            click(c, "#import-statement").await;
+            wait_text(c, "#statement-section .result", |t| {
+                t.contains("2 lines imported")
+            })
+            .await;
+            wait_text(c, "#review-table tbody", |t| {
+                t.matches("Matched").count() == 2
+            })
+            .await;
+            click(c, "#confirm-lines").await;
+            wait_text(c, "#review-table tbody", |t| {
+                t.matches("Confirmed").count() == 2
+            })
+            .await;
+            assert_eq!(
+                rows(
+                    &s.book,
+                    "payouts WHERE id IN (1, 3) AND status = 'success' AND paid_on = '2026-03-03'
+                        AND fee_minor IN (2, 6)"
+                )
+                .await,
+                2
+            );
+            open_screen(c, "payouts").await;
+            let one = wait_text(c, "tr[data-number='PO-000001']", |t| t.contains("Success")).await;
+            assert!(one.contains("7HX55012MP3398811"), "{one}");
+            // The payout shows when it was paid and what PayPal charged.
+            click(c, "tr[data-number='PO-000001'] .open-detail").await;
+            wait_text(c, "#detail-paid-on", |t| t == "2026-03-03").await;
+            wait_text(c, "#detail-fee", |t| t.contains("0.02")).await;
+            save_screenshot(c, "reconcile-collective-payouts").await;
+            s
+        },
+    );
+}

@@ -207,8 +207,14 @@ async function showReview(section, importId) {
   const rows = review.lines.map((line) => {
     const open = line.state === 'matched' || line.state === 'suggested';
     const tick = h('input', { type: 'checkbox', class: 'confirm', 'aria-label': `Confirm line ${line.line_no}`, checked: line.state === 'matched', disabled: !open });
-    const choice = line.candidates.length > 1 && open
+    // A bank's one entry for a whole payment file pays all its payouts together.
+    const whole = line.batch_reference && line.candidates.length > 1;
+    const choice = line.candidates.length > 1 && open && !whole
       ? h('select', { class: 'candidate', 'aria-label': `Payout for line ${line.line_no}` }, line.candidates.map((p) => h('option', { value: p.id }, `${p.number} · ${p.username}`)))
+      : null;
+    const payouts = whole
+      ? h('details', { class: 'file-payouts' }, h('summary', {}, `${line.candidates.length} payouts of one file`),
+        h('ul', {}, line.candidates.map((p) => h('li', {}, `${p.number} · ${p.username} · ${money(p.amount)}`))))
       : null;
     const aside = line.state === 'dismissed'
       ? h('button', { type: 'button', class: 'link restore-line', onclick: async () => {
@@ -233,7 +239,7 @@ async function showReview(section, importId) {
       h('td', { class: 'id' }, line.provider_reference),
       h('td', {}, h('span', { class: `badge ${STATE_BADGES[line.state]}` }, STATE_LABELS[line.state]),
         line.kind === 'return' ? h('span', { class: 'badge' }, 'Return') : null),
-      h('td', { class: 'id' }, choice ?? (line.candidates[0]?.number ?? '—')),
+      h('td', { class: 'id' }, payouts ?? choice ?? (line.candidates[0]?.number ?? '—')),
       h('td', { class: 'wrap muted small' }, line.evidence),
       h('td', {}, aside));
     return { row, tick, choice, line };

@@ -70,6 +70,8 @@ pub enum Refusal {
     LineConfirmedBefore,
     #[error("That line was dismissed; restore it first.")]
     LineDismissed,
+    #[error("{0} is not in the payment file that line books.")]
+    PayoutNotInFile(PayoutId),
     #[error("That line is neither a payment nor a return.")]
     LineNeitherPaymentNorReturn,
     #[error("The provider has not completed that line yet; confirm it once it is booked.")]
@@ -110,6 +112,7 @@ impl Refusal {
             Refusal::LineNotInImport => "line_not_in_import",
             Refusal::LineConfirmedBefore => "line_confirmed_before",
             Refusal::LineDismissed => "line_dismissed",
+            Refusal::PayoutNotInFile(_) => "payout_not_in_file",
             Refusal::LineNeitherPaymentNorReturn => "line_neither_payment_nor_return",
             Refusal::LinePending => "line_pending",
             Refusal::LineCurrencyDiffers { .. } => "line_currency_differs",
@@ -146,6 +149,7 @@ impl Refusal {
             | Refusal::LineNotInImport
             | Refusal::LineConfirmedBefore
             | Refusal::LineDismissed
+            | Refusal::PayoutNotInFile(_)
             | Refusal::LineNeitherPaymentNorReturn
             | Refusal::LinePending
             | Refusal::LineCurrencyDiffers { .. }

@@ -107,6 +107,9 @@ struct Part<'a> {
     origin: &'a Origin,
     /// 1-based, across the whole batch.
     index: usize,
+    /// Random hex digits, the same for every file of the batch: tells batches written in the
+    /// same second apart.
+    tag: &'a str,
 }
 
 /// A payment file format: who it can pay and how it writes them.
@@ -131,6 +134,23 @@ trait Format: Sync {
     fn notes(&self, _lines: &[&Line<Self::Payee>]) -> Vec<String> {
         Vec::new()
     }
+
+    /// The id the file names itself by, which a bank's statement carries back when it books
+    /// the whole file as one entry (a SEPA file's MsgId and PmtInfId); `None` for formats
+    /// without one.
+    fn batch_id(&self, _part: &Part<'_>) -> Option<String> {
+        None
+    }
+}
+
+/// A written file that names itself, with its payouts: kept so a collective statement entry
+/// finds them.
+struct WrittenBatch {
+    batch_id: String,
+    currency: &'static str,
+    total_minor: i64,
+    file_name: String,
+    payouts: Vec<PayoutId>,
 }
 
 impl Ledger {
@@ -193,7 +213,7 @@ impl Ledger {
         }
         let notes = format.notes(&by_currency.values().flatten().collect::<Vec<_>>());
 
-        let (files, pending) = write_files(format, origin, dir, &by_currency)?;
+        let (files, pending, batches) = write_files(format, origin, dir, &by_currency)?;
 
         let bulk = Origin {
             source: Source::Bulk,
@@ -211,6 +231,28 @@ impl Ledger {
             note: &format!("{} payment files written.", kind.label()),
         })
         .await?;
+        for batch in &batches {
+            sqlx::query(
+                "INSERT INTO payment_batches (batch_id, kind, currency, total_minor, file_name, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&batch.batch_id)
+            .bind(kind.file_stem())
+            .bind(batch.currency)
+            .bind(batch.total_minor)
+            .bind(&batch.file_name)
+            .bind(tx.at())
+            .execute(tx.conn())
+            .await?;
+            sqlx::query(
+                "INSERT INTO payment_batch_payouts (batch_id, payout_id)
+                 SELECT ?, value FROM json_each(?)",
+            )
+            .bind(&batch.batch_id)
+            .bind(serde_json::to_string(&batch.payouts).expect("ids serialise"))
+            .execute(tx.conn())
+            .await?;
+        }
         if mark_on_process {
             let change = StatusChange {
                 status: PayoutStatus::OnProcess,
@@ -314,18 +356,27 @@ fn lines_by_currency<F: Format>(
 }
 
 /// Writes one file per currency (more where a currency has more rows than the provider takes)
-/// beside its name in `dir`; returns the names and the files still to be renamed into place.
+/// beside its name in `dir`; returns the names, the files still to be renamed into place, and
+/// the files that name themselves.
 #[allow(clippy::type_complexity)]
 fn write_files<F: Format>(
     format: &F,
     origin: &Origin,
     dir: &Path,
     by_currency: &BTreeMap<&'static str, Vec<Line<F::Payee>>>,
-) -> Result<(Vec<String>, Vec<(AtomicFile, BufWriter<File>)>)> {
+) -> Result<(
+    Vec<String>,
+    Vec<(AtomicFile, BufWriter<File>)>,
+    Vec<WrittenBatch>,
+)> {
     let kind = F::KIND;
     let day = origin.at.format("%Y%m%d");
     let mut files = Vec::new();
     let mut pending = Vec::new();
+    let mut batches = Vec::new();
+    // The last digits of a v7 id are random.
+    let id = uuid::Uuid::now_v7().simple().to_string().to_uppercase();
+    let tag = &id[id.len() - 6..];
     for (currency, lines) in by_currency {
         let parts = lines.len().div_ceil(kind.rows_per_file());
         for (k, chunk) in lines.chunks(kind.rows_per_file()).enumerate() {
@@ -350,12 +401,22 @@ fn write_files<F: Format>(
             let part = Part {
                 origin,
                 index: k + 1,
+                tag,
             };
             format.write(&mut out, chunk, &part, &target)?;
+            if let Some(batch_id) = format.batch_id(&part) {
+                batches.push(WrittenBatch {
+                    batch_id,
+                    currency,
+                    total_minor: chunk.iter().map(|l| l.amount.minor()).sum(),
+                    file_name: target.display().to_string(),
+                    payouts: chunk.iter().filter_map(|l| l.number.parse().ok()).collect(),
+                });
+            }
             pending.push((atomic, out));
             files.push(target.display().to_string());
         }
     }
 
-    Ok((files, pending))
+    Ok((files, pending, batches))
 }

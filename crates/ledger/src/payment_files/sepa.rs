@@ -54,6 +54,17 @@ impl Format for Sepa {
         }
     }
 
+    /// MsgId and PmtInfId (at most 35 characters): the app, the second it was written, the
+    /// file's number in the batch and a random tag, so two batches in one second differ.
+    fn batch_id(&self, part: &Part<'_>) -> Option<String> {
+        Some(format!(
+            "INCENTISE-{}-{}-{}",
+            part.origin.at.format("%Y%m%d%H%M%S"),
+            part.index,
+            part.tag
+        ))
+    }
+
     fn write(
         &self,
         out: &mut BufWriter<File>,
@@ -61,11 +72,7 @@ impl Format for Sepa {
         part: &Part<'_>,
         target: &Path,
     ) -> Result<()> {
-        let id = format!(
-            "INCENTISE-{}-{}",
-            part.origin.at.format("%Y%m%d%H%M%S"),
-            part.index
-        );
+        let id = self.batch_id(part).expect("a SEPA file names itself");
         let xml = document(&id, part.origin, &self.owner, lines);
         out.write_all(xml.as_bytes())
             .map_err(|e| io_error("write", target, e))

@@ -31,6 +31,8 @@ struct CamtItem {
     status: String,
     /// The entry's charges (`Chrgs`): what the bank kept or took.
     charges: String,
+    /// The payment file a collective entry books (`Btch` or `Refs`: PmtInfId, else MsgId).
+    batch: String,
 }
 
 impl CamtItem {
@@ -177,6 +179,11 @@ pub fn parse_camt053(bytes: &[u8]) -> Result<Statement> {
                                     t.other_reference.clone()
                                 },
                                 status: entry.status.clone(),
+                                batch: if t.batch.is_empty() && single {
+                                    entry.batch.clone()
+                                } else {
+                                    t.batch.clone()
+                                },
                                 // The entry's charges belong to a transfer only when it is alone.
                                 charges: if !t.charges.is_empty() {
                                     t.charges.clone()
@@ -268,6 +275,9 @@ fn camt_text(path: &[String], value: &str, in_tx: bool, entry: &mut CamtItem, tx
             item.other_reference = value
         }
         ("BookgDt", "Dt" | "DtTm") => entry.booked = value,
+        // The payment file a collective entry books: its PmtInfId, else its MsgId.
+        ("Btch" | "Refs", "PmtInfId") => item.batch = value,
+        ("Btch" | "Refs", "MsgId") if item.batch.is_empty() => item.batch = value,
         (_, "AcctSvcrRef") => item.bank_reference = value,
         (_, "EndToEndId") => item.end_to_end = value,
         (_, "Nm") if within("Cdtr") => item.creditor = value,
@@ -409,5 +419,7 @@ fn camt_line(
         kind,
         description: item.remittance.clone(),
         pending: matches!(item.status.as_str(), "PDNG" | "INFO" | "FUTR"),
+        // Only a line that is the whole entry can be a whole payment file.
+        batch_reference: (batch.is_none() && !item.batch.is_empty()).then(|| item.batch.clone()),
     })
 }

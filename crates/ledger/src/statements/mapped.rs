@@ -469,6 +469,7 @@ pub fn parse_mapped_csv(bytes: &[u8], mapping: &CsvMapping) -> Result<Statement>
             kind,
             description: reference,
             pending,
+            batch_reference: None,
         });
     }
     Statement { lines, unreadable }.checked()

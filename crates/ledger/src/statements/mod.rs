@@ -130,6 +130,8 @@ pub struct ParsedLine {
     pub description: String,
     /// The provider has not completed the transaction: shown, never confirmed.
     pub pending: bool,
+    /// The payment file a bank booked as this one collective line (its PmtInfId or MsgId).
+    pub batch_reference: Option<String>,
 }
 
 /// A line of a statement file that could not be read, and why ("\"abc\" is not an amount in
@@ -222,6 +224,7 @@ struct StoredLine {
     booked_on: String,
     counterparty: String,
     dismissed: bool,
+    batch_reference: Option<String>,
 }
 
 impl StoredLine {
@@ -244,6 +247,76 @@ impl StoredLine {
     }
 }
 
+/// Confirms a bank's one entry for a whole payment file the app wrote: every payout of the file
+/// moves to Success together, or none does. `chosen` (what the webview sent) must be one of
+/// them; the entry's amount must be the file's total.
+async fn pay_file(
+    tx: &mut crate::audit::WriteTx<'_>,
+    line: &StoredLine,
+    file: &review::WrittenFile,
+    chosen: PayoutId,
+    payouts: &mut std::collections::HashMap<PayoutId, Current>,
+) -> Result<std::result::Result<Vec<PayoutId>, Refusal>> {
+    let ids = file.payouts()?;
+    if !ids.contains(&chosen) {
+        return Ok(Err(Refusal::PayoutNotInFile(chosen)));
+    }
+    if line.pending {
+        return Ok(Err(Refusal::LinePending));
+    }
+    if line.kind != LineKind::Payment {
+        return Ok(Err(Refusal::LineNeitherPaymentNorReturn));
+    }
+    if line.line_currency != file.currency {
+        return Ok(Err(Refusal::LineCurrencyDiffers {
+            line: line.line_currency.clone(),
+            payout: file.currency.clone(),
+        }));
+    }
+    if line.line_minor.abs() != file.total_minor {
+        return Ok(Err(Refusal::LineAmountDiffers));
+    }
+    // Every payout first, so that a refusal changes none of them.
+    for id in &ids {
+        let Some(now) = payouts.get(id) else {
+            return Ok(Err(Refusal::NoSuchPayout(*id)));
+        };
+        let settled = now.status == PayoutStatus::Success
+            && now.external_reference.as_deref() == Some(line.reference.as_str());
+        if !settled && !now.status.can_move_to(PayoutStatus::Success) {
+            return Ok(Err(Refusal::MoveNotAllowed {
+                from: now.status,
+                to: PayoutStatus::Success,
+            }));
+        }
+    }
+    let paid_on = NaiveDate::parse_from_str(&line.booked_on, "%Y-%m-%d")
+        .map_err(|_| Error::Storage("A statement line has a damaged date.".into()))?;
+    let change = Clean::new(
+        PayoutStatus::Success,
+        Some(line.reference.clone()),
+        format!(
+            "Paid: statement line {}, one entry for the whole payment file.",
+            line.reference
+        ),
+        Some(Settlement {
+            paid_on,
+            fee_minor: 0,
+        }),
+    );
+    for id in &ids {
+        let now = payouts.get_mut(id).expect("checked above");
+        if now.status == PayoutStatus::Success {
+            continue;
+        }
+        if let Err(refusal) = apply(tx, now, &change).await? {
+            // Checked above; a refusal here would leave the file half paid, so nothing is.
+            return Err(Error::Conflict(format!("{id} cannot be paid: {refusal}")));
+        }
+    }
+    Ok(Ok(ids))
+}
+
 /// The lines of `ids` (of `import_id`, when given), 10,000 to a query.
 async fn stored_lines(
     conn: &mut sqlx::SqliteConnection,
@@ -254,7 +327,8 @@ async fn stored_lines(
     for chunk in ids.chunks(10_000) {
         let rows: Vec<StoredLine> = sqlx::query_as(
             "SELECT id, import_id, provider_reference, kind, payout_id, amount_minor, currency, pending,
-                    fee_minor, booked_on, counterparty, dismissed_at IS NOT NULL AS dismissed
+                    fee_minor, booked_on, counterparty, dismissed_at IS NOT NULL AS dismissed,
+                    batch_reference
                FROM statement_lines
               WHERE id IN (SELECT value FROM json_each(?)) AND (?2 IS NULL OR import_id = ?2)",
         )
@@ -375,7 +449,7 @@ impl Ledger {
                 "INSERT INTO statement_lines (import_id, line_no, fingerprint, booked_on, amount_minor, currency,
                                               counterparty, payout_reference, reference_source, provider_reference,
                                               kind, description, pending, fee_minor, reference_is_id, booked_at,
-                                              match_state, match_evidence) ",
+                                              match_state, match_evidence, batch_reference) ",
             );
             insert.push_values(chunk.iter().zip(decided), |mut row, (l, d)| {
                 row.push_bind(import_id)
@@ -395,7 +469,8 @@ impl Ledger {
                     .push_bind(l.reference_is_id)
                     .push_bind(l.booked_at.map(crate::audit::timestamp))
                     .push_bind(d.state)
-                    .push_bind(&d.evidence);
+                    .push_bind(&d.evidence)
+                    .push_bind(&l.batch_reference);
             });
             insert.push(" ON CONFLICT (fingerprint) DO NOTHING RETURNING id, fingerprint");
             let stored: Vec<(i64, String)> = insert.build_query_as().fetch_all(tx.conn()).await?;
@@ -537,9 +612,17 @@ impl Ledger {
         // as it stands after the confirms before it in the batch.
         let line_ids: Vec<i64> = confirmations.iter().map(|c| c.line_id).collect();
         let mut lines = stored_lines(tx.conn(), &line_ids, import_id).await?;
-        let payout_ids: Vec<PayoutId> = confirmations.iter().map(|c| c.payout_id).collect();
+        // The payment files collective lines book, with all their payouts.
+        let files = self
+            .written_files(lines.values().filter_map(|l| l.batch_reference.as_deref()))
+            .await?;
+        let mut payout_ids: Vec<PayoutId> = confirmations.iter().map(|c| c.payout_id).collect();
+        for file in files.values() {
+            payout_ids.extend(file.payouts()?);
+        }
         let mut payouts = currents(tx.conn(), &payout_ids).await?;
         let mut linked: Vec<(i64, PayoutId)> = Vec::with_capacity(confirmations.len());
+        let mut collective: Vec<i64> = Vec::new();
         let mut names: Vec<(String, PayoutId, String)> = Vec::new();
         for (done, c) in confirmations.iter().enumerate() {
             if done % 1_000 == 0 && done > 0 && !progress(done as u64) {
@@ -557,6 +640,20 @@ impl Ledger {
             }
             if line.dismissed {
                 outcome.skipped.push(skip(Refusal::LineDismissed));
+                continue;
+            }
+            if let Some(file) = line.batch_reference.as_deref().and_then(|b| files.get(b)) {
+                match pay_file(&mut tx, line, file, c.payout_id, &mut payouts).await? {
+                    Ok(paid) => {
+                        line.linked = Some(c.payout_id);
+                        linked.push((c.line_id, c.payout_id));
+                        collective.push(c.line_id);
+                        outcome
+                            .confirmed
+                            .extend(paid.iter().map(PayoutId::to_string));
+                    }
+                    Err(refusal) => outcome.skipped.push(skip(refusal)),
+                }
                 continue;
             }
             let Some(now) = payouts.get_mut(&c.payout_id) else {
@@ -639,11 +736,14 @@ impl Ledger {
             .bind(&pairs)
             .execute(tx.conn())
             .await?;
+            // A collective line keeps its candidates: the payouts of the file it paid.
             sqlx::query(
                 "DELETE FROM statement_candidates
-                  WHERE line_id IN (SELECT value ->> 0 FROM json_each(?))",
+                  WHERE line_id IN (SELECT value ->> 0 FROM json_each(?))
+                    AND line_id NOT IN (SELECT value FROM json_each(?))",
             )
             .bind(&pairs)
+            .bind(serde_json::to_string(&collective).expect("ids serialise"))
             .execute(tx.conn())
             .await?;
         }

@@ -506,6 +506,7 @@ fn read_line(
         kind,
         description: kind_text,
         pending,
+        batch_reference: None,
     })
 }
 

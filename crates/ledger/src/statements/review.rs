@@ -98,6 +98,9 @@ pub struct ReviewLine {
     pub candidates: Vec<Payout>,
     /// Why: "payout id PO-000012 on the statement line", "same amount, currency and recipient".
     pub evidence: String,
+    /// The payment file a bank booked as this one line; its candidates are then the file's
+    /// payouts, confirmed together.
+    pub batch_reference: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,6 +178,7 @@ pub(super) struct LineRow {
     pub(super) pending: bool,
     pub(super) fee_minor: i64,
     pub(super) reference_is_id: bool,
+    pub(super) batch_reference: Option<String>,
 }
 
 /// What matching needs to know of a payout a line names.
@@ -273,6 +277,7 @@ impl LineRow {
             pending: l.pending,
             fee_minor: l.fee_minor,
             reference_is_id: l.reference_is_id,
+            batch_reference: l.batch_reference.clone(),
         }
     }
 }
@@ -292,6 +297,55 @@ impl Decision {
             evidence: evidence.into(),
         }
     }
+}
+
+/// A payment file the app wrote that names itself, as a collective line is compared with it.
+#[derive(sqlx::FromRow)]
+pub(super) struct WrittenFile {
+    batch_id: String,
+    pub(super) currency: String,
+    pub(super) total_minor: i64,
+    file_name: String,
+    /// A JSON array of its payouts' ids.
+    payouts: String,
+}
+
+impl WrittenFile {
+    pub(super) fn payouts(&self) -> Result<Vec<PayoutId>> {
+        serde_json::from_str(&self.payouts).map_err(|_| damaged())
+    }
+}
+
+/// A line that is a bank's one entry for a whole payment file: matched to all its payouts
+/// when the amount, currency and direction agree with the file's total.
+fn by_file(r: &LineRow, file: &WrittenFile) -> Result<Decision> {
+    let payouts = file.payouts()?;
+    let name = std::path::Path::new(&file.file_name)
+        .file_name()
+        .map_or(file.file_name.clone(), |n| n.to_string_lossy().into_owned());
+    let said = format!(
+        "one entry for the {} payouts of payment file {name} ({})",
+        payouts.len(),
+        file.batch_id
+    );
+    let mut why = Vec::new();
+    if r.currency != file.currency {
+        why.push(format!("the currency differs ({})", r.currency));
+    } else if r.amount_minor.abs() != file.total_minor {
+        why.push("the amount is not the file's total".to_owned());
+    }
+    if r.kind != LineKind::Payment {
+        why.push("it is not money out".to_owned());
+    }
+    Ok(if why.is_empty() {
+        Decision::new(MatchState::Matched, payouts, said)
+    } else {
+        Decision::new(
+            MatchState::Suggested,
+            payouts,
+            format!("{said}, but {}", why.join(" and ")),
+        )
+    })
 }
 
 /// A payout found by a stored reference: its id, amount and currency.
@@ -454,6 +508,7 @@ struct PageRow {
     match_state: MatchState,
     match_evidence: String,
     dismissed_note: Option<String>,
+    batch_reference: Option<String>,
 }
 
 /// What a review shows of its import.
@@ -552,7 +607,8 @@ impl Ledger {
         let rows: Vec<PageRow> = sqlx::query_as(&format!(
             "SELECT l.id, l.import_id, l.line_no, l.booked_on, l.amount_minor, l.currency,
                     l.counterparty, l.provider_reference, l.payout_reference, l.kind,
-                    l.description, l.payout_id, l.match_state, l.match_evidence, l.dismissed_note
+                    l.description, l.payout_id, l.match_state, l.match_evidence, l.dismissed_note,
+                    l.batch_reference
                FROM statement_lines l
               WHERE l.id IN (SELECT l.id FROM statement_lines l WHERE {scope} {state}
                               ORDER BY l.import_id, l.line_no LIMIT ?3 OFFSET ?4)
@@ -610,6 +666,7 @@ impl Ledger {
                         Some(note) => format!("dismissed: {note}"),
                         None => row.match_evidence,
                     },
+                    batch_reference: row.batch_reference,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -816,7 +873,7 @@ impl Ledger {
         Ok(sqlx::query_as(
             "SELECT id, booked_on, booked_at, amount_minor, currency, counterparty,
                     payout_reference, reference_source, provider_reference, kind, payout_id,
-                    pending, fee_minor, reference_is_id
+                    pending, fee_minor, reference_is_id, batch_reference
                FROM statement_lines
               WHERE import_id = ? AND dismissed_at IS NULL ORDER BY line_no",
         )
@@ -841,6 +898,15 @@ impl Ledger {
                 rows.iter()
                     .filter(open)
                     .filter_map(|r| r.payout_reference.as_deref().and_then(number_id)),
+            )
+            .await?;
+        // The payment files collective lines name, for the lines no payout number settles.
+        let files = self
+            .written_files(
+                rows.iter()
+                    .filter(open)
+                    .filter(|r| named_in(r, &named).is_none())
+                    .filter_map(|r| r.batch_reference.as_deref()),
             )
             .await?;
         // Stored references, for the lines no payout number settles.
@@ -868,6 +934,8 @@ impl Ledger {
                 ))
             } else if let Some((number, payout)) = named_in(r, &named) {
                 Some(by_number(r, number, payout, remembered))
+            } else if let Some(file) = r.batch_reference.as_deref().and_then(|b| files.get(b)) {
+                Some(by_file(r, file)?)
             } else if let Some(payout) = by_reference
                 .get(&r.provider_reference)
                 .filter(|_| r.reference_is_id)
@@ -929,6 +997,30 @@ impl Ledger {
         .await?
         .into_iter()
         .map(|named| (named.id, named))
+        .collect())
+    }
+
+    /// The payment files of `batch_ids` the app wrote, by id, with their payouts.
+    pub(super) async fn written_files<'a>(
+        &self,
+        batch_ids: impl Iterator<Item = &'a str>,
+    ) -> Result<HashMap<String, WrittenFile>> {
+        let ids: Vec<&str> = batch_ids.collect();
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(sqlx::query_as::<_, WrittenFile>(
+            "SELECT b.batch_id, b.currency, b.total_minor, b.file_name,
+                    json_group_array(p.payout_id) AS payouts
+               FROM payment_batches b JOIN payment_batch_payouts p ON p.batch_id = b.batch_id
+              WHERE b.batch_id IN (SELECT value FROM json_each(?))
+              GROUP BY b.batch_id",
+        )
+        .bind(json!(ids).to_string())
+        .fetch_all(&self.reader)
+        .await?
+        .into_iter()
+        .map(|f| (f.batch_id.clone(), f))
         .collect())
     }
 

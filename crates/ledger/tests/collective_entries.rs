@@ -1,0 +1,199 @@
+//! A bank that books a whole SEPA file the app wrote as one collective entry ("Sammler"): the
+//! entry names the file by its PmtInfId (or MsgId), and is matched to all the file's payouts,
+//! which are confirmed together or not at all.
+
+mod common;
+
+use common::*;
+use ledger::payment_files::PaymentFileKind;
+use ledger::payouts::PayoutStatus;
+use ledger::settings::OwnerAccount;
+use ledger::statements::{Confirmation, MatchState, ReviewLine, ReviewQuery, StatementFormat};
+use ledger::{Ledger, Origin, Refusal, Source};
+
+/// Three EUR payouts to bank accounts, written into one SEPA file (and so On Process); the
+/// file's id (MsgId = PmtInfId) and its payouts.
+async fn sepa_file(l: &Ledger, dir: &std::path::Path) -> (String, Vec<PayoutId>) {
+    l.set_owner_account(
+        &me(),
+        OwnerAccount {
+            name: "Café Ünal GmbH".into(),
+            iban: "DE02 1203 0000 0000 2020 51".into(),
+            bic: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let mut ids = Vec::new();
+    for (name, amount) in [("ada", "12.50"), ("bob", "20.00"), ("cy", "7.25")] {
+        let c = customer(l, name).await;
+        l.add_payment_account(
+            &me(),
+            c.id,
+            &iban_account(&format!("{name} Example"), "DE89370400440532013000"),
+        )
+        .await
+        .unwrap();
+        ids.push(pay(l, approved(l, c.id, amount, "EUR").await.id).await.id);
+    }
+    let files = l
+        .payment_files(&me(), PaymentFileKind::Sepa, &ids, dir, true)
+        .await
+        .unwrap();
+    let xml = std::fs::read_to_string(&files.files[0]).unwrap();
+    let id = xml
+        .split("<PmtInfId>")
+        .nth(1)
+        .and_then(|rest| rest.split("</PmtInfId>").next())
+        .unwrap()
+        .to_owned();
+    assert!(id.len() <= 35, "{id}");
+    (id, ids)
+}
+
+/// A camt.053.001.08 day with one collective debit, as German banks book a SEPA file without
+/// single entries: `Btch` names the file, no `TxDtls` per transfer.
+fn collective_statement(batch: &str, total: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>STMT-20260106</MsgId><CreDtTm>2026-01-07T06:00:00+01:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>STMT-20260106-1</Id>
+      <Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ownr><Nm>Cafe Uenal GmbH</Nm></Ownr></Acct>
+      <Ntry>
+        <NtryRef>20260106-SAMMLER-1</NtryRef>
+        <Amt Ccy="EUR">{total}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+        <BookgDt><DtTm>2026-01-06T10:15:00+01:00</DtTm></BookgDt>
+        <ValDt><Dt>2026-01-06</Dt></ValDt>
+        <AcctSvcrRef>2026010600042</AcctSvcrRef>
+        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+        <NtryDtls>
+          <Btch><MsgId>{batch}</MsgId><PmtInfId>{batch}</PmtInfId><NbOfTxs>3</NbOfTxs></Btch>
+        </NtryDtls>
+        <AddtlNtryInf>SAMMLER-UEBERWEISUNG 3 POSTEN</AddtlNtryInf>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+"#
+    )
+}
+
+/// Imports the collective entry of `total` EUR for the file `batch`: the import and its line.
+async fn import_collective(l: &Ledger, batch: &str, total: &str) -> (i64, ReviewLine) {
+    let import = l
+        .import_statement(
+            &import_origin(),
+            "camt053.xml",
+            collective_statement(batch, total).as_bytes(),
+            &StatementFormat::Camt053,
+        )
+        .await
+        .unwrap()
+        .import_id
+        .unwrap();
+    let review = l
+        .statement_review(import, &ReviewQuery::all())
+        .await
+        .unwrap();
+    (import, review.lines[0].clone())
+}
+
+fn import_origin() -> Origin {
+    Origin {
+        source: Source::Import,
+        ..me()
+    }
+}
+
+#[tokio::test]
+async fn one_entry_for_a_whole_sepa_file_pays_all_its_payouts_together() {
+    let b = book().await;
+    let l = &b.ledger;
+    let out = tempfile::tempdir().unwrap();
+    let (batch, ids) = sepa_file(l, out.path()).await;
+    let (import, line) = import_collective(l, &batch, "39.75").await;
+    assert_eq!(line.state, MatchState::Matched, "{}", line.evidence);
+    assert!(
+        line.evidence.contains("3 payouts of payment file"),
+        "{}",
+        line.evidence
+    );
+    let numbers: Vec<_> = line.candidates.iter().map(|p| p.number.as_str()).collect();
+    assert_eq!(numbers, ["PO-000001", "PO-000002", "PO-000003"]);
+    assert!(l.payouts_without_line(import).await.unwrap().is_empty());
+
+    // The webview must name one of the file's payouts; any other is refused.
+    let stranger = {
+        let c = customer(l, "dee").await;
+        l.add_payment_account(&me(), c.id, &iban_account("Dee", "DE89370400440532013000"))
+            .await
+            .unwrap();
+        pay(l, approved(l, c.id, "39.75", "EUR").await.id).await.id
+    };
+    let outcome = l
+        .confirm_statement_lines(
+            &import_origin(),
+            import,
+            &[Confirmation {
+                line_id: line.id,
+                payout_id: stranger,
+            }],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.skipped[0].refusal,
+        Refusal::PayoutNotInFile(stranger)
+    );
+
+    let outcome = l
+        .confirm_matched_lines(&import_origin(), import, &|_| true)
+        .await
+        .unwrap();
+    assert_eq!(outcome.confirmed, ["PO-000001", "PO-000002", "PO-000003"]);
+    for id in ids {
+        let payout = l.payout(id).await.unwrap();
+        assert_eq!(payout.status, PayoutStatus::Success);
+        assert_eq!(payout.external_reference.as_deref(), Some("2026010600042"));
+        assert_eq!(payout.paid_on.as_deref(), Some("2026-01-06"));
+    }
+    let review = l
+        .statement_review(import, &ReviewQuery::all())
+        .await
+        .unwrap();
+    assert_eq!(review.lines[0].state, MatchState::Confirmed);
+}
+
+#[tokio::test]
+async fn an_entry_that_is_not_the_files_total_is_only_a_suggestion_and_pays_nothing() {
+    let b = book().await;
+    let l = &b.ledger;
+    let out = tempfile::tempdir().unwrap();
+    let (batch, ids) = sepa_file(l, out.path()).await;
+    // The bank booked two of the three transfers (one was rejected before booking).
+    let (import, line) = import_collective(l, &batch, "32.50").await;
+    assert_eq!(line.state, MatchState::Suggested);
+    assert!(
+        line.evidence.contains("not the file's total"),
+        "{}",
+        line.evidence
+    );
+    let outcome = l
+        .confirm_statement_lines(
+            &import_origin(),
+            import,
+            &[Confirmation {
+                line_id: line.id,
+                payout_id: ids[0],
+            }],
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome.skipped[0].refusal, Refusal::LineAmountDiffers);
+    for id in ids {
+        assert_eq!(l.payout(id).await.unwrap().status, PayoutStatus::OnProcess);
+    }
+}
