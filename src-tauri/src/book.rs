@@ -180,12 +180,7 @@ fn book_path<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result<(PathBuf, C
         .path()
         .app_data_dir()
         .map_err(|e| Error::Storage(format!("The app-data folder cannot be found: {e}.")))?;
-    std::fs::create_dir_all(&dir).map_err(|e| {
-        Error::Storage(format!(
-            "The folder {} cannot be created: {e}.",
-            dir.display()
-        ))
-    })?;
+    ledger::private_dir(&dir)?;
     let create = if dir.join(CREATED_MARKER).exists() {
         Create::Never
     } else {

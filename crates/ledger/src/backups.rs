@@ -262,7 +262,7 @@ async fn restore(book: &Path, file_name: &str, now: DateTime<Utc>) -> Result<Str
             kept.display()
         )));
     }
-    std::fs::create_dir_all(&dir).map_err(|e| io_error("create the folder", &dir, e))?;
+    crate::files::private_dir(&dir)?;
     if book.exists() {
         std::fs::copy(book, &kept).map_err(|e| io_error("keep a copy of", book, e))?;
         for suffix in ["-wal", "-shm"] {

@@ -35,9 +35,13 @@ impl AtomicFile {
             ));
         }
         let temp = target.with_file_name(format!(".{name}.{}.partial", uuid::Uuid::now_v7()));
-        let file = File::options()
-            .write(true)
-            .create_new(true)
+        let mut options = File::options();
+        options.write(true).create_new(true);
+        // Payment files and exports carry names, amounts and account details: the owner's
+        // alone from the first byte.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options
             .open(&temp)
             .map_err(|e| io_error("write", target, e))?;
         let atomic = AtomicFile {
@@ -91,6 +95,19 @@ pub(crate) fn owner_only(path: &Path) -> Result<()> {
     }
     #[cfg(not(unix))]
     let _ = path;
+    Ok(())
+}
+
+/// Creates `dir` and its parents for the app's own files (the book's folder, backups), and
+/// makes it the owner's alone (0700).
+pub fn private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| io_error("create the folder", dir, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| io_error("protect", dir, e))?;
+    }
     Ok(())
 }
 

@@ -14,6 +14,7 @@ pub mod customers;
 pub mod error;
 pub mod export;
 mod files;
+pub use files::private_dir;
 pub mod ids;
 pub mod lifecycle;
 pub mod money;

@@ -172,7 +172,26 @@ impl Money {
                 "The amount must be more than zero.",
             ));
         }
+        let most = Money::most(currency);
+        if money.minor() > most.minor() {
+            return Err(Error::validation(
+                "amount",
+                format!(
+                    "The most one request or reward can be is {} {}; this is more.",
+                    grouped(&most.amount_text()),
+                    currency.code()
+                ),
+            ));
+        }
         Ok(money)
+    }
+
+    /// The business ceiling of one amount in `currency`: 999,999,999 in major units with
+    /// every decimal the currency has (999,999,999.99 EUR, 999,999,999 JPY). A million
+    /// payouts at the ceiling still total less than `i64::MAX` minor units, so no total
+    /// overflows.
+    pub fn most(currency: Currency) -> Money {
+        Money::from_minor(10_i64.pow(9 + currency.exponent()) - 1, currency)
     }
 
     /// The amount as decimal text with exactly the currency's number of decimals ("12.50").
@@ -189,6 +208,25 @@ impl Money {
             minor: self.minor.checked_add(other.minor)?,
             currency: self.currency,
         })
+    }
+}
+
+/// "999,999,999.99" for "999999999.99": the whole part grouped by thousands, for messages.
+fn grouped(amount: &str) -> String {
+    let (whole, fraction) = match amount.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (amount, None),
+    };
+    let mut out = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    match fraction {
+        Some(fraction) => format!("{out}.{fraction}"),
+        None => out,
     }
 }
 

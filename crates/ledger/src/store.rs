@@ -16,7 +16,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, Connection, SqlitePool};
 
 use crate::error::{Error, Result};
-use crate::files::{io_error, owner_only};
+use crate::files::owner_only;
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -144,7 +144,7 @@ impl Ledger {
             )));
         }
         if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io_error("create the folder", dir, e))?;
+            crate::files::private_dir(dir)?;
         }
         let target = target.to_str().ok_or_else(|| {
             Error::validation("path", "The backup path must be valid Unicode text.")

@@ -321,3 +321,49 @@ async fn payable_requests_are_approved_ones_without_an_open_payout() {
         1
     );
 }
+
+/// One request or reward is at most 999,999,999 in major units (with every decimal of the
+/// currency): i64::MAX yen was once accepted and then broke every total in yen.
+#[tokio::test]
+async fn amounts_above_the_business_ceiling_are_refused_with_their_field() {
+    let b = book().await;
+    let l = &b.ledger;
+    let c = customer(l, "ada").await;
+    for (amount, currency) in [
+        ("9223372036854775807", "JPY"),
+        ("1000000000", "JPY"),
+        ("1000000000.00", "EUR"),
+        ("1000000000", "KWD"),
+    ] {
+        let err = l
+            .add_request(&me(), &RequestInput::new(c.id, amount, currency))
+            .await
+            .unwrap_err();
+        assert_eq!(err.field(), Some("amount"), "{amount} {currency}: {err}");
+        assert!(err.to_string().contains("999,999,999"), "{err}");
+    }
+    for (amount, currency) in [
+        ("999999999", "JPY"),
+        ("999999999.99", "EUR"),
+        ("999999999.999", "KWD"),
+    ] {
+        l.add_request(&me(), &RequestInput::new(c.id, amount, currency))
+            .await
+            .unwrap_or_else(|e| panic!("{amount} {currency}: {e}"));
+    }
+    let err = l
+        .add_program(
+            &me(),
+            &ledger::programs::ProgramInput {
+                name: "Loyalty".into(),
+                default_reward: "1000000000".into(),
+                currency: "USD".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("default_reward"), "{err}");
+    // The ceiling in yen: a total of them all in one currency cannot overflow.
+    let most = ledger::money::Money::most(ledger::money::Currency::from_code("JPY").unwrap());
+    assert_eq!(most.minor(), 999_999_999);
+}
