@@ -31,6 +31,7 @@ pub mod statements;
 pub mod store;
 mod text;
 mod validate;
+pub mod verify;
 
 use serde::Serialize;
 
