@@ -1,9 +1,11 @@
 //! `incentise review`: a statement laid beside a book from the command line, changing nothing.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 use chrono::{TimeZone, Utc};
+use common::incentise;
 use ledger::accounts::{AccountInput, HandleKind, Provider};
 use ledger::customers::CustomerInput;
 use ledger::payouts::NewPayout;
@@ -63,18 +65,6 @@ async fn book(path: &Path) {
         .await
         .unwrap();
     conn.close().await;
-}
-
-fn incentise(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_incentise"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 #[tokio::test]

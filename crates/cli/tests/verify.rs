@@ -1,24 +1,13 @@
 //! `incentise verify`: exit 0 for an intact book, 1 naming the first changed audit event when
 //! someone rewrote history with sqlite3, 2 when there is no book to check.
 
-use std::process::Command;
+mod common;
 
 use chrono::{TimeZone, Utc};
+use common::incentise;
 use ledger::customers::CustomerInput;
 use ledger::{Create, Ledger, Origin};
 use serde_json::Value;
-
-fn incentise(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_incentise"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
 
 #[tokio::test]
 async fn verify_tells_an_intact_book_from_a_rewritten_one() {
