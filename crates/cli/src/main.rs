@@ -5,6 +5,7 @@
 //! incentise review FILE --book PATH [--format paypal|camt053|mapping:NAME]
 //!                       [--dates day-first|month-first] [--json]
 //! incentise verify --book PATH [--json]
+//! incentise backup --book PATH --to DIR
 //! ```
 //!
 //! `review` reads a statement file and prints, for each line, what the app's review would
@@ -14,13 +15,17 @@
 //!
 //! `verify` checks the book's storage and its audit chain: exit status 0 when both are
 //! intact, 1 when not (saying what differs), 2 when the book could not be checked.
+//!
+//! `backup` writes a checked copy of the book into DIR and prints its path; no audit event
+//! records it, since the program writes nothing to the book.
 
 use std::process::ExitCode;
 
+mod backup;
 mod review;
 mod verify;
 
-const USAGE: &str = "usage: incentise review FILE --book PATH [--format paypal|camt053|mapping:NAME] [--dates day-first|month-first] [--json]\n       incentise verify --book PATH [--json]";
+const USAGE: &str = "usage: incentise review FILE --book PATH [--format paypal|camt053|mapping:NAME] [--dates day-first|month-first] [--json]\n       incentise verify --book PATH [--json]\n       incentise backup --book PATH --to DIR";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -34,6 +39,7 @@ async fn main() -> ExitCode {
             Err(usage) => Err(usage),
         },
         Some("verify") => verify::run(&args[1..]).await,
+        Some("backup") => backup::run(&args[1..]).await,
         _ => Err(USAGE.into()),
     };
     outcome.unwrap_or_else(|message| {

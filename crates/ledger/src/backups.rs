@@ -17,7 +17,7 @@ use sqlx::ConnectOptions;
 use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
 use crate::files::{io_error, sync_dir};
-use crate::store::{backup_dir, MIGRATOR};
+use crate::store::{backup_dir, private_backup_dir, MIGRATOR};
 use crate::Ledger;
 
 /// Automatic backups kept; older ones are removed.
@@ -139,10 +139,30 @@ impl Ledger {
         list_backups(self.path())
     }
 
+    /// Writes a copy of the book at `book` into `dir` (a folder of the user's, left as it is)
+    /// as `incentise-backup-<when>.sqlite`, checked after it is written; for the command line,
+    /// which opens nothing for writing, so no audit event records it. Refuses to overwrite.
+    pub async fn copy_book(book: &Path, dir: &Path, now: DateTime<Utc>) -> Result<PathBuf> {
+        if !book.is_file() {
+            return Err(Error::NotFound(format!(
+                "There is no book at {}.",
+                book.display()
+            )));
+        }
+        let target = dir.join(format!("incentise-backup-{}.sqlite", stamp(now)));
+        Ledger::vacuum_into(book, &target).await?;
+        if let Err(err) = check_backup(&target).await {
+            let _ = std::fs::remove_file(&target);
+            return Err(err);
+        }
+        Ok(target)
+    }
+
     /// Writes a backup now, recorded in the audit trail (a backup is a full copy of the
     /// customers' bank details).
     pub async fn back_up(&self, origin: &Origin) -> Result<Backup> {
-        let target = backup_dir(self.path()).join(format!("manual-{}.sqlite", stamp(origin.at)));
+        let target =
+            private_backup_dir(self.path())?.join(format!("manual-{}.sqlite", stamp(origin.at)));
         Ledger::vacuum_into(self.path(), &target).await?;
         let backup = describe(&target)?;
         let diff = Diff::new().created("file", &backup.file_name);
@@ -174,7 +194,8 @@ impl Ledger {
         if fresh {
             return Ok(None);
         }
-        let target = backup_dir(self.path()).join(format!("{AUTOMATIC}{}.sqlite", stamp(now)));
+        let target =
+            private_backup_dir(self.path())?.join(format!("{AUTOMATIC}{}.sqlite", stamp(now)));
         Ledger::vacuum_into(self.path(), &target).await?;
         let mut names: Vec<&str> = automatic.iter().map(|b| b.file_name.as_str()).collect();
         names.sort_unstable_by(|a, b| b.cmp(a));

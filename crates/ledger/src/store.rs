@@ -144,7 +144,8 @@ impl Ledger {
             )));
         }
         if let Some(dir) = target.parent() {
-            crate::files::private_dir(dir)?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| crate::files::io_error("create the folder", dir, e))?;
         }
         let target = target.to_str().ok_or_else(|| {
             Error::validation("path", "The backup path must be valid Unicode text.")
@@ -230,7 +231,7 @@ async fn backup_before_migrations(
     }
     let pending = known.iter().filter(|v| !applied.contains(v)).max();
     if let Some(version) = pending {
-        let target = backup_dir(path).join(format!(
+        let target = private_backup_dir(path)?.join(format!(
             "before-migration-{version}-{}.sqlite",
             now.format("%Y%m%dT%H%M%SZ")
         ));
@@ -243,6 +244,13 @@ async fn backup_before_migrations(
 /// Backups live in a `backups` folder beside the book.
 pub fn backup_dir(book: &Path) -> PathBuf {
     book.parent().unwrap_or(Path::new(".")).join("backups")
+}
+
+/// [`backup_dir`], created if need be and made the owner's alone (0700).
+pub(crate) fn private_backup_dir(book: &Path) -> Result<PathBuf> {
+    let dir = backup_dir(book);
+    crate::files::private_dir(&dir)?;
+    Ok(dir)
 }
 
 #[cfg(test)]

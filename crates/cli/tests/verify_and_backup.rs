@@ -1,5 +1,6 @@
 //! `incentise verify`: exit 0 for an intact book, 1 naming the first changed audit event when
-//! someone rewrote history with sqlite3, 2 when there is no book to check.
+//! someone rewrote history with sqlite3, 2 when there is no book to check. `incentise backup`:
+//! a checked copy in a folder of the user's, refusing what is not a book.
 
 mod common;
 
@@ -73,4 +74,54 @@ async fn verify_tells_an_intact_book_from_a_rewritten_one() {
         assert_eq!(code, 2, "{args:?}");
         assert!(err.contains(says), "{args:?}: {err}");
     }
+}
+
+#[tokio::test]
+async fn backup_writes_a_checked_copy_that_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.sqlite");
+    Ledger::open(&path, Create::IfMissing, Utc::now())
+        .await
+        .unwrap()
+        .close()
+        .await;
+    let usb = dir.path().join("usb stick");
+    let book = path.to_str().unwrap();
+    let (code, out, err) = incentise(&["backup", "--book", book, "--to", usb.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let copy = std::path::PathBuf::from(out.trim());
+    assert_eq!(copy.parent().unwrap(), usb);
+    assert!(copy
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("incentise-backup-"));
+    let (code, _, err) = incentise(&["verify", "--book", copy.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+
+    let not_a_book = dir.path().join("notes.sqlite");
+    std::fs::write(&not_a_book, b"SQLite format 3\0 but not really").unwrap();
+    for (args, says) in [
+        (vec!["backup", "--book", book], "--to DIR"),
+        (
+            vec![
+                "backup",
+                "--book",
+                not_a_book.to_str().unwrap(),
+                "--to",
+                "/tmp",
+            ],
+            "",
+        ),
+    ] {
+        let (code, _, err) = incentise(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    assert_eq!(
+        std::fs::read_dir(&usb).unwrap().count(),
+        1,
+        "one copy, nothing else"
+    );
 }
