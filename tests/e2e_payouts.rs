@@ -1280,3 +1280,28 @@ fn a_german_paypal_export_and_a_banks_collective_entry_are_confirmed() {
         },
     );
 }
+
+#[test]
+fn a_second_window_on_the_same_book_is_told_so() {
+    run_seeded(
+        "book-held-elsewhere",
+        |l| async move {
+            // Another window of the app (here: this test) keeps the book open while the app
+            // under test starts on it.
+            std::mem::forget(l.clone());
+            l
+        },
+        |s| async move {
+            let c = &s.client;
+            let said = wait_text(c, "body", |t| {
+                t.contains("open in another window or program")
+            })
+            .await;
+            assert!(
+                said.contains("Use the window that has the book open"),
+                "{said}"
+            );
+            s
+        },
+    );
+}

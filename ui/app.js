@@ -42,7 +42,9 @@ async function start() {
     replace(main, h('div', { class: 'card fatal', role: 'alert' },
       h('h1', {}, 'The book could not be opened'),
       h('p', {}, error.message),
-      h('p', { class: 'muted' }, 'Nothing was changed. Restore a backup of the book, or start the app with another file.')));
+      h('p', { class: 'muted' }, error.kind === 'conflict'
+        ? 'Nothing was changed. Use the window that has the book open, or close it there and start the app again.'
+        : 'Nothing was changed. Restore a backup of the book, or start the app with another file.')));
     document.body.dataset.ready = 'error';
     return;
   }

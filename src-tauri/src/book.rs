@@ -128,6 +128,8 @@ impl Book {
     pub fn ledger(&self) -> Result<&Ledger, Error> {
         match &self.ledger {
             Ok(ledger) => Ok(ledger),
+            // Held by another window: the UI says to use that one.
+            Err(Error::Conflict(message)) => Err(Error::Conflict(message.clone())),
             Err(err) => Err(Error::Storage(err.to_string())),
         }
     }

@@ -265,6 +265,9 @@ pub async fn apply_pending_restore(book: &Path, now: DateTime<Utc>) -> Result<Op
     let Ok(file_name) = std::fs::read_to_string(&marker) else {
         return Ok(None);
     };
+    // Never while another window or program has the book open: its writes would be lost.
+    // The restore stays scheduled for a start when nothing else holds the book.
+    let _lock = crate::book_lock::BookLock::take(book)?;
     let restored = restore(book, file_name.trim(), now).await;
     if restored.is_err() {
         let _ = std::fs::remove_file(&marker);

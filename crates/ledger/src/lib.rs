@@ -9,6 +9,7 @@ pub mod attention;
 pub mod audit;
 pub mod audit_log;
 pub mod backups;
+mod book_lock;
 pub mod customer_page;
 pub mod customers;
 pub mod error;

@@ -36,6 +36,8 @@ pub struct Ledger {
     pub(crate) writer: SqlitePool,
     pub(crate) reader: SqlitePool,
     path: PathBuf,
+    /// Held while any clone of an open book lives; `None` for a read-only ledger.
+    _lock: Option<std::sync::Arc<crate::book_lock::BookLock>>,
 }
 
 impl Ledger {
@@ -48,6 +50,8 @@ impl Ledger {
                 path.display()
             )));
         }
+        // Another window or program with this book open is refused before anything is touched.
+        let lock = crate::book_lock::BookLock::take(path)?;
         let options = connect_options(path);
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
@@ -75,6 +79,7 @@ impl Ledger {
             writer,
             reader,
             path: path.to_owned(),
+            _lock: Some(std::sync::Arc::new(lock)),
         })
     }
 
@@ -125,6 +130,7 @@ impl Ledger {
             writer: pool.clone(),
             reader: pool,
             path: path.to_owned(),
+            _lock: None,
         })
     }
 
