@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::ConnectOptions;
@@ -161,8 +161,15 @@ impl Ledger {
     /// Writes a backup now, recorded in the audit trail (a backup is a full copy of the
     /// customers' bank details).
     pub async fn back_up(&self, origin: &Origin) -> Result<Backup> {
-        let target =
-            private_backup_dir(self.path())?.join(format!("manual-{}.sqlite", stamp(origin.at)));
+        let dir = private_backup_dir(self.path())?;
+        // Two in one second both work: the second is "manual-<when>-2.sqlite".
+        let target = (1..)
+            .map(|n| match n {
+                1 => dir.join(format!("manual-{}.sqlite", stamp(origin.at))),
+                n => dir.join(format!("manual-{}-{n}.sqlite", stamp(origin.at))),
+            })
+            .find(|path| !path.exists())
+            .expect("some name is free");
         Ledger::vacuum_into(self.path(), &target).await?;
         let backup = describe(&target)?;
         let diff = Diff::new().created("file", &backup.file_name);
@@ -179,9 +186,11 @@ impl Ledger {
             .into_iter()
             .filter(|b| b.file_name.starts_with(AUTOMATIC))
             .collect();
-        // The time in the newest one's name: "automatic-20260105T090000Z.sqlite".
+        // The time in the newest one's name: "automatic-20260105T090000Z.sqlite"; an empty file
+        // (left by an older version after a failure) is no backup.
         let newest = automatic
             .iter()
+            .filter(|b| b.bytes > 0)
             .filter_map(|b| {
                 let at = b
                     .file_name
@@ -190,7 +199,8 @@ impl Ledger {
                 chrono::NaiveDateTime::parse_from_str(at, "%Y%m%dT%H%M%SZ").ok()
             })
             .max();
-        let fresh = newest.is_some_and(|at| now.naive_utc() - at < Duration::hours(20));
+        // One a calendar day (UTC).
+        let fresh = newest.is_some_and(|at| at.date() == now.date_naive());
         if fresh {
             return Ok(None);
         }
@@ -202,7 +212,21 @@ impl Ledger {
         for old in names.iter().skip(AUTOMATIC_KEPT - 1) {
             let _ = std::fs::remove_file(backup_dir(self.path()).join(old));
         }
-        describe(&target).map(Some)
+        let backup = describe(&target)?;
+        let origin = Origin {
+            operator: "Incentise Payouts".into(),
+            source: crate::audit::Source::System,
+            at: now,
+        };
+        let diff = Diff::new().created("file", &backup.file_name);
+        self.book_event(
+            &origin,
+            Action::Backup,
+            diff,
+            "Automatic daily backup written.",
+        )
+        .await?;
+        Ok(Some(backup))
     }
 
     /// Checks the backup `file_name` and schedules it to replace the book at the next start

@@ -140,8 +140,10 @@ impl Ledger {
 
     /// Writes a consistent copy of the book at `source` to `target` with `VACUUM INTO`, which
     /// includes what is still in the WAL. It reads through a connection of its own, opened
-    /// read-only: in WAL mode the book stays writable while the copy is made. Refuses to
-    /// overwrite an existing file.
+    /// read-only: in WAL mode the book stays writable while the copy is made. The copy is
+    /// written under a temporary name (created 0600, empty, before the first byte), synced and
+    /// renamed when complete, and removed if anything fails: no partial or empty backup ever
+    /// carries a backup's name. Refuses to overwrite an existing file.
     pub(crate) async fn vacuum_into(source: &Path, target: &Path) -> Result<()> {
         if target.exists() {
             return Err(Error::Conflict(format!(
@@ -149,11 +151,42 @@ impl Ledger {
                 target.display()
             )));
         }
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| crate::files::io_error("create the folder", dir, e))?;
+        let dir = target.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)
+            .map_err(|e| crate::files::io_error("create the folder", dir, e))?;
+        let name = target.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+            Error::validation("path", "The backup path must be valid Unicode text.")
+        })?;
+        let temp = dir.join(format!(".{name}.{}.partial", uuid::Uuid::now_v7()));
+        let written = Ledger::vacuum_into_new(source, &temp).await.and_then(|()| {
+            // A write handle: Windows refuses to flush a read-only one.
+            std::fs::File::options()
+                .write(true)
+                .open(&temp)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| crate::files::io_error("write", target, e))?;
+            std::fs::rename(&temp, target)
+                .map_err(|e| crate::files::io_error("write", target, e))?;
+            crate::files::sync_dir(dir);
+            Ok(())
+        });
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temp);
         }
-        let target = target.to_str().ok_or_else(|| {
+        written
+    }
+
+    /// `VACUUM INTO` a file that does not exist yet, created empty and 0600 first.
+    async fn vacuum_into_new(source: &Path, temp: &Path) -> Result<()> {
+        let mut options = std::fs::File::options();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options
+            .open(temp)
+            .map_err(|e| crate::files::io_error("write", temp, e))?;
+        owner_only(temp)?;
+        let path = temp.to_str().ok_or_else(|| {
             Error::validation("path", "The backup path must be valid Unicode text.")
         })?;
         let mut conn = SqliteConnectOptions::new()
@@ -164,12 +197,11 @@ impl Ledger {
             .await
             .map_err(|e| open_error(source, e))?;
         sqlx::query("VACUUM INTO ?")
-            .bind(target)
+            .bind(path)
             .execute(&mut conn)
             .await?;
         conn.close().await?;
-        // A backup holds the same bank details as the book.
-        owner_only(Path::new(target))
+        Ok(())
     }
 
     /// Closes both pools, checkpointing the WAL into the main file.

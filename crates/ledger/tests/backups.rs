@@ -25,10 +25,56 @@ async fn a_manual_backup_is_listed_and_audited_and_never_overwrites() {
         let mode = std::fs::metadata(file).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "private to its owner, as the book");
     }
-    assert_eq!(l.backups().unwrap(), [backup]);
+    assert_eq!(l.backups().unwrap(), std::slice::from_ref(&backup));
     assert_eq!(count(l, "audit_events").await, events + 1);
-    let err = l.back_up(&me()).await.unwrap_err();
-    assert_eq!(err.kind(), "conflict");
+    // A second one in the same second is written beside the first, never over it.
+    let second = l.back_up(&me()).await.unwrap();
+    assert_eq!(second.file_name, "manual-20260105T090100Z-2.sqlite");
+    let names: Vec<String> = l
+        .backups()
+        .unwrap()
+        .into_iter()
+        .map(|b| b.file_name)
+        .collect();
+    assert!(names.contains(&backup.file_name) && names.contains(&second.file_name));
+    assert_eq!(count(l, "audit_events").await, events + 2);
+    // No temporary file is left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(backup_dir(l.path()))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// An automatic backup is one a calendar day, recorded in the audit log; an empty file left by
+/// a failed backup of an older version never counts as the day's.
+#[tokio::test]
+async fn automatic_backups_are_one_a_calendar_day_and_an_empty_file_is_none() {
+    let b = book().await;
+    let l = &b.ledger;
+    let morning = Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap();
+    std::fs::create_dir_all(backup_dir(l.path())).unwrap();
+    std::fs::write(
+        backup_dir(l.path()).join("automatic-20260105T070000Z.sqlite"),
+        b"",
+    )
+    .unwrap();
+    let events = count(l, "audit_events").await;
+    let written = l.automatic_backup(morning).await.unwrap();
+    assert!(written.is_some(), "the empty file is no backup");
+    assert_eq!(count(l, "audit_events").await, events + 1, "recorded");
+    assert!(l
+        .automatic_backup(morning + Duration::hours(15))
+        .await
+        .unwrap()
+        .is_none());
+    // After midnight it is another day, though less than a day has passed.
+    assert!(l
+        .automatic_backup(morning + Duration::hours(17))
+        .await
+        .unwrap()
+        .is_some());
 }
 
 #[tokio::test]
