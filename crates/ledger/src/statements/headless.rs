@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::json;
 
-use super::review::{LineRow, MatchState};
+use super::matching::{LineRow, MatchState};
 use super::{DateOrder, LineKind, StatementFormat};
 use crate::error::Result;
 use crate::ids::PayoutId;

@@ -35,6 +35,7 @@ mod headless;
 mod imports;
 mod instant;
 mod mapped;
+mod matching;
 mod names;
 mod paypal;
 mod review;
@@ -48,8 +49,9 @@ pub use mapped::{
     parse_mapped_csv, preview_csv, AmountColumns, CsvMapping, CsvPreview, TextEncoding,
     DATE_FORMATS, DELIMITERS,
 };
+pub use matching::MatchState;
 pub use paypal::parse_paypal_csv;
-pub use review::{MatchState, Review, ReviewCounts, ReviewLine, ReviewQuery};
+pub use review::{Review, ReviewCounts, ReviewLine, ReviewQuery};
 
 /// What kind of statement a file is, and so how it is read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -253,7 +255,7 @@ impl StoredLine {
 async fn pay_file(
     tx: &mut crate::audit::WriteTx<'_>,
     line: &StoredLine,
-    file: &review::WrittenFile,
+    file: &matching::WrittenFile,
     chosen: PayoutId,
     payouts: &mut std::collections::HashMap<PayoutId, Current>,
 ) -> Result<std::result::Result<Vec<PayoutId>, Refusal>> {
@@ -412,10 +414,10 @@ impl Ledger {
         }
         // Every line is decided before the write begins, and stored with its decision.
         let generation = self.matching_generation().await?;
-        let rows: Vec<review::LineRow> = lines
+        let rows: Vec<matching::LineRow> = lines
             .iter()
             .enumerate()
-            .map(|(k, l)| review::LineRow::read(k as i64, l, None))
+            .map(|(k, l)| matching::LineRow::read(k as i64, l, None))
             .collect();
         let decisions = self.match_lines(&rows).await?;
         drop(rows);
@@ -475,7 +477,7 @@ impl Ledger {
             insert.push(" ON CONFLICT (fingerprint) DO NOTHING RETURNING id, fingerprint");
             let stored: Vec<(i64, String)> = insert.build_query_as().fetch_all(tx.conn()).await?;
             new_lines += stored.len();
-            let by_fingerprint: std::collections::HashMap<&str, &review::Decision> = chunk
+            let by_fingerprint: std::collections::HashMap<&str, &matching::Decision> = chunk
                 .iter()
                 .zip(decided)
                 .map(|(l, d)| (l.fingerprint.as_str(), d))
