@@ -249,7 +249,21 @@ pub(crate) struct WriteTx<'o> {
 
 impl Ledger {
     pub(crate) async fn begin_write<'o>(&self, origin: &'o Origin) -> Result<WriteTx<'o>> {
-        let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let tx = match self.writer.begin_with("BEGIN IMMEDIATE").await {
+            Ok(tx) => tx,
+            // A write that failed on a full disk can leave the one writer connection believing
+            // it is still inside a transaction: that connection is closed and a fresh one
+            // takes its place, so the next write works once there is space again.
+            Err(sqlx::Error::InvalidSavePointStatement) => {
+                tracing::warn!(
+                    "the writer connection was left inside a failed transaction; reopening it"
+                );
+                let stale = self.writer.acquire().await?;
+                sqlx::Connection::close(stale.detach()).await?;
+                self.writer.begin_with("BEGIN IMMEDIATE").await?
+            }
+            Err(err) => return Err(err.into()),
+        };
         Ok(WriteTx {
             tx,
             origin,

@@ -365,5 +365,18 @@ mod tests {
             err.to_string(),
             "The disk is full, so nothing was saved. Free some space and try again."
         );
+        // Space is back: the next write works without a restart, and the failed one left
+        // nothing behind.
+        sqlx::query("PRAGMA max_page_count = 1073741823")
+            .execute(&ledger.writer)
+            .await
+            .unwrap();
+        let input = crate::customers::CustomerInput {
+            username: "after".into(),
+            display_name: "After the disk was full".into(),
+            email: String::new(),
+        };
+        ledger.add_customer(&origin, &input).await.unwrap();
+        assert!(ledger.verify_book().await.unwrap().intact());
     }
 }
