@@ -1,6 +1,8 @@
 //! Where a file the user asked for goes: a native save or folder dialog, opened from Rust so
-//! the webview never gets file access. The end-to-end tests set `INCENTISE_SAVE_DIR` instead:
-//! no dialog is shown and files go into that folder under their suggested names.
+//! the webview never gets file access. In a build with the `test-hooks` feature (the test
+//! command's), the end-to-end tests set `INCENTISE_SAVE_DIR` instead: no dialog is shown and
+//! files go into that folder under their suggested names. A normal build ignores the variables,
+//! so nobody can redirect what the owner saves or opens by setting them.
 
 use std::path::PathBuf;
 
@@ -10,10 +12,24 @@ pub const SAVE_DIR_ENV: &str = "INCENTISE_SAVE_DIR";
 /// For the end-to-end tests: the file an "open" dialog would have returned.
 pub const OPEN_FILE_ENV: &str = "INCENTISE_OPEN_FILE";
 
+/// The path the test variable `name` gives, in a build with the `test-hooks` feature only.
+fn hook(name: &str) -> Option<PathBuf> {
+    gate(std::env::var_os(name))
+}
+
+/// A test variable's value as a path where the build takes test hooks; nothing otherwise.
+fn gate(value: Option<std::ffi::OsString>) -> Option<PathBuf> {
+    if cfg!(feature = "test-hooks") {
+        value.map(PathBuf::from)
+    } else {
+        None
+    }
+}
+
 /// The path to save `suggested` (a file name) at, or `None` when the user cancels.
 pub async fn save_path<R: Runtime>(window: &Window<R>, suggested: &str) -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os(SAVE_DIR_ENV) {
-        return Some(PathBuf::from(dir).join(suggested));
+    if let Some(dir) = hook(SAVE_DIR_ENV) {
+        return Some(dir.join(suggested));
     }
     rfd::AsyncFileDialog::new()
         .set_parent(window)
@@ -27,8 +43,8 @@ pub async fn save_path<R: Runtime>(window: &Window<R>, suggested: &str) -> Optio
 
 /// A file to read, or `None` when the user cancels.
 pub async fn open_path<R: Runtime>(window: &Window<R>, title: &str) -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os(OPEN_FILE_ENV) {
-        return Some(PathBuf::from(path));
+    if let Some(path) = hook(OPEN_FILE_ENV) {
+        return Some(path);
     }
     rfd::AsyncFileDialog::new()
         .set_parent(window)
@@ -41,8 +57,8 @@ pub async fn open_path<R: Runtime>(window: &Window<R>, title: &str) -> Option<Pa
 
 /// A folder to write several files into, or `None` when the user cancels.
 pub async fn folder<R: Runtime>(window: &Window<R>, title: &str) -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os(SAVE_DIR_ENV) {
-        return Some(PathBuf::from(dir));
+    if let Some(dir) = hook(SAVE_DIR_ENV) {
+        return Some(dir);
     }
     rfd::AsyncFileDialog::new()
         .set_parent(window)
@@ -50,4 +66,25 @@ pub async fn folder<R: Runtime>(window: &Window<R>, title: &str) -> Option<PathB
         .pick_folder()
         .await
         .map(|folder| folder.path().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Run by the test command without the feature: a variable set to a path changes nothing.
+    #[cfg(not(feature = "test-hooks"))]
+    #[test]
+    fn a_normal_build_ignores_the_test_variables() {
+        assert_eq!(gate(Some("/tmp/elsewhere".into())), None);
+    }
+
+    #[cfg(feature = "test-hooks")]
+    #[test]
+    fn a_test_build_takes_the_test_variables() {
+        assert_eq!(
+            gate(Some("/tmp/elsewhere".into())),
+            Some(PathBuf::from("/tmp/elsewhere"))
+        );
+    }
 }
