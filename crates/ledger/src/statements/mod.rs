@@ -230,6 +230,11 @@ struct StoredLine {
 }
 
 impl StoredLine {
+    /// The day the provider booked the line: what a payout it pays was paid on.
+    fn paid_on(&self) -> Result<NaiveDate> {
+        NaiveDate::parse_from_str(&self.booked_on, "%Y-%m-%d").map_err(|_| matching::damaged())
+    }
+
     /// Why this line is not a payment (or return) of the payout as it is `now`, if it is not.
     fn disagrees_with(&self, now: &Current) -> Option<Refusal> {
         if self.pending {
@@ -292,8 +297,7 @@ async fn pay_file(
             }));
         }
     }
-    let paid_on = NaiveDate::parse_from_str(&line.booked_on, "%Y-%m-%d")
-        .map_err(|_| Error::Storage("A statement line has a damaged date.".into()))?;
+    let paid_on = line.paid_on()?;
     let change = Clean::new(
         PayoutStatus::Success,
         Some(line.reference.clone()),
@@ -675,9 +679,7 @@ impl Ledger {
                     Some(line.reference.clone()),
                     format!("Paid: statement line {}.", line.reference),
                     Some(Settlement {
-                        paid_on: NaiveDate::parse_from_str(&line.booked_on, "%Y-%m-%d").map_err(
-                            |_| Error::Storage("A statement line has a damaged date.".into()),
-                        )?,
+                        paid_on: line.paid_on()?,
                         fee_minor: line.fee_minor,
                     }),
                 ),

@@ -204,10 +204,7 @@ impl Ledger {
     }
 
     async fn review(&self, import_id: Option<i64>, query: &ReviewQuery) -> Result<Review> {
-        if let Some(id) = import_id {
-            // Refuse an import that does not exist before any work.
-            self.import_row(id).await?;
-        }
+        // An import that does not exist has nothing to decide; reading it below refuses it.
         self.bring_decisions_up_to_date(import_id).await?;
         let import = match import_id {
             Some(id) => Some(self.import_row(id).await?),
