@@ -6,18 +6,22 @@
 //!   together or not at all;
 //! - events are append-only (triggers refuse UPDATE and DELETE) and numbered without gaps (a
 //!   trigger refuses any other `seq`);
-//! - each event's `hash` is SHA-256 over the previous event's hash and this event's stored
-//!   fields, so an edit made behind the app's back breaks the chain at the first bad event;
+//! - each event's `hash` covers the previous event's hash and this event's stored fields, so an
+//!   edit made behind the app's back breaks the chain at the first bad event. From a book's
+//!   first `key` event on, the hash is an HMAC under a key kept outside the book (see
+//!   [`crate::chain`]), so the chain cannot be recomputed by someone holding only the book;
 //! - derived data follows the events: at commit the payout search index is rewritten for
 //!   every record whose events changed an indexed field (see [`crate::search_index`]).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use sqlx::{Sqlite, SqliteConnection, Transaction};
+use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
+use crate::chain::{sha256, Anchor, ChainKey, KEY_FIELD};
 use crate::error::{Error, Result};
 pub use crate::ids::Entity;
 use crate::ids::{AccountId, CustomerId, PayoutId, ProgramId, RequestId};
@@ -150,6 +154,8 @@ pub enum Action {
     Restore,
     /// A restore carried out at start.
     Restored,
+    /// The chain's hashes keyed from this event on, with the key the event names.
+    Key,
 }
 
 impl Action {
@@ -170,6 +176,7 @@ impl Action {
             Action::Backup => "backup",
             Action::Restore => "restore",
             Action::Restored => "restored",
+            Action::Key => crate::chain::KEY_ACTION,
         }
     }
 }
@@ -245,10 +252,13 @@ pub(crate) struct WriteTx<'o> {
     /// Whether the change touched what statement matching reads (a payout, a customer's
     /// remembered names): stored match decisions are then made again.
     matching_inputs: bool,
+    /// The key that hashes this change's events; `None` for a book that is not keyed yet.
+    key: Option<Arc<ChainKey>>,
 }
 
 impl Ledger {
     pub(crate) async fn begin_write<'o>(&self, origin: &'o Origin) -> Result<WriteTx<'o>> {
+        let key = self.keying.for_writing()?;
         let tx = match self.writer.begin_with("BEGIN IMMEDIATE").await {
             Ok(tx) => tx,
             // A write that failed on a full disk can leave the one writer connection believing
@@ -271,6 +281,7 @@ impl Ledger {
             recorded: 0,
             touched: Touched::default(),
             matching_inputs: false,
+            key,
         })
     }
 }
@@ -314,7 +325,7 @@ impl WriteTx<'_> {
             prev_hash,
             hash: String::new(),
         };
-        let hash = row.chain_hash();
+        let hash = row.chain_hash(self.key.as_deref());
         sqlx::query(
             "INSERT INTO audit_events
                  (seq, uuid, at, actor, source, action, entity, entity_id, changes, note, prev_hash, hash)
@@ -389,8 +400,9 @@ pub(crate) struct EventRow {
 }
 
 impl EventRow {
-    /// SHA-256 (hex) over the previous hash and a JSON array of this event's stored fields.
-    fn chain_hash(&self) -> String {
+    /// The hash (hex) over the previous hash and a JSON array of this event's stored fields:
+    /// HMAC-SHA-256 under `key` in a keyed segment, plain SHA-256 before the first key.
+    fn chain_hash(&self, key: Option<&ChainKey>) -> String {
         let fields = serde_json::json!([
             self.seq,
             self.uuid.to_string(),
@@ -403,15 +415,22 @@ impl EventRow {
             self.changes,
             self.note,
         ]);
-        let mut hasher = Sha256::new();
-        hasher.update(self.prev_hash.as_bytes());
-        hasher.update(b"\n");
-        hasher.update(fields.to_string().as_bytes());
-        hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        let fields = fields.to_string();
+        let data: [&[u8]; 3] = [self.prev_hash.as_bytes(), b"\n", fields.as_bytes()];
+        match key {
+            Some(key) => key.mac(&data),
+            None => sha256(&data),
+        }
+    }
+
+    /// The key id a `key` event starts, if this is one.
+    fn starts_key(&self) -> Option<String> {
+        if self.action != Action::Key.as_str() || self.entity != Entity::Book.as_str() {
+            return None;
+        }
+        let changes: Vec<FieldChange> = serde_json::from_str(&self.changes).ok()?;
+        let change = changes.into_iter().find(|c| c.field == KEY_FIELD)?;
+        change.new.as_str().map(str::to_owned)
     }
 }
 
@@ -451,6 +470,50 @@ pub struct ChainReport {
     pub events: i64,
     /// The first event whose hash or link does not match, if any.
     pub first_bad_seq: Option<i64>,
+    /// The first event of the keyed part, if the book has one.
+    pub keyed_from: Option<i64>,
+    /// Keyed events whose key this computer does not hold: they link, but their hashes
+    /// cannot be checked. Never counted as tampering.
+    pub unchecked: Vec<Unchecked>,
+    /// The newest chain head written outside the book, and whether the book agrees with it;
+    /// `None` when this computer has no anchor for the book (or no trust folder was given).
+    pub anchor: Option<AnchorCheck>,
+}
+
+impl ChainReport {
+    /// Whether nothing that could be checked was found changed.
+    pub fn intact(&self) -> bool {
+        self.first_bad_seq.is_none()
+            && self
+                .anchor
+                .as_ref()
+                .is_none_or(|a| a.verdict == AnchorVerdict::Agrees)
+    }
+}
+
+/// A run of keyed events whose key is not on this computer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unchecked {
+    pub from_seq: i64,
+    pub to_seq: i64,
+    pub key_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnchorCheck {
+    pub anchor: Anchor,
+    pub verdict: AnchorVerdict,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnchorVerdict {
+    /// The anchored event is in the book with the anchored hash.
+    Agrees,
+    /// The book ends before the anchored event: history was cut off.
+    CutOff,
+    /// The anchored event is in the book with another hash: history was rewritten.
+    Rewritten,
 }
 
 impl Ledger {
@@ -473,18 +536,67 @@ impl Ledger {
 
     /// As [`Ledger::verify_audit_chain`], telling `progress` the events checked every 10,000;
     /// when it answers false the check stops with [`Error::Cancelled`].
+    ///
+    /// Plain links are recomputed; keyed ones with their key from the trust folder when it
+    /// holds it (a key file that names another first event than the book is a rewrite); the
+    /// newest anchor must name an event the book holds with the same hash.
     pub async fn verify_audit_chain_with(&self, progress: Progress<'_>) -> Result<ChainReport> {
         use futures_util::TryStreamExt;
+        let mut report = ChainReport {
+            events: 0,
+            first_bad_seq: None,
+            keyed_from: None,
+            unchecked: Vec::new(),
+            anchor: None,
+        };
+        let mut keys: HashMap<String, Option<(Arc<ChainKey>, i64)>> = HashMap::new();
+        // The segment's key id and key: `None` before the first key event; the key `None`
+        // when it is not on this computer.
+        let mut segment: Option<(String, Option<Arc<ChainKey>>)> = None;
+        let mut hashes_at_anchor = None;
+        let anchor = self.newest_anchor().await?;
         let mut rows = sqlx::query_as::<_, EventRow>("SELECT * FROM audit_events ORDER BY seq")
             .fetch(&self.reader);
         let (mut expected_seq, mut prev_hash) = (1, GENESIS.to_owned());
         while let Some(row) = rows.try_next().await? {
-            if row.seq != expected_seq || row.prev_hash != prev_hash || row.chain_hash() != row.hash
-            {
-                return Ok(ChainReport {
-                    events: expected_seq - 1,
-                    first_bad_seq: Some(expected_seq.min(row.seq)),
-                });
+            let linked = row.seq == expected_seq && row.prev_hash == prev_hash;
+            let mut sound = linked;
+            if let Some(id) = row.starts_key() {
+                report.keyed_from.get_or_insert(row.seq);
+                let found = keys
+                    .entry(id.clone())
+                    .or_insert_with(|| {
+                        self.trust
+                            .as_ref()
+                            .and_then(|t| t.key(&id))
+                            .map(|(k, from)| (Arc::new(k), from))
+                    })
+                    .clone();
+                // This computer started that key at another event: the book was rewritten.
+                sound &= found.as_ref().is_none_or(|(_, from)| *from == row.seq);
+                segment = Some((id, found.map(|(k, _)| k)));
+            }
+            match &segment {
+                None => sound &= row.chain_hash(None) == row.hash,
+                Some((_, Some(key))) => sound &= row.chain_hash(Some(key)) == row.hash,
+                Some((key_id, None)) => match report.unchecked.last_mut() {
+                    Some(run) if run.to_seq + 1 == row.seq && run.key_id == *key_id => {
+                        run.to_seq = row.seq
+                    }
+                    _ => report.unchecked.push(Unchecked {
+                        from_seq: row.seq,
+                        to_seq: row.seq,
+                        key_id: key_id.clone(),
+                    }),
+                },
+            }
+            if !sound {
+                report.events = expected_seq - 1;
+                report.first_bad_seq = Some(expected_seq.min(row.seq));
+                return Ok(report);
+            }
+            if anchor.as_ref().is_some_and(|a| a.seq == row.seq) {
+                hashes_at_anchor = Some(row.hash.clone());
             }
             if expected_seq % 10_000 == 0 && !progress(expected_seq as u64) {
                 return Err(Error::Cancelled);
@@ -492,9 +604,15 @@ impl Ledger {
             expected_seq += 1;
             prev_hash = row.hash;
         }
-        Ok(ChainReport {
-            events: expected_seq - 1,
-            first_bad_seq: None,
-        })
+        report.events = expected_seq - 1;
+        report.anchor = anchor.map(|anchor| {
+            let verdict = match hashes_at_anchor {
+                None => AnchorVerdict::CutOff,
+                Some(hash) if hash == anchor.hash => AnchorVerdict::Agrees,
+                Some(_) => AnchorVerdict::Rewritten,
+            };
+            AnchorCheck { anchor, verdict }
+        });
+        Ok(report)
     }
 }

@@ -5,11 +5,13 @@
 //! same transaction. Every function that needs the time takes it (through [`Origin`]).
 
 pub mod accounts;
+pub mod anchors;
 pub mod attention;
 pub mod audit;
 pub mod audit_log;
 pub mod backups;
 mod book_lock;
+pub mod chain;
 pub mod customer_page;
 pub mod customers;
 pub mod error;
@@ -24,6 +26,7 @@ pub mod payouts;
 pub mod programs;
 pub mod progress;
 pub mod refusal;
+pub mod replay;
 pub mod requests;
 pub mod sample;
 mod search_index;

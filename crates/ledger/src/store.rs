@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, SqlitePool};
 
+use crate::chain::{Keying, TrustStore};
 use crate::error::{Error, Result};
 use crate::files::owner_only;
 
@@ -38,6 +39,10 @@ pub struct Ledger {
     path: PathBuf,
     /// Held while any clone of an open book lives; `None` for a read-only ledger.
     _lock: Option<std::sync::Arc<crate::book_lock::BookLock>>,
+    /// How new events are hashed (see [`crate::chain`]).
+    pub(crate) keying: Keying,
+    /// Where keys and anchors live, when the caller gave a place.
+    pub(crate) trust: Option<TrustStore>,
 }
 
 impl Ledger {
@@ -75,12 +80,41 @@ impl Ledger {
             .connect_with(options.pragma("query_only", "ON"))
             .await
             .map_err(|e| open_error(path, e))?;
+        let keying = match crate::chain::current_key_id(&writer).await? {
+            Some(_) => Keying::Elsewhere,
+            None => Keying::Plain,
+        };
         Ok(Ledger {
             writer,
             reader,
             path: path.to_owned(),
             _lock: Some(std::sync::Arc::new(lock)),
+            keying,
+            trust: None,
         })
+    }
+
+    /// [`Ledger::open`], with the chain keyed by a key from `trust`: the book's current key
+    /// when the folder holds it, else a new one, saved there first and started by a `key`
+    /// event (a book from before keys is upgraded so; one whose key is lost starts a new
+    /// segment, and its older part reads as "cannot be checked here", never as tampered).
+    pub async fn open_keyed(
+        path: &Path,
+        create: Create,
+        now: DateTime<Utc>,
+        trust: TrustStore,
+    ) -> Result<Ledger> {
+        let mut ledger = Ledger::open(path, create, now).await?;
+        ledger.trust = Some(trust);
+        ledger.take_key(now).await?;
+        Ok(ledger)
+    }
+
+    /// The same ledger, reading keys and anchors from `trust` (for checks by tools that open
+    /// a book read-only).
+    pub fn with_trust(mut self, trust: TrustStore) -> Ledger {
+        self.trust = Some(trust);
+        self
     }
 
     /// Opens the book at `path` for reading only, for tools beside the app (the command-line
@@ -131,6 +165,8 @@ impl Ledger {
             reader: pool,
             path: path.to_owned(),
             _lock: None,
+            keying: Keying::Elsewhere,
+            trust: None,
         })
     }
 
@@ -204,8 +240,10 @@ impl Ledger {
         Ok(())
     }
 
-    /// Closes both pools, checkpointing the WAL into the main file.
+    /// Writes the chain head to the anchor file, then closes both pools, checkpointing the WAL
+    /// into the main file.
     pub async fn close(self) {
+        self.anchor_quietly("close").await;
         self.reader.close().await;
         self.writer.close().await;
     }
