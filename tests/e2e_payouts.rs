@@ -761,6 +761,40 @@ fn the_audit_log_narrows_to_a_record_and_verifies_its_chain() {
     );
 }
 
+/// A payout's amount raised with `sqlite3` before the app starts: Verify integrity names the
+/// payout and the field, though the chain itself still holds (issue 11, item 1).
+#[test]
+fn verify_integrity_names_a_record_changed_behind_the_apps_back() {
+    run_seeded(
+        "verify-tampered",
+        |l| async move {
+            let l = payouts(l, 3).await;
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", l.path().display()))
+                .await
+                .unwrap();
+            sqlx::query("UPDATE payouts SET amount_minor = 250000 WHERE id = 2")
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            l
+        },
+        |s| async move {
+            let c = &s.client;
+            open_screen(c, "audit").await;
+            click(c, "#verify-chain").await;
+            let said = wait_text(c, "#verify-result", |t| t.contains("outside the app")).await;
+            assert!(
+                said.contains(
+                    "PO-000002, amount: the book says \"2500.00 EUR\", its history \"2.00 EUR\""
+                ),
+                "{said}"
+            );
+            s
+        },
+    );
+}
+
 #[test]
 fn needs_attention_shows_totals_and_opens_what_needs_a_look() {
     run_seeded(

@@ -45,7 +45,8 @@ export const api = {
   needsAttention: (olderThanDays) => call('needs_attention', { older_than_days: olderThanDays }),
   auditLog: (query) => call('audit_log', { query }),
   // Long work: progress through workProgress, stopped by cancelWork.
-  verifyAuditChain: () => call('verify_audit_chain'),
+  verifyBook: () => call('verify_book'),
+  chainHead: () => call('chain_head'),
 
   // Each opens a native dialog first; null when the user cancels it.
   exportPayouts: (query, options) => call('export_payouts', { query, options }),

@@ -70,13 +70,48 @@ function draw(list, page, load) {
   replace(list, body, page.total ? pager(page, state, load) : null);
 }
 
-/** Checks the hash chain, showing the events checked so far with Cancel. */
+const quoted = (value) => (value === null ? 'nothing' : JSON.stringify(value));
+
+/** What the check found, one paragraph per finding, problems first. */
+function findings({ storage, chain, state }) {
+  const wrong = [];
+  const notes = [];
+  const n = (x) => x.toLocaleString();
+  if (storage.length) wrong.push(`The file is damaged: ${storage.join('; ')}.`);
+  if (chain.first_bad_seq !== null) {
+    wrong.push(`Event ${n(chain.first_bad_seq)} does not match the chain: the book was changed outside the app from there on. The ${n(chain.events)} events before it are intact.`);
+  }
+  const anchor = chain.anchor;
+  if (anchor?.verdict === 'cut_off') {
+    wrong.push(`The trail ends at event ${n(chain.events)}, but on ${when(anchor.anchor.at)} it reached event ${n(anchor.anchor.seq)}: events were removed.`);
+  } else if (anchor?.verdict === 'rewritten') {
+    wrong.push(`Event ${n(anchor.anchor.seq)} is not the one written down on ${when(anchor.anchor.at)}: the trail was rewritten.`);
+  }
+  for (const d of state?.differences ?? []) {
+    wrong.push(d.field === 'record'
+      ? (d.stored === null ? `${d.record} was deleted behind the app's back.` : `${d.record} was added behind the app's back: no event made it.`)
+      : `${d.record}, ${d.field}: the book says ${quoted(d.stored)}, its history ${quoted(d.history)}.`);
+  }
+  const more = (state?.total_differences ?? 0) - (state?.differences.length ?? 0);
+  if (more > 0) wrong.push(`And ${n(more)} more differences between records and their history.`);
+  for (const run of chain.unchecked) {
+    notes.push(`Events ${n(run.from_seq)}–${n(run.to_seq)} were sealed with a key that is not on this computer: they link to each other, but their seals cannot be checked here.`);
+  }
+  return { wrong, notes };
+}
+
+/** Checks the whole book, showing the events checked so far with Cancel. */
 async function verify(button, verdict) {
   try {
-    const report = await withProgress(button, verdict, () => api.verifyAuditChain(), { label: 'Checking…', unit: 'events' });
-    replace(verdict, report.first_bad_seq === null
-      ? h('p', { class: 'ok' }, `All ${report.events.toLocaleString()} events are intact: none was changed, removed or inserted since it was written.`)
-      : h('div', { class: 'banner' }, `Event ${report.first_bad_seq.toLocaleString()} does not match the chain: the book was changed outside the app from there on. The ${report.events.toLocaleString()} events before it are intact. Keep this copy and compare it with a backup.`));
+    const report = await withProgress(button, verdict, () => api.verifyBook(), { label: 'Checking…', unit: 'events' });
+    const { wrong, notes } = findings(report);
+    const said = notes.map((note) => h('p', { class: 'muted' }, note));
+    replace(verdict, wrong.length
+      ? h('div', { class: 'banner', role: 'alert' },
+        h('p', {}, 'The book was changed outside the app. Keep this copy and compare it with a backup.'),
+        h('ul', {}, wrong.slice(0, 20).map((line) => h('li', {}, line))))
+      : h('p', { class: 'ok' }, `All ${report.chain.events.toLocaleString()} events are intact: none was changed, removed or inserted since it was written. The ${report.state.records.toLocaleString()} records agree with their history.`),
+    said);
   } catch (error) {
     replace(verdict, error.kind === 'cancelled'
       ? h('p', { class: 'muted' }, 'Check cancelled before the last event.')

@@ -17,6 +17,7 @@ const ACTIONS = {
   backup: 'Backed up',
   restore: 'Restore scheduled',
   restored: 'Restored from a backup',
+  key: 'Trail sealed with a key',
 };
 
 export const actionLabel = (action) => ACTIONS[action] ?? action;

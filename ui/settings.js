@@ -15,7 +15,7 @@ const kindOf = (name) => (name.startsWith('automatic-') ? KINDS.automatic
 const size = (bytes) => (bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${(bytes / (1024 * 1024)).toFixed(1)} MB`);
 
 export async function render(main) {
-  const info = await api.bookInfo();
+  const [info, head] = await Promise.all([api.bookInfo(), api.chainHead()]);
   const backups = h('div', { id: 'backup-list' });
   const name = h('input', { id: 'operator-name', value: info.operator, maxlength: 60, autocomplete: 'name', 'aria-label': 'Your name' });
   const saveName = h('button', { type: 'submit', class: 'primary' }, 'Save');
@@ -57,6 +57,16 @@ export async function render(main) {
     h('section', { class: 'card' },
       h('h2', {}, 'The book'),
       h('p', {}, 'Everything is in one file on this computer: ', h('code', { id: 'book-path' }, info.path), '. Backups are in the ', h('code', {}, 'backups'), ' folder beside it.')),
+    h('section', { class: 'card', id: 'chain-head' },
+      h('h2', {}, 'Fingerprint of the audit trail'),
+      head.seq
+        ? h('p', {}, 'Event ', h('strong', { id: 'head-seq' }, head.seq.toLocaleString()), ': ',
+          h('code', { id: 'head-fingerprint', class: 'fingerprint' }, head.fingerprint))
+        : h('p', { class: 'muted' }, 'The trail has no event yet.'),
+      h('p', { class: 'muted' }, head.keyed
+        ? 'Write it down or print this page now and then: if the trail were ever cut short or rewritten, this event would no longer carry this fingerprint. The app also writes it down by itself, outside the book, and each event is sealed with a key kept outside the book.'
+        : 'Write it down or print this page now and then: if the trail were ever cut short or rewritten, this event would no longer carry this fingerprint.'),
+      h('div', { class: 'actions left' }, h('button', { type: 'button', onclick: () => window.print() }, 'Print'))),
     h('section', { class: 'card' },
       h('h2', {}, 'Your name in the audit trail'),
       h('p', { class: 'muted' }, 'Every change made in the app is recorded with this name.'),

@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use chrono::Utc;
+use ledger::anchors::RESTORE;
 use ledger::backups::apply_pending_restore;
+use ledger::chain::TrustStore;
 use ledger::{Create, Error, Ledger, Origin, Source};
 use tauri::Manager;
 
@@ -16,6 +18,9 @@ const BOOK_FILE: &str = "book.sqlite";
 /// Written next to the book once it exists: from then on a missing book is an error to
 /// report, never a reason to start an empty one silently.
 const CREATED_MARKER: &str = "book-created";
+/// The trust folder's name in the app's config folder (see `ledger::chain`); the command-line
+/// program looks there too.
+pub const TRUST_DIR: &str = "trust";
 
 pub struct Book {
     ledger: Result<Ledger, Error>,
@@ -76,7 +81,10 @@ impl Book {
         let ledger = match book_path(app) {
             Ok((path, create)) => {
                 let restored = apply_pending_restore(&path, Utc::now()).await;
-                let opened = Ledger::open(&path, create, Utc::now()).await;
+                let opened = match trust_store(app) {
+                    Ok(trust) => Ledger::open_keyed(&path, create, Utc::now(), trust).await,
+                    Err(err) => Err(err),
+                };
                 if opened.is_ok()
                     && create == Create::IfMissing
                     && std::env::var_os(BOOK_ENV).is_none()
@@ -96,6 +104,12 @@ impl Book {
                         let origin = Origin::manual(system.clone(), Utc::now());
                         if let Err(err) = ledger.record_restore(&origin, &note).await {
                             eprintln!("incentise: {note} ({err})");
+                        }
+                        // The restored book's head starts the anchor file's story again.
+                        if let Err(err) = ledger.anchor(RESTORE, Utc::now()).await {
+                            eprintln!(
+                                "incentise: the restored book's head was not written down: {err}"
+                            );
                         }
                     }
                     let ledger = ledger.clone();
@@ -189,6 +203,16 @@ fn book_path<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result<(PathBuf, C
         Create::IfMissing
     };
     Ok((dir.join(BOOK_FILE), create))
+}
+
+/// Where the audit chain's keys and anchors live: the app's config folder, never beside the
+/// book, so a copy of the book (or its folder) does not carry what checks it.
+fn trust_store<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result<TrustStore, Error> {
+    let dir = app
+        .path()
+        .app_config_dir()
+        .map_err(|e| Error::Storage(format!("The app's config folder cannot be found: {e}.")))?;
+    Ok(TrustStore::new(dir.join(TRUST_DIR)))
 }
 
 fn mark_created(book: &std::path::Path) {

@@ -53,7 +53,8 @@ pub const COMMANDS: &[&str] = &[
     "restore_backup",
     "needs_attention",
     "audit_log",
-    "verify_audit_chain",
+    "verify_book",
+    "chain_head",
     "work_progress",
     "cancel_work",
 ];

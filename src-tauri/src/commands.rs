@@ -3,6 +3,7 @@
 //! ledger, never trusted from the webview.
 
 use ledger::accounts::{AccountField, AccountInput, AccountSummary};
+use ledger::anchors::ChainHead;
 use ledger::attention::NeedsAttention;
 use ledger::audit_log::{AuditPage, AuditQuery};
 use ledger::backups::Backup;
@@ -22,9 +23,10 @@ use ledger::statements::{
     preview_csv, read_statement_file, ConfirmOutcome, Confirmation, CsvMapping, CsvPreview,
     DateOrder, ImportOutcome, ImportSummary, Review, ReviewQuery, StatementFormat, TextEncoding,
 };
+use ledger::verify::BookReport;
 use ledger::{
-    AccountId, AuditEvent, ChainReport, Currency, CustomerId, Error, Page, PageRequest, PayoutId,
-    ProgramId, RequestId, Source,
+    AccountId, AuditEvent, Currency, CustomerId, Error, Page, PageRequest, PayoutId, ProgramId,
+    RequestId, Source,
 };
 use serde::Serialize;
 use tauri::{Runtime, State, Window};
@@ -568,12 +570,19 @@ pub async fn audit_log(book: State<'_, Book>, query: AuditQuery) -> Answer<Audit
     book.ledger()?.audit_log(&query).await
 }
 
-/// Checks the audit trail's hash chain; long work (see [`work_progress`], [`cancel_work`]).
+/// Checks the whole book: the file, the audit chain (keyed part and anchor included) and
+/// every record against its history; long work (see [`work_progress`], [`cancel_work`]).
 #[tauri::command(rename_all = "snake_case")]
-pub async fn verify_audit_chain(book: State<'_, Book>) -> Answer<ChainReport> {
+pub async fn verify_book(book: State<'_, Book>) -> Answer<BookReport> {
     book.work.start();
     let progress = |events| book.work.report(events);
-    book.ledger()?.verify_audit_chain_with(&progress).await
+    book.ledger()?.verify_book_with(&progress).await
+}
+
+/// The audit chain's newest event and its short fingerprint, for Settings.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn chain_head(book: State<'_, Book>) -> Answer<ChainHead> {
+    book.ledger()?.chain_head().await
 }
 
 /// Rows done by the long work under way, for its progress line.

@@ -68,7 +68,8 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::restore_backup,
         commands::needs_attention,
         commands::audit_log,
-        commands::verify_audit_chain,
+        commands::verify_book,
+        commands::chain_head,
         commands::work_progress,
         commands::cancel_work,
     ])
@@ -86,6 +87,18 @@ pub fn run() {
             app.manage(book);
             Ok(())
         })
-        .run(context())
-        .expect("the app failed to start");
+        .build(context())
+        .expect("the app failed to start")
+        .run(|app, event| {
+            // The chain head is written down outside the book as the app closes.
+            if let tauri::RunEvent::Exit = event {
+                if let Ok(ledger) = app.state::<Book>().ledger() {
+                    let anchored =
+                        tauri::async_runtime::block_on(ledger.anchor("close", chrono::Utc::now()));
+                    if let Err(err) = anchored {
+                        eprintln!("incentise: the book's head was not written down: {err}");
+                    }
+                }
+            }
+        });
 }

@@ -119,6 +119,8 @@ impl Driver {
                 &native_port.to_string(),
             ])
             .env("INCENTISE_DB", book)
+            // Each test's keys and anchors in its own folder, not the machine's config.
+            .env("XDG_CONFIG_HOME", book.with_file_name("config"))
             .env("INCENTISE_SAVE_DIR", saved)
             .env("INCENTISE_OPEN_FILE", to_open)
             .stdout(Stdio::null())

@@ -4,7 +4,7 @@
 //! ```text
 //! incentise review FILE --book PATH [--format paypal|camt053|mapping:NAME]
 //!                       [--dates day-first|month-first] [--json]
-//! incentise verify --book PATH [--json]
+//! incentise verify --book PATH [--trust DIR] [--json]
 //! incentise backup --book PATH --to DIR
 //! ```
 //!
@@ -13,8 +13,11 @@
 //! `currency`, `kind`, `state`, `payout`, `why`), a table otherwise. Exit status 0 when the
 //! file was reviewed, 2 when it could not be (the reason on standard error).
 //!
-//! `verify` checks the book's storage and its audit chain: exit status 0 when both are
-//! intact, 1 when not (saying what differs), 2 when the book could not be checked.
+//! `verify` checks the book's storage, its audit chain and every record against its history:
+//! exit status 0 when intact, 1 when not (saying what differs), 2 when the book could not be
+//! checked. The chain's keyed part and its newest anchor are checked with the trust folder
+//! (`--trust`, by default the app's on this computer); without its key, a keyed part is
+//! reported as "cannot check", not as changed.
 //!
 //! `backup` writes a checked copy of the book into DIR and prints its path; no audit event
 //! records it, since the program writes nothing to the book.
@@ -25,7 +28,7 @@ mod backup;
 mod review;
 mod verify;
 
-const USAGE: &str = "usage: incentise review FILE --book PATH [--format paypal|camt053|mapping:NAME] [--dates day-first|month-first] [--json]\n       incentise verify --book PATH [--json]\n       incentise backup --book PATH --to DIR";
+const USAGE: &str = "usage: incentise review FILE --book PATH [--format paypal|camt053|mapping:NAME] [--dates day-first|month-first] [--json]\n       incentise verify --book PATH [--trust DIR] [--json]\n       incentise backup --book PATH --to DIR";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {

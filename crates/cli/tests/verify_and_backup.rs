@@ -29,14 +29,17 @@ async fn verify_tells_an_intact_book_from_a_rewritten_one() {
     ledger.close().await;
     let book = path.to_str().unwrap();
 
-    let (code, out, err) = incentise(&["verify", "--book", book, "--json"]);
+    let trust = dir.path().join("trust");
+    let trust = trust.to_str().unwrap();
+    let (code, out, err) = incentise(&["verify", "--book", book, "--trust", trust, "--json"]);
     assert_eq!(code, 0, "{err}");
     let report: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(report["intact"], true);
     assert_eq!(report["first_bad_event"], Value::Null);
     let events = report["events"].as_i64().unwrap();
     assert!(events >= 3, "{report}");
-    let (code, out, _) = incentise(&["verify", "--book", book]);
+    assert_eq!(report["total_differences"], 0, "{report}");
+    let (code, out, _) = incentise(&["verify", "--book", book, "--trust", trust]);
     assert_eq!(code, 0);
     assert!(out.starts_with("intact:"), "{out}");
 
@@ -52,12 +55,12 @@ async fn verify_tells_an_intact_book_from_a_rewritten_one() {
         sqlx::query(sql).execute(&conn).await.unwrap();
     }
     conn.close().await;
-    let (code, out, err) = incentise(&["verify", "--book", book, "--json"]);
+    let (code, out, err) = incentise(&["verify", "--book", book, "--trust", trust, "--json"]);
     assert_eq!(code, 1, "{err}");
     let report: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(report["intact"], false);
     assert_eq!(report["first_bad_event"], 2);
-    let (code, out, _) = incentise(&["verify", "--book", book]);
+    let (code, out, _) = incentise(&["verify", "--book", book, "--trust", trust]);
     assert_eq!(code, 1);
     assert!(out.contains("audit event 2"), "{out}");
 
@@ -123,5 +126,69 @@ async fn backup_writes_a_checked_copy_that_verifies() {
         std::fs::read_dir(&usb).unwrap().count(),
         1,
         "one copy, nothing else"
+    );
+}
+
+#[tokio::test]
+async fn verify_names_a_row_changed_behind_the_apps_back_and_reads_a_lost_key_as_unchecked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.sqlite");
+    let trust = dir.path().join("trust");
+    let ledger = Ledger::open_keyed(
+        &path,
+        Create::IfMissing,
+        Utc::now(),
+        ledger::chain::TrustStore::new(&trust),
+    )
+    .await
+    .unwrap();
+    let me = Origin::manual("Owner", Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap());
+    let input = CustomerInput {
+        username: "ada".into(),
+        display_name: "Ada Example".into(),
+        email: "ada@example.com".into(),
+    };
+    ledger.add_customer(&me, &input).await.unwrap();
+    ledger.close().await;
+    let (book, trust) = (path.to_str().unwrap(), trust.to_str().unwrap());
+
+    let conn = sqlx::SqlitePool::connect(&format!("sqlite://{book}"))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE customers SET email = 'mallory@example.com'")
+        .execute(&conn)
+        .await
+        .unwrap();
+    conn.close().await;
+    let (code, out, err) = incentise(&["verify", "--book", book, "--trust", trust, "--json"]);
+    assert_eq!(code, 1, "{err}");
+    let report: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(report["keyed_from"], 1, "{report}");
+    assert_eq!(report["anchor"]["verdict"], "agrees", "{report}");
+    assert_eq!(report["differences"][0]["record"], "CU-000001", "{report}");
+    assert_eq!(report["differences"][0]["field"], "email", "{report}");
+    assert_eq!(report["differences"][0]["stored"], "mallory@example.com");
+    let (_, out, _) = incentise(&["verify", "--book", book, "--trust", trust]);
+    assert!(
+        out.contains("CU-000001 email: the row says \"mallory@example.com\""),
+        "{out}"
+    );
+
+    // Put back, then the key lost: intact, with the keyed part said to be unchecked.
+    let conn = sqlx::SqlitePool::connect(&format!("sqlite://{book}"))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE customers SET email = 'ada@example.com'")
+        .execute(&conn)
+        .await
+        .unwrap();
+    conn.close().await;
+    std::fs::remove_dir_all(std::path::Path::new(trust).join("keys")).unwrap();
+    let (code, out, err) = incentise(&["verify", "--book", book, "--trust", trust]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("intact:"), "{out}");
+    assert!(
+        out.contains("Cannot check the keyed part of events 1–2"),
+        "{out}"
     );
 }

@@ -175,6 +175,7 @@ impl Ledger {
         let diff = Diff::new().created("file", &backup.file_name);
         self.book_event(origin, Action::Backup, diff, "Backup written.")
             .await?;
+        self.anchor_quietly("backup").await;
         Ok(backup)
     }
 
@@ -226,6 +227,7 @@ impl Ledger {
             "Automatic daily backup written.",
         )
         .await?;
+        self.anchor_quietly("backup").await;
         Ok(Some(backup))
     }
 

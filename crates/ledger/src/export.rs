@@ -323,6 +323,7 @@ impl Ledger {
             let _ = std::fs::remove_file(&target);
             return Err(err);
         }
+        self.anchor_quietly("export").await;
         Ok(Written {
             files: vec![file],
             rows,

@@ -289,6 +289,7 @@ impl Ledger {
             undo(&renamed);
             return Err(err);
         }
+        self.anchor_quietly("export").await;
         Ok(PaymentFiles {
             files,
             payouts: included.into_iter().map(|(_, n)| n).collect(),
