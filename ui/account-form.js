@@ -5,6 +5,7 @@
 import { api } from './api.js';
 import { h, replace, toast } from './dom.js';
 import { formDialog, field, choose } from './dialog.js';
+import { newKey } from './format.js';
 
 const BANK_FIELDS = () => [
   field('Account holder', 'holder_name', { maxlength: 140, wide: true }),
@@ -34,6 +35,7 @@ export function accountDialog(customer, done, existing = null, fields = []) {
   const select = kind.querySelector('select');
   const specific = h('div', { class: 'fields wide' }, BANK_FIELDS());
   select.addEventListener('change', () => replace(specific, select.value === 'bank' ? BANK_FIELDS() : DIGITAL_FIELDS()));
+  const key = newKey();
   const { form } = formDialog({
     title: existing ? `Edit ${existing.number} of ${customer.display_name}` : `Payment account for ${customer.display_name}`,
     name: existing ? 'edit-account' : 'add-account',
@@ -42,7 +44,7 @@ export function accountDialog(customer, done, existing = null, fields = []) {
     onSubmit: async (values) => {
       const a = existing
         ? await api.editPaymentAccount(existing.id, values)
-        : await api.addPaymentAccount(customer.id, values);
+        : await api.addPaymentAccount(customer.id, values, key);
       toast(existing ? `${a.number} saved: ${a.masked}.` : `Account ${a.masked} added${a.is_default ? ' as the default' : ''}.`);
       done();
     },

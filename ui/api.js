@@ -19,10 +19,11 @@ export const api = {
   bookInfo: () => call('book_info'),
   currencies: () => call('list_currencies'),
 
-  addCustomer: (input) => call('add_customer', { input }),
+  // Creates carry one key per attempt (a dialog opened), so a retry never makes a duplicate.
+  addCustomer: (input, key) => call('add_customer', { input, idempotency_key: key }),
   listCustomers: (search, page) => call('list_customers', { search, page }),
   customerAccounts: (customerId) => call('customer_accounts', { customer_id: customerId }),
-  addPaymentAccount: (customerId, input) => call('add_payment_account', { customer_id: customerId, input }),
+  addPaymentAccount: (customerId, input, key) => call('add_payment_account', { customer_id: customerId, input, idempotency_key: key }),
   editCustomer: (id, input) => call('edit_customer', { id, input }),
   customerOverview: (id) => call('customer_overview', { id }),
   editPaymentAccount: (id, input) => call('edit_payment_account', { id, input }),
@@ -31,7 +32,7 @@ export const api = {
   revealPaymentAccount: (id) => call('reveal_payment_account', { id }),
 
   listPrograms: (includeArchived) => call('list_programs', { include_archived: includeArchived }),
-  addProgram: (input) => call('add_program', { input }),
+  addProgram: (input, key) => call('add_program', { input, idempotency_key: key }),
   editProgram: (id, input) => call('edit_program', { id, input }),
   archiveProgram: (id) => call('archive_program', { id }),
 
@@ -70,7 +71,7 @@ export const api = {
   dismissStatementLine: (lineId, note) => call('dismiss_statement_line', { line_id: lineId, note }),
   restoreStatementLine: (lineId) => call('restore_statement_line', { line_id: lineId }),
 
-  addRequest: (input) => call('add_request', { input }),
+  addRequest: (input, key) => call('add_request', { input, idempotency_key: key }),
   decideRequest: (id, decision, note) => call('decide_request', { id, decision, note }),
   listRequests: (search, filter, page) => call('list_requests', { search, filter, page }),
 

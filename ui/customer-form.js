@@ -4,9 +4,11 @@
 import { api } from './api.js';
 import { h, toast } from './dom.js';
 import { formDialog, field } from './dialog.js';
+import { newKey } from './format.js';
 
 /** Adds a customer, or edits `customer` when given. */
 export function customerDialog(customer, done) {
+  const key = newKey();
   const { form } = formDialog({
     title: customer ? `Edit ${customer.number}` : 'Add customer',
     name: customer ? 'edit-customer' : 'add-customer',
@@ -19,7 +21,7 @@ export function customerDialog(customer, done) {
         const c = await api.editCustomer(customer.id, values);
         toast(`${c.number} saved.`);
       } else {
-        const c = await api.addCustomer(values);
+        const c = await api.addCustomer(values, key);
         toast(`Customer ${c.username} added. Add a payment account next.`);
       }
       done();

@@ -3,7 +3,7 @@
 import { api } from './api.js';
 import { h, replace, debounce, toast } from './dom.js';
 import { modal, formDialog, field, choose } from './dialog.js';
-import { money, statusLabel, when } from './format.js';
+import { money, statusLabel, when, newKey } from './format.js';
 import { pager } from './pager.js';
 import { liveList } from './list.js';
 import { showPayout } from './payouts.js';
@@ -70,6 +70,7 @@ async function addRequest(done) {
   const customers = await api.listCustomers('', { page: 1, page_size: 200 });
   const programs = await api.listPrograms(false);
   const program = choose('Program', 'program_id', [['', 'No program'], ...programs.map((p) => [p.id, p.default_reward ? `${p.name} · ${money(p.default_reward)}` : p.name])], { wide: true });
+  const key = newKey();
   const { form } = formDialog({
     title: 'Add incentive request',
     name: 'add-request',
@@ -81,7 +82,7 @@ async function addRequest(done) {
       h('datalist', { id: 'currency-codes' }, currencies.map((c) => h('option', { value: c.code }, c.name))),
       field('Note', 'note', { tag: 'textarea', rows: 2, maxlength: 2000, wide: true }, '(optional)')),
     onSubmit: async (values) => {
-      const r = await api.addRequest({ ...values, customer_id: Number(values.customer_id) || 0, program_id: values.program_id ? Number(values.program_id) : null });
+      const r = await api.addRequest({ ...values, customer_id: Number(values.customer_id) || 0, program_id: values.program_id ? Number(values.program_id) : null }, key);
       toast(`${r.number} added for ${r.username}: ${money(r.amount)}. Approve it when it is due.`);
       done();
     },
@@ -125,6 +126,7 @@ async function programsDialog() {
 }
 
 function programDialog(program, done) {
+  const key = newKey();
   const { form } = formDialog({
     title: program ? `Edit ${program.name}` : 'Add program',
     name: 'program',
@@ -133,7 +135,7 @@ function programDialog(program, done) {
       field('Default reward', 'default_reward', { inputmode: 'decimal', autocomplete: 'off', value: program?.default_reward?.text ?? '' }, '(optional)'),
       field('Currency', 'currency', { maxlength: 3, autocomplete: 'off', value: program?.default_reward?.currency ?? '' })),
     onSubmit: async (values) => {
-      const p = program ? await api.editProgram(program.id, values) : await api.addProgram(values);
+      const p = program ? await api.editProgram(program.id, values) : await api.addProgram(values, key);
       toast(`Program ${p.name} saved.`);
       done();
     },

@@ -71,8 +71,14 @@ pub fn list_currencies() -> Vec<CurrencyInfo> {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn add_customer(book: State<'_, Book>, input: CustomerInput) -> Answer<Customer> {
-    book.ledger()?.add_customer(&book.origin(), &input).await
+pub async fn add_customer(
+    book: State<'_, Book>,
+    input: CustomerInput,
+    idempotency_key: Option<String>,
+) -> Answer<Customer> {
+    book.ledger()?
+        .add_customer_once(&book.origin(), &input, idempotency_key.as_deref())
+        .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -97,15 +103,27 @@ pub async fn add_payment_account(
     book: State<'_, Book>,
     customer_id: CustomerId,
     input: AccountInput,
+    idempotency_key: Option<String>,
 ) -> Answer<AccountSummary> {
     book.ledger()?
-        .add_payment_account(&book.origin(), customer_id, &input)
+        .add_payment_account_once(
+            &book.origin(),
+            customer_id,
+            &input,
+            idempotency_key.as_deref(),
+        )
         .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn add_request(book: State<'_, Book>, input: RequestInput) -> Answer<Request> {
-    book.ledger()?.add_request(&book.origin(), &input).await
+pub async fn add_request(
+    book: State<'_, Book>,
+    input: RequestInput,
+    idempotency_key: Option<String>,
+) -> Answer<Request> {
+    book.ledger()?
+        .add_request_once(&book.origin(), &input, idempotency_key.as_deref())
+        .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -248,8 +266,14 @@ pub async fn reveal_payment_account(
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn add_program(book: State<'_, Book>, input: ProgramInput) -> Answer<Program> {
-    book.ledger()?.add_program(&book.origin(), &input).await
+pub async fn add_program(
+    book: State<'_, Book>,
+    input: ProgramInput,
+    idempotency_key: Option<String>,
+) -> Answer<Program> {
+    book.ledger()?
+        .add_program_once(&book.origin(), &input, idempotency_key.as_deref())
+        .await
 }
 
 #[tauri::command(rename_all = "snake_case")]

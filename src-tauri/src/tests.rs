@@ -129,6 +129,59 @@ fn errors_reach_the_ui_as_kind_message_field() {
     );
 }
 
+/// A create the UI retries with its attempt's key gives the first record back (issue 11).
+#[test]
+fn creates_retried_with_their_key_make_one_record() {
+    let h = harness();
+    let w = &h.window;
+    let add = |key: &str| {
+        invoke(
+            w,
+            "add_customer",
+            json!({"input": {"username": "ada", "display_name": "Ada L"}, "idempotency_key": key}),
+        )
+    };
+    let first = add("attempt-1").unwrap();
+    assert_eq!(add("attempt-1").unwrap()["id"], first["id"]);
+    // Another attempt is another create: the username is taken by the first.
+    let other = add("attempt-2").unwrap_err();
+    assert!(
+        other["message"].as_str().unwrap().contains("ada"),
+        "{other}"
+    );
+    let account = json!({"kind": "digital", "provider": "paypal", "handle_kind": "email", "handle": "ada@example.com"});
+    let accounts: Vec<Value> = (0..2)
+        .map(|_| {
+            invoke(
+                w,
+                "add_payment_account",
+                json!({"customer_id": first["id"], "input": account, "idempotency_key": "a-1"}),
+            )
+            .unwrap()
+        })
+        .collect();
+    assert_eq!(accounts[0]["id"], accounts[1]["id"]);
+    for (command, input) in [
+        (
+            "add_request",
+            json!({"customer_id": first["id"], "amount": "5", "currency": "EUR"}),
+        ),
+        ("add_program", json!({"name": "Spring"})),
+    ] {
+        let made: Vec<Value> = (0..2)
+            .map(|_| {
+                invoke(
+                    w,
+                    command,
+                    json!({"input": input, "idempotency_key": command}),
+                )
+                .unwrap()
+            })
+            .collect();
+        assert_eq!(made[0]["id"], made[1]["id"], "{command}");
+    }
+}
+
 #[test]
 fn a_payout_is_made_through_the_commands() {
     let h = harness();

@@ -8,6 +8,7 @@ use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
 use crate::ids::CustomerId;
 use crate::refusal::Refusal;
+use crate::retries::{attempt_key, Made};
 use crate::text::{self, Lines};
 use crate::{like_pattern, Ledger, Page, PageRequest};
 
@@ -95,8 +96,23 @@ fn clean(input: &CustomerInput) -> Result<CleanCustomer> {
 
 impl Ledger {
     pub async fn add_customer(&self, origin: &Origin, input: &CustomerInput) -> Result<Customer> {
+        self.add_customer_once(origin, input, None).await
+    }
+
+    /// [`Ledger::add_customer`] as one attempt of a create that may be retried: a second call
+    /// with the same `key` returns the customer the first made (see [`crate::retries`]).
+    pub async fn add_customer_once(
+        &self,
+        origin: &Origin,
+        input: &CustomerInput,
+        key: Option<&str>,
+    ) -> Result<Customer> {
         let c = clean(input)?;
+        let key = attempt_key(key)?;
         let mut tx = self.begin_write(origin).await?;
+        if let Some(id) = tx.made_before(Made::Customer, key.as_deref()).await? {
+            return self.customer(CustomerId(id)).await;
+        }
         let taken: Option<String> =
             sqlx::query_scalar("SELECT username FROM customers WHERE username_key = ?")
                 .bind(&c.username_key)
@@ -119,6 +135,8 @@ impl Ledger {
         .bind(&at)
         .fetch_one(tx.conn())
         .await?;
+        tx.remember_attempt(Made::Customer, id.0, key.as_deref())
+            .await?;
         let diff = Diff::new()
             .created("username", &c.username)
             .created("display_name", &c.display_name)

@@ -28,6 +28,7 @@ pub mod progress;
 pub mod refusal;
 pub mod replay;
 pub mod requests;
+mod retries;
 pub mod sample;
 mod search_index;
 pub mod settings;

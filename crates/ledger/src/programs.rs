@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::ids::ProgramId;
 use crate::money::Money;
 use crate::refusal::Refusal;
+use crate::retries::{attempt_key, Made};
 use crate::text::{self, Lines};
 use crate::Ledger;
 
@@ -96,8 +97,23 @@ fn clean(input: &ProgramInput) -> Result<Clean> {
 
 impl Ledger {
     pub async fn add_program(&self, origin: &Origin, input: &ProgramInput) -> Result<Program> {
+        self.add_program_once(origin, input, None).await
+    }
+
+    /// [`Ledger::add_program`] as one attempt of a create that may be retried (see
+    /// [`crate::retries`]).
+    pub async fn add_program_once(
+        &self,
+        origin: &Origin,
+        input: &ProgramInput,
+        key: Option<&str>,
+    ) -> Result<Program> {
         let p = clean(input)?;
+        let key = attempt_key(key)?;
         let mut tx = self.begin_write(origin).await?;
+        if let Some(id) = tx.made_before(Made::Program, key.as_deref()).await? {
+            return self.program(ProgramId(id)).await;
+        }
         name_is_free(tx.conn(), &p.name_key, None).await?;
         let at = tx.at();
         let id: ProgramId = sqlx::query_scalar(
@@ -114,6 +130,8 @@ impl Ledger {
         .bind(&at)
         .fetch_one(tx.conn())
         .await?;
+        tx.remember_attempt(Made::Program, id.0, key.as_deref())
+            .await?;
         let diff = Diff::new()
             .created("name", &p.name)
             .created("default_reward", p.reward.map(|m| m.to_string()));

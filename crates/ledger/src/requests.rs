@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::ids::{self, CustomerId, PayoutId, ProgramId, RequestId};
 use crate::money::Money;
 use crate::refusal::Refusal;
+use crate::retries::{attempt_key, Made};
 use crate::text::{self, Lines};
 use crate::{like_pattern, Ledger, Page, PageRequest};
 
@@ -137,10 +138,25 @@ pub enum RequestFilter {
 
 impl Ledger {
     pub async fn add_request(&self, origin: &Origin, input: &RequestInput) -> Result<Request> {
+        self.add_request_once(origin, input, None).await
+    }
+
+    /// [`Ledger::add_request`] as one attempt of a create that may be retried (see
+    /// [`crate::retries`]).
+    pub async fn add_request_once(
+        &self,
+        origin: &Origin,
+        input: &RequestInput,
+        key: Option<&str>,
+    ) -> Result<Request> {
         let money = Money::positive(&input.amount, &input.currency)?;
         let note =
             text::optional("note", "Note", &input.note, 2000, Lines::Many)?.unwrap_or_default();
+        let key = attempt_key(key)?;
         let mut tx = self.begin_write(origin).await?;
+        if let Some(id) = tx.made_before(Made::Request, key.as_deref()).await? {
+            return self.request(RequestId(id)).await;
+        }
         let customer: Option<CustomerId> =
             sqlx::query_scalar("SELECT id FROM customers WHERE id = ?")
                 .bind(input.customer_id)
@@ -178,6 +194,8 @@ impl Ledger {
         .bind(&at)
         .fetch_one(tx.conn())
         .await?;
+        tx.remember_attempt(Made::Request, id.0, key.as_deref())
+            .await?;
         let diff = Diff::new()
             .created("customer", input.customer_id.to_string())
             .created("program", input.program_id.map(|p| p.to_string()))

@@ -14,6 +14,7 @@ use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, CustomerId};
 use crate::refusal::Refusal;
+use crate::retries::{attempt_key, Made};
 use crate::Ledger;
 
 mod details;
@@ -156,8 +157,25 @@ impl Ledger {
         customer_id: CustomerId,
         input: &AccountInput,
     ) -> Result<AccountSummary> {
+        self.add_payment_account_once(origin, customer_id, input, None)
+            .await
+    }
+
+    /// [`Ledger::add_payment_account`] as one attempt of a create that may be retried (see
+    /// [`crate::retries`]).
+    pub async fn add_payment_account_once(
+        &self,
+        origin: &Origin,
+        customer_id: CustomerId,
+        input: &AccountInput,
+        key: Option<&str>,
+    ) -> Result<AccountSummary> {
         let details = clean(input)?;
+        let key = attempt_key(key)?;
         let mut tx = self.begin_write(origin).await?;
+        if let Some(id) = tx.made_before(Made::PaymentAccount, key.as_deref()).await? {
+            return self.payment_account(AccountId(id)).await;
+        }
         let active: Option<i64> = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM payment_accounts WHERE customer_id = c.id AND archived_at IS NULL)
                FROM customers c WHERE c.id = ?",
@@ -187,6 +205,8 @@ impl Ledger {
                 .await?
                 .last_insert_rowid(),
         );
+        tx.remember_attempt(Made::PaymentAccount, id.0, key.as_deref())
+            .await?;
         // The trail records the masked form: full numbers never reach the audit log either.
         let diff = Diff::new()
             .created("customer", customer_id.to_string())

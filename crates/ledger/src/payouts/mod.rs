@@ -19,6 +19,7 @@ use crate::ids::{AccountId, CustomerId, PayoutId, RequestId};
 use crate::money::Money;
 use crate::refusal::Refusal;
 use crate::requests::{Request, RequestStatus};
+use crate::retries::{attempt_key, Made};
 use crate::text::{self, Lines};
 use crate::Ledger;
 
@@ -181,22 +182,11 @@ impl Ledger {
             Lines::Many,
         )?
         .unwrap_or_default();
-        let key = match &input.idempotency_key {
-            Some(key) => Some(text::required(
-                "idempotency_key",
-                "Idempotency key",
-                key,
-                100,
-                Lines::One,
-            )?),
-            None => None,
-        };
-        if let Some(key) = &key {
-            if let Some(id) = self.payout_by_key(key).await? {
-                return self.payout(id).await;
-            }
-        }
+        let key = attempt_key(input.idempotency_key.as_deref())?;
         let mut tx = self.begin_write(origin).await?;
+        if let Some(id) = tx.made_before(Made::Payout, key.as_deref()).await? {
+            return self.payout(PayoutId(id)).await;
+        }
         // Read again inside the write lock: another window may have paid the request meanwhile.
         let request = self.request_in(tx.conn(), input.request_id).await?;
         payable(&request)?;
@@ -258,15 +248,6 @@ impl Ledger {
         .await?;
         tx.commit().await?;
         self.payout(id).await
-    }
-
-    async fn payout_by_key(&self, key: &str) -> Result<Option<PayoutId>> {
-        Ok(
-            sqlx::query_scalar("SELECT id FROM payouts WHERE idempotency_key = ?")
-                .bind(key)
-                .fetch_optional(&self.reader)
-                .await?,
-        )
     }
 
     pub async fn payout(&self, id: PayoutId) -> Result<Payout> {
