@@ -1335,6 +1335,44 @@ fn a_second_window_on_the_same_book_is_told_so() {
                 said.contains("Use the window that has the book open"),
                 "{said}"
             );
+            save_screenshot(c, "book-held-elsewhere-message").await;
+            // Help works without the book, and says why it is not open.
+            click(c, "#show-help").await;
+            let diagnostics = wait_text(c, "#diagnostics", |t| !t.is_empty()).await;
+            assert!(
+                diagnostics.contains("The book is not open"),
+                "{diagnostics}"
+            );
+            s
+        },
+    );
+}
+
+/// Help shows the version and where each file is, and diagnostics without account data
+/// (issue 11, item 9).
+#[test]
+fn help_shows_where_the_files_are_and_diagnostics_without_account_data() {
+    run_seeded(
+        "help",
+        |l| payouts(l, 2),
+        |s| async move {
+            let c = &s.client;
+            open_screen(c, "help").await;
+            let places = wait_text(c, "#places", |t| t.contains("Keys and anchors")).await;
+            assert!(places.contains(&s.book.display().to_string()), "{places}");
+            assert!(places.contains("logs"), "{places}");
+            let diagnostics = wait_text(c, "#diagnostics", |t| t.contains("Audit trail:")).await;
+            for said in [
+                "Incentise Payouts",
+                "Records: 2 customers",
+                "keyed",
+                "Incentise Payouts starts",
+            ] {
+                assert!(diagnostics.contains(said), "{said}: {diagnostics}");
+            }
+            for secret in ["DE89", "370400440532013000", "@example.com"] {
+                assert!(!diagnostics.contains(secret), "{secret}: {diagnostics}");
+            }
             s
         },
     );

@@ -47,6 +47,7 @@ export const api = {
   auditLog: (query) => call('audit_log', { query }),
   // Long work: progress through workProgress, stopped by cancelWork.
   verifyBook: () => call('verify_book'),
+  helpInfo: () => call('help_info'),
   chainHead: () => call('chain_head'),
 
   // Each opens a native dialog first; null when the user cancels it.

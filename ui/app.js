@@ -10,6 +10,7 @@ import * as reconciliation from './reconciliation.js';
 import * as audit from './audit.js';
 import * as attention from './attention.js';
 import * as settings from './settings.js';
+import * as help from './help.js';
 import './theme.js';
 
 const screens = {
@@ -20,6 +21,7 @@ const screens = {
   attention,
   audit,
   settings,
+  help,
 };
 
 const main = document.getElementById('main');
@@ -44,7 +46,8 @@ async function start() {
       h('p', {}, error.message),
       h('p', { class: 'muted' }, error.kind === 'conflict'
         ? 'Nothing was changed. Use the window that has the book open, or close it there and start the app again.'
-        : 'Nothing was changed. Restore a backup of the book, or start the app with another file.')));
+        : 'Nothing was changed. Restore a backup of the book, or start the app with another file.'),
+      h('div', { class: 'actions left' }, h('button', { id: 'show-help', onclick: () => help.render(main) }, 'Help and diagnostics'))));
     document.body.dataset.ready = 'error';
     return;
   }

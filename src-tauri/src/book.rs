@@ -103,19 +103,17 @@ impl Book {
                     if let Some(note) = note {
                         let origin = Origin::manual(system.clone(), Utc::now());
                         if let Err(err) = ledger.record_restore(&origin, &note).await {
-                            eprintln!("incentise: {note} ({err})");
+                            tracing::error!("{note} ({err})");
                         }
                         // The restored book's head starts the anchor file's story again.
                         if let Err(err) = ledger.anchor(RESTORE, Utc::now()).await {
-                            eprintln!(
-                                "incentise: the restored book's head was not written down: {err}"
-                            );
+                            tracing::error!("the restored book's head was not written down: {err}");
                         }
                     }
                     let ledger = ledger.clone();
                     tauri::async_runtime::spawn(async move {
                         if let Err(err) = ledger.automatic_backup(Utc::now()).await {
-                            eprintln!("incentise: the automatic backup failed: {err}");
+                            tracing::error!("the automatic backup failed: {err}");
                         }
                     });
                 }
@@ -124,7 +122,7 @@ impl Book {
             Err(err) => Err(err),
         };
         if let Err(err) = &ledger {
-            eprintln!("incentise: the book could not be opened: {err}");
+            tracing::error!("the book could not be opened: {err}");
         }
         let operator = match &ledger {
             Ok(ledger) => ledger.operator_name().await.ok().flatten(),
@@ -208,17 +206,24 @@ fn book_path<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result<(PathBuf, C
 /// Where the audit chain's keys and anchors live: the app's config folder, never beside the
 /// book, so a copy of the book (or its folder) does not carry what checks it.
 fn trust_store<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result<TrustStore, Error> {
-    let dir = app
-        .path()
-        .app_config_dir()
-        .map_err(|e| Error::Storage(format!("The app's config folder cannot be found: {e}.")))?;
-    Ok(TrustStore::new(dir.join(TRUST_DIR)))
+    trust_dir(app)
+        .map(TrustStore::new)
+        .ok_or_else(|| Error::Storage("The app's config folder cannot be found.".into()))
+}
+
+pub fn trust_dir<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Option<PathBuf> {
+    app.path().app_config_dir().ok().map(|d| d.join(TRUST_DIR))
+}
+
+/// The OS log folder of the app.
+pub fn log_dir<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Option<PathBuf> {
+    app.path().app_log_dir().ok()
 }
 
 fn mark_created(book: &std::path::Path) {
     if let Some(dir) = book.parent() {
         if let Err(err) = std::fs::write(dir.join(CREATED_MARKER), book.display().to_string()) {
-            eprintln!("incentise: could not write {CREATED_MARKER}: {err}");
+            tracing::error!("could not write {CREATED_MARKER}: {err}");
         }
     }
 }

@@ -2,6 +2,7 @@
 // permission for each) and the tests that compare it with the handler and the capability.
 pub const COMMANDS: &[&str] = &[
     "book_info",
+    "help_info",
     "list_currencies",
     "add_customer",
     "list_customers",

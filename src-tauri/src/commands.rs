@@ -51,6 +51,62 @@ pub fn book_info(book: State<'_, Book>) -> Answer<BookInfo> {
     })
 }
 
+/// The Help screen: what this is and where its files are, and the diagnostics a support
+/// reader needs (no names, accounts or amounts; the log's lines are redacted as written).
+#[derive(Serialize)]
+pub struct HelpInfo {
+    version: &'static str,
+    system: String,
+    book: Option<String>,
+    backups: Option<String>,
+    log: Option<String>,
+    trust: Option<String>,
+    diagnostics: String,
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn help_info<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    book: State<'_, Book>,
+) -> Answer<HelpInfo> {
+    let shown = |p: Option<std::path::PathBuf>| p.map(|p| p.display().to_string());
+    let log = crate::book::log_dir(&app);
+    let system = format!("{} {}", std::env::consts::OS, std::env::consts::ARCH);
+    let version = env!("CARGO_PKG_VERSION");
+    let mut lines = vec![format!("Incentise Payouts {version} on {system}")];
+    let (path, backups) = match book.ledger() {
+        Ok(ledger) => {
+            lines.push(format!("Book: {}", ledger.path().display()));
+            match ledger.book_facts().await {
+                Ok(facts) => lines.extend(facts.lines()),
+                Err(err) => lines.push(format!("The book's facts could not be read: {err}")),
+            }
+            (
+                Some(ledger.path().to_owned()),
+                Some(ledger::store::backup_dir(ledger.path())),
+            )
+        }
+        Err(err) => {
+            lines.push(format!("The book is not open: {err}"));
+            (None, None)
+        }
+    };
+    if let Some(dir) = &log {
+        lines.push(format!("Log folder: {}", dir.display()));
+        lines.push("Last lines of the log (account numbers masked):".into());
+        lines.extend(crate::log::tail(dir, 30));
+    }
+    Ok(HelpInfo {
+        version,
+        system,
+        book: shown(path),
+        backups: shown(backups),
+        log: shown(log),
+        trust: shown(crate::book::trust_dir(&app)),
+        diagnostics: lines.join("\n"),
+    })
+}
+
 #[derive(Serialize)]
 pub struct CurrencyInfo {
     code: &'static str,

@@ -5,6 +5,7 @@ mod book;
 mod command_names;
 mod commands;
 mod files;
+mod log;
 #[cfg(test)]
 mod tests;
 
@@ -17,6 +18,7 @@ pub use command_names::COMMANDS;
 pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
         commands::book_info,
+        commands::help_info,
         commands::list_currencies,
         commands::add_customer,
         commands::list_customers,
@@ -83,6 +85,18 @@ pub fn context<R: tauri::Runtime>() -> tauri::Context<R> {
 pub fn run() {
     with_commands(tauri::Builder::default())
         .setup(|app| {
+            match book::log_dir(app.handle()) {
+                Some(dir) => {
+                    if let Err(err) = log::start(&dir) {
+                        eprintln!("incentise: no log file: {err}");
+                    }
+                }
+                None => eprintln!("incentise: no log folder on this system"),
+            }
+            tracing::info!(
+                version = env!("CARGO_PKG_VERSION"),
+                "Incentise Payouts starts"
+            );
             let book = tauri::async_runtime::block_on(Book::open_for(app.handle()));
             app.manage(book);
             Ok(())
@@ -96,7 +110,7 @@ pub fn run() {
                     let anchored =
                         tauri::async_runtime::block_on(ledger.anchor("close", chrono::Utc::now()));
                     if let Err(err) = anchored {
-                        eprintln!("incentise: the book's head was not written down: {err}");
+                        tracing::error!("the book's head was not written down: {err}");
                     }
                 }
             }

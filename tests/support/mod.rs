@@ -119,8 +119,9 @@ impl Driver {
                 &native_port.to_string(),
             ])
             .env("INCENTISE_DB", book)
-            // Each test's keys and anchors in its own folder, not the machine's config.
+            // Each test's keys, anchors and log in its own folders, not the machine's.
             .env("XDG_CONFIG_HOME", book.with_file_name("config"))
+            .env("XDG_DATA_HOME", book.with_file_name("data"))
             .env("INCENTISE_SAVE_DIR", saved)
             .env("INCENTISE_OPEN_FILE", to_open)
             .stdout(Stdio::null())

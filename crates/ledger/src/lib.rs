@@ -14,6 +14,7 @@ mod book_lock;
 pub mod chain;
 pub mod customer_page;
 pub mod customers;
+pub mod diagnostics;
 pub mod error;
 pub mod export;
 mod files;
