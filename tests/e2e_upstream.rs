@@ -223,3 +223,41 @@ fn settings_back_up_the_book_set_the_operator_name_and_the_theme() {
         s
     });
 }
+
+/// Backups off this disk (issue 11, item 6): a second folder gets every backup, and a file
+/// changed outside the app is refused as a restore, with what differs.
+#[test]
+fn settings_copy_backups_to_a_second_folder_and_refuse_a_changed_file() {
+    run("second-backup-folder", |s| async move {
+        let c = &s.client;
+        open_screen(c, "settings").await;
+        // The folder dialog stands in as the test's save folder.
+        click(c, "#choose-second-folder").await;
+        let shown = wait_text(c, "#second-folder-path", |t| !t.is_empty()).await;
+        assert_eq!(shown, s.saved.display().to_string());
+        click(c, "#back-up").await;
+        wait_text(c, "#toast", |t| t.contains("and copied to")).await;
+        let copies: Vec<String> = std::fs::read_dir(&s.saved)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("manual-"))
+            .collect();
+        assert_eq!(copies.len(), 1, "{copies:?}");
+
+        // That copy, changed with sqlite3, offered as the file to restore.
+        std::fs::copy(s.saved.join(&copies[0]), &s.to_open).unwrap();
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", s.to_open.display()))
+            .await
+            .unwrap();
+        sqlx::query("UPDATE settings SET value = '\"Mallory\"' WHERE key = 'second_backup_folder'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        click(c, "#restore-from-file").await;
+        click(c, "#confirm-restore").await;
+        let said = wait_text(c, "dialog .outcome", |t| t.contains("cannot be restored")).await;
+        assert!(said.contains("setting second_backup_folder"), "{said}");
+        s
+    });
+}

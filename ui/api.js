@@ -43,6 +43,9 @@ export const api = {
   backUp: () => call('back_up'),
   // The app restarts to carry the restore out.
   restoreBackup: (fileName) => call('restore_backup', { file_name: fileName }),
+  restoreFromFile: () => call('restore_from_file'),
+  secondBackupFolder: () => call('second_backup_folder'),
+  setSecondBackupFolder: (choose) => call('set_second_backup_folder', { choose }),
   needsAttention: (olderThanDays) => call('needs_attention', { older_than_days: olderThanDays }),
   auditLog: (query) => call('audit_log', { query }),
   // Long work: progress through workProgress, stopped by cancelWork.

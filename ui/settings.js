@@ -44,7 +44,9 @@ export async function render(main) {
     backUp.disabled = true;
     try {
       const made = await api.backUp();
-      toast(`Backup ${made.file_name} written.`);
+      toast(made.second.failed
+        ? `Backup ${made.file_name} written here, but not copied to the second folder: ${made.second.failed}`
+        : made.second.copied_to ? `Backup ${made.file_name} written, and copied to ${made.second.copied_to}.` : `Backup ${made.file_name} written.`);
       await drawBackups(backups);
     } catch (error) {
       toast(error.message);
@@ -52,6 +54,8 @@ export async function render(main) {
       backUp.disabled = false;
     }
   } }, 'Back up now');
+  const second = h('div', { id: 'second-folder' });
+  const restoreFile = h('button', { id: 'restore-from-file', onclick: () => confirmRestore(null) }, 'Restore from a file…');
   replace(main,
     h('div', { class: 'screen-head' }, h('h1', {}, 'Settings')),
     h('section', { class: 'card' },
@@ -77,9 +81,34 @@ export async function render(main) {
     h('section', { class: 'card' },
       h('h2', {}, 'Backups'),
       h('p', { class: 'muted' }, 'A backup is written when the app starts (at most once a day; the last seven are kept) and before the book is upgraded. Restoring replaces the book with a backup when the app restarts; the book it replaces is kept as a backup first, so a restore can be undone.'),
-      h('div', { class: 'actions left' }, backUp),
+      h('div', { class: 'actions left' }, backUp, restoreFile),
+      second,
       backups));
-  await drawBackups(backups);
+  await Promise.all([drawBackups(backups), drawSecond(second)]);
+}
+
+/** The second backup folder: where every backup is also copied (a USB stick, a synced folder). */
+async function drawSecond(box) {
+  const folder = await api.secondBackupFolder();
+  const set = async (choose, button) => {
+    button.disabled = true;
+    try {
+      const now = await api.setSecondBackupFolder(choose);
+      toast(now ? `Every backup is now also copied to ${now}.` : 'Backups are no longer copied to a second folder.');
+      await drawSecond(box);
+    } catch (error) {
+      toast(error.message);
+      button.disabled = false;
+    }
+  };
+  replace(box, h('div', { class: 'second-folder' },
+    h('h3', {}, 'A second copy, off this disk'),
+    folder
+      ? h('p', {}, 'Every backup is also copied to ', h('code', { id: 'second-folder-path' }, folder), '.')
+      : h('p', { class: 'muted' }, 'Choose a USB stick or a synced folder, and every backup is also copied there, so losing this disk does not lose the book.'),
+    h('div', { class: 'actions left' },
+      h('button', { id: 'choose-second-folder', onclick: (e) => set(true, e.target) }, folder ? 'Choose another folder…' : 'Choose a folder…'),
+      folder ? h('button', { id: 'stop-second-folder', onclick: (e) => set(false, e.target) }, 'Stop copying') : null)));
 }
 
 async function drawBackups(box) {
@@ -102,21 +131,25 @@ async function drawBackups(box) {
     : h('p', { class: 'muted' }, 'No backup yet.'));
 }
 
+/** Restores `backup` from the list, or (null) a file the user chooses next. */
 function confirmRestore(backup) {
   const dialog = modal('restore',
     h('div', { class: 'body' },
-      h('h2', {}, 'Restore this backup?'),
-      h('p', {}, `The app will restart and replace the book with ${backup.file_name} (${when(backup.written_at)}). Changes made since then will not be in the book; the book as it is now is kept as a backup first.`),
+      h('h2', {}, backup ? 'Restore this backup?' : 'Restore from a file?'),
+      h('p', {}, backup
+        ? `The app will restart and replace the book with ${backup.file_name} (${when(backup.written_at)}). Changes made since then will not be in the book; the book as it is now is kept as a backup first.`
+        : 'Choose a book or backup file (from a USB stick, say). It is checked as the book itself is: a file that is damaged, of a newer version, or changed outside the app is refused. Then the app restarts with it; the book as it is now is kept as a backup first.'),
       h('div', { class: 'outcome' }),
       h('div', { class: 'actions' },
         h('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'),
         h('button', { type: 'button', class: 'danger', id: 'confirm-restore', onclick: async (e) => {
           e.target.disabled = true;
           try {
-            await api.restoreBackup(backup.file_name);
+            if (backup) await api.restoreBackup(backup.file_name);
+            else if (!await api.restoreFromFile()) e.target.disabled = false;
           } catch (error) {
             replace(dialog.querySelector('.outcome'), h('div', { class: 'banner', role: 'alert' }, error.message));
             e.target.disabled = false;
           }
-        } }, 'Restore and restart'))));
+        } }, backup ? 'Restore and restart' : 'Choose the file…'))));
 }

@@ -469,7 +469,8 @@ pub async fn preview_statement_csv<R: Runtime>(
     skip_lines: usize,
 ) -> Answer<Option<(String, CsvPreview)>> {
     if pick {
-        let Some(path) = files::open_path(&window, "Bank statement (CSV)").await else {
+        let Some(path) = files::open_path(&window, "Bank statement (CSV)", files::STATEMENTS).await
+        else {
             return Ok(None);
         };
         book.hold_statement(path);
@@ -495,7 +496,8 @@ pub async fn import_statement<R: Runtime>(
     let path = if held {
         book.held_statement()?
     } else {
-        let Some(path) = files::open_path(&window, "Statement to import").await else {
+        let Some(path) = files::open_path(&window, "Statement to import", files::STATEMENTS).await
+        else {
             return Ok(None);
         };
         book.hold_statement(path.clone());
@@ -632,6 +634,53 @@ pub async fn restore_backup<R: Runtime>(
     ledger.schedule_restore(&origin, &file_name).await?;
     ledger.clone().close().await;
     app.restart()
+}
+
+/// Asks for a book or backup file anywhere (a USB stick), checks it as the book itself is
+/// checked, schedules it, and restarts the app; `false` when the user cancelled.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn restore_from_file<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    window: Window<R>,
+    book: State<'_, Book>,
+) -> Answer<bool> {
+    let Some(path) = files::open_path(&window, "Book or backup to restore", files::BOOKS).await
+    else {
+        return Ok(false);
+    };
+    let origin = book.origin();
+    let ledger = book.ledger()?;
+    ledger.schedule_restore_from_file(&origin, &path).await?;
+    ledger.clone().close().await;
+    app.restart()
+}
+
+/// The folder every backup is also copied to, if one is set.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn second_backup_folder(book: State<'_, Book>) -> Answer<Option<String>> {
+    book.ledger()?.second_backup_folder().await
+}
+
+/// Asks for the second backup folder (`choose`), or stops the copies; answers the folder now
+/// set. A cancelled dialog changes nothing.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn set_second_backup_folder<R: Runtime>(
+    window: Window<R>,
+    book: State<'_, Book>,
+    choose: bool,
+) -> Answer<Option<String>> {
+    let ledger = book.ledger()?;
+    if !choose {
+        return ledger.set_second_backup_folder(&book.origin(), None).await;
+    }
+    match files::folder(&window, "Folder for a second copy of every backup").await {
+        Some(folder) => {
+            ledger
+                .set_second_backup_folder(&book.origin(), Some(&folder))
+                .await
+        }
+        None => ledger.second_backup_folder().await,
+    }
 }
 
 /// The Needs attention dashboard as of now.

@@ -41,15 +41,24 @@ pub async fn save_path<R: Runtime>(window: &Window<R>, suggested: &str) -> Optio
         .map(|file| file.path().to_owned())
 }
 
-/// A file to read, or `None` when the user cancels.
-pub async fn open_path<R: Runtime>(window: &Window<R>, title: &str) -> Option<PathBuf> {
+/// The files a statement dialog offers.
+pub const STATEMENTS: (&str, &[&str]) = ("Statements", &["csv", "txt", "xml"]);
+/// The files a restore dialog offers.
+pub const BOOKS: (&str, &[&str]) = ("Books and backups", &["sqlite"]);
+
+/// A file to read, of the kind `filter` names, or `None` when the user cancels.
+pub async fn open_path<R: Runtime>(
+    window: &Window<R>,
+    title: &str,
+    filter: (&str, &[&str]),
+) -> Option<PathBuf> {
     if let Some(path) = hook(OPEN_FILE_ENV) {
         return Some(path);
     }
     rfd::AsyncFileDialog::new()
         .set_parent(window)
         .set_title(title)
-        .add_filter("Statements", &["csv", "txt", "xml"])
+        .add_filter(filter.0, filter.1)
         .pick_file()
         .await
         .map(|file| file.path().to_owned())

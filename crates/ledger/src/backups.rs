@@ -33,6 +33,8 @@ pub struct Backup {
     pub bytes: u64,
     /// When it was written (RFC 3339), from the file.
     pub written_at: String,
+    /// For a backup just written: its copy in the second backup folder.
+    pub second: crate::second_copy::SecondCopy,
 }
 
 fn stamp(now: DateTime<Utc>) -> String {
@@ -52,6 +54,7 @@ fn describe(path: &Path) -> Result<Backup> {
             .unwrap_or_default(),
         bytes: meta.len(),
         written_at: crate::audit::timestamp(written),
+        second: Default::default(),
     })
 }
 
@@ -99,7 +102,7 @@ fn backup_path(book: &Path, file_name: &str) -> Result<PathBuf> {
 }
 
 /// Checks that `path` is a sound book this version can open.
-async fn check_backup(path: &Path) -> Result<()> {
+pub(crate) async fn check_backup(path: &Path) -> Result<()> {
     let unusable = |why: String| {
         Error::Precondition(format!(
             "{} cannot be restored: {why}. The book was left as it is.",
@@ -171,8 +174,11 @@ impl Ledger {
             .find(|path| !path.exists())
             .expect("some name is free");
         Ledger::vacuum_into(self.path(), &target).await?;
-        let backup = describe(&target)?;
-        let diff = Diff::new().created("file", &backup.file_name);
+        let mut backup = describe(&target)?;
+        backup.second = self.second_copy(&target, None).await;
+        let diff = Diff::new()
+            .created("file", &backup.file_name)
+            .created("copy", &backup.second.copied_to);
         self.book_event(origin, Action::Backup, diff, "Backup written.")
             .await?;
         self.anchor_quietly("backup").await;
@@ -213,13 +219,18 @@ impl Ledger {
         for old in names.iter().skip(AUTOMATIC_KEPT - 1) {
             let _ = std::fs::remove_file(backup_dir(self.path()).join(old));
         }
-        let backup = describe(&target)?;
+        let mut backup = describe(&target)?;
+        backup.second = self
+            .second_copy(&target, Some((AUTOMATIC, AUTOMATIC_KEPT)))
+            .await;
         let origin = Origin {
             operator: "Incentise Payouts".into(),
             source: crate::audit::Source::System,
             at: now,
         };
-        let diff = Diff::new().created("file", &backup.file_name);
+        let diff = Diff::new()
+            .created("file", &backup.file_name)
+            .created("copy", &backup.second.copied_to);
         self.book_event(
             &origin,
             Action::Backup,
@@ -235,7 +246,7 @@ impl Ledger {
     /// (see [`apply_pending_restore`]); the app then restarts.
     pub async fn schedule_restore(&self, origin: &Origin, file_name: &str) -> Result<Backup> {
         let path = backup_path(self.path(), file_name)?;
-        check_backup(&path).await?;
+        crate::second_copy::check_restorable(&path, self.trust.clone()).await?;
         std::fs::write(marker(self.path()), file_name)
             .map_err(|e| io_error("schedule the restore in", &marker(self.path()), e))?;
         let recorded = self.book_event(

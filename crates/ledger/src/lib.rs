@@ -32,6 +32,7 @@ pub mod requests;
 mod retries;
 pub mod sample;
 mod search_index;
+pub mod second_copy;
 pub mod settings;
 pub mod statements;
 pub mod store;

@@ -17,6 +17,7 @@ use crate::{validate, Ledger};
 const OWNER_ACCOUNT: &str = "owner_account";
 const OPERATOR_NAME: &str = "operator_name";
 const MAPPING_PREFIX: &str = "statement_mapping:";
+const SECOND_BACKUP_FOLDER: &str = "second_backup_folder";
 
 /// The owner's own bank account, which SEPA payment files pay from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +107,38 @@ impl Ledger {
         self.put_setting(origin, OWNER_ACCOUNT, &account, "Own bank account set.")
             .await?;
         Ok(account)
+    }
+
+    /// The folder every backup is also copied to (see [`crate::second_copy`]), if one is set.
+    pub async fn second_backup_folder(&self) -> Result<Option<String>> {
+        self.setting(SECOND_BACKUP_FOLDER).await
+    }
+
+    /// Sets the second backup folder (`None` stops the copies). The folder must exist and take
+    /// a file: a test file is written and removed first.
+    pub async fn set_second_backup_folder(
+        &self,
+        origin: &Origin,
+        folder: Option<&std::path::Path>,
+    ) -> Result<Option<String>> {
+        let value = match folder {
+            Some(folder) => {
+                let probe = folder.join(format!(".incentise-probe-{}", uuid::Uuid::now_v7()));
+                std::fs::write(&probe, b"")
+                    .and_then(|()| std::fs::remove_file(&probe))
+                    .map_err(|e| crate::files::io_error("write into", folder, e))?;
+                Some(folder.display().to_string())
+            }
+            None => None,
+        };
+        self.put_setting(
+            origin,
+            SECOND_BACKUP_FOLDER,
+            &value,
+            "Second backup folder set.",
+        )
+        .await?;
+        Ok(value)
     }
 
     /// The name the audit trail records for changes made in the app, once it has been set.

@@ -34,41 +34,7 @@ impl BookReport {
 
     /// What a person reads: one sentence per finding, the verdict first.
     pub fn summary(&self) -> String {
-        let mut wrong = Vec::new();
-        if !self.storage.is_empty() {
-            wrong.push(format!("the file is damaged ({})", self.storage.join("; ")));
-        }
-        if let Some(seq) = self.chain.first_bad_seq {
-            wrong.push(format!(
-                "audit event {seq} does not match its hash or the event before it: the history was changed from there on"
-            ));
-        }
-        if let Some(check) = &self.chain.anchor {
-            let a = &check.anchor;
-            match check.verdict {
-                AnchorVerdict::Agrees => {}
-                AnchorVerdict::CutOff => wrong.push(format!(
-                    "the history ends at event {}, but on {} it reached event {}: events were cut off",
-                    self.chain.events, a.at, a.seq
-                )),
-                AnchorVerdict::Rewritten => wrong.push(format!(
-                    "event {} is not the one written down on {}: the history was rewritten",
-                    a.seq, a.at
-                )),
-            }
-        }
-        if let Some(state) = &self.state {
-            for d in &state.differences {
-                wrong.push(format!(
-                    "{} {}: the row says {} but its history says {}",
-                    d.record, d.field, d.stored, d.history
-                ));
-            }
-            let more = state.total_differences - state.differences.len() as i64;
-            if more > 0 {
-                wrong.push(format!("{more} more differences between rows and history"));
-            }
-        }
+        let wrong = self.findings(false);
         let mut lines = Vec::new();
         if wrong.is_empty() {
             lines.push(format!(
@@ -96,6 +62,48 @@ impl BookReport {
             );
         }
         lines.join("\n")
+    }
+
+    /// What differs, one sentence each; a book cut off at the end is one finding unless
+    /// `older_copy` (a backup is the book as it was, so it ends early).
+    pub fn findings(&self, older_copy: bool) -> Vec<String> {
+        let mut wrong = Vec::new();
+        if !self.storage.is_empty() {
+            wrong.push(format!("the file is damaged ({})", self.storage.join("; ")));
+        }
+        if let Some(seq) = self.chain.first_bad_seq {
+            wrong.push(format!(
+                "audit event {seq} does not match its hash or the event before it: the history was changed from there on"
+            ));
+        }
+        if let Some(check) = &self.chain.anchor {
+            let a = &check.anchor;
+            match check.verdict {
+                AnchorVerdict::Agrees => {}
+                AnchorVerdict::CutOff if older_copy => {}
+                AnchorVerdict::CutOff => wrong.push(format!(
+                    "the history ends at event {}, but on {} it reached event {}: events were cut off",
+                    self.chain.events, a.at, a.seq
+                )),
+                AnchorVerdict::Rewritten => wrong.push(format!(
+                    "event {} is not the one written down on {}: the history was rewritten",
+                    a.seq, a.at
+                )),
+            }
+        }
+        if let Some(state) = &self.state {
+            for d in &state.differences {
+                wrong.push(format!(
+                    "{} {}: the row says {} but its history says {}",
+                    d.record, d.field, d.stored, d.history
+                ));
+            }
+            let more = state.total_differences - state.differences.len() as i64;
+            if more > 0 {
+                wrong.push(format!("{more} more differences between rows and history"));
+            }
+        }
+        wrong
     }
 }
 
