@@ -45,11 +45,16 @@ pub(crate) fn copy_into(source: &Path, dir: &Path) -> Result<PathBuf> {
             target.display()
         )));
     }
-    let (atomic, mut writer) = AtomicFile::create(&target)?;
-    let mut from = std::fs::File::open(source).map_err(|e| io_error("read", source, e))?;
-    std::io::copy(&mut from, &mut writer).map_err(|e| io_error("write", &target, e))?;
-    atomic.finish(writer)?;
+    copy_whole(source, &target)?;
     Ok(target)
+}
+
+/// Copies `source` to `target` (a new file), whole or not at all, 0600.
+fn copy_whole(source: &Path, target: &Path) -> Result<()> {
+    let (atomic, mut writer) = AtomicFile::create(target)?;
+    let mut from = std::fs::File::open(source).map_err(|e| io_error("read", source, e))?;
+    std::io::copy(&mut from, &mut writer).map_err(|e| io_error("write", target, e))?;
+    atomic.finish(writer)
 }
 
 impl Ledger {
@@ -96,10 +101,7 @@ impl Ledger {
         check_restorable(path, self.trust.clone()).await?;
         let dir = private_backup_dir(self.path())?;
         let chosen = dir.join(format!("chosen-{}.sqlite", stamp(origin.at)));
-        let (atomic, mut writer) = AtomicFile::create(&chosen)?;
-        let mut from = std::fs::File::open(path).map_err(|e| io_error("read", path, e))?;
-        std::io::copy(&mut from, &mut writer).map_err(|e| io_error("write", &chosen, e))?;
-        atomic.finish(writer)?;
+        copy_whole(path, &chosen)?;
         let name = chosen
             .file_name()
             .unwrap_or_default()
