@@ -43,7 +43,10 @@ export const api = {
   backUp: () => call('back_up'),
   // The app restarts to carry the restore out.
   restoreBackup: (fileName) => call('restore_backup', { file_name: fileName }),
-  restoreFromFile: () => call('restore_from_file'),
+  restoreFromFile: () => call('restore_from_file', { confirmed: true }),
+  startUp: () => call('start_up'),
+  restoreAtStart: (fileName) => call('restore_at_start', { file_name: fileName, confirmed: true }),
+  startNewBook: () => call('start_new_book', { confirmed: true }),
   secondBackupFolder: () => call('second_backup_folder'),
   setSecondBackupFolder: (choose) => call('set_second_backup_folder', { choose }),
   needsAttention: (olderThanDays) => call('needs_attention', { older_than_days: olderThanDays }),

@@ -36,20 +36,55 @@ async function show() {
   await screen.render(main);
 }
 
+/** The way out when the book did not open: what happened, and what can be done about it. */
+function startUpCard(state) {
+  const { kind, message } = state.problem;
+  const outcome = h('div', { class: 'outcome' });
+  const act = (label, id, work, cls = '') => h('button', { id, class: cls, onclick: async (e) => {
+    e.target.disabled = true;
+    try {
+      await work();
+    } catch (error) {
+      replace(outcome, h('div', { class: 'banner', role: 'alert' }, error.message));
+    } finally {
+      e.target.disabled = false;
+    }
+  } }, label);
+  const advice = {
+    missing: 'Nothing was created. Restore a backup, or start a new, empty book here.',
+    held: 'Nothing was changed. Use the window that has the book open, or close it there and start the app again.',
+    refused: 'Nothing was changed: the file was left as it is. Restore a backup, or start the app with another file.',
+    damaged: 'Restore a backup: the damaged file is kept among the backups first, so nothing is lost for good.',
+  }[kind];
+  const restoring = kind !== 'held' ? h('section', { class: 'restore-choices' },
+    h('h2', {}, 'Restore a backup'),
+    state.backups.length
+      ? h('ul', { class: 'plain', id: 'start-backups' }, state.backups.map((b) => h('li', {},
+        act(`${b.file_name} · ${new Date(b.written_at).toLocaleString()}`, null, () => api.restoreAtStart(b.file_name), 'link'))))
+      : h('p', { class: 'muted' }, 'No backup was found beside the book.'),
+    act('Choose a backup file…', 'restore-any-file', () => api.restoreAtStart(null))) : null;
+  return h('div', { class: 'card fatal', role: 'alert', id: 'start-up', 'data-kind': kind },
+    h('h1', {}, kind === 'missing' ? 'There is no book here' : 'The book could not be opened'),
+    h('p', {}, message),
+    h('p', { class: 'muted' }, advice),
+    kind === 'missing' ? h('div', { class: 'actions left' }, act('Start a new book', 'start-new-book', () => api.startNewBook(), 'primary')) : null,
+    restoring,
+    outcome,
+    h('div', { class: 'actions left' }, h('button', { id: 'show-help', onclick: () => help.render(main) }, 'Help and diagnostics')));
+}
+
 async function start() {
-  try {
-    const info = await api.bookInfo();
-    document.getElementById('operator').textContent = `Operator: ${info.operator}\nBook: ${info.path}`;
-  } catch (error) {
-    replace(main, h('div', { class: 'card fatal', role: 'alert' },
-      h('h1', {}, 'The book could not be opened'),
-      h('p', {}, error.message),
-      h('p', { class: 'muted' }, error.kind === 'conflict'
-        ? 'Nothing was changed. Use the window that has the book open, or close it there and start the app again.'
-        : 'Nothing was changed. Restore a backup of the book, or start the app with another file.'),
-      h('div', { class: 'actions left' }, h('button', { id: 'show-help', onclick: () => help.render(main) }, 'Help and diagnostics'))));
+  const state = await api.startUp();
+  if (state.problem) {
+    replace(main, startUpCard(state));
     document.body.dataset.ready = 'error';
     return;
+  }
+  const info = await api.bookInfo();
+  document.getElementById('operator').textContent = `Operator: ${info.operator}\nBook: ${info.path}`;
+  if (state.read_only) {
+    document.body.prepend(h('div', { class: 'banner read-only', id: 'read-only', role: 'status' },
+      'This book is open read-only: its file or folder cannot be written, so nothing can be changed. Make them writable and restart the app to change the book.'));
   }
   window.addEventListener('hashchange', () => show().then(() => main.focus()));
   await show();

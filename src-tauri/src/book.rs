@@ -24,6 +24,8 @@ pub const TRUST_DIR: &str = "trust";
 
 pub struct Book {
     ledger: Result<Ledger, Error>,
+    /// Where the book is (or should be), also when it could not be opened.
+    pub path: Option<PathBuf>,
     /// The name the audit trail records for changes made here (Settings may change it).
     operator: Mutex<String>,
     /// The long work under way (an export): rows done, and whether the user asked to stop.
@@ -64,6 +66,7 @@ impl Work {
 impl Book {
     pub fn new(ledger: Ledger, operator: impl Into<String>) -> Book {
         Book {
+            path: Some(ledger.path().to_owned()),
             ledger: Ok(ledger),
             operator: Mutex::new(operator.into()),
             work: Work::default(),
@@ -78,11 +81,13 @@ impl Book {
         let system = std::env::var("USER")
             .or_else(|_| std::env::var("USERNAME"))
             .unwrap_or_else(|_| "Owner".into());
+        let mut book_file = None;
         let ledger = match book_path(app) {
             Ok((path, create)) => {
+                book_file = Some(path.clone());
                 let restored = apply_pending_restore(&path, Utc::now()).await;
                 let opened = match trust_store(app) {
-                    Ok(trust) => Ledger::open_keyed(&path, create, Utc::now(), trust).await,
+                    Ok(trust) => open(&path, create, trust).await,
                     Err(err) => Err(err),
                 };
                 if opened.is_ok()
@@ -110,12 +115,15 @@ impl Book {
                             tracing::error!("the restored book's head was not written down: {err}");
                         }
                     }
+                    // A read-only book is not backed up: the backup could not be recorded.
                     let ledger = ledger.clone();
-                    tauri::async_runtime::spawn(async move {
-                        if let Err(err) = ledger.automatic_backup(Utc::now()).await {
-                            tracing::error!("the automatic backup failed: {err}");
-                        }
-                    });
+                    if ledger.writable() {
+                        tauri::async_runtime::spawn(async move {
+                            if let Err(err) = ledger.automatic_backup(Utc::now()).await {
+                                tracing::error!("the automatic backup failed: {err}");
+                            }
+                        });
+                    }
                 }
                 opened
             }
@@ -131,10 +139,25 @@ impl Book {
         .unwrap_or(system);
         Book {
             ledger,
+            path: book_file,
             operator: Mutex::new(operator),
             work: Work::default(),
             held_statement: Mutex::default(),
         }
+    }
+
+    /// Why the book is not open, for the start-up screen: `missing` (a new book may be started
+    /// there), `held` (open in another window), `refused` (not a book, empty, newer), or
+    /// `damaged`; with the sentence to show.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        let err = self.ledger.as_ref().err()?;
+        let kind = match err {
+            Error::NotFound(_) => "missing",
+            Error::Conflict(_) => "held",
+            Error::Precondition(_) | Error::Refused(_) => "refused",
+            _ => "damaged",
+        };
+        Some((kind, err.to_string()))
     }
 
     pub fn ledger(&self) -> Result<&Ledger, Error> {
@@ -186,9 +209,24 @@ impl Book {
     }
 }
 
+/// Opens the book at `path`: keyed for writing, or read-only when its owner made the file or
+/// its folder read-only (never made writable again); a file that is not a book is refused
+/// before anything touches it either way.
+async fn open(path: &std::path::Path, create: Create, trust: TrustStore) -> Result<Ledger, Error> {
+    if path.exists() && !ledger::store::can_write(path) {
+        ledger::store::preflight(path).await?;
+        tracing::warn!(book = %path.display(), "the book is read-only: opened for reading only");
+        return Ok(Ledger::open_read_only(path).await?.with_trust(trust));
+    }
+    Ledger::open_keyed(path, create, Utc::now(), trust).await
+}
+
+/// The book's path, and whether it may be created: only on the very first run with the
+/// default book. A book that is missing later (or at `$INCENTISE_DB`) is reported, and a new
+/// one is started only when the user asks ([`start_new_book`]).
 fn book_path<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result<(PathBuf, Create), Error> {
     if let Some(path) = std::env::var_os(BOOK_ENV) {
-        return Ok((PathBuf::from(path), Create::IfMissing));
+        return Ok((PathBuf::from(path), Create::Never));
     }
     let dir = app
         .path()
@@ -205,7 +243,7 @@ fn book_path<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result<(PathBuf, C
 
 /// Where the audit chain's keys and anchors live: the app's config folder, never beside the
 /// book, so a copy of the book (or its folder) does not carry what checks it.
-fn trust_store<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result<TrustStore, Error> {
+pub fn trust_store<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result<TrustStore, Error> {
     trust_dir(app)
         .map(TrustStore::new)
         .ok_or_else(|| Error::Storage("The app's config folder cannot be found.".into()))
@@ -218,6 +256,27 @@ pub fn trust_dir<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Option<PathBuf
 /// The OS log folder of the app.
 pub fn log_dir<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Option<PathBuf> {
     app.path().app_log_dir().ok()
+}
+
+/// Starts a new, empty book at `path`, which must not exist: the start-up screen's answer to a
+/// missing book, when the user asks for it.
+pub async fn start_new_book<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    path: &std::path::Path,
+) -> Result<(), Error> {
+    if path.exists() {
+        return Err(Error::Conflict(format!(
+            "{} exists; a new book is only started where there is none.",
+            path.display()
+        )));
+    }
+    let ledger = Ledger::open_keyed(path, Create::IfMissing, Utc::now(), trust_store(app)?).await?;
+    ledger.close().await;
+    if std::env::var_os(BOOK_ENV).is_none() {
+        mark_created(path);
+    }
+    tracing::info!(book = %path.display(), "a new book was started on the user's request");
+    Ok(())
 }
 
 fn mark_created(book: &std::path::Path) {

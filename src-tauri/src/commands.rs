@@ -637,13 +637,16 @@ pub async fn restore_backup<R: Runtime>(
 }
 
 /// Asks for a book or backup file anywhere (a USB stick), checks it as the book itself is
-/// checked, schedules it, and restarts the app; `false` when the user cancelled.
+/// checked, schedules it, and restarts the app; `false` when the user cancelled. `confirmed`
+/// says the user agreed to replace the book (the dialog is never opened otherwise).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn restore_from_file<R: Runtime>(
     app: tauri::AppHandle<R>,
     window: Window<R>,
     book: State<'_, Book>,
+    confirmed: bool,
 ) -> Answer<bool> {
+    not_unconfirmed(confirmed)?;
     let Some(path) = files::open_path(&window, "Book or backup to restore", files::BOOKS).await
     else {
         return Ok(false);
@@ -652,6 +655,102 @@ pub async fn restore_from_file<R: Runtime>(
     let ledger = book.ledger()?;
     ledger.schedule_restore_from_file(&origin, &path).await?;
     ledger.clone().close().await;
+    app.restart()
+}
+
+fn not_unconfirmed(confirmed: bool) -> Answer<()> {
+    if confirmed {
+        Ok(())
+    } else {
+        Err(Error::Precondition(
+            "This replaces the book: confirm it first.".into(),
+        ))
+    }
+}
+
+/// What the window shows first: the book's path, whether it is open read-only, and, when it
+/// could not be opened, why and the backups it could be restored from.
+#[derive(Serialize)]
+pub struct StartUp {
+    path: Option<String>,
+    read_only: bool,
+    problem: Option<Problem>,
+    backups: Vec<Backup>,
+}
+
+#[derive(Serialize)]
+pub struct Problem {
+    kind: &'static str,
+    message: String,
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn start_up(book: State<'_, Book>) -> StartUp {
+    let problem = book
+        .problem()
+        .map(|(kind, message)| Problem { kind, message });
+    let backups = match (&problem, &book.path) {
+        (Some(_), Some(path)) => ledger::backups::list_backups(path).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    StartUp {
+        path: book.path.as_ref().map(|p| p.display().to_string()),
+        read_only: book.ledger().is_ok_and(|l| !l.writable()),
+        problem,
+        backups,
+    }
+}
+
+/// The start-up screen's restore, for a book that could not be opened: `file_name` from the
+/// book's backups, or (none) a file chosen in a dialog; checked, scheduled, and the app
+/// restarts to carry it out. `false` when the user cancelled the dialog.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn restore_at_start<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    window: Window<R>,
+    book: State<'_, Book>,
+    file_name: Option<String>,
+    confirmed: bool,
+) -> Answer<bool> {
+    not_unconfirmed(confirmed)?;
+    let path = book
+        .path
+        .clone()
+        .ok_or_else(|| Error::NotFound("There is no place for the book on this system.".into()))?;
+    if book.ledger().is_ok() {
+        return Err(Error::Conflict(
+            "The book is open: restore from Settings.".into(),
+        ));
+    }
+    let source = match file_name {
+        Some(name) => ledger::backups::list_backups(&path)?
+            .into_iter()
+            .find(|b| b.file_name == name)
+            .map(|b| ledger::store::backup_dir(&path).join(b.file_name))
+            .ok_or_else(|| Error::NotFound(format!("There is no backup {name}.")))?,
+        None => match files::open_path(&window, "Book or backup to restore", files::BOOKS).await {
+            Some(source) => source,
+            None => return Ok(false),
+        },
+    };
+    let trust = crate::book::trust_store(&app).ok();
+    ledger::backups::schedule_restore_unopened(&path, &source, trust, chrono::Utc::now()).await?;
+    app.restart()
+}
+
+/// Starts a new, empty book where the book is missing, when the user asks; then restarts.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn start_new_book<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    book: State<'_, Book>,
+    confirmed: bool,
+) -> Answer<()> {
+    not_unconfirmed(confirmed)?;
+    let path = book
+        .path
+        .clone()
+        .ok_or_else(|| Error::NotFound("There is no place for the book on this system.".into()))?;
+    crate::book::start_new_book(&app, &path).await?;
     app.restart()
 }
 

@@ -54,6 +54,32 @@ where
     F: FnOnce(Session) -> Fut + Send + 'static,
     Fut: Future<Output = Session> + Send + 'static,
 {
+    run_prepared(
+        name,
+        |book| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    let ledger = Ledger::open(book, Create::IfMissing, Utc::now())
+                        .await
+                        .expect("create the test book");
+                    seed(ledger).await.close().await;
+                })
+        },
+        flow,
+    );
+}
+
+/// Like [`run`], with whatever `prepare` leaves at the book's path (nothing, an empty file,
+/// another program's database, a damaged book) before the app starts: the start-up cases.
+pub fn run_prepared<P, F, Fut>(name: &str, prepare: P, flow: F)
+where
+    P: FnOnce(&Path),
+    F: FnOnce(Session) -> Fut + Send + 'static,
+    Fut: Future<Output = Session> + Send + 'static,
+{
     let _turn = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -70,12 +96,7 @@ where
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async {
-        let ledger = Ledger::open(&book, Create::IfMissing, Utc::now())
-            .await
-            .expect("create the test book");
-        seed(ledger).await.close().await;
-    });
+    prepare(&book);
     let mut driver = Driver::start(&book, &saved, &to_open);
     let outcome = runtime.block_on(async {
         let client = tokio::time::timeout(Duration::from_secs(60), connect(driver.port))

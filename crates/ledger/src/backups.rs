@@ -11,13 +11,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::ConnectOptions;
 
 use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
 use crate::files::{io_error, sync_dir};
-use crate::store::{backup_dir, private_backup_dir, MIGRATOR};
+use crate::restore_check::check_backup;
+use crate::store::{backup_dir, private_backup_dir};
 use crate::Ledger;
 
 /// Automatic backups kept; older ones are removed.
@@ -25,6 +24,13 @@ pub const AUTOMATIC_KEPT: usize = 7;
 const AUTOMATIC: &str = "automatic-";
 /// Beside the book: names the backup to put in its place at the next start.
 const RESTORE_MARKER: &str = "restore-pending";
+
+/// Where the second copy of a backup went, or why it did not.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SecondCopy {
+    pub copied_to: Option<String>,
+    pub failed: Option<String>,
+}
 
 /// One backup file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,7 +40,7 @@ pub struct Backup {
     /// When it was written (RFC 3339), from the file.
     pub written_at: String,
     /// For a backup just written: its copy in the second backup folder.
-    pub second: crate::second_copy::SecondCopy,
+    pub second: SecondCopy,
 }
 
 fn stamp(now: DateTime<Utc>) -> String {
@@ -99,41 +105,6 @@ fn backup_path(book: &Path, file_name: &str) -> Result<PathBuf> {
         return Err(Error::NotFound(format!("There is no backup {file_name}.")));
     }
     Ok(path)
-}
-
-/// Checks that `path` is a sound book this version can open.
-pub(crate) async fn check_backup(path: &Path) -> Result<()> {
-    let unusable = |why: String| {
-        Error::Precondition(format!(
-            "{} cannot be restored: {why}. The book was left as it is.",
-            path.display()
-        ))
-    };
-    let mut conn = SqliteConnectOptions::new()
-        .filename(path)
-        .read_only(true)
-        .connect()
-        .await
-        .map_err(|e| unusable(format!("it cannot be opened ({e})")))?;
-    let check: String = sqlx::query_scalar("PRAGMA quick_check")
-        .fetch_one(&mut conn)
-        .await
-        .map_err(|e| unusable(format!("it is not a database ({e})")))?;
-    if check != "ok" {
-        return Err(unusable(format!("it is damaged ({check})")));
-    }
-    let versions: Vec<i64> =
-        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-            .fetch_all(&mut conn)
-            .await
-            .map_err(|_| unusable("it is not an Incentise Payouts book".into()))?;
-    let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
-    if let Some(newer) = versions.iter().find(|v| !known.contains(v)) {
-        return Err(unusable(format!(
-            "it was written by a newer version of the app (schema {newer})"
-        )));
-    }
-    Ok(())
 }
 
 impl Ledger {
@@ -246,7 +217,7 @@ impl Ledger {
     /// (see [`apply_pending_restore`]); the app then restarts.
     pub async fn schedule_restore(&self, origin: &Origin, file_name: &str) -> Result<Backup> {
         let path = backup_path(self.path(), file_name)?;
-        crate::second_copy::check_restorable(&path, self.trust.clone()).await?;
+        crate::restore_check::check_restorable(&path, self.trust.clone()).await?;
         std::fs::write(marker(self.path()), file_name)
             .map_err(|e| io_error("schedule the restore in", &marker(self.path()), e))?;
         let recorded = self.book_event(
@@ -287,6 +258,33 @@ impl Ledger {
         })
         .await
     }
+}
+
+/// Schedules `source` (one of the book's backups, or any file) to replace the book at `book`
+/// at the next start, for a book that cannot be opened (missing, damaged, not a book, of a
+/// newer version): the start-up screen's way out. The file is checked as every restore is; a
+/// file from elsewhere is copied into the backups first. No audit event can record the
+/// schedule (there is no open book); the restore itself is recorded once the book opens.
+pub async fn schedule_restore_unopened(
+    book: &Path,
+    source: &Path,
+    trust: Option<crate::chain::TrustStore>,
+    now: DateTime<Utc>,
+) -> Result<Backup> {
+    crate::restore_check::check_restorable(source, trust).await?;
+    let dir = private_backup_dir(book)?;
+    let listed = source.parent() == Some(dir.as_path());
+    let chosen = if listed {
+        source.to_owned()
+    } else {
+        let chosen = dir.join(format!("chosen-{}.sqlite", stamp(now)));
+        crate::restore_check::copy_whole(source, &chosen)?;
+        chosen
+    };
+    let name = chosen.file_name().unwrap_or_default().to_string_lossy();
+    std::fs::write(marker(book), name.as_bytes())
+        .map_err(|e| io_error("schedule the restore in", &marker(book), e))?;
+    describe(&chosen)
 }
 
 fn marker(book: &Path) -> PathBuf {

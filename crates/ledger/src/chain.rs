@@ -104,6 +104,8 @@ pub(crate) enum Keying {
     /// The book is keyed with a key this ledger was not given: it may not write, since events
     /// it hashed would read as tampering.
     Elsewhere,
+    /// The book was opened read-only (a tool, or a file its owner protected).
+    ReadOnly,
 }
 
 impl Keying {
@@ -114,6 +116,9 @@ impl Keying {
             Keying::Keyed(key) => Ok(Some(key.clone())),
             Keying::Elsewhere => Err(Error::Precondition(
                 "This book's audit trail is keyed, and this program was not given its key: open the book in Incentise Payouts to change it.".into(),
+            )),
+            Keying::ReadOnly => Err(Error::Precondition(
+                "This book is open read-only, so nothing can be changed. To change it, make the file and its folder writable again and restart the app.".into(),
             )),
         }
     }

@@ -29,6 +29,7 @@ pub mod progress;
 pub mod refusal;
 pub mod replay;
 pub mod requests;
+mod restore_check;
 mod retries;
 pub mod sample;
 mod search_index;

@@ -13,19 +13,11 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::audit::Origin;
-use crate::backups::{check_backup, Backup};
-use crate::chain::TrustStore;
+use crate::backups::{Backup, SecondCopy};
 use crate::error::{Error, Result};
-use crate::files::{io_error, AtomicFile};
-use crate::store::{private_backup_dir, MIGRATOR};
+use crate::restore_check::{check_restorable, copy_whole};
+use crate::store::private_backup_dir;
 use crate::Ledger;
-
-/// Where the second copy of a backup went, or why it did not.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct SecondCopy {
-    pub copied_to: Option<String>,
-    pub failed: Option<String>,
-}
 
 /// Copies `source` into `dir` under its own name, whole or not at all.
 pub(crate) fn copy_into(source: &Path, dir: &Path) -> Result<PathBuf> {
@@ -47,14 +39,6 @@ pub(crate) fn copy_into(source: &Path, dir: &Path) -> Result<PathBuf> {
     }
     copy_whole(source, &target)?;
     Ok(target)
-}
-
-/// Copies `source` to `target` (a new file), whole or not at all, 0600.
-fn copy_whole(source: &Path, target: &Path) -> Result<()> {
-    let (atomic, mut writer) = AtomicFile::create(target)?;
-    let mut from = std::fs::File::open(source).map_err(|e| io_error("read", source, e))?;
-    std::io::copy(&mut from, &mut writer).map_err(|e| io_error("write", target, e))?;
-    atomic.finish(writer)
 }
 
 impl Ledger {
@@ -128,55 +112,4 @@ fn prune(dir: &Path, prefix: &str, kept: usize) {
     for old in names.iter().skip(kept) {
         let _ = std::fs::remove_file(dir.join(old));
     }
-}
-
-/// Everything the book itself must pass, asked of a file before it may replace the book.
-pub(crate) async fn check_restorable(path: &Path, trust: Option<TrustStore>) -> Result<()> {
-    check_backup(path).await?;
-    let refuse = |why: String| {
-        Error::Precondition(format!(
-            "{} cannot be restored: {why}. The book was left as it is.",
-            path.display()
-        ))
-    };
-    // Each migration the file went through must be ours byte for byte.
-    let applied: Vec<(i64, Vec<u8>)> = {
-        let ledger_less = sqlx::SqlitePool::connect_with(
-            sqlx::sqlite::SqliteConnectOptions::new()
-                .filename(path)
-                .read_only(true),
-        )
-        .await?;
-        let rows = sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success")
-            .fetch_all(&ledger_less)
-            .await?;
-        ledger_less.close().await;
-        rows
-    };
-    for (version, checksum) in &applied {
-        let ours = MIGRATOR.iter().find(|m| m.version == *version);
-        if ours.is_some_and(|m| m.checksum.as_ref() != checksum.as_slice()) {
-            return Err(refuse(format!(
-                "its schema step {version} differs from this version's"
-            )));
-        }
-    }
-    if applied.len() < MIGRATOR.iter().count() {
-        // An older book: its history is checked once the app has brought it up to date.
-        return Ok(());
-    }
-    let mut ledger = Ledger::open_read_only(path).await?;
-    if let Some(trust) = trust {
-        ledger = ledger.with_trust(trust);
-    }
-    let report = ledger.verify_book().await;
-    ledger.close().await;
-    let found = report?.findings(true);
-    if !found.is_empty() {
-        return Err(refuse(format!(
-            "it does not pass the book's checks ({})",
-            found.join("; ")
-        )));
-    }
-    Ok(())
 }

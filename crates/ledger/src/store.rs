@@ -55,6 +55,17 @@ impl Ledger {
                 path.display()
             )));
         }
+        // A file that is not a book, or that its owner made read-only, is refused before
+        // anything touches it: no WAL switch, no chmod, no migration.
+        if path.exists() {
+            preflight(path).await?;
+            if !can_write(path) {
+                return Err(Error::Precondition(format!(
+                    "{} is read-only (the file or its folder cannot be written); it was left as it is.",
+                    path.display()
+                )));
+            }
+        }
         // Another window or program with this book open is refused before anything is touched.
         let lock = crate::book_lock::BookLock::take(path)?;
         let options = connect_options(path);
@@ -73,6 +84,10 @@ impl Ledger {
             backup_before_migrations(&writer, path, now).await?;
         }
         MIGRATOR.run(&writer).await?;
+        // Marks the file as this app's, so another program's database is told apart unopened.
+        sqlx::query(&format!("PRAGMA application_id = {APPLICATION_ID}"))
+            .execute(&writer)
+            .await?;
         crate::search_index::bring_up_to_date(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
@@ -165,13 +180,18 @@ impl Ledger {
             reader: pool,
             path: path.to_owned(),
             _lock: None,
-            keying: Keying::Elsewhere,
+            keying: Keying::ReadOnly,
             trust: None,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether this ledger may change the book (false for a read-only open).
+    pub fn writable(&self) -> bool {
+        !matches!(self.keying, Keying::ReadOnly)
     }
 
     /// Writes a consistent copy of the book at `source` to `target` with `VACUUM INTO`, which
@@ -249,6 +269,75 @@ impl Ledger {
     }
 }
 
+/// The SQLite header's application id of a book ("INCP"); books made before it was set hold 0.
+pub const APPLICATION_ID: i32 = 0x494E_4350;
+
+/// What the first 100 bytes of a file say about it, read without SQLite: an empty file, a file
+/// that is not SQLite, another application's database, or (maybe) a book. A database without an
+/// application id is looked into through a read-only connection for our migration table.
+pub async fn preflight(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let refuse = |what: &str| {
+        Error::Precondition(format!(
+            "{} {what}; it was left as it is. Restore a backup or choose another file.",
+            path.display()
+        ))
+    };
+    let mut header = Vec::with_capacity(100);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(100).read_to_end(&mut header))
+        .map_err(|e| crate::files::io_error("read", path, e))?;
+    if header.is_empty() {
+        return Err(refuse("is empty (0 bytes), so it is not a book"));
+    }
+    if header.len() < 100 || !header.starts_with(b"SQLite format 3\0") {
+        return Err(refuse(
+            "is not a book of this app (it is not an SQLite database)",
+        ));
+    }
+    let application_id = i32::from_be_bytes([header[68], header[69], header[70], header[71]]);
+    match application_id {
+        APPLICATION_ID => Ok(()),
+        0 => {
+            let options = SqliteConnectOptions::new()
+                .filename(path)
+                .read_only(true)
+                .pragma("query_only", "ON");
+            let mut conn = options.connect().await.map_err(|e| open_error(path, e))?;
+            let ours: Option<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_schema WHERE type = 'table' AND name = '_sqlx_migrations'",
+            )
+            .fetch_optional(&mut conn)
+            .await
+            .map_err(|e| open_error(path, e))?;
+            let tables: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table'")
+                    .fetch_one(&mut conn)
+                    .await
+                    .map_err(|e| open_error(path, e))?;
+            conn.close().await?;
+            match (ours, tables) {
+                (Some(_), _) | (None, 0) => Ok(()),
+                (None, _) => Err(refuse("is a database, but not an Incentise Payouts book")),
+            }
+        }
+        _ => Err(refuse(
+            "is another application's database, not an Incentise Payouts book",
+        )),
+    }
+}
+
+/// Whether the book at `path` and its folder can be written (the WAL lives beside it). A
+/// file its owner made read-only is opened read-only, never made writable again.
+pub fn can_write(path: &Path) -> bool {
+    let file_writable = std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let probe = folder.join(format!(".incentise-probe-{}", uuid::Uuid::now_v7()));
+    let folder_writable = std::fs::File::create(&probe).is_ok();
+    let _ = std::fs::remove_file(&probe);
+    file_writable && folder_writable
+}
+
 fn connect_options(path: &Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
         .filename(path)
@@ -263,9 +352,18 @@ fn connect_options(path: &Path) -> SqliteConnectOptions {
 
 fn open_error(path: &Path, err: sqlx::Error) -> Error {
     tracing::error!(error = %err, path = %path.display(), "could not open the book");
+    // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26): the file is damaged.
+    let damaged = matches!(&err, sqlx::Error::Database(e)
+        if e.code().is_some_and(|c| c.parse::<i32>().is_ok_and(|c| c & 0xff == 11 || c & 0xff == 26)));
+    if damaged {
+        return Error::Storage(format!(
+            "The book at {} is damaged: SQLite cannot read parts of it.",
+            path.display()
+        ));
+    }
     match Error::from(err) {
         Error::Storage(_) => Error::Storage(format!(
-            "The book at {} could not be opened: it may be damaged, unreadable or not a book of this app. Restore a backup or choose another file.",
+            "The book at {} could not be opened: it may be damaged or unreadable. Restore a backup or choose another file.",
             path.display()
         )),
         other => other,

@@ -48,13 +48,9 @@ async fn refuses_a_file_that_is_not_a_book() {
         b"this is not a database at all, just some text that fills a page",
     )
     .unwrap();
-    assert_eq!(
-        Ledger::open(&path, Create::Never, at(0))
-            .await
-            .unwrap_err()
-            .kind(),
-        "storage"
-    );
+    let err = Ledger::open(&path, Create::Never, at(0)).await.unwrap_err();
+    assert_eq!(err.kind(), "precondition");
+    assert!(err.to_string().contains("not an SQLite database"), "{err}");
 
     let other = dir.path().join("other-app.sqlite");
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", other.display()))
@@ -70,6 +66,84 @@ async fn refuses_a_file_that_is_not_a_book() {
         .unwrap_err();
     assert_eq!(err.kind(), "precondition");
     assert!(err.to_string().contains("not an Incentise Payouts book"));
+}
+
+/// Issue 11, item 3: every file that is not a book is refused before anything touches it (no
+/// WAL switch, no chmod, no migration), a zero-byte file included; a file its owner made
+/// read-only is refused for writing and never made writable again.
+#[tokio::test]
+async fn a_file_that_is_not_a_book_is_left_byte_for_byte_untouched() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+
+    let empty = dir.path().join("empty.sqlite");
+    std::fs::write(&empty, b"").unwrap();
+    let err = Ledger::open(&empty, Create::IfMissing, at(0))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("is empty (0 bytes)"), "{err}");
+    assert_eq!(
+        std::fs::metadata(&empty).unwrap().len(),
+        0,
+        "never migrated"
+    );
+
+    // Another program's database in rollback-journal mode, readable by others, with its own
+    // application id (as Fossil, GeoPackage and others set one).
+    let other = dir.path().join("notes.sqlite");
+    for sql in [
+        "CREATE TABLE notes (body TEXT)",
+        "PRAGMA application_id = 1196444487",
+    ] {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", other.display()))
+            .await
+            .unwrap();
+        sqlx::query(sql).execute(&pool).await.unwrap();
+        pool.close().await;
+    }
+    std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let before = std::fs::read(&other).unwrap();
+    let err = Ledger::open(&other, Create::Never, at(0))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("another application's database"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&other).unwrap(), before, "not a byte changed");
+    assert_eq!(mode(&other), 0o644, "not chmodded");
+    assert!(
+        !dir.path().join("notes.sqlite-wal").exists(),
+        "no WAL switch"
+    );
+
+    // A book carries this app's id; made read-only by its owner, it is not opened for writing
+    // and keeps its mode; the read-only open reads it.
+    let book = dir.path().join("book.sqlite");
+    Ledger::open(&book, Create::IfMissing, at(0))
+        .await
+        .unwrap()
+        .close()
+        .await;
+    // (Read through SQLite: the header page may still be in the WAL.)
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", book.display()))
+        .await
+        .unwrap();
+    let id: i32 = sqlx::query_scalar("PRAGMA application_id")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    assert_eq!(id, ledger::store::APPLICATION_ID);
+    std::fs::set_permissions(&book, std::fs::Permissions::from_mode(0o444)).unwrap();
+    assert!(!ledger::store::can_write(&book));
+    let err = Ledger::open(&book, Create::Never, at(0)).await.unwrap_err();
+    assert!(err.to_string().contains("read-only"), "{err}");
+    assert_eq!(mode(&book), 0o444);
+    let read = Ledger::open_read_only(&book).await.unwrap();
+    assert!(!read.writable());
+    read.close().await;
 }
 
 #[tokio::test]
