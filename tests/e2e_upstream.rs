@@ -240,7 +240,7 @@ fn settings_copy_backups_to_a_second_folder_and_refuse_a_changed_file() {
         let copies: Vec<String> = std::fs::read_dir(&s.saved)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with("manual-"))
+            .filter(|n| n.starts_with("manual-") && n.ends_with(".sqlite"))
             .collect();
         assert_eq!(copies.len(), 1, "{copies:?}");
 

@@ -403,24 +403,31 @@ impl EventRow {
     /// The hash (hex) over the previous hash and a JSON array of this event's stored fields:
     /// HMAC-SHA-256 under `key` in a keyed segment, plain SHA-256 before the first key.
     fn chain_hash(&self, key: Option<&ChainKey>) -> String {
-        let fields = serde_json::json!([
-            self.seq,
-            self.uuid.to_string(),
-            self.at,
-            self.actor,
-            self.source,
-            self.action,
-            self.entity,
-            self.entity_id,
-            self.changes,
-            self.note,
-        ]);
-        let fields = fields.to_string();
+        let fields = self.hashed_fields();
         let data: [&[u8]; 3] = [self.prev_hash.as_bytes(), b"\n", fields.as_bytes()];
         match key {
             Some(key) => key.mac(&data),
             None => sha256(&data),
         }
+    }
+
+    /// The event's stored fields as the JSON array its hash covers. A tuple serialises as the
+    /// array `json!([...])` made in earlier versions, byte for byte, without building a tree.
+    fn hashed_fields(&self) -> String {
+        let uuid = self.uuid.hyphenated().to_string();
+        serde_json::to_string(&(
+            self.seq,
+            &uuid,
+            &self.at,
+            &self.actor,
+            &self.source,
+            &self.action,
+            &self.entity,
+            self.entity_id,
+            &self.changes,
+            &self.note,
+        ))
+        .expect("strings and numbers serialise")
     }
 
     /// The key id a `key` event starts, if this is one.
@@ -614,5 +621,47 @@ impl Ledger {
             AnchorCheck { anchor, verdict }
         });
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Books written before this encoding must still chain: the fields hash exactly as the
+    /// `json!` array earlier versions built.
+    #[test]
+    fn the_hashed_fields_are_the_json_array_of_earlier_versions() {
+        for entity_id in [None, Some(42)] {
+            let row = EventRow {
+                seq: 7,
+                uuid: Uuid::now_v7(),
+                at: "2026-11-30T03:00:00.000000Z".into(),
+                actor: "Zoë \"the owner\" \\ Ltd".into(),
+                source: "manual".into(),
+                action: "update".into(),
+                entity: "customer".into(),
+                entity_id,
+                changes: r#"[{"field":"email","old":null,"new":"ž@example.com"}]"#.into(),
+                note: "line one\nline two\t\u{1F600}".into(),
+                prev_hash: "0".repeat(64),
+                hash: String::new(),
+            };
+            let earlier = serde_json::json!([
+                row.seq,
+                row.uuid.to_string(),
+                row.at,
+                row.actor,
+                row.source,
+                row.action,
+                row.entity,
+                row.entity_id,
+                row.changes,
+                row.note,
+            ])
+            .to_string();
+            assert_eq!(row.hashed_fields(), earlier);
+        }
+        assert_eq!(crate::chain::hex(&[0, 15, 16, 255]), "000f10ff");
     }
 }

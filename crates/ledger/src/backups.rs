@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
 use crate::files::{io_error, sync_dir};
-use crate::restore_check::check_backup;
+use crate::restore_check::{check_backup, head_path, write_head};
 use crate::store::{backup_dir, private_backup_dir};
 use crate::Ledger;
 
@@ -145,6 +145,7 @@ impl Ledger {
             .find(|path| !path.exists())
             .expect("some name is free");
         Ledger::vacuum_into(self.path(), &target).await?;
+        write_head(&target, &crate::audit::timestamp(origin.at)).await?;
         let mut backup = describe(&target)?;
         backup.second = self.second_copy(&target, None).await;
         let diff = Diff::new()
@@ -185,10 +186,13 @@ impl Ledger {
         let target =
             private_backup_dir(self.path())?.join(format!("{AUTOMATIC}{}.sqlite", stamp(now)));
         Ledger::vacuum_into(self.path(), &target).await?;
+        write_head(&target, &crate::audit::timestamp(now)).await?;
         let mut names: Vec<&str> = automatic.iter().map(|b| b.file_name.as_str()).collect();
         names.sort_unstable_by(|a, b| b.cmp(a));
         for old in names.iter().skip(AUTOMATIC_KEPT - 1) {
-            let _ = std::fs::remove_file(backup_dir(self.path()).join(old));
+            let old = backup_dir(self.path()).join(old);
+            let _ = std::fs::remove_file(head_path(&old));
+            let _ = std::fs::remove_file(old);
         }
         let mut backup = describe(&target)?;
         backup.second = self

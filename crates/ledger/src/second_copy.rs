@@ -110,6 +110,8 @@ fn prune(dir: &Path, prefix: &str, kept: usize) {
         .collect();
     names.sort_unstable_by(|a, b| b.cmp(a));
     for old in names.iter().skip(kept) {
-        let _ = std::fs::remove_file(dir.join(old));
+        let old = dir.join(old);
+        let _ = std::fs::remove_file(crate::restore_check::head_path(&old));
+        let _ = std::fs::remove_file(old);
     }
 }

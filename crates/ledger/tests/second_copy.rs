@@ -117,3 +117,39 @@ async fn a_file_restores_only_when_it_passes_the_books_checks() {
     let report = l.verify_book().await.unwrap();
     assert!(report.state.unwrap().total_differences == 0);
 }
+
+/// A backup carries its head beside it (and to the second folder): a backup whose last record
+/// and event were both taken out afterwards still chains and agrees with itself, but no longer
+/// ends where it did when it was written, and is refused.
+#[tokio::test]
+async fn a_backup_cut_short_after_it_was_written_is_refused_by_its_head() {
+    let b = book().await;
+    let l = &b.ledger;
+    let usb = b.dir.path().join("usb");
+    std::fs::create_dir(&usb).unwrap();
+    l.set_second_backup_folder(&me(), Some(&usb)).await.unwrap();
+    customer(l, "ada").await;
+    customer(l, "bo").await; // the backup's last event
+    let backup = l.back_up(&me()).await.unwrap();
+    assert!(usb.join(format!("{}.head", backup.file_name)).is_file());
+    let file = backup_dir(l.path()).join(&backup.file_name);
+    for sql in [
+        "DROP TRIGGER audit_events_no_delete",
+        "DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)",
+        "DELETE FROM customers WHERE username = 'bo'",
+    ] {
+        raw(&file, sql).await;
+    }
+    let err = l
+        .schedule_restore(&me(), &backup.file_name)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("its history was changed since"),
+        "{err}"
+    );
+    // The copy on the stick, untouched, still restores.
+    l.schedule_restore_from_file(&me(), &usb.join(&backup.file_name))
+        .await
+        .unwrap();
+}
