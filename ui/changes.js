@@ -29,8 +29,12 @@ function shown(field, value) {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** Fields the trail keeps for Verify, not for reading: an account's seal. */
+const HIDDEN = new Set(['account_seal']);
+
 /** The field changes of an event as a list, or null when it has none. */
-export function changeList(changes) {
+export function changeList(all) {
+  const changes = all.filter((c) => !HIDDEN.has(c.field));
   return changes.length ? h('ul', { class: 'changes' }, changes.map((c) => h('li', {},
     h('span', { class: 'muted' }, `${c.field.replaceAll('_', ' ')}: `),
     c.old === null ? shown(c.field, c.new) : [shown(c.field, c.old), ' → ', shown(c.field, c.new)]))) : null;

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::accounts::AccountDetails;
 use crate::audit::{timestamp, Action, Diff, Event, Origin, Record, Source};
 use crate::chain::{current_key_id, fingerprint, Anchor, ChainKey, Keying, KEY_FIELD};
 use crate::error::Result;
@@ -17,6 +18,13 @@ use crate::Ledger;
 
 /// The reason of the anchor written after a restore the app carried out.
 pub const RESTORE: &str = "restore";
+
+/// `details` sealed under `key`.
+pub(crate) fn seal(key: &ChainKey, details: &AccountDetails) -> String {
+    let canonical = serde_json::to_string(details).expect("account details serialise");
+    let mac = key.mac(&[b"payment account\n", canonical.as_bytes()]);
+    format!("{}:{}", key.id(), &mac[..32])
+}
 
 /// The chain head as Settings shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -75,6 +83,29 @@ impl Ledger {
         .await?;
         self.anchor_quietly("key").await;
         Ok(())
+    }
+
+    /// The seal of a payment account's full details under the chain's key, `<key id>:<mac>`,
+    /// recorded in the trail beside the masked form, so state = history sees a change to any
+    /// character of an account number without the trail ever holding the number. `None` for
+    /// a book that is not keyed.
+    pub(crate) fn account_seal(&self, details: &AccountDetails) -> Option<String> {
+        let Keying::Keyed(key) = &self.keying else {
+            return None;
+        };
+        Some(seal(key, details))
+    }
+
+    /// The key named `id`: the one this ledger writes with, or one of the trust folder's.
+    pub(crate) fn key_named(&self, id: &str) -> Option<Arc<ChainKey>> {
+        match &self.keying {
+            Keying::Keyed(key) if key.id() == id => Some(key.clone()),
+            _ => self
+                .trust
+                .as_ref()
+                .and_then(|t| t.key(id))
+                .map(|(key, _)| Arc::new(key)),
+        }
     }
 
     /// The newest event's number and hash; `None` for a book without events.

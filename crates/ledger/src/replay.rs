@@ -11,6 +11,7 @@
 //! order instead, since a default account moves between a customer's accounts.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use futures_util::TryStreamExt;
 use serde::Serialize;
@@ -18,8 +19,10 @@ use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
 use sqlx::FromRow;
 
-use crate::accounts::AccountRow;
+use crate::accounts::{AccountDetails, AccountRow};
+use crate::anchors::seal;
 use crate::audit::{Action, FieldChange};
+use crate::chain::ChainKey;
 use crate::error::Result;
 use crate::ids::{AccountId, CustomerId, Entity, PayoutId, ProgramId, RequestId};
 use crate::money::Money;
@@ -77,6 +80,21 @@ impl StateReport {
 }
 
 type Fields = BTreeMap<&'static str, Value>;
+
+/// The field that carries an account's seal (see [`Ledger::account_seal`]). In a row's
+/// projection it holds the account's full details, which are compared through the seal only
+/// and never shown.
+const SEAL: &str = "account_seal";
+
+fn masked(details: Option<&AccountDetails>) -> Value {
+    text(details.map_or_else(|| "(unreadable)".to_owned(), |d| d.masked()))
+}
+
+fn sealable(details: Option<&AccountDetails>) -> Value {
+    details.map_or(Value::Null, |d| {
+        serde_json::to_value(d).expect("account details serialise")
+    })
+}
 
 /// One event as the replay reads it.
 #[derive(FromRow)]
@@ -148,6 +166,7 @@ const PAYOUTS: Kind<PayoutRow> = Kind {
             ("amount", Value::Null),
             ("method", Value::Null),
             ("account", Value::Null),
+            (SEAL, Value::Null),
             ("status", Value::Null),
             ("description", Value::Null),
             ("external_reference", Value::Null),
@@ -159,13 +178,14 @@ const PAYOUTS: Kind<PayoutRow> = Kind {
                   description, external_reference, paid_on, fee_minor
              FROM payouts ORDER BY id",
     project: |p| {
-        let account = serde_json::from_str::<crate::accounts::AccountDetails>(&p.account_snapshot)
-            .map_or_else(|_| "(unreadable)".to_owned(), |d| d.masked());
+        let details =
+            serde_json::from_str::<crate::accounts::AccountDetails>(&p.account_snapshot).ok();
         let fields = Fields::from([
             ("request", text(RequestId(p.request_id).to_string())),
             ("amount", amount(p.amount_minor, &p.currency)),
             ("method", text(p.method)),
-            ("account", text(account)),
+            ("account", masked(details.as_ref())),
+            (SEAL, sealable(details.as_ref())),
             ("status", text(p.status)),
             ("description", text(p.description)),
             ("external_reference", optional(p.external_reference)),
@@ -332,6 +352,7 @@ impl Ledger {
         .bind(kind.entity.as_str())
         .fetch(&self.reader);
         let mut rows = sqlx::query_as::<_, R>(kind.rows).fetch(&self.reader);
+        let mut keys = HashMap::new();
         let mut step = steps.try_next().await?;
         let mut record = rows.try_next().await?.map(kind.project);
         let mut rows_left = record.is_some();
@@ -356,8 +377,9 @@ impl Ledger {
             }
             let number = (kind.number)(id);
             match (record.take_if(|(r, _)| *r == id), history) {
-                (Some((_, stored)), Some(history)) => {
+                (Some((_, mut stored)), Some(mut history)) => {
                     report.records += 1;
+                    self.compare_seal(&mut keys, &number, &mut history, &mut stored, report);
                     report.compare(number, &history, &stored);
                 }
                 // A row no event made: added behind the app's back.
@@ -383,6 +405,7 @@ impl Ledger {
         struct Replayed {
             customer: Value,
             account: Value,
+            seal: Value,
             archived: bool,
         }
         let mut replayed: HashMap<i64, Replayed> = HashMap::new();
@@ -401,6 +424,7 @@ impl Ledger {
                 match change.field.as_str() {
                     "customer" => account.customer = change.new,
                     "account" => account.account = change.new,
+                    SEAL => account.seal = change.new,
                     "archived" => account.archived = change.new == Value::Bool(true),
                     "is_default" if change.new == Value::Bool(true) => {
                         defaults.insert(account.customer.to_string(), number.clone());
@@ -413,6 +437,7 @@ impl Ledger {
             }
         }
         drop(steps);
+        let mut keys = HashMap::new();
         let mut rows =
             sqlx::query_as::<_, AccountRow>("SELECT * FROM payment_accounts ORDER BY id")
                 .fetch(&self.reader);
@@ -423,22 +448,23 @@ impl Ledger {
                 report.differ(number, "record", Value::Null, text("present"));
                 continue;
             };
-            let account = row
-                .details()
-                .map_or_else(|_| "(unreadable)".to_owned(), |d| d.masked());
+            let details = row.details().ok();
             let is_default = defaults.get(&history.customer.to_string()) == Some(&text(&number));
-            let expected = Fields::from([
+            let mut expected = Fields::from([
                 ("customer", history.customer),
                 ("account", history.account),
+                (SEAL, history.seal),
                 ("archived", Value::Bool(history.archived)),
                 ("is_default", Value::Bool(is_default)),
             ]);
-            let stored = Fields::from([
+            let mut stored = Fields::from([
                 ("customer", text(row.customer_id.to_string())),
-                ("account", text(account)),
+                ("account", masked(details.as_ref())),
+                (SEAL, sealable(details.as_ref())),
                 ("archived", Value::Bool(row.archived_at.is_some())),
                 ("is_default", Value::Bool(row.is_default)),
             ]);
+            self.compare_seal(&mut keys, &number, &mut expected, &mut stored, report);
             report.compare(number, &expected, &stored);
         }
         let mut gone: Vec<i64> = replayed.into_keys().collect();
@@ -452,6 +478,48 @@ impl Ledger {
             );
         }
         Ok(())
+    }
+
+    /// Takes the seal out of both sides and, when the trail sealed the account with a key this
+    /// computer holds, seals the row's account again: a different account (a changed IBAN that
+    /// keeps its last four characters, say) is a difference of the field `account`, shown
+    /// masked. Without the key the seal cannot be checked and is left, as the chain's keyed
+    /// part is.
+    fn compare_seal(
+        &self,
+        keys: &mut HashMap<String, Option<Arc<ChainKey>>>,
+        number: &str,
+        history: &mut Fields,
+        stored: &mut Fields,
+        report: &mut StateReport,
+    ) {
+        let (sealed, details) = (history.remove(SEAL), stored.remove(SEAL));
+        let (Some(Value::String(sealed)), Some(details)) = (sealed, details) else {
+            return;
+        };
+        let Some((key_id, _)) = sealed.split_once(':') else {
+            return;
+        };
+        let key = keys
+            .entry(key_id.to_owned())
+            .or_insert_with(|| self.key_named(key_id));
+        let Some(key) = key else {
+            return;
+        };
+        let resealed = serde_json::from_value::<AccountDetails>(details)
+            .ok()
+            .map(|d| seal(key, &d));
+        // A change the masked form shows already is reported once, by the masked form.
+        let masked_agrees = history.get("account") == stored.get("account");
+        if masked_agrees && resealed.as_deref() != Some(sealed.as_str()) {
+            let shown = stored.get("account").cloned().unwrap_or(Value::Null);
+            report.differ(
+                number.to_owned(),
+                "account",
+                text("the account sealed in the trail"),
+                shown,
+            );
+        }
     }
 
     /// The book's settings: each `update` event of the book sets the keys it names.

@@ -473,3 +473,55 @@ async fn the_sample_book_agrees_with_its_history() {
     assert!(state.records > 50, "{}", state.records);
     assert!(report.intact(), "{}", report.summary());
 }
+
+/// The classic payout fraud: the customer's IBAN swapped for another that ends in the same
+/// four characters, so every masked view looks the same. The trail seals each account under
+/// the key, so Verify still names the account and the payout made to it.
+#[tokio::test]
+async fn an_iban_swapped_for_one_with_the_same_last_four_is_found() {
+    let b = keyed_book().await;
+    let c = customer(&b.ledger, "ada").await;
+    b.ledger
+        .add_payment_account(
+            &me(),
+            c.id,
+            &iban_account("Ada Example", "DE89370400440532013000"),
+        )
+        .await
+        .unwrap();
+    let r = approved(&b.ledger, c.id, "20.00", "EUR").await;
+    pay(&b.ledger, r.id).await;
+    let (_dir, path, trust) = b.closed().await;
+    let pool = raw(&path).await;
+    exec(
+        &pool,
+        "UPDATE payment_accounts SET iban = 'DE02100500000054540000' || '3000'",
+    )
+    .await;
+    exec(
+        &pool,
+        "UPDATE payouts SET account_snapshot = replace(account_snapshot, 'DE89370400440532013000', 'DE021005000000545400003000')",
+    )
+    .await;
+    pool.close().await;
+    let report = verify(&path, &trust).await;
+    let found: Vec<(String, String, serde_json::Value)> = report
+        .state
+        .unwrap()
+        .differences
+        .into_iter()
+        .map(|d| (d.record, d.field, d.stored))
+        .collect();
+    let masked = serde_json::json!("Bank · Commerzbank · IBAN DE •••• 3000");
+    assert_eq!(
+        found,
+        vec![
+            ("PA-000001".into(), "account".into(), masked.clone()),
+            ("PO-000001".into(), "account".into(), masked),
+        ]
+    );
+    // Without the key the seal cannot be checked, and nothing is claimed either way.
+    std::fs::remove_dir_all(trust.dir().join("keys")).unwrap();
+    let report = verify(&path, &trust).await;
+    assert_eq!(report.state.unwrap().total_differences, 0);
+}

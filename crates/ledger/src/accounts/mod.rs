@@ -211,6 +211,7 @@ impl Ledger {
         let diff = Diff::new()
             .created("customer", customer_id.to_string())
             .created("account", details.masked())
+            .created("account_seal", self.account_seal(&details))
             .created("is_default", is_default);
         tx.commit_with(Event {
             action: Action::Create,
@@ -258,7 +259,13 @@ impl Ledger {
             .bind(id)
             .execute(tx.conn())
             .await?;
-        let diff = Diff::new().field("account", old.masked(), details.masked());
+        let diff = Diff::new()
+            .field("account", old.masked(), details.masked())
+            .field(
+                "account_seal",
+                self.account_seal(&old),
+                self.account_seal(&details),
+            );
         tx.commit_with(Event {
             action: Action::Update,
             record: Record::PaymentAccount(id),

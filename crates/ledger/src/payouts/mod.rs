@@ -237,6 +237,7 @@ impl Ledger {
             .created("amount", request.amount.to_string())
             .created("method", details.method())
             .created("account", details.masked())
+            .created("account_seal", self.account_seal(&details))
             .created("status", PayoutStatus::Pending)
             .created("description", &description);
         tx.record(Event {
