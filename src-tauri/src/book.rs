@@ -85,7 +85,8 @@ impl Book {
         let ledger = match book_path(app) {
             Ok((path, create)) => {
                 book_file = Some(path.clone());
-                let restored = apply_pending_restore(&path, Utc::now()).await;
+                let restored =
+                    apply_pending_restore(&path, Utc::now(), trust_store(app).ok()).await;
                 let opened = match trust_store(app) {
                     Ok(trust) => open(&path, create, trust).await,
                     Err(err) => Err(err),
@@ -97,20 +98,25 @@ impl Book {
                     mark_created(&path);
                 }
                 if let Ok(ledger) = &opened {
-                    let note = match restored {
-                        Ok(None) => None,
-                        Ok(Some(done)) => Some(done),
+                    // Only a restore carried out starts the anchor file's story again: a
+                    // schedule that failed (or that someone wrote beside the book) leaves
+                    // the anchors as they were, so a cut-off book still reads as cut off.
+                    let (note, carried_out) = match restored {
+                        Ok(None) => (None, false),
+                        Ok(Some(done)) => (Some(done), true),
                         // The book as it was opens; the ledger dropped the schedule.
-                        Err(err) => {
-                            Some(format!("The scheduled restore was not carried out: {err}"))
-                        }
+                        Err(err) => (
+                            Some(format!("The scheduled restore was not carried out: {err}")),
+                            false,
+                        ),
                     };
                     if let Some(note) = note {
                         let origin = Origin::manual(system.clone(), Utc::now());
                         if let Err(err) = ledger.record_restore(&origin, &note).await {
                             tracing::error!("{note} ({err})");
                         }
-                        // The restored book's head starts the anchor file's story again.
+                    }
+                    if carried_out {
                         if let Err(err) = ledger.anchor(RESTORE, Utc::now()).await {
                             tracing::error!("the restored book's head was not written down: {err}");
                         }

@@ -172,11 +172,15 @@ impl Ledger {
                 }
             }
         }
+        let Keying::Keyed(key) = &self.keying else {
+            return Ok(None);
+        };
         let anchor = Anchor {
             seq,
             hash,
             at: timestamp(now),
             reason: reason.to_owned(),
+            key: Some(key.id().to_owned()),
         };
         trust.append_anchor(&book, &anchor)?;
         Ok(Some(anchor))

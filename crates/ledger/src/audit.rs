@@ -603,7 +603,8 @@ impl Ledger {
                 return Ok(report);
             }
             if anchor.as_ref().is_some_and(|a| a.seq == row.seq) {
-                hashes_at_anchor = Some(row.hash.clone());
+                let key_there = segment.as_ref().map(|(id, _)| id.clone());
+                hashes_at_anchor = Some((row.hash.clone(), key_there));
             }
             if expected_seq % 10_000 == 0 && !progress(expected_seq as u64) {
                 return Err(Error::Cancelled);
@@ -615,7 +616,12 @@ impl Ledger {
         report.anchor = anchor.map(|anchor| {
             let verdict = match hashes_at_anchor {
                 None => AnchorVerdict::CutOff,
-                Some(hash) if hash == anchor.hash => AnchorVerdict::Agrees,
+                // The same hash under another key's name: the segment was renamed so that its
+                // events read as "cannot check" instead of failing under the real key.
+                Some((_, key_there)) if anchor.key.is_some() && key_there != anchor.key => {
+                    AnchorVerdict::Rewritten
+                }
+                Some((hash, _)) if hash == anchor.hash => AnchorVerdict::Agrees,
                 Some(_) => AnchorVerdict::Rewritten,
             };
             AnchorCheck { anchor, verdict }

@@ -299,7 +299,14 @@ fn marker(book: &Path) -> PathBuf {
 /// (and its WAL, if any) is first kept as `before-restore-<time>.sqlite`; the backup is copied
 /// beside the book, synced and renamed over it. Returns what happened, for the audit trail. A
 /// restore is tried once: when it fails, the schedule is dropped and the book stays as it was.
-pub async fn apply_pending_restore(book: &Path, now: DateTime<Utc>) -> Result<Option<String>> {
+///
+/// The file is checked again here as at scheduling, with the trust folder (`trust`), since
+/// anyone who can write beside the book can write the schedule too.
+pub async fn apply_pending_restore(
+    book: &Path,
+    now: DateTime<Utc>,
+    trust: Option<crate::chain::TrustStore>,
+) -> Result<Option<String>> {
     let marker = marker(book);
     let Ok(file_name) = std::fs::read_to_string(&marker) else {
         return Ok(None);
@@ -307,16 +314,21 @@ pub async fn apply_pending_restore(book: &Path, now: DateTime<Utc>) -> Result<Op
     // Never while another window or program has the book open: its writes would be lost.
     // The restore stays scheduled for a start when nothing else holds the book.
     let _lock = crate::book_lock::BookLock::take(book)?;
-    let restored = restore(book, file_name.trim(), now).await;
+    let restored = restore(book, file_name.trim(), now, trust).await;
     if restored.is_err() {
         let _ = std::fs::remove_file(&marker);
     }
     restored.map(Some)
 }
 
-async fn restore(book: &Path, file_name: &str, now: DateTime<Utc>) -> Result<String> {
+async fn restore(
+    book: &Path,
+    file_name: &str,
+    now: DateTime<Utc>,
+    trust: Option<crate::chain::TrustStore>,
+) -> Result<String> {
     let source = backup_path(book, file_name)?;
-    check_backup(&source).await?;
+    crate::restore_check::check_restorable(&source, trust).await?;
     let dir = backup_dir(book);
     let kept = dir.join(format!("before-restore-{}.sqlite", stamp(now)));
     if kept.exists() {

@@ -152,6 +152,10 @@ pub struct Anchor {
     pub at: String,
     /// What wrote it: `close`, `backup`, `export`, `key`, `restore`.
     pub reason: String,
+    /// The key that sealed the anchored event (anchors from before this field have none): the
+    /// book must still name that key there, or its history was rewritten under another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// How a key is stored in its file.
@@ -341,6 +345,7 @@ mod tests {
             hash: "ab".repeat(32),
             at: "2026-11-30T00:00:00Z".into(),
             reason: "close".into(),
+            key: None,
         };
         store.append_anchor("b", &anchor(3)).unwrap();
         store.append_anchor("b", &anchor(9)).unwrap();

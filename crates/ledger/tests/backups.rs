@@ -137,13 +137,16 @@ async fn a_restore_happens_at_the_next_start_and_keeps_the_book_it_replaces() {
     let Book { ledger, dir } = b;
     ledger.close().await;
     let now = Utc.with_ymd_and_hms(2026, 1, 6, 7, 0, 0).unwrap();
-    let note = apply_pending_restore(&path, now).await.unwrap().unwrap();
+    let note = apply_pending_restore(&path, now, None)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(
         note.contains("before-restore-20260106T070000Z.sqlite"),
         "{note}"
     );
     assert_eq!(
-        apply_pending_restore(&path, now).await.unwrap(),
+        apply_pending_restore(&path, now, None).await.unwrap(),
         None,
         "done once"
     );

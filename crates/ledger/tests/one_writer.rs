@@ -47,13 +47,13 @@ async fn a_restore_waits_while_another_window_has_the_book_open() {
         .unwrap();
     // The app that scheduled it is still open (another window): the restore would lose bob.
     let now = Utc.with_ymd_and_hms(2026, 1, 6, 7, 0, 0).unwrap();
-    let err = apply_pending_restore(&path, now).await.unwrap_err();
+    let err = apply_pending_restore(&path, now, None).await.unwrap_err();
     assert_eq!(err.kind(), "conflict", "{err}");
     assert_eq!(count(&b.ledger, "customers").await, 2, "nothing restored");
 
     let Book { ledger, dir: _dir } = b;
     ledger.close().await;
-    let note = apply_pending_restore(&path, now).await.unwrap();
+    let note = apply_pending_restore(&path, now, None).await.unwrap();
     assert!(
         note.is_some(),
         "still scheduled, carried out once nothing holds the book"

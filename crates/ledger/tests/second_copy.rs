@@ -108,7 +108,10 @@ async fn a_file_restores_only_when_it_passes_the_books_checks() {
         chosen.file_name
     );
     l.close().await;
-    let done = apply_pending_restore(&path, at(10)).await.unwrap().unwrap();
+    let done = apply_pending_restore(&path, at(10), Some(trust.clone()))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(done.contains("chosen-"), "{done}");
     let l = Ledger::open_keyed(&path, Create::Never, at(11), trust)
         .await

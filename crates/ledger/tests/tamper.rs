@@ -525,3 +525,39 @@ async fn an_iban_swapped_for_one_with_the_same_last_four_is_found() {
     let report = verify(&path, &trust).await;
     assert_eq!(report.state.unwrap().total_differences, 0);
 }
+
+/// Renaming the key in the book (so its events read as "cannot check" rather than failing
+/// under the real key) is a rewrite: this computer's anchor names the key that sealed the
+/// anchored event.
+#[tokio::test]
+async fn renaming_the_key_to_dodge_the_check_is_found_by_the_anchor() {
+    let b = keyed_book().await;
+    busy(&b.ledger).await;
+    let key = b.ledger.history(Record::Book).await.unwrap();
+    let key_id = key
+        .iter()
+        .rev()
+        .find(|e| e.action == "key")
+        .and_then(|e| e.changes[0].new.as_str().map(str::to_owned))
+        .unwrap();
+    let (_dir, path, trust) = b.closed().await;
+    let pool = raw(&path).await;
+    exec(&pool, "DROP TRIGGER audit_events_no_update").await;
+    exec(
+        &pool,
+        &format!(
+            "UPDATE audit_events SET changes = replace(changes, '{key_id}', '0123456789abcdef')"
+        ),
+    )
+    .await;
+    pool.close().await;
+    let report = verify(&path, &trust).await;
+    assert!(!report.chain.unchecked.is_empty(), "{}", report.summary());
+    assert_eq!(
+        report.chain.anchor.as_ref().map(|a| a.verdict),
+        Some(AnchorVerdict::Rewritten),
+        "{}",
+        report.summary()
+    );
+    assert!(!report.intact());
+}
