@@ -723,11 +723,7 @@ pub async fn restore_at_start<R: Runtime>(
         ));
     }
     let source = match file_name {
-        Some(name) => ledger::backups::list_backups(&path)?
-            .into_iter()
-            .find(|b| b.file_name == name)
-            .map(|b| ledger::store::backup_dir(&path).join(b.file_name))
-            .ok_or_else(|| Error::NotFound(format!("There is no backup {name}.")))?,
+        Some(name) => ledger::backups::backup_path(&path, &name)?,
         None => match files::open_path(&window, "Book or backup to restore", files::BOOKS).await {
             Some(source) => source,
             None => return Ok(false),

@@ -43,7 +43,7 @@ pub struct Backup {
     pub second: SecondCopy,
 }
 
-fn stamp(now: DateTime<Utc>) -> String {
+pub(crate) fn stamp(now: DateTime<Utc>) -> String {
     now.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
@@ -90,7 +90,7 @@ pub fn list_backups(book: &Path) -> Result<Vec<Backup>> {
 }
 
 /// The backup called `file_name` in the book's backup folder (a bare name, never a path).
-fn backup_path(book: &Path, file_name: &str) -> Result<PathBuf> {
+pub fn backup_path(book: &Path, file_name: &str) -> Result<PathBuf> {
     let plain = Path::new(file_name)
         .file_name()
         .is_some_and(|n| n == file_name);

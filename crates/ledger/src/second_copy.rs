@@ -10,10 +10,8 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
-
 use crate::audit::Origin;
-use crate::backups::{Backup, SecondCopy};
+use crate::backups::{stamp, Backup, SecondCopy};
 use crate::error::{Error, Result};
 use crate::restore_check::{check_restorable, copy_whole};
 use crate::store::private_backup_dir;
@@ -93,10 +91,6 @@ impl Ledger {
             .into_owned();
         self.schedule_restore(origin, &name).await
     }
-}
-
-fn stamp(at: DateTime<Utc>) -> String {
-    at.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
 /// Removes all but the newest `kept` files of `dir` whose names start with `prefix`.
