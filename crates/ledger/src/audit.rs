@@ -29,6 +29,9 @@ use crate::progress::Progress;
 use crate::search_index::{Touched, CUSTOMER_FIELDS, PAYOUT_FIELDS};
 use crate::store::Ledger;
 
+/// How many events one INSERT writes.
+const EVENTS_PER_INSERT: usize = 1_000;
+
 /// The hash that stands before the first event.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -247,6 +250,9 @@ pub(crate) struct WriteTx<'o> {
     /// The last event's (seq, hash), read once and then carried along for bulk writes.
     head: Option<(i64, String)>,
     recorded: usize,
+    /// Events chained but not yet inserted: written many to a statement (see
+    /// [`WriteTx::write_events`]), at the latest at commit.
+    unwritten: Vec<EventRow>,
     /// What the change did to the search index's sources.
     touched: Touched,
     /// Whether the change touched what statement matching reads (a payout, a customer's
@@ -279,6 +285,7 @@ impl Ledger {
             origin,
             head: None,
             recorded: 0,
+            unwritten: Vec::new(),
             touched: Touched::default(),
             matching_inputs: false,
             key,
@@ -326,27 +333,13 @@ impl WriteTx<'_> {
             hash: String::new(),
         };
         let hash = row.chain_hash(self.key.as_deref());
-        sqlx::query(
-            "INSERT INTO audit_events
-                 (seq, uuid, at, actor, source, action, entity, entity_id, changes, note, prev_hash, hash)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(row.seq)
-        .bind(row.uuid)
-        .bind(&row.at)
-        .bind(&row.actor)
-        .bind(&row.source)
-        .bind(&row.action)
-        .bind(&row.entity)
-        .bind(row.entity_id)
-        .bind(&row.changes)
-        .bind(&row.note)
-        .bind(&row.prev_hash)
-        .bind(&hash)
-        .execute(&mut *self.tx)
-        .await?;
-        self.head = Some((row.seq, hash));
+        self.head = Some((row.seq, hash.clone()));
         self.recorded += 1;
+        let seq = row.seq;
+        self.unwritten.push(EventRow { hash, ..row });
+        if self.unwritten.len() >= EVENTS_PER_INSERT {
+            self.write_events().await?;
+        }
         self.matching_inputs |= matches!(event.record, Record::Payout(_) | Record::Customer(_));
         match event.record {
             Record::Payout(id) if event.diff.touches(&PAYOUT_FIELDS) => self.touched.payout(id),
@@ -355,7 +348,47 @@ impl WriteTx<'_> {
             }
             _ => {}
         }
-        Ok(row.seq)
+        Ok(seq)
+    }
+
+    /// Inserts the events recorded so far, [`EVENTS_PER_INSERT`] to a statement: a batch of
+    /// 40,000 status moves pays for 40 statements instead of 40,000. Nothing in a write reads
+    /// the trail back before commit, which calls this.
+    async fn write_events(&mut self) -> Result<()> {
+        for chunk in self.unwritten.chunks(EVENTS_PER_INSERT) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|r| {
+                    (
+                        r.seq,
+                        r.uuid.simple().to_string(),
+                        &r.at,
+                        &r.actor,
+                        &r.source,
+                        &r.action,
+                        &r.entity,
+                        r.entity_id,
+                        &r.changes,
+                        &r.note,
+                        &r.prev_hash,
+                        &r.hash,
+                    )
+                })
+                .collect();
+            sqlx::query(
+                "INSERT INTO audit_events
+                     (seq, uuid, at, actor, source, action, entity, entity_id, changes, note, prev_hash, hash)
+                 SELECT e.value ->> 0, unhex(e.value ->> 1), e.value ->> 2, e.value ->> 3,
+                        e.value ->> 4, e.value ->> 5, e.value ->> 6, e.value ->> 7, e.value ->> 8,
+                        e.value ->> 9, e.value ->> 10, e.value ->> 11
+                   FROM json_each(?) e ORDER BY e.key",
+            )
+            .bind(serde_json::to_string(&rows).expect("events serialise"))
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        self.unwritten.clear();
+        Ok(())
     }
 
     /// Records the change's one event and commits: the usual end of a write.
@@ -372,6 +405,7 @@ impl WriteTx<'_> {
                 "The change was not saved because it carried no audit event.".into(),
             ));
         }
+        self.write_events().await?;
         self.touched.reindex(&mut self.tx).await?;
         if self.matching_inputs {
             sqlx::query("UPDATE matching_generation SET value = value + 1")

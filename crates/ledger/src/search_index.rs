@@ -120,6 +120,7 @@ async fn index_rows(conn: &mut SqliteConnection, rows: Rows<'_>) -> Result<Optio
         }
     };
     let last = rows.last().map(|row| row.0);
+    let mut lines = Vec::with_capacity(rows.len());
     for (id, request_id, username, name, minor, currency, description, reference) in rows {
         let amount = Money::stored(minor, &currency)?;
         let body = format!(
@@ -129,12 +130,15 @@ async fn index_rows(conn: &mut SqliteConnection, rows: Rows<'_>) -> Result<Optio
             amount.amount_text(),
             reference.unwrap_or_default()
         );
-        sqlx::query("INSERT INTO payout_search (rowid, body) VALUES (?, ?)")
-            .bind(id)
-            .bind(body)
-            .execute(&mut *conn)
-            .await?;
+        lines.push((id, body));
     }
+    // One statement for the whole batch.
+    sqlx::query(
+        "INSERT INTO payout_search (rowid, body) SELECT value ->> 0, value ->> 1 FROM json_each(?)",
+    )
+    .bind(serde_json::to_string(&lines).expect("index lines serialise"))
+    .execute(&mut *conn)
+    .await?;
     Ok(last)
 }
 

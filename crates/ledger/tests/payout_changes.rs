@@ -153,6 +153,36 @@ async fn a_failed_payout_is_not_retried_while_its_request_has_another_open_payou
         .unwrap();
 }
 
+/// A bulk move writes its payouts together, but each retry is checked against the book as
+/// the moves before it in the batch left it: of two failed payouts of one request, one goes
+/// back to Pending and the other is refused, instead of the whole batch failing on the
+/// one-open-payout rule.
+#[tokio::test]
+async fn a_bulk_retry_of_two_failed_payouts_of_one_request_moves_one_and_refuses_the_other() {
+    let b = book().await;
+    let first = payout_in(&b.ledger, "ada", Failed).await;
+    let second = pay(&b.ledger, first.request_id).await;
+    b.ledger
+        .change_payout_status(&me(), second.id, &to(Failed))
+        .await
+        .unwrap();
+    let outcome = b
+        .ledger
+        .bulk_change_status(&me(), &[first.id, second.id], &to(Pending))
+        .await
+        .unwrap();
+    assert_eq!(outcome.changed, vec![first.number.clone()]);
+    assert_eq!(outcome.skipped.len(), 1);
+    assert_eq!(outcome.skipped[0].id, second.id);
+    assert_eq!(
+        outcome.skipped[0].refusal,
+        Refusal::OtherPayoutOpen(first.id)
+    );
+    assert_eq!(b.ledger.payout(first.id).await.unwrap().status, Pending);
+    assert_eq!(b.ledger.payout(second.id).await.unwrap().status, Failed);
+    assert!(b.ledger.verify_book().await.unwrap().intact());
+}
+
 #[tokio::test]
 async fn a_status_move_can_set_the_reference_and_both_changes_are_in_one_event() {
     let b = book().await;

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::files::AtomicFile;
 use crate::ids::PayoutId;
 use crate::money::Money;
-use crate::payouts::status::{apply, current};
+use crate::payouts::status::{currents, Moves};
 use crate::payouts::{Payout, PayoutStatus, Skipped, StatusChange};
 use crate::refusal::Refusal;
 use crate::Ledger;
@@ -260,16 +260,20 @@ impl Ledger {
                 note: format!("Exported in a {} file.", kind.label()),
             }
             .clean()?;
+            let ids: Vec<PayoutId> = included.iter().map(|(id, _)| *id).collect();
+            let mut nows = currents(tx.conn(), &ids).await?;
+            let mut moves = Moves::default();
             for (id, number) in &included {
-                let mut now = current(tx.conn(), *id)
-                    .await?
+                let now = nows
+                    .get_mut(id)
                     .ok_or_else(|| crate::payouts::not_found(*id))?;
-                if let Err(refusal) = apply(&mut tx, &mut now, &change).await? {
+                if let Err(refusal) = moves.stage(&mut tx, now, &change).await? {
                     return Err(Error::Conflict(format!(
                         "{number} changed meanwhile: {refusal}"
                     )));
                 }
             }
+            moves.write(&mut tx).await?;
         }
         let mut renamed: Vec<PathBuf> = Vec::new();
         let undo = |renamed: &[PathBuf]| {

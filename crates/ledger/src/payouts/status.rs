@@ -164,78 +164,139 @@ pub(crate) struct Current {
 }
 
 /// Applies `change` to one payout inside `tx`, or says why it may not move; `current` becomes
-/// what the payout now is, for a batch that meets it again.
+/// what the payout now is.
 pub(crate) async fn apply(
     tx: &mut WriteTx<'_>,
     current: &mut Current,
     change: &Clean,
 ) -> Result<std::result::Result<(), Refusal>> {
-    let (from, to) = (current.status, change.status);
-    if from == to {
-        return Ok(Err(Refusal::AlreadyInStatus(to)));
-    }
-    if !from.can_move_to(to) {
-        return Ok(Err(Refusal::MoveNotAllowed { from, to }));
-    }
-    if from.needs_note(to) && change.note.is_empty() {
-        return Ok(Err(Refusal::NoteRequired));
-    }
-    if from == PayoutStatus::Failed {
-        if let Some(open) = open_payout(tx.conn(), current.request_id, current.id).await? {
-            return Ok(Err(Refusal::OtherPayoutOpen(open)));
+    let mut moves = Moves::default();
+    let checked = moves.stage(tx, current, change).await?;
+    moves.write(tx).await?;
+    Ok(checked)
+}
+
+/// Status moves of many payouts, each checked (and audited) as it is staged, all written by
+/// [`Moves::write`] in one UPDATE per 10,000 payouts: a confirm of 40,000 statement lines or a
+/// bulk move pays for a few statements, not one per payout. A payout staged twice is written
+/// as it was last staged.
+#[derive(Default)]
+pub(crate) struct Moves {
+    rows: Vec<MovedRow>,
+    /// Where each staged payout is in `rows`.
+    at: HashMap<PayoutId, usize>,
+}
+
+/// What a move writes to a payout's row: id, status, reference, paid on, fee.
+#[derive(Serialize)]
+struct MovedRow(
+    PayoutId,
+    PayoutStatus,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+impl Moves {
+    /// Checks `change` against the payout as it is `current`ly (after the moves staged before)
+    /// and stages it with its audit event, or says why it may not move; `current` becomes what
+    /// the payout now is, for a batch that meets it again.
+    pub(crate) async fn stage(
+        &mut self,
+        tx: &mut WriteTx<'_>,
+        current: &mut Current,
+        change: &Clean,
+    ) -> Result<std::result::Result<(), Refusal>> {
+        let (from, to) = (current.status, change.status);
+        if from == to {
+            return Ok(Err(Refusal::AlreadyInStatus(to)));
         }
+        if !from.can_move_to(to) {
+            return Ok(Err(Refusal::MoveNotAllowed { from, to }));
+        }
+        if from.needs_note(to) && change.note.is_empty() {
+            return Ok(Err(Refusal::NoteRequired));
+        }
+        if from == PayoutStatus::Failed {
+            // The book must show the moves staged so far before it is asked.
+            self.write(tx).await?;
+            if let Some(open) = open_payout(tx.conn(), current.request_id, current.id).await? {
+                return Ok(Err(Refusal::OtherPayoutOpen(open)));
+            }
+        }
+        let reference = change
+            .reference
+            .clone()
+            .or_else(|| current.external_reference.clone());
+        // A Success is paid on the statement's booking day, or the day it is marked; any other
+        // status is not paid.
+        let (paid_on, fee_minor) = match (to, &change.settlement) {
+            (PayoutStatus::Success, Some(s)) => (Some(s.paid_on.to_string()), Some(s.fee_minor)),
+            (PayoutStatus::Success, None) => (Some(tx.day()), None),
+            _ => (None, None),
+        };
+        let fee = |minor: Option<i64>| -> Result<Option<String>> {
+            minor
+                .map(|m| Money::stored(m, &current.currency).map(|m| m.to_string()))
+                .transpose()
+        };
+        let diff = Diff::new()
+            .field("status", from, to)
+            .field(
+                "external_reference",
+                &current.external_reference,
+                &reference,
+            )
+            .field("paid_on", &current.paid_on, &paid_on)
+            .field("fee", fee(current.fee_minor)?, fee(fee_minor)?);
+        tx.record(Event {
+            action: Action::Status,
+            record: Record::Payout(current.id),
+            diff,
+            note: &change.note,
+        })
+        .await?;
+        let row = MovedRow(
+            current.id,
+            to,
+            reference.clone(),
+            paid_on.clone(),
+            fee_minor,
+        );
+        match self.at.get(&current.id) {
+            Some(&k) => self.rows[k] = row,
+            None => {
+                self.at.insert(current.id, self.rows.len());
+                self.rows.push(row);
+            }
+        }
+        current.status = to;
+        current.external_reference = reference;
+        current.paid_on = paid_on;
+        current.fee_minor = fee_minor;
+        Ok(Ok(()))
     }
-    let reference = change
-        .reference
-        .clone()
-        .or_else(|| current.external_reference.clone());
-    // A Success is paid on the statement's booking day, or the day it is marked; any other
-    // status is not paid.
-    let (paid_on, fee_minor) = match (to, &change.settlement) {
-        (PayoutStatus::Success, Some(s)) => (Some(s.paid_on.to_string()), Some(s.fee_minor)),
-        (PayoutStatus::Success, None) => (Some(tx.day()), None),
-        _ => (None, None),
-    };
-    let at = tx.at();
-    sqlx::query(
-        "UPDATE payouts SET status = ?, external_reference = ?, updated_at = ?, paid_on = ?,
-                            fee_minor = ?
-          WHERE id = ?",
-    )
-    .bind(to)
-    .bind(&reference)
-    .bind(&at)
-    .bind(&paid_on)
-    .bind(fee_minor)
-    .bind(current.id)
-    .execute(tx.conn())
-    .await?;
-    let fee = |minor: Option<i64>| -> Result<Option<String>> {
-        minor
-            .map(|m| Money::stored(m, &current.currency).map(|m| m.to_string()))
-            .transpose()
-    };
-    let diff = Diff::new()
-        .field("status", from, to)
-        .field(
-            "external_reference",
-            &current.external_reference,
-            &reference,
-        )
-        .field("paid_on", &current.paid_on, &paid_on)
-        .field("fee", fee(current.fee_minor)?, fee(fee_minor)?);
-    tx.record(Event {
-        action: Action::Status,
-        record: Record::Payout(current.id),
-        diff,
-        note: &change.note,
-    })
-    .await?;
-    current.status = to;
-    current.external_reference = reference;
-    current.paid_on = paid_on;
-    current.fee_minor = fee_minor;
-    Ok(Ok(()))
+
+    /// Writes every staged move into the book, 10,000 payouts to a statement.
+    pub(crate) async fn write(&mut self, tx: &mut WriteTx<'_>) -> Result<()> {
+        let at = tx.at();
+        for chunk in self.rows.chunks(10_000) {
+            sqlx::query(
+                "UPDATE payouts
+                    SET status = m.value ->> 1, external_reference = m.value ->> 2,
+                        updated_at = ?, paid_on = m.value ->> 3, fee_minor = m.value ->> 4
+                   FROM json_each(?) m
+                  WHERE payouts.id = m.value ->> 0",
+            )
+            .bind(&at)
+            .bind(serde_json::to_string(chunk).expect("moves serialise"))
+            .execute(tx.conn())
+            .await?;
+        }
+        self.rows.clear();
+        self.at.clear();
+        Ok(())
+    }
 }
 
 async fn open_payout(
@@ -334,19 +395,22 @@ impl Ledger {
         ids.dedup();
         let mut outcome = BulkOutcome::default();
         let mut tx = self.begin_write(origin).await?;
+        let mut currents = currents(tx.conn(), &ids).await?;
+        let mut moves = Moves::default();
         for &id in &ids {
-            let Some(mut current) = current(tx.conn(), id).await? else {
+            let Some(current) = currents.get_mut(&id) else {
                 outcome
                     .skipped
                     .push(Skipped::new(id, Refusal::NoSuchPayout(id)));
                 continue;
             };
-            match apply(&mut tx, &mut current, &change).await? {
+            match moves.stage(&mut tx, current, &change).await? {
                 Ok(()) => outcome.changed.push(id.to_string()),
                 Err(refusal) => outcome.skipped.push(Skipped::new(id, refusal)),
             }
         }
         if !outcome.changed.is_empty() {
+            moves.write(&mut tx).await?;
             tx.commit().await?;
         }
         Ok(outcome)

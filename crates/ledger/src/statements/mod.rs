@@ -17,7 +17,7 @@ use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
 use crate::ids::PayoutId;
 use crate::money::Money;
-use crate::payouts::status::{apply, currents, Clean, Current, Settlement};
+use crate::payouts::status::{currents, Clean, Current, Moves, Settlement};
 use crate::payouts::{PayoutStatus, Skipped};
 use crate::progress::Progress;
 use crate::refusal::Refusal;
@@ -263,6 +263,7 @@ async fn pay_file(
     file: &matching::WrittenFile,
     chosen: PayoutId,
     payouts: &mut std::collections::HashMap<PayoutId, Current>,
+    moves: &mut Moves,
 ) -> Result<std::result::Result<Vec<PayoutId>, Refusal>> {
     let ids = file.payouts()?;
     if !ids.contains(&chosen) {
@@ -315,7 +316,7 @@ async fn pay_file(
         if now.status == PayoutStatus::Success {
             continue;
         }
-        if let Err(refusal) = apply(tx, now, &change).await? {
+        if let Err(refusal) = moves.stage(tx, now, &change).await? {
             // Checked above; a refusal here would leave the file half paid, so nothing is.
             return Err(Error::Conflict(format!("{id} cannot be paid: {refusal}")));
         }
@@ -627,6 +628,7 @@ impl Ledger {
             payout_ids.extend(file.payouts()?);
         }
         let mut payouts = currents(tx.conn(), &payout_ids).await?;
+        let mut moves = Moves::default();
         let mut linked: Vec<(i64, PayoutId)> = Vec::with_capacity(confirmations.len());
         let mut collective: Vec<i64> = Vec::new();
         let mut names: Vec<(String, PayoutId, String)> = Vec::new();
@@ -649,7 +651,7 @@ impl Ledger {
                 continue;
             }
             if let Some(file) = line.batch_reference.as_deref().and_then(|b| files.get(b)) {
-                match pay_file(&mut tx, line, file, c.payout_id, &mut payouts).await? {
+                match pay_file(&mut tx, line, file, c.payout_id, &mut payouts, &mut moves).await? {
                     Ok(paid) => {
                         line.linked = Some(c.payout_id);
                         linked.push((c.line_id, c.payout_id));
@@ -716,7 +718,7 @@ impl Ledger {
                     ),
                 })
                 .await?;
-            } else if let Err(refusal) = apply(&mut tx, now, &change).await? {
+            } else if let Err(refusal) = moves.stage(&mut tx, now, &change).await? {
                 outcome.skipped.push(skip(refusal));
                 continue;
             }
@@ -729,6 +731,7 @@ impl Ledger {
             ));
             outcome.confirmed.push(c.payout_id.to_string());
         }
+        moves.write(&mut tx).await?;
         for chunk in linked.chunks(10_000) {
             let pairs = serde_json::to_string(chunk).expect("pairs serialise");
             sqlx::query(
