@@ -11,12 +11,14 @@
 //!   first `key` event on, the hash is an HMAC under a key kept outside the book (see
 //!   [`crate::chain`]), so the chain cannot be recomputed by someone holding only the book;
 //! - derived data follows the events: at commit the payout search index is rewritten for
-//!   every record whose events changed an indexed field (see [`crate::search_index`]).
+//!   every record whose events changed an indexed field (see [`crate::search_index`]), and the
+//!   audit log's word index takes the new events, or catches up right after a large change
+//!   (see [`crate::audit_search`]).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -260,6 +262,8 @@ pub(crate) struct WriteTx<'o> {
     matching_inputs: bool,
     /// The key that hashes this change's events; `None` for a book that is not keyed yet.
     key: Option<Arc<ChainKey>>,
+    /// For the audit log's word index to catch up after a large change.
+    writer: SqlitePool,
 }
 
 impl Ledger {
@@ -289,6 +293,7 @@ impl Ledger {
             touched: Touched::default(),
             matching_inputs: false,
             key,
+            writer: self.writer.clone(),
         })
     }
 }
@@ -406,6 +411,10 @@ impl WriteTx<'_> {
             ));
         }
         self.write_events().await?;
+        let search_behind = match &self.head {
+            Some((head, _)) => crate::audit_search::at_commit(&mut self.tx, *head).await?,
+            None => false,
+        };
         self.touched.reindex(&mut self.tx).await?;
         if self.matching_inputs {
             sqlx::query("UPDATE matching_generation SET value = value + 1")
@@ -413,6 +422,9 @@ impl WriteTx<'_> {
                 .await?;
         }
         self.tx.commit().await?;
+        if search_behind {
+            crate::audit_search::catch_up_later(&self.writer);
+        }
         Ok(())
     }
 }

@@ -3,8 +3,8 @@
 //!
 //! Invariants: read-only; an unfiltered page is found by its sequence numbers (events are
 //! numbered without gaps), so the last page of millions of events is as quick as the first;
-//! words are looked up in the `audit_search` trigram index (migration 0006), which hands its
-//! events over newest first; a filtered total is counted up to [`COUNT_CAP`] and said to be a
+//! words are looked up in the `audit_search` trigram index (see [`crate::audit_search`]), which
+//! hands its events over newest first, once it holds every event; a filtered total is counted up to [`COUNT_CAP`] and said to be a
 //! lower bound beyond it.
 
 use serde::{Deserialize, Serialize};
@@ -72,10 +72,19 @@ impl Ledger {
         let record = parse_any_record(&search);
         // Words of three or more characters are looked up in `audit_search`; shorter ones
         // alone fall back to reading every event.
-        let words = match record {
+        let mut words = match record {
             Some(_) => None,
             None => match_expression(&search),
         };
+        // The index may lag behind a large change by a moment: it catches up first, or, in a
+        // book open read-only, the words are looked for in every event instead.
+        if words.is_some() && crate::audit_search::behind(&self.reader).await? {
+            if self.writable() {
+                crate::audit_search::catch_up(&self.writer).await?;
+            } else {
+                words = None;
+            }
+        }
         let filtered = !search.is_empty()
             || query.entity.is_some()
             || query.source.is_some()

@@ -9,6 +9,7 @@ pub mod anchors;
 pub mod attention;
 pub mod audit;
 pub mod audit_log;
+mod audit_search;
 pub mod backups;
 mod book_lock;
 pub mod chain;
