@@ -415,18 +415,33 @@ impl WriteTx<'_> {
             Some((head, _)) => crate::audit_search::at_commit(&mut self.tx, *head).await?,
             None => false,
         };
-        self.touched.reindex(&mut self.tx).await?;
+        let payouts_behind = self.touched.reindex(&mut self.tx).await?;
         if self.matching_inputs {
             sqlx::query("UPDATE matching_generation SET value = value + 1")
                 .execute(&mut *self.tx)
                 .await?;
         }
         self.tx.commit().await?;
-        if search_behind {
-            crate::audit_search::catch_up_later(&self.writer);
+        if search_behind || payouts_behind {
+            catch_up_later(&self.writer);
         }
         Ok(())
     }
+}
+
+/// Brings both search indexes up to date beside the caller, after a large change; a failure
+/// is logged, and the next search or open tries again.
+fn catch_up_later(writer: &SqlitePool) {
+    let writer = writer.clone();
+    tokio::spawn(async move {
+        let caught_up = async {
+            crate::audit_search::catch_up(&writer).await?;
+            crate::search_index::catch_up(&writer).await
+        };
+        if let Err(err) = caught_up.await {
+            tracing::warn!(error = %err, "the search indexes could not catch up yet");
+        }
+    });
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

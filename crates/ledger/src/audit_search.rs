@@ -84,17 +84,6 @@ pub(crate) async fn catch_up(writer: &SqlitePool) -> Result<()> {
     }
 }
 
-/// Starts [`catch_up`] beside the caller, for a change that left the index behind; a failure
-/// is logged, and the next word search or open tries again.
-pub(crate) fn catch_up_later(writer: &SqlitePool) {
-    let writer = writer.clone();
-    tokio::spawn(async move {
-        if let Err(err) = catch_up(&writer).await {
-            tracing::warn!(error = %err, "the audit log's word index could not catch up yet");
-        }
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::Utc;

@@ -4,8 +4,10 @@
 //!
 //! Invariant: the index is derived data kept by the write choke point: at commit,
 //! `audit::WriteTx` re-indexes every payout and customer whose audit events in the
-//! transaction changed an indexed field ([`PAYOUT_FIELDS`], [`CUSTOMER_FIELDS`]), so the
-//! index never disagrees with the book a reader sees and no writer indexes by hand.
+//! transaction changed an indexed field ([`PAYOUT_FIELDS`], [`CUSTOMER_FIELDS`]), so no writer
+//! indexes by hand. A change of more than [`AT_COMMIT`] payouts (a 40,000-line statement
+//! confirm) marks them in `payout_search_stale` instead, and [`catch_up`] rewrites them right
+//! after its commit, on open and before any search, so a search never sees a stale line.
 
 use std::collections::BTreeSet;
 
@@ -17,6 +19,11 @@ use crate::money::Money;
 
 /// Bump when the indexed text changes; books with an older index are re-indexed on open.
 const INDEX_VERSION: &str = "1";
+
+/// A change that touches more payouts than this leaves their lines to [`catch_up`].
+pub(crate) const AT_COMMIT: usize = 1_000;
+/// Payouts a catch-up rewrites in one transaction.
+const STEP: i64 = 5_000;
 
 /// The fields of a payout's events that its index line holds (a new payout's `request`,
 /// `amount` and `description` among them).
@@ -42,8 +49,9 @@ impl Touched {
         self.customers.insert(id);
     }
 
-    /// Rewrites the index lines of everything noted, 10,000 payouts to a query.
-    pub(crate) async fn reindex(&self, conn: &mut SqliteConnection) -> Result<()> {
+    /// Rewrites the index lines of everything noted; past [`AT_COMMIT`] payouts, marks them
+    /// for [`catch_up`] instead. Answers whether it left any.
+    pub(crate) async fn reindex(&self, conn: &mut SqliteConnection) -> Result<bool> {
         let mut ids: Vec<PayoutId> = self.payouts.iter().copied().collect();
         for &customer in &self.customers {
             let theirs: Vec<PayoutId> =
@@ -55,17 +63,66 @@ impl Touched {
         }
         ids.sort_unstable();
         ids.dedup();
+        if ids.len() <= AT_COMMIT {
+            rewrite(conn, &ids).await?;
+            return Ok(false);
+        }
         for chunk in ids.chunks(10_000) {
-            let chunk = serde_json::to_string(chunk).expect("ids serialise");
             sqlx::query(
-                "DELETE FROM payout_search WHERE rowid IN (SELECT value FROM json_each(?))",
+                "INSERT OR IGNORE INTO payout_search_stale (payout_id)
+                 SELECT value FROM json_each(?)",
             )
+            .bind(serde_json::to_string(chunk).expect("ids serialise"))
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(true)
+    }
+}
+
+/// Rewrites the index lines of `ids`, 10,000 payouts to a query.
+async fn rewrite(conn: &mut SqliteConnection, ids: &[PayoutId]) -> Result<()> {
+    for chunk in ids.chunks(10_000) {
+        let chunk = serde_json::to_string(chunk).expect("ids serialise");
+        sqlx::query("DELETE FROM payout_search WHERE rowid IN (SELECT value FROM json_each(?))")
             .bind(&chunk)
             .execute(&mut *conn)
             .await?;
-            index_rows(conn, Rows::Of(&chunk)).await?;
+        index_rows(conn, Rows::Of(&chunk)).await?;
+    }
+    Ok(())
+}
+
+/// Whether some payouts' lines wait for [`catch_up`].
+pub(crate) async fn behind(pool: &SqlitePool) -> Result<bool> {
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM payout_search_stale)")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// Rewrites the lines a large change left, [`STEP`] payouts to a transaction.
+pub(crate) async fn catch_up(writer: &SqlitePool) -> Result<()> {
+    loop {
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        let ids: Vec<PayoutId> = sqlx::query_scalar(
+            "SELECT payout_id FROM payout_search_stale ORDER BY payout_id LIMIT ?",
+        )
+        .bind(STEP)
+        .fetch_all(&mut *tx)
+        .await?;
+        if ids.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        rewrite(&mut tx, &ids).await?;
+        sqlx::query(
+            "DELETE FROM payout_search_stale WHERE payout_id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(serde_json::to_string(&ids).expect("ids serialise"))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
     }
 }
 
@@ -156,6 +213,9 @@ pub(crate) async fn bring_up_to_date(writer: &SqlitePool) -> Result<()> {
     sqlx::query("INSERT INTO payout_search (payout_search) VALUES ('delete-all')")
         .execute(&mut *tx)
         .await?;
+    sqlx::query("DELETE FROM payout_search_stale")
+        .execute(&mut *tx)
+        .await?;
     index_all(&mut tx).await?;
     sqlx::query(
         "INSERT INTO settings (key, value) VALUES ('payout_search_version', ?)
@@ -192,5 +252,136 @@ mod tests {
             match_expression("ada 12 \"x\" 50%_ OR"),
             Some(r#""ada" """x""" "50%_""#.to_owned())
         );
+    }
+}
+
+#[cfg(test)]
+mod catch_up_tests {
+    use chrono::Utc;
+
+    use crate::audit::Origin;
+    use crate::customers::CustomerInput;
+    use crate::payouts::list::PayoutQuery;
+    use crate::store::{Create, Ledger};
+
+    fn searching(words: &str) -> PayoutQuery {
+        PayoutQuery {
+            search: words.into(),
+            ..PayoutQuery::page(1, 50)
+        }
+    }
+
+    /// A book whose one customer has `n` payouts, made with SQL and indexed on open.
+    async fn book_of(dir: &std::path::Path, n: i64) -> (Ledger, crate::ids::CustomerId) {
+        let path = dir.join("book.sqlite");
+        let ledger = Ledger::open(&path, Create::IfMissing, Utc::now())
+            .await
+            .unwrap();
+        let me = Origin::manual("Tester", Utc::now());
+        let input = CustomerInput {
+            username: "ada".into(),
+            display_name: "Ada Lovelace".into(),
+            email: String::new(),
+        };
+        let customer = ledger.add_customer(&me, &input).await.unwrap().id;
+        for sql in [
+            "INSERT INTO payment_accounts (id, uuid, customer_id, kind, is_default, provider,
+                                           handle_kind, handle, created_at, updated_at)
+             VALUES (1, randomblob(16), ?2, 'digital', 1, 'paypal', 'email', 'ada@example.com',
+                     '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')",
+            "WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < ?1)
+             INSERT INTO incentive_requests (id, uuid, customer_id, amount_minor, currency, status,
+                                             decided_at, created_at, updated_at)
+             SELECT x, randomblob(16), ?2, 100, 'EUR', 'approved', '2026-01-01T00:00:00.000000Z',
+                    '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z' FROM i",
+            "INSERT INTO payouts (id, uuid, request_id, customer_id, amount_minor, currency, method,
+                                  account_id, account_snapshot, status, description, created_at,
+                                  updated_at)
+             SELECT id, randomblob(16), id, customer_id, 100, 'EUR', 'digital', 1,
+                    json_object('kind', 'digital', 'provider', 'paypal', 'handle_kind', 'email',
+                                'handle', 'ada@example.com'),
+                    'pending', 'Cashback', created_at, created_at FROM incentive_requests",
+            "DELETE FROM settings WHERE key = 'payout_search_version'",
+        ] {
+            sqlx::query(sql)
+                .bind(n)
+                .bind(customer)
+                .execute(&ledger.writer)
+                .await
+                .unwrap();
+        }
+        ledger.close().await;
+        let ledger = Ledger::open(&path, Create::Never, Utc::now())
+            .await
+            .unwrap();
+        (ledger, customer)
+    }
+
+    #[tokio::test]
+    async fn a_change_to_more_payouts_than_a_commit_indexes_is_searchable_right_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = super::AT_COMMIT as i64 + 1;
+        let (ledger, customer) = book_of(dir.path(), n).await;
+        // More than BROAD matches: the total is a lower bound.
+        let broad = crate::payouts::list::BROAD;
+        assert_eq!(
+            ledger
+                .list_payouts(&searching("Lovelace"))
+                .await
+                .unwrap()
+                .page
+                .total,
+            broad
+        );
+        let me = Origin::manual("Tester", Utc::now());
+        let renamed = CustomerInput {
+            username: "ada".into(),
+            display_name: "Ada Byron".into(),
+            email: String::new(),
+        };
+        ledger.edit_customer(&me, customer, &renamed).await.unwrap();
+        // Whether or not the catch-up the change started has run, no search sees an old line.
+        let byron = ledger.list_payouts(&searching("Byron")).await.unwrap();
+        assert_eq!(byron.page.total, broad);
+        assert_eq!(byron.search_hint, None);
+        let lovelace = ledger.list_payouts(&searching("Lovelace")).await.unwrap();
+        assert_eq!(lovelace.page.total, 0);
+        assert!(!super::behind(&ledger.reader).await.unwrap());
+        ledger.close().await;
+    }
+
+    #[tokio::test]
+    async fn stale_lines_are_rewritten_on_search_and_a_read_only_book_says_its_index_is_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ledger, _) = book_of(dir.path(), 3).await;
+        // As if the app had stopped before the catch-up of a large change ran.
+        let stale = async || {
+            for sql in [
+                "INSERT INTO payout_search (payout_search) VALUES ('delete-all')",
+                "INSERT INTO payout_search_stale (payout_id) SELECT id FROM payouts",
+            ] {
+                sqlx::query(sql).execute(&ledger.writer).await.unwrap();
+            }
+        };
+        stale().await;
+        let found = ledger.list_payouts(&searching("Lovelace")).await.unwrap();
+        assert_eq!(found.page.total, 3);
+        stale().await;
+        let path = ledger.path().to_owned();
+        ledger.close().await;
+
+        let read_only = Ledger::open_read_only(&path).await.unwrap();
+        let found = read_only
+            .list_payouts(&searching("Lovelace"))
+            .await
+            .unwrap();
+        assert!(found.search_hint.unwrap().contains("not up to date"));
+        read_only.close().await;
+
+        let ledger = Ledger::open(&path, Create::Never, Utc::now())
+            .await
+            .unwrap();
+        assert!(!super::behind(&ledger.reader).await.unwrap());
+        ledger.close().await;
     }
 }

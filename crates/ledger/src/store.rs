@@ -90,6 +90,7 @@ impl Ledger {
             .execute(&writer)
             .await?;
         crate::search_index::bring_up_to_date(&writer).await?;
+        crate::search_index::catch_up(&writer).await?;
         crate::audit_search::catch_up(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)

@@ -208,16 +208,35 @@ fn instant(field: &'static str, value: Option<&str>) -> Result<Option<String>> {
 }
 
 impl Ledger {
+    /// Before a search: brings the lines a large change left up to date (see
+    /// [`crate::search_index`]); false when they are behind and the book is open read-only.
+    pub(crate) async fn search_index_ready(&self, filters: &Filters) -> Result<bool> {
+        if filters.matching.is_none() || !crate::search_index::behind(&self.reader).await? {
+            return Ok(true);
+        }
+        if !self.writable() {
+            return Ok(false);
+        }
+        crate::search_index::catch_up(&self.writer).await?;
+        Ok(true)
+    }
+
     /// One page of payouts with the total; see the module notes for how it stays fast.
     pub async fn list_payouts(&self, query: &PayoutQuery) -> Result<PayoutList> {
         let page = query.page.checked()?;
         let mut filters = Filters::new(query)?;
-        let search_hint = (!query.search.trim().is_empty()
+        let mut search_hint = (!query.search.trim().is_empty()
             && query
                 .search
                 .split_whitespace()
                 .any(|w| w.chars().count() < 3))
         .then(|| "Words shorter than 3 characters are not searched.".to_owned());
+        if !self.search_index_ready(&filters).await? {
+            search_hint = Some(
+                "The search index is not up to date in this read-only book: the newest changes may be missing from the results."
+                    .to_owned(),
+            );
+        }
 
         let known = self.payout_total(&mut filters).await?;
         let offset = page.offset();
