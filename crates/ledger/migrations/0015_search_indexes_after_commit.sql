@@ -17,3 +17,13 @@ INSERT INTO audit_search_upto (seq) SELECT IFNULL(MAX(seq), 0) FROM audit_events
 CREATE TABLE payout_search_stale (
     payout_id  INTEGER PRIMARY KEY
 ) STRICT;
+
+-- A status move sets `status_at` itself, in the same UPDATE: the trigger (0005) then has
+-- nothing left to do, instead of updating each moved row a second time.
+DROP TRIGGER payouts_status_at_update;
+CREATE TRIGGER payouts_status_at_update
+AFTER UPDATE OF status ON payouts
+WHEN NEW.status_at IS NOT NEW.updated_at
+BEGIN
+    UPDATE payouts SET status_at = NEW.updated_at WHERE id = NEW.id;
+END;

@@ -262,7 +262,7 @@ pub(crate) struct WriteTx<'o> {
     matching_inputs: bool,
     /// The key that hashes this change's events; `None` for a book that is not keyed yet.
     key: Option<Arc<ChainKey>>,
-    /// For the audit log's word index to catch up after a large change.
+    /// For the search indexes to catch up after a large change.
     writer: SqlitePool,
 }
 

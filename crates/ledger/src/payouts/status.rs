@@ -284,8 +284,9 @@ impl Moves {
             sqlx::query(
                 "UPDATE payouts
                     SET status = m.value ->> 1, external_reference = m.value ->> 2,
-                        updated_at = ?, paid_on = m.value ->> 3, fee_minor = m.value ->> 4
-                   FROM json_each(?) m
+                        updated_at = ?1, status_at = ?1, paid_on = m.value ->> 3,
+                        fee_minor = m.value ->> 4
+                   FROM json_each(?2) m
                   WHERE payouts.id = m.value ->> 0",
             )
             .bind(&at)
