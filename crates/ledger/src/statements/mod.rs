@@ -208,18 +208,16 @@ pub(crate) fn amount_agrees(line_minor: i64, fee_minor: i64, payout_minor: i64) 
 }
 
 /// What a confirm reads of a statement line.
-#[derive(sqlx::FromRow)]
+#[derive(Deserialize)]
 struct StoredLine {
     id: i64,
     import_id: i64,
-    #[sqlx(rename = "provider_reference")]
+    /// The provider's reference.
     reference: String,
     kind: LineKind,
-    #[sqlx(rename = "payout_id")]
+    /// The payout the line was confirmed for.
     linked: Option<PayoutId>,
-    #[sqlx(rename = "amount_minor")]
     line_minor: i64,
-    #[sqlx(rename = "currency")]
     line_currency: String,
     pending: bool,
     fee_minor: i64,
@@ -332,17 +330,21 @@ async fn stored_lines(
 ) -> Result<std::collections::HashMap<i64, StoredLine>> {
     let mut found = std::collections::HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(10_000) {
-        let rows: Vec<StoredLine> = sqlx::query_as(
-            "SELECT id, import_id, provider_reference, kind, payout_id, amount_minor, currency, pending,
-                    fee_minor, booked_on, counterparty, dismissed_at IS NOT NULL AS dismissed,
-                    batch_reference
+        // One JSON array of rows in `StoredLine`'s field order (see `currents`).
+        let rows: String = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(
+                        id, import_id, provider_reference, kind, payout_id, amount_minor, currency,
+                        iif(pending, json('true'), json('false')), fee_minor, booked_on,
+                        counterparty, iif(dismissed_at IS NOT NULL, json('true'), json('false')),
+                        batch_reference))
                FROM statement_lines
               WHERE id IN (SELECT value FROM json_each(?)) AND (?2 IS NULL OR import_id = ?2)",
         )
         .bind(serde_json::to_string(chunk).expect("ids serialise"))
         .bind(import_id)
-        .fetch_all(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?;
+        let rows: Vec<StoredLine> = serde_json::from_str(&rows).map_err(|_| matching::damaged())?;
         found.extend(rows.into_iter().map(|l| (l.id, l)));
     }
     Ok(found)

@@ -493,14 +493,18 @@ impl Ledger {
         progress: Progress<'_>,
     ) -> Result<ConfirmOutcome> {
         self.bring_decisions_up_to_date(Some(import_id)).await?;
-        let confirmations: Vec<Confirmation> = sqlx::query_as(
-            "SELECT l.id AS line_id, c.payout_id FROM statement_lines l
-               JOIN statement_candidates c ON c.line_id = l.id AND c.rank = 0
-              WHERE l.import_id = ? AND l.match_state = 'matched' ORDER BY l.line_no",
+        // One JSON array of (line, payout) pairs (see `currents`).
+        let confirmations: String = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(line_id, payout_id)) FROM (
+                 SELECT l.id AS line_id, c.payout_id FROM statement_lines l
+                   JOIN statement_candidates c ON c.line_id = l.id AND c.rank = 0
+                  WHERE l.import_id = ? AND l.match_state = 'matched' ORDER BY l.line_no)",
         )
         .bind(import_id)
-        .fetch_all(&self.reader)
+        .fetch_one(&self.reader)
         .await?;
+        let confirmations: Vec<Confirmation> =
+            serde_json::from_str(&confirmations).map_err(|_| damaged())?;
         if confirmations.is_empty() {
             return Err(Error::validation(
                 "confirmations",
