@@ -67,7 +67,8 @@ function draw(list, page, load) {
         h('td', {}, actionLabel(e.action)),
         h('td', { class: 'wrap' }, changeList(e.changes), e.note ? h('p', { class: 'muted small' }, e.note) : null))))))
     : h('div', { class: 'card empty' }, 'No event matches.');
-  replace(list, body, page.total ? pager(page, state, load) : null);
+  const hint = page.search_hint ? h('p', { class: 'hint-line', id: 'audit-search-hint' }, page.search_hint) : null;
+  replace(list, hint, body, page.total ? pager(page, state, load) : null);
 }
 
 const quoted = (value) => (value === null ? 'nothing' : JSON.stringify(value));

@@ -110,9 +110,16 @@ pub fn run() {
         .build(context())
         .expect("the app failed to start")
         .run(|app, event| {
-            // The chain head is written down outside the book as the app closes.
+            // The search indexes catch up and the chain head is written down outside the book
+            // as the app closes.
             if let tauri::RunEvent::Exit = event {
                 if let Ok(ledger) = app.state::<Book>().ledger() {
+                    // A large change's search lines, so a read-only open next finds them.
+                    let caught_up =
+                        tauri::async_runtime::block_on(ledger.catch_up_search_indexes());
+                    if let Err(err) = caught_up {
+                        tracing::warn!("the search indexes did not catch up before exit: {err}");
+                    }
                     let anchored =
                         tauri::async_runtime::block_on(ledger.anchor("close", chrono::Utc::now()));
                     if let Err(err) = anchored {

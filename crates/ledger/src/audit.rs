@@ -11,9 +11,9 @@
 //!   first `key` event on, the hash is an HMAC under a key kept outside the book (see
 //!   [`crate::chain`]), so the chain cannot be recomputed by someone holding only the book;
 //! - derived data follows the events: at commit the payout search index is rewritten for
-//!   every record whose events changed an indexed field (see [`crate::search_index`]), and the
-//!   audit log's word index takes the new events, or catches up right after a large change
-//!   (see [`crate::audit_search`]).
+//!   every record whose events changed an indexed field (see [`crate::search_index`]) and the
+//!   audit log's word index takes the new events (see [`crate::audit_search`]); after a change
+//!   of more than 1,000 records or events, both catch up right after its commit instead.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};

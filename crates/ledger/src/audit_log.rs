@@ -50,6 +50,8 @@ pub struct AuditPage {
     pub total_exact: bool,
     pub page: i64,
     pub page_size: i64,
+    /// Set when the words were looked up in an index that lags behind the book (read-only).
+    pub search_hint: Option<String>,
 }
 
 fn day(field: &'static str, value: &str) -> Result<Option<String>> {
@@ -72,17 +74,18 @@ impl Ledger {
         let record = parse_any_record(&search);
         // Words of three or more characters are looked up in `audit_search`; shorter ones
         // alone fall back to reading every event.
-        let mut words = match record {
+        let words = match record {
             Some(_) => None,
             None => match_expression(&search),
         };
         // The index may lag behind a large change by a moment: it catches up first, or, in a
-        // book open read-only, the words are looked for in every event instead.
+        // book open read-only, the page says that the newest events may be missing.
+        let mut search_hint = None;
         if words.is_some() && crate::audit_search::behind(&self.reader).await? {
             if self.writable() {
                 crate::audit_search::catch_up(&self.writer).await?;
             } else {
-                words = None;
+                search_hint = Some(crate::search_index::READ_ONLY_BEHIND.to_owned());
             }
         }
         let filtered = !search.is_empty()
@@ -180,6 +183,7 @@ impl Ledger {
             total_exact,
             page: page.page,
             page_size: page.page_size,
+            search_hint,
         })
     }
 }

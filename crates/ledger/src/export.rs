@@ -121,6 +121,7 @@ impl Ledger {
         progress: Progress<'_>,
     ) -> Result<Written> {
         let filters = Filters::new(query)?;
+        // An export writes an event, so the book is writable and the index catches up.
         self.search_index_ready(&filters).await?;
         let (atomic, mut out) = AtomicFile::create(target)?;
         let mut rows = Ticker::new(progress, PROGRESS_EVERY);

@@ -263,9 +263,23 @@ impl Ledger {
         Ok(())
     }
 
-    /// Writes the chain head to the anchor file, then closes both pools, checkpointing the WAL
-    /// into the main file.
+    /// Brings both search indexes up to date after a large change (see
+    /// [`crate::search_index`]); the app calls it as it closes, so a book opened read-only next
+    /// searches a whole index.
+    pub async fn catch_up_search_indexes(&self) -> Result<()> {
+        if !self.writable() {
+            return Ok(());
+        }
+        crate::audit_search::catch_up(&self.writer).await?;
+        crate::search_index::catch_up(&self.writer).await
+    }
+
+    /// Brings the search indexes up to date and writes the chain head to the anchor file, then
+    /// closes both pools, checkpointing the WAL into the main file.
     pub async fn close(self) {
+        if let Err(err) = self.catch_up_search_indexes().await {
+            tracing::warn!(error = %err, "the search indexes could not catch up before closing");
+        }
         self.anchor_quietly("close").await;
         self.reader.close().await;
         self.writer.close().await;

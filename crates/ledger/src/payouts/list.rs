@@ -232,10 +232,7 @@ impl Ledger {
                 .any(|w| w.chars().count() < 3))
         .then(|| "Words shorter than 3 characters are not searched.".to_owned());
         if !self.search_index_ready(&filters).await? {
-            search_hint = Some(
-                "The search index is not up to date in this read-only book: the newest changes may be missing from the results."
-                    .to_owned(),
-            );
+            search_hint = Some(crate::search_index::READ_ONLY_BEHIND.to_owned());
         }
 
         let known = self.payout_total(&mut filters).await?;

@@ -324,7 +324,6 @@ async fn account_snapshot(conn: &mut SqliteConnection, id: PayoutId) -> Result<A
     serde_json::from_str(&snapshot).map_err(|_| super::damaged_snapshot(id))
 }
 
-/// The payout's fields a move reads, or `None` when there is no such payout.
 /// What a move reads of each payout of `ids` that exists, 10,000 to a query.
 pub(crate) async fn currents(
     conn: &mut SqliteConnection,
@@ -349,6 +348,7 @@ pub(crate) async fn currents(
     Ok(found)
 }
 
+/// The payout's fields a move reads, or `None` when there is no such payout.
 pub(crate) async fn current(conn: &mut SqliteConnection, id: PayoutId) -> Result<Option<Current>> {
     Ok(sqlx::query_as(
         "SELECT id, request_id, status, external_reference, amount_minor, currency, paid_on,
