@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::names::{name_key, same_recipient};
@@ -26,7 +26,7 @@ pub struct StatementName {
 }
 
 /// What remembering needs of a payout: its customer and the names the book knows them by.
-#[derive(sqlx::FromRow)]
+#[derive(Deserialize)]
 struct Known {
     id: PayoutId,
     customer_id: CustomerId,
@@ -54,16 +54,21 @@ pub(super) async fn remember_all(
     let mut known: HashMap<PayoutId, Known> = HashMap::new();
     let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (ids, keys) in ids.chunks(10_000).zip(keys.chunks(10_000)) {
-        let rows: Vec<Known> = sqlx::query_as(
-            "SELECT p.id, p.customer_id, c.display_name,
-                    coalesce(p.account_snapshot ->> '$.holder_name',
-                             p.account_snapshot ->> '$.handle', '') AS recipient
+        // One JSON array of rows in `Known`'s field order (see `payouts::status::currents`).
+        let rows: String = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(
+                        p.id, p.customer_id,
+                        coalesce(p.account_snapshot ->> '$.holder_name',
+                                 p.account_snapshot ->> '$.handle', ''),
+                        c.display_name))
                FROM payouts p JOIN customers c ON c.id = p.customer_id
               WHERE p.id IN (SELECT value FROM json_each(?))",
         )
         .bind(json!(ids).to_string())
-        .fetch_all(tx.conn())
+        .fetch_one(tx.conn())
         .await?;
+        let rows: Vec<Known> = serde_json::from_str(&rows)
+            .map_err(|e| Error::Storage(format!("A payout could not be read: {e}")))?;
         known.extend(rows.into_iter().map(|k| (k.id, k)));
         let stored: Vec<String> = sqlx::query_scalar(
             "SELECT name_key FROM counterparty_names
