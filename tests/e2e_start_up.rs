@@ -1,6 +1,7 @@
 //! The start-up cases of issue 11 (item 3), each as the app meets it: a book that is missing,
 //! empty, another program's database, damaged, from a newer version, or read-only. Each shows
-//! what happened and the way out, and leaves the file as it was.
+//! what happened and the way out, and leaves the file as it was; the missing and the damaged
+//! book are then taken the way out (a new book, a backup restored) in the same window.
 
 mod support;
 
@@ -41,7 +42,7 @@ async fn exec(path: &Path, sql: &str) {
 }
 
 #[test]
-fn a_missing_book_is_reported_and_nothing_is_created() {
+fn a_missing_book_is_reported_nothing_is_created_and_a_new_one_starts_when_asked() {
     run_prepared(
         "start-up-missing",
         |_| {},
@@ -50,6 +51,16 @@ fn a_missing_book_is_reported_and_nothing_is_created() {
             let card = wait_text(c, "#start-up", |t| t.contains("There is no book here")).await;
             assert!(card.contains("Start a new book"), "{card}");
             assert!(!s.book.exists(), "nothing was created");
+            // Asked for, a new book is started and opened in the same window.
+            click(c, "#start-new-book").await;
+            wait_for(c, "body[data-ready='true']").await;
+            assert_eq!(count_of(c, "#start-up").await, 0, "the way out is gone");
+            wait_text(c, "#main", |t| t.contains("Payouts")).await;
+            assert!(
+                s.book.exists(),
+                "the new book is where the old one was missing"
+            );
+            assert_eq!(rows(&s.book, "customers").await, 0, "a new book is empty");
             s
         },
     );
@@ -113,7 +124,7 @@ fn another_programs_database_is_refused_byte_for_byte_untouched() {
 }
 
 #[test]
-fn a_damaged_book_is_named_damaged_and_offers_its_backups() {
+fn a_damaged_book_is_named_damaged_and_a_backup_restores_in_the_same_window() {
     run_prepared(
         "start-up-damaged",
         |book| {
@@ -137,6 +148,22 @@ fn a_damaged_book_is_named_damaged_and_offers_its_backups() {
                 "{offered}"
             );
             assert!(card.contains("Choose a backup file"), "{card}");
+            // Restoring the backup opens it in the same window; the damaged file is kept.
+            click(c, "#start-backups button").await;
+            wait_for(c, "body[data-ready='true']").await;
+            assert_eq!(count_of(c, "#start-up").await, 0, "the way out is gone");
+            assert!(
+                rows(&s.book, "customers").await > 0,
+                "the backup's customers"
+            );
+            let kept: Vec<String> = std::fs::read_dir(s.book.with_file_name("backups"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert!(
+                kept.iter().any(|name| name.starts_with("before-restore-")),
+                "the damaged book is kept among the backups: {kept:?}"
+            );
             s
         },
     );
@@ -188,3 +215,49 @@ fn a_read_only_book_opens_read_only_and_stays_so() {
         },
     );
 }
+
+#[test]
+fn a_book_open_in_another_program_is_refused_left_alone_and_opens_once_let_go() {
+    run_prepared(
+        "start-up-held",
+        |book| {
+            make_book(book);
+            // Another program holds the book's OS lock, as a second window of the app would.
+            let lock = std::fs::File::create(book.with_file_name("book.sqlite.lock")).unwrap();
+            lock.try_lock().unwrap();
+            *HELD.lock().unwrap() = Some(lock);
+            std::fs::copy(book, book.with_extension("before")).unwrap();
+        },
+        |s| async move {
+            let c = &s.client;
+            let card = wait_text(c, "#start-up", |t| {
+                t.contains("open in another window or program")
+            })
+            .await;
+            assert!(
+                card.contains("Use the window that has the book open"),
+                "{card}"
+            );
+            assert_eq!(
+                count_of(c, "#start-backups").await,
+                0,
+                "no restore over a held book"
+            );
+            assert_eq!(
+                std::fs::read(&s.book).unwrap(),
+                std::fs::read(s.book.with_extension("before")).unwrap(),
+                "not a byte changed"
+            );
+            // Closed there, the book opens here on "Try again".
+            HELD.lock().unwrap().take();
+            click(c, "#open-again").await;
+            wait_for(c, "body[data-ready='true']").await;
+            assert_eq!(count_of(c, "#start-up").await, 0, "the way out is gone");
+            wait_text(c, "#main", |t| t.contains("PO-")).await;
+            s
+        },
+    );
+}
+
+/// The lock "another program" holds in the test above, until the test lets it go.
+static HELD: std::sync::Mutex<Option<std::fs::File>> = std::sync::Mutex::new(None);

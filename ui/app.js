@@ -52,22 +52,33 @@ function startUpCard(state) {
   } }, label);
   const advice = {
     missing: 'Nothing was created. Restore a backup, or start a new, empty book here.',
-    held: 'Nothing was changed. Use the window that has the book open, or close it there and start the app again.',
+    held: 'Nothing was changed. Use the window that has the book open, or close it there and try again.',
     refused: 'Nothing was changed: the file was left as it is. Restore a backup, or start the app with another file.',
     damaged: 'Restore a backup: the damaged file is kept among the backups first, so nothing is lost for good.',
   }[kind];
+  // The book is opened again in place; the window then starts over on it.
+  const restore = async (fileName) => {
+    if (await api.restoreAtStart(fileName)) location.reload();
+  };
   const restoring = kind !== 'held' ? h('section', { class: 'restore-choices' },
     h('h2', {}, 'Restore a backup'),
     state.backups.length
       ? h('ul', { class: 'plain', id: 'start-backups' }, state.backups.map((b) => h('li', {},
-        act(`${b.file_name} · ${new Date(b.written_at).toLocaleString()}`, null, () => api.restoreAtStart(b.file_name), 'link'))))
+        act(`${b.file_name} · ${new Date(b.written_at).toLocaleString()}`, null, () => restore(b.file_name), 'link'))))
       : h('p', { class: 'muted' }, 'No backup was found beside the book.'),
-    act('Choose a backup file…', 'restore-any-file', () => api.restoreAtStart(null))) : null;
+    act('Choose a backup file…', 'restore-any-file', () => restore(null))) : null;
   return h('div', { class: 'card fatal', role: 'alert', id: 'start-up', 'data-kind': kind },
     h('h1', {}, kind === 'missing' ? 'There is no book here' : 'The book could not be opened'),
     h('p', {}, message),
     h('p', { class: 'muted' }, advice),
-    kind === 'missing' ? h('div', { class: 'actions left' }, act('Start a new book', 'start-new-book', () => api.startNewBook(), 'primary')) : null,
+    kind === 'held' ? h('div', { class: 'actions left' }, act('Try again', 'open-again', async () => {
+      await api.openAgain();
+      location.reload();
+    }, 'primary')) : null,
+    kind === 'missing' ? h('div', { class: 'actions left' }, act('Start a new book', 'start-new-book', async () => {
+      await api.startNewBook();
+      location.reload();
+    }, 'primary')) : null,
     restoring,
     outcome,
     h('div', { class: 'actions left' }, h('button', { id: 'show-help', onclick: () => help.render(main) }, 'Help and diagnostics')));

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 use chrono::Utc;
 use ledger::anchors::RESTORE;
@@ -23,7 +23,8 @@ const CREATED_MARKER: &str = "book-created";
 pub const TRUST_DIR: &str = "trust";
 
 pub struct Book {
-    ledger: Result<Ledger, Error>,
+    /// Opened again in place when the start-up screen starts a new book or restores one.
+    ledger: RwLock<Result<Ledger, Error>>,
     /// Where the book is (or should be), also when it could not be opened.
     pub path: Option<PathBuf>,
     /// The name the audit trail records for changes made here (Settings may change it).
@@ -67,96 +68,51 @@ impl Book {
     pub fn new(ledger: Ledger, operator: impl Into<String>) -> Book {
         Book {
             path: Some(ledger.path().to_owned()),
-            ledger: Ok(ledger),
+            ledger: RwLock::new(Ok(ledger)),
             operator: Mutex::new(operator.into()),
             work: Work::default(),
             held_statement: Mutex::default(),
         }
     }
 
-    /// Opens the book at `$INCENTISE_DB`, or in the OS app-data folder, first carrying out a
-    /// restore scheduled in Settings; then starts the day's automatic backup in the background.
-    /// A failure to open is kept and shown by the UI instead of the screens.
+    /// The book as [`open_book`] opens it. A failure to open is kept and shown by the UI
+    /// instead of the screens.
     pub async fn open_for<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Book {
-        let system = std::env::var("USER")
-            .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "Owner".into());
-        let mut book_file = None;
-        let ledger = match book_path(app) {
-            Ok((path, create)) => {
-                book_file = Some(path.clone());
-                let restored =
-                    apply_pending_restore(&path, Utc::now(), trust_store(app).ok()).await;
-                let opened = match trust_store(app) {
-                    Ok(trust) => open(&path, create, trust).await,
-                    Err(err) => Err(err),
-                };
-                if opened.is_ok()
-                    && create == Create::IfMissing
-                    && std::env::var_os(BOOK_ENV).is_none()
-                {
-                    mark_created(&path);
-                }
-                if let Ok(ledger) = &opened {
-                    // Only a restore carried out starts the anchor file's story again: a
-                    // schedule that failed (or that someone wrote beside the book) leaves
-                    // the anchors as they were, so a cut-off book still reads as cut off.
-                    let (note, carried_out) = match restored {
-                        Ok(None) => (None, false),
-                        Ok(Some(done)) => (Some(done), true),
-                        // The book as it was opens; the ledger dropped the schedule.
-                        Err(err) => (
-                            Some(format!("The scheduled restore was not carried out: {err}")),
-                            false,
-                        ),
-                    };
-                    if let Some(note) = note {
-                        let origin = Origin::manual(system.clone(), Utc::now());
-                        if let Err(err) = ledger.record_restore(&origin, &note).await {
-                            tracing::error!("{note} ({err})");
-                        }
-                    }
-                    if carried_out {
-                        if let Err(err) = ledger.anchor(RESTORE, Utc::now()).await {
-                            tracing::error!("the restored book's head was not written down: {err}");
-                        }
-                    }
-                    // A read-only book is not backed up: the backup could not be recorded.
-                    let ledger = ledger.clone();
-                    if ledger.writable() {
-                        tauri::async_runtime::spawn(async move {
-                            if let Err(err) = ledger.automatic_backup(Utc::now()).await {
-                                tracing::error!("the automatic backup failed: {err}");
-                            }
-                        });
-                    }
-                }
-                opened
-            }
-            Err(err) => Err(err),
-        };
-        if let Err(err) = &ledger {
-            tracing::error!("the book could not be opened: {err}");
-        }
+        let system = system_user();
+        let (ledger, path) = open_book(app, &system).await;
         let operator = match &ledger {
             Ok(ledger) => ledger.operator_name().await.ok().flatten(),
             Err(_) => None,
         }
         .unwrap_or(system);
         Book {
-            ledger,
-            path: book_file,
+            ledger: RwLock::new(ledger),
+            path,
             operator: Mutex::new(operator),
             work: Work::default(),
             held_statement: Mutex::default(),
         }
     }
 
+    /// Opens the book again, as at start-up, after the start-up screen started a new book or
+    /// scheduled a restore of one that could not be opened (no other part of the app holds
+    /// it then); the window reloads onto what opened, or onto why it still did not.
+    pub async fn reopen<R: tauri::Runtime>(&self, app: &tauri::AppHandle<R>) {
+        let (ledger, _) = open_book(app, &system_user()).await;
+        if let Ok(ledger) = &ledger {
+            if let Some(name) = ledger.operator_name().await.ok().flatten() {
+                self.set_operator(name);
+            }
+        }
+        *self.ledger.write().unwrap_or_else(|e| e.into_inner()) = ledger;
+    }
+
     /// Why the book is not open, for the start-up screen: `missing` (a new book may be started
     /// there), `held` (open in another window), `refused` (not a book, empty, newer), or
     /// `damaged`; with the sentence to show.
     pub fn problem(&self) -> Option<(&'static str, String)> {
-        let err = self.ledger.as_ref().err()?;
+        let ledger = self.ledger.read().unwrap_or_else(|e| e.into_inner());
+        let err = ledger.as_ref().err()?;
         let kind = match err {
             Error::NotFound(_) => "missing",
             Error::Conflict(_) => "held",
@@ -166,9 +122,10 @@ impl Book {
         Some((kind, err.to_string()))
     }
 
-    pub fn ledger(&self) -> Result<&Ledger, Error> {
-        match &self.ledger {
-            Ok(ledger) => Ok(ledger),
+    /// The open book (a cheap handle on its pools).
+    pub fn ledger(&self) -> Result<Ledger, Error> {
+        match &*self.ledger.read().unwrap_or_else(|e| e.into_inner()) {
+            Ok(ledger) => Ok(ledger.clone()),
             // Held by another window: the UI says to use that one.
             Err(Error::Conflict(message)) => Err(Error::Conflict(message.clone())),
             Err(err) => Err(Error::Storage(err.to_string())),
@@ -213,6 +170,76 @@ impl Book {
             at: Utc::now(),
         }
     }
+}
+
+fn system_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "Owner".into())
+}
+
+/// Opens the book at `$INCENTISE_DB`, or in the OS app-data folder, first carrying out a
+/// scheduled restore; then starts the day's automatic backup in the background. Answers the
+/// book (or why it could not be opened) and where it is.
+async fn open_book<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    system: &str,
+) -> (Result<Ledger, Error>, Option<PathBuf>) {
+    let (path, create) = match book_path(app) {
+        Ok(found) => found,
+        Err(err) => {
+            tracing::error!("the book could not be opened: {err}");
+            return (Err(err), None);
+        }
+    };
+    let restored = apply_pending_restore(&path, Utc::now(), trust_store(app).ok()).await;
+    let opened = match trust_store(app) {
+        Ok(trust) => open(&path, create, trust).await,
+        Err(err) => Err(err),
+    };
+    let ledger = match opened {
+        Ok(ledger) => ledger,
+        Err(err) => {
+            tracing::error!("the book could not be opened: {err}");
+            return (Err(err), Some(path));
+        }
+    };
+    if create == Create::IfMissing && std::env::var_os(BOOK_ENV).is_none() {
+        mark_created(&path);
+    }
+    // Only a restore carried out starts the anchor file's story again: a schedule that
+    // failed (or that someone wrote beside the book) leaves the anchors as they were, so a
+    // cut-off book still reads as cut off.
+    let (note, carried_out) = match restored {
+        Ok(None) => (None, false),
+        Ok(Some(done)) => (Some(done), true),
+        // The book as it was opens; the ledger dropped the schedule.
+        Err(err) => (
+            Some(format!("The scheduled restore was not carried out: {err}")),
+            false,
+        ),
+    };
+    if let Some(note) = note {
+        let origin = Origin::manual(system, Utc::now());
+        if let Err(err) = ledger.record_restore(&origin, &note).await {
+            tracing::error!("{note} ({err})");
+        }
+    }
+    if carried_out {
+        if let Err(err) = ledger.anchor(RESTORE, Utc::now()).await {
+            tracing::error!("the restored book's head was not written down: {err}");
+        }
+    }
+    // A read-only book is not backed up: the backup could not be recorded.
+    if ledger.writable() {
+        let ledger = ledger.clone();
+        tauri::async_runtime::spawn(async move {
+            if let Err(err) = ledger.automatic_backup(Utc::now()).await {
+                tracing::error!("the automatic backup failed: {err}");
+            }
+        });
+    }
+    (Ok(ledger), Some(path))
 }
 
 /// Opens the book at `path`: keyed for writing, or read-only when its owner made the file or

@@ -56,6 +56,7 @@ pub const COMMANDS: &[&str] = &[
     "start_up",
     "restore_at_start",
     "start_new_book",
+    "open_again",
     "second_backup_folder",
     "set_second_backup_folder",
     "needs_attention",

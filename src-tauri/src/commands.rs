@@ -702,8 +702,9 @@ pub fn start_up(book: State<'_, Book>) -> StartUp {
 }
 
 /// The start-up screen's restore, for a book that could not be opened: `file_name` from the
-/// book's backups, or (none) a file chosen in a dialog; checked, scheduled, and the app
-/// restarts to carry it out. `false` when the user cancelled the dialog.
+/// book's backups, or (none) a file chosen in a dialog; checked, scheduled and carried out as
+/// the book is opened again (the window then reloads). `false` when the user cancelled the
+/// dialog.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn restore_at_start<R: Runtime>(
     app: tauri::AppHandle<R>,
@@ -731,10 +732,12 @@ pub async fn restore_at_start<R: Runtime>(
     };
     let trust = crate::book::trust_store(&app).ok();
     ledger::backups::schedule_restore_unopened(&path, &source, trust, chrono::Utc::now()).await?;
-    app.restart()
+    book.reopen(&app).await;
+    Ok(true)
 }
 
-/// Starts a new, empty book where the book is missing, when the user asks; then restarts.
+/// Starts a new, empty book where the book is missing, when the user asks, and opens it (the
+/// window then reloads).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn start_new_book<R: Runtime>(
     app: tauri::AppHandle<R>,
@@ -747,7 +750,18 @@ pub async fn start_new_book<R: Runtime>(
         .clone()
         .ok_or_else(|| Error::NotFound("There is no place for the book on this system.".into()))?;
     crate::book::start_new_book(&app, &path).await?;
-    app.restart()
+    book.reopen(&app).await;
+    Ok(())
+}
+
+/// Tries again to open a book that was held by another window or program (closed there since):
+/// the window then reloads onto the book, or onto why it still cannot be opened.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn open_again<R: Runtime>(app: tauri::AppHandle<R>, book: State<'_, Book>) -> Answer<()> {
+    if book.ledger().is_err() {
+        book.reopen(&app).await;
+    }
+    Ok(())
 }
 
 /// The folder every backup is also copied to, if one is set.
