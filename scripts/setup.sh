@@ -8,7 +8,9 @@ want_test=false
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 packages=(build-essential pkg-config file libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev
-  libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev)
+  libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
+  # The Secret Service client of the chain key's keychain (keyring) links libdbus.
+  libdbus-1-dev)
 # xmllint checks the SEPA files against the ISO 20022 schema in the ledger tests.
 $want_test && packages+=(xvfb xauth webkit2gtk-driver libxml2-utils)
 

@@ -1358,7 +1358,7 @@ fn help_shows_where_the_files_are_and_diagnostics_without_account_data() {
         |s| async move {
             let c = &s.client;
             open_screen(c, "help").await;
-            let places = wait_text(c, "#places", |t| t.contains("Keys and anchors")).await;
+            let places = wait_text(c, "#places", |t| t.contains("Anchors and keys")).await;
             assert!(places.contains(&s.book.display().to_string()), "{places}");
             assert!(places.contains("logs"), "{places}");
             let diagnostics = wait_text(c, "#diagnostics", |t| t.contains("Audit trail:")).await;

@@ -33,7 +33,7 @@ export async function render(main) {
         place('Book', info.book, 'Everything you keep here, in one file.'),
         place('Backups', info.backups, 'One written each day the app starts, the last seven kept, and any you make in Settings.'),
         place('Log', info.log, 'What the app did and what went wrong, one file a day, the last seven kept. Account numbers are masked before they are written.'),
-        place('Keys and anchors', info.trust, 'What proves the audit trail was not changed: keep it when you move to another computer.'))),
+        place('Anchors and keys', info.trust, 'What proves the audit trail was not changed: keep it when you move to another computer. The chain keys are in the system keychain where there is one, else here.'))),
     h('section', { class: 'card' },
       h('h2', {}, 'Diagnostics'),
       h('p', { class: 'muted' }, 'If something goes wrong, send this to whoever helps you. It holds the version, the sizes and counts of your book, and the last lines of the log — no customer names, amounts or account numbers.'),

@@ -274,11 +274,12 @@ fn book_path<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result<(PathBuf, C
     Ok((dir.join(BOOK_FILE), create))
 }
 
-/// Where the audit chain's keys and anchors live: the app's config folder, never beside the
-/// book, so a copy of the book (or its folder) does not carry what checks it.
+/// Where the audit chain's keys and anchors live: the OS keychain (keys, where it answers) and
+/// the app's config folder, never beside the book, so a copy of the book (or its folder) does
+/// not carry what checks it.
 pub fn trust_store<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result<TrustStore, Error> {
     trust_dir(app)
-        .map(TrustStore::new)
+        .map(TrustStore::for_app)
         .ok_or_else(|| Error::Storage("The app's config folder cannot be found.".into()))
 }
 

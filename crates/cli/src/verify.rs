@@ -1,6 +1,7 @@
 //! `incentise verify`: the book's storage (SQLite's integrity check), its audit chain (the keyed
-//! part with the keys, and the newest anchor, of the trust folder) and every record against its
-//! history, checked read-only; exit status 0 when intact, 1 when not.
+//! part with the keys of the OS keychain and the trust folder, and the folder's newest anchor)
+//! and every record against its history, checked read-only; exit status 0 when intact, 1 when
+//! not.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,7 +39,7 @@ pub async fn run(args: &[String]) -> Result<ExitCode, String> {
         .await
         .map_err(|e| e.to_string())?;
     if let Some(dir) = trust {
-        ledger = ledger.with_trust(TrustStore::new(dir));
+        ledger = ledger.with_trust(TrustStore::for_app(dir));
     }
     let report = ledger.verify_book().await.map_err(|e| e.to_string())?;
     ledger.close().await;

@@ -6,7 +6,8 @@
 //! head agree with a rewritten or shortened history. Both live in a trust folder chosen by the
 //! caller (the app's config folder), never beside the book:
 //!
-//! - `keys/<key id>.key`: one key, JSON, the owner's alone (0600, folder 0700);
+//! - the key: in the OS keychain where one answers (the app's store; see [`Keychain`]), else
+//!   `keys/<key id>.key`, JSON, the owner's alone (0600, folder 0700);
 //! - `anchors/<book id>.jsonl`: one anchor per line, only ever appended.
 //!
 //! A chain is made of segments. Events before the book's first `key` event are linked with
@@ -168,15 +169,83 @@ struct KeyFile {
     created_at: String,
 }
 
-/// The trust folder: keys and anchors of every book this computer has opened.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A store of secrets outside any folder: where a chain key is kept when the system has one.
+pub trait Keychain: Send + Sync + std::fmt::Debug {
+    /// The secret saved under `name`, if there is one and the keychain answers.
+    fn get(&self, name: &str) -> Option<String>;
+    /// Saves `secret` under `name`; why not, when the keychain cannot (none on this system,
+    /// locked, refused).
+    fn set(&self, name: &str, secret: &str) -> std::result::Result<(), String>;
+}
+
+/// The operating system's keychain: the macOS Keychain, the Windows Credential Manager, or
+/// the Secret Service of a Linux desktop (GNOME Keyring, KWallet), through `keyring`.
+#[derive(Debug)]
+pub struct OsKeychain {
+    service: String,
+}
+
+impl OsKeychain {
+    /// Entries named `<service>` / `<key id>`.
+    pub fn new(service: impl Into<String>) -> OsKeychain {
+        OsKeychain {
+            service: service.into(),
+        }
+    }
+
+    fn entry(&self, name: &str) -> keyring::Result<keyring::Entry> {
+        keyring::Entry::new(&self.service, name)
+    }
+}
+
+impl Keychain for OsKeychain {
+    fn get(&self, name: &str) -> Option<String> {
+        match self.entry(name).and_then(|e| e.get_password()) {
+            Ok(secret) => Some(secret),
+            Err(keyring::Error::NoEntry) => None,
+            Err(err) => {
+                tracing::warn!(error = %err, "the OS keychain did not answer");
+                None
+            }
+        }
+    }
+
+    fn set(&self, name: &str, secret: &str) -> std::result::Result<(), String> {
+        self.entry(name)
+            .and_then(|e| e.set_password(secret))
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The name the app's chain keys are kept under in the OS keychain.
+pub const APP_KEYCHAIN: &str = "com.incentise.payouts chain keys";
+
+/// The trust folder: keys and anchors of every book this computer has opened; with a
+/// keychain, new keys go there and the folder holds only the anchors.
+#[derive(Debug, Clone)]
 pub struct TrustStore {
     dir: PathBuf,
+    keychain: Option<Arc<dyn Keychain>>,
 }
 
 impl TrustStore {
     pub fn new(dir: impl Into<PathBuf>) -> TrustStore {
-        TrustStore { dir: dir.into() }
+        TrustStore {
+            dir: dir.into(),
+            keychain: None,
+        }
+    }
+
+    /// The app's store: the trust folder `dir`, with the OS keychain (see [`APP_KEYCHAIN`]).
+    pub fn for_app(dir: impl Into<PathBuf>) -> TrustStore {
+        TrustStore::new(dir).with_keychain(Arc::new(OsKeychain::new(APP_KEYCHAIN)))
+    }
+
+    /// The same store, keeping new keys in `keychain` where it answers (a 0600 file in the
+    /// folder where it does not) and looking there first for every key.
+    pub fn with_keychain(mut self, keychain: Arc<dyn Keychain>) -> TrustStore {
+        self.keychain = Some(keychain);
+        self
     }
 
     pub fn dir(&self) -> &Path {
@@ -187,39 +256,66 @@ impl TrustStore {
         self.dir.join("keys").join(format!("{id}.key"))
     }
 
-    /// The key named `id` and the event its segment starts at, if this computer holds it.
-    /// A file that is unreadable or altered counts as missing (and is logged), so a lost key
-    /// is reported as "cannot check", never as tampering.
+    /// The key named `id` and the event its segment starts at, if this computer holds it (in
+    /// the keychain or the folder). One that is unreadable or altered counts as missing (and
+    /// is logged), so a lost key is reported as "cannot check", never as tampering.
     pub(crate) fn key(&self, id: &str) -> Option<(ChainKey, i64)> {
-        let path = self.key_path(id);
-        let text = std::fs::read_to_string(&path).ok()?;
+        let kept = self.keychain.as_ref().and_then(|k| k.get(id));
+        let (text, place) = match kept {
+            Some(text) => (text, "the OS keychain".to_owned()),
+            None => {
+                let path = self.key_path(id);
+                (
+                    std::fs::read_to_string(&path).ok()?,
+                    path.display().to_string(),
+                )
+            }
+        };
         let file: KeyFile = match serde_json::from_str(&text) {
             Ok(file) => file,
             Err(err) => {
-                tracing::warn!(error = %err, path = %path.display(), "an unreadable chain key file");
+                tracing::warn!(error = %err, place, "an unreadable chain key");
                 return None;
             }
         };
         let bytes = unhex(&file.key)?;
         let key = ChainKey::from_secret(bytes.try_into().ok()?);
         if key.id != id || file.id != id {
-            tracing::warn!(path = %path.display(), "a chain key file does not hold the key it is named after");
+            tracing::warn!(place, "a chain key that is not the key it is named after");
             return None;
         }
         Some((key, file.from_seq))
     }
 
-    /// Saves `key` (written whole or not at all, 0600) before the book starts using it.
+    /// Saves `key` before the book starts using it: in the keychain where it answers, else as
+    /// a file written whole or not at all, 0600.
     pub(crate) fn save_key(&self, key: &ChainKey, from_seq: i64, at: &str) -> Result<()> {
-        let path = self.key_path(&key.id);
-        private_dir(&self.dir)?;
-        private_dir(path.parent().expect("a key file has a folder"))?;
         let file = KeyFile {
             id: key.id.clone(),
             key: hex(&key.secret),
             from_seq,
             created_at: at.to_owned(),
         };
+        if let Some(keychain) = &self.keychain {
+            let text = serde_json::to_string(&file).expect("a key serialises");
+            match keychain.set(&key.id, &text) {
+                Ok(()) if keychain.get(&key.id).as_deref() == Some(text.as_str()) => {
+                    tracing::info!(key = %key.id, "the chain key is kept in the OS keychain");
+                    return Ok(());
+                }
+                Ok(()) => tracing::warn!(
+                    key = %key.id,
+                    "the OS keychain did not give the chain key back: it is kept as a file"
+                ),
+                Err(why) => tracing::warn!(
+                    key = %key.id,
+                    "no OS keychain ({why}): the chain key is kept as a 0600 file"
+                ),
+            }
+        }
+        let path = self.key_path(&key.id);
+        private_dir(&self.dir)?;
+        private_dir(path.parent().expect("a key file has a folder"))?;
         let (atomic, mut writer) = AtomicFile::create(&path)?;
         serde_json::to_writer_pretty(&mut writer, &file)
             .map_err(|e| io_error("write", &path, e.into()))?;
@@ -332,6 +428,55 @@ mod tests {
         let path = store.key_path(key.id());
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, text.replace(&hex(&key.secret), &hex(&other.secret))).unwrap();
+        assert!(store.key(key.id()).is_none());
+    }
+
+    /// A keychain in memory, or one that refuses everything (`None`).
+    #[derive(Debug, Default)]
+    struct MemoryKeychain(Option<std::sync::Mutex<std::collections::HashMap<String, String>>>);
+
+    impl Keychain for MemoryKeychain {
+        fn get(&self, name: &str) -> Option<String> {
+            self.0.as_ref()?.lock().unwrap().get(name).cloned()
+        }
+        fn set(&self, name: &str, secret: &str) -> std::result::Result<(), String> {
+            let map = self.0.as_ref().ok_or("no keychain on this system")?;
+            map.lock().unwrap().insert(name.into(), secret.into());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_key_goes_to_the_keychain_where_one_answers_and_to_a_file_where_none_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let keychain = Arc::new(MemoryKeychain(Some(Default::default())));
+        let store = TrustStore::new(dir.path()).with_keychain(keychain.clone());
+        let key = ChainKey::generate().unwrap();
+        store.save_key(&key, 3, "2026-12-07T00:00:00Z").unwrap();
+        assert!(!store.key_path(key.id()).exists(), "no copy in the folder");
+        let (read, from) = store.key(key.id()).unwrap();
+        assert_eq!((read.id(), from), (key.id(), 3));
+        assert_eq!(read.mac(&[b"x"]), key.mac(&[b"x"]));
+        // The folder alone (a copy of it elsewhere) cannot check this key.
+        assert!(TrustStore::new(dir.path()).key(key.id()).is_none());
+
+        // No keychain: the key is a file, and a store that has a keychain still reads it.
+        let refusing = TrustStore::new(dir.path()).with_keychain(Arc::new(MemoryKeychain(None)));
+        let other = ChainKey::generate().unwrap();
+        refusing
+            .save_key(&other, 9, "2026-12-07T00:00:00Z")
+            .unwrap();
+        assert!(store.key_path(other.id()).exists());
+        assert_eq!(store.key(other.id()).unwrap().1, 9);
+
+        // Another key's secret under this key's name in the keychain is no key at all.
+        let text = keychain.get(key.id()).unwrap();
+        keychain
+            .set(
+                key.id(),
+                &text.replace(&hex(&key.secret), &hex(&other.secret)),
+            )
+            .unwrap();
         assert!(store.key(key.id()).is_none());
     }
 
