@@ -2,15 +2,23 @@
 //!
 //!     cargo run --release -p ledger --example list_at_scale -- 1000000
 //!
-//! Builds a book of N payouts with SQL (customers, accounts, approved requests, payouts in
-//! every status and four currencies over two years, two audit events each), lets the ledger
-//! build its search index on open, then times each list query 30 times (p50 and max, in ms)
-//! beside the naive design (OFFSET paging, LIKE, COUNT(*)); then Needs attention and the audit
-//! log; the CSV export beside the sqlite3 shell; and a 100,000-line statement's import,
-//! review pages (p50/p99) and confirmation beside the former design and the sqlite3 shell.
-//! With `statements` after N, only the statement part runs:
+//! Builds a book of N payouts with SQL, shaped like a real shop's (see [`fill`]: skewed
+//! surnames and first names, usernames and references as people and providers write them,
+//! status, currency and amount drawn independently, two years of dates, two audit events per
+//! payout), lets the ledger build its search index on open, then times every query a screen
+//! sends (60 runs each; p50, p99 and max in ms): the Payouts screen's pages, filters and
+//! searches typed letter by letter, with filters and on deep pages, each beside the naive design
+//! (OFFSET paging, LIKE and COUNT(*)); the Incentive requests, Customers, Needs attention and
+//! Audit log screens; the CSV export beside the sqlite3 shell; and a statement's import (its
+//! lines taken from the book's own payouts), review pages and confirmation. Every measurement
+//! also prints one machine-readable line:
 //!
-//!     cargo run --release -p ledger --example list_at_scale -- 1000000 statements
+//!     bench name=<query> p50_ms=<x> p99_ms=<y> target_ms=<z>
+//!
+//! With `statements` after N, only the statement part runs; with `BENCH_BOOK=path` the filled
+//! book is kept there and reused by the next run:
+//!
+//!     BENCH_BOOK=/tmp/book.sqlite cargo run --release -p ledger --example list_at_scale -- 1000000 statements
 
 // Timings are printed in milliseconds; no money is computed here.
 #![allow(clippy::float_arithmetic)]
@@ -18,7 +26,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use ledger::payouts::{PayoutQuery, PayoutStatus};
+use ledger::payouts::{PayoutQuery, PayoutSort, PayoutStatus};
 use ledger::{Create, Ledger};
 
 #[tokio::main]
@@ -78,250 +86,14 @@ async fn main() {
         return;
     }
 
-    let q = PayoutQuery::page;
-    let middle = (n / 20 / 2).max(1);
-    let last = (n + 19) / 20;
-    let cases: Vec<(&str, PayoutQuery)> = vec![
-        ("first page, newest first", q(1, 20)),
-        ("middle page", q(middle, 20)),
-        ("last page", q(last, 20)),
-        (
-            "status Failed",
-            PayoutQuery {
-                statuses: vec![PayoutStatus::Failed],
-                ..q(1, 20)
-            },
-        ),
-        (
-            "status Pending + JPY",
-            PayoutQuery {
-                statuses: vec![PayoutStatus::Pending],
-                currency: Some("JPY".into()),
-                ..q(1, 20)
-            },
-        ),
-        (
-            "one month",
-            PayoutQuery {
-                created_from: Some("2025-03-01T00:00:00Z".into()),
-                created_before: Some("2025-04-01T00:00:00Z".into()),
-                ..q(1, 20)
-            },
-        ),
-        (
-            "search payout id",
-            PayoutQuery {
-                search: ledger::PayoutId(n / 3).to_string(),
-                ..q(1, 20)
-            },
-        ),
-        (
-            "search username",
-            PayoutQuery {
-                search: "user04242".into(),
-                ..q(1, 20)
-            },
-        ),
-        (
-            "search reference",
-            PayoutQuery {
-                search: format!("REF-{:08}", n / 2 - (n / 2) % 4 + 2),
-                ..q(1, 20)
-            },
-        ),
-        (
-            "search rare word",
-            PayoutQuery {
-                search: "order 123456".into(),
-                ..q(1, 20)
-            },
-        ),
-        (
-            "search broad word",
-            PayoutQuery {
-                search: "cashback".into(),
-                ..q(1, 20)
-            },
-        ),
-        (
-            "broad word + status",
-            PayoutQuery {
-                search: "cashback".into(),
-                statuses: vec![PayoutStatus::OnProcess],
-                ..q(1, 20)
-            },
-        ),
-    ];
-    // The naive design beside each: OFFSET paging, LIKE '%word%' over the joined columns and
-    // an exact COUNT(*), on the same book (3 runs each; the slow ones take seconds).
-    let like = "(printf('PO-%06d', p.id) LIKE ?1 OR c.username LIKE ?1 OR c.display_name LIKE ?1
-                 OR p.description LIKE ?1 OR p.external_reference LIKE ?1)";
-    let naive: Vec<(String, String, i64)> = cases
-        .iter()
-        .map(|(_, query)| {
-            let mut filters = vec!["1 = 1".to_owned()];
-            if !query.search.is_empty() {
-                filters.push(like.to_owned());
-            }
-            for status in &query.statuses {
-                filters.push(format!("p.status = '{}'", status.as_str()));
-            }
-            if let Some(currency) = &query.currency {
-                filters.push(format!("p.currency = '{currency}'"));
-            }
-            if let (Some(from), Some(before)) = (&query.created_from, &query.created_before) {
-                filters.push(format!(
-                    "p.created_at >= '{from}' AND p.created_at < '{before}'"
-                ));
-            }
-            (
-                filters.join(" AND "),
-                format!("%{}%", query.search),
-                (query.page.page - 1) * query.page.page_size,
-            )
-        })
-        .collect();
     let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display()))
         .await
         .unwrap();
-    println!(
-        "{:<28} {:>9} {:>9} {:>10} {:>10}",
-        "query (1M-row target 16 ms)", "p50 ms", "max ms", "total", "naive ms"
-    );
-    for ((name, query), (filter, pattern, offset)) in cases.into_iter().zip(naive) {
-        let mut times = Vec::new();
-        let mut total = String::new();
-        for _ in 0..30 {
-            let started = Instant::now();
-            let list = ledger.list_payouts(&query).await.unwrap();
-            times.push(started.elapsed());
-            total = format!(
-                "{}{}",
-                list.page.total,
-                if list.total_exact { "" } else { "+" }
-            );
-        }
-        times.sort();
-        let mut slow = Vec::new();
-        for _ in 0..3 {
-            let started = Instant::now();
-            let from = "FROM payouts p JOIN customers c ON c.id = p.customer_id";
-            sqlx::query(&format!(
-                "SELECT p.*, c.username {from} WHERE {filter}
-                  ORDER BY p.created_at DESC, p.id DESC LIMIT 20 OFFSET {offset}"
-            ))
-            .bind(&pattern)
-            .fetch_all(&raw)
-            .await
-            .unwrap();
-            let _: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {from} WHERE {filter}"))
-                .bind(&pattern)
-                .fetch_one(&raw)
-                .await
-                .unwrap();
-            slow.push(started.elapsed());
-        }
-        slow.sort();
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        println!(
-            "{name:<28} {:>9.2} {:>9.2} {total:>10} {:>10.1}",
-            ms(times[15]),
-            ms(times[29]),
-            ms(slow[1])
-        );
-    }
+    let picks = picks(&raw).await;
+    payouts(&ledger, &raw, &picks, n).await;
     raw.close().await;
-
-    // The Incentive requests screen.
-    for (name, search, filter) in [
-        (
-            "requests, first page",
-            "",
-            ledger::requests::RequestFilter::All,
-        ),
-        (
-            "requests, search username",
-            "user04242",
-            ledger::requests::RequestFilter::All,
-        ),
-        (
-            "requests, payable",
-            "",
-            ledger::requests::RequestFilter::Payable,
-        ),
-    ] {
-        let mut times = Vec::new();
-        for _ in 0..10 {
-            let started = Instant::now();
-            ledger
-                .list_requests(
-                    search,
-                    filter,
-                    ledger::PageRequest {
-                        page: 1,
-                        page_size: 20,
-                    },
-                )
-                .await
-                .unwrap();
-            times.push(started.elapsed());
-        }
-        times.sort();
-        println!(
-            "{name:<28} {:>9.2} {:>9.2} (10 runs)",
-            times[5].as_secs_f64() * 1000.0,
-            times[9].as_secs_f64() * 1000.0
-        );
-    }
-
-    // The Needs attention dashboard and the audit log's pages.
-    let time = |times: &mut Vec<Duration>| {
-        times.sort();
-        format!(
-            "{:>9.2} {:>9.2}",
-            times[times.len() / 2].as_secs_f64() * 1000.0,
-            times[times.len() - 1].as_secs_f64() * 1000.0
-        )
-    };
-    let mut times = Vec::new();
-    for _ in 0..30 {
-        let started = Instant::now();
-        ledger.needs_attention(Utc::now(), 14).await.unwrap();
-        times.push(started.elapsed());
-    }
-    println!("{:<28} {}", "needs attention", time(&mut times));
-    let audit = |search: &str, entity, page| ledger::audit_log::AuditQuery {
-        search: search.into(),
-        entity,
-        source: None,
-        from: String::new(),
-        to: String::new(),
-        page: ledger::PageRequest {
-            page,
-            page_size: 20,
-        },
-    };
-    let events = 2 * n;
-    for (name, query) in [
-        ("audit log, first page", audit("", None, 1)),
-        ("audit log, last page", audit("", None, (events + 19) / 20)),
-        ("audit log, one payout", audit("PO-000500", None, 1)),
-        (
-            "audit log, payouts only",
-            audit("", Some(ledger::Entity::Payout), 1),
-        ),
-        ("audit log, rare words", audit("rare note", None, 1)),
-        ("audit log, a word in half", audit("status", None, 1)),
-        ("audit log, 2-letter word", audit("ra", None, 1)),
-    ] {
-        let mut times = Vec::new();
-        for _ in 0..10 {
-            let started = Instant::now();
-            ledger.audit_log(&query).await.unwrap();
-            times.push(started.elapsed());
-        }
-        println!("{name:<28} {} (10 runs)", time(&mut times));
-    }
+    requests_and_customers(&ledger, &picks, n).await;
+    attention_and_audit(&ledger, n).await;
 
     // The CSV export next to the sqlite3 shell writing the same table as CSV.
     let target = dir.path().join("export.csv");
@@ -329,7 +101,13 @@ async fn main() {
     let started = Instant::now();
     let origin = ledger::Origin::manual("Bench", Utc::now());
     let written = ledger
-        .export_payouts_csv(&origin, &q(1, 20), &target, Default::default(), &|_| true)
+        .export_payouts_csv(
+            &origin,
+            &PayoutQuery::page(1, 20),
+            &target,
+            Default::default(),
+            &|_| true,
+        )
         .await
         .unwrap();
     let ours = started.elapsed();
@@ -358,6 +136,11 @@ async fn main() {
 
 /// p50, p99 and max of `times`, in milliseconds, and the machine-readable line.
 fn summary(name: &str, times: &mut [Duration], target_ms: f64) -> String {
+    summary_noting(name, times, target_ms, "")
+}
+
+/// [`summary`], with `note` after the times.
+fn summary_noting(name: &str, times: &mut [Duration], target_ms: f64, note: &str) -> String {
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let (p50, p99, max) = (
@@ -365,11 +148,384 @@ fn summary(name: &str, times: &mut [Duration], target_ms: f64) -> String {
         ms(times[(times.len() * 99).div_ceil(100) - 1]),
         ms(times[times.len() - 1]),
     );
+    // The name as one token: letters and digits, the rest runs of `_`.
+    let token = name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
     format!(
-        "{name:<40} p50 {p50:>8.2} ms  p99 {p99:>8.2} ms  max {max:>8.2} ms\n\
-         bench name={} p50_ms={p50:.2} p99_ms={p99:.2} target_ms={target_ms}",
-        name.replace(' ', "_")
+        "{name:<44} p50 {p50:>8.2} ms  p99 {p99:>8.2} ms  max {max:>8.2} ms{note}\n\
+         bench name={token} p50_ms={p50:.2} p99_ms={p99:.2} target_ms={target_ms}"
     )
+}
+
+/// Runs `$body` (an expression awaiting one query) `$runs` times and returns the durations.
+macro_rules! timed {
+    ($runs:expr, $body:expr) => {{
+        let mut times = Vec::with_capacity($runs);
+        for _ in 0..$runs {
+            let started = Instant::now();
+            $body;
+            times.push(started.elapsed());
+        }
+        times
+    }};
+}
+
+/// How many times each query is timed.
+const RUNS: usize = 60;
+/// The target of every screen query (ms): one frame.
+const FRAME_MS: f64 = 16.0;
+
+/// Values picked from the book as a user would type them.
+struct Picks {
+    /// A username of a customer with the commonest surname.
+    common_username: String,
+    /// A surname shared by one or two customers.
+    rare_surname: String,
+    /// A PayPal-shaped and a Wise-shaped reference.
+    paypal_reference: String,
+    wise_reference: String,
+}
+
+async fn picks(raw: &sqlx::SqlitePool) -> Picks {
+    let one = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, String>(sql)
+            .fetch_one(raw)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    };
+    Picks {
+        common_username: one(
+            "SELECT username FROM customers WHERE display_name LIKE '% Smith' ORDER BY id LIMIT 1",
+        )
+        .await,
+        rare_surname: one(
+            "SELECT substr(display_name, instr(display_name, ' ') + 1) AS s FROM customers
+              GROUP BY s HAVING count(*) = 1 ORDER BY s LIMIT 1 OFFSET 100",
+        )
+        .await,
+        paypal_reference: one(
+            "SELECT external_reference FROM payouts WHERE length(external_reference) = 17
+              ORDER BY id LIMIT 1 OFFSET 100",
+        )
+        .await,
+        wise_reference: one(
+            "SELECT external_reference FROM payouts WHERE external_reference GLOB '3[0-9]*'
+              ORDER BY id LIMIT 1 OFFSET 100",
+        )
+        .await,
+    }
+}
+
+/// Every query the Payouts screen sends, timed, beside the naive design (OFFSET paging,
+/// `LIKE '%word%'` over the joined columns and an exact `COUNT(*)`, 3 runs each).
+async fn payouts(ledger: &Ledger, raw: &sqlx::SqlitePool, picks: &Picks, n: i64) {
+    let q = PayoutQuery::page;
+    let with = |search: &str| PayoutQuery {
+        search: search.into(),
+        ..q(1, 20)
+    };
+    let month = |query: PayoutQuery| PayoutQuery {
+        created_from: Some("2025-03-01T00:00:00Z".into()),
+        created_before: Some("2025-04-01T00:00:00Z".into()),
+        ..query
+    };
+    let filtered = |query: PayoutQuery| PayoutQuery {
+        statuses: vec![PayoutStatus::Success],
+        currency: Some("EUR".into()),
+        ..month(query)
+    };
+    let page = |query: PayoutQuery, page| PayoutQuery {
+        page: ledger::PageRequest {
+            page,
+            page_size: 20,
+        },
+        ..query
+    };
+    let oldest = |query: PayoutQuery| PayoutQuery {
+        sort: PayoutSort::OldestFirst,
+        ..query
+    };
+    let last = (n + 19) / 20;
+    let failed = PayoutQuery {
+        statuses: vec![PayoutStatus::Failed],
+        ..q(1, 20)
+    };
+    let failed_last = (ledger.list_payouts(&failed).await.unwrap().page.total + 19) / 20;
+    let mut cases: Vec<(String, PayoutQuery)> = vec![
+        ("first page, newest first".into(), q(1, 20)),
+        ("first page, oldest first".into(), oldest(q(1, 20))),
+        ("page 2".into(), q(2, 20)),
+        ("middle page".into(), q(last / 2, 20)),
+        ("last page".into(), q(last, 20)),
+        ("status Failed".into(), failed.clone()),
+        ("status Failed, last page".into(), page(failed, failed_last)),
+        (
+            "Pending or On Process".into(),
+            PayoutQuery {
+                statuses: vec![PayoutStatus::Pending, PayoutStatus::OnProcess],
+                ..q(1, 20)
+            },
+        ),
+        (
+            "currency MXN".into(),
+            PayoutQuery {
+                currency: Some("MXN".into()),
+                ..q(1, 20)
+            },
+        ),
+        (
+            "status Pending + MXN".into(),
+            PayoutQuery {
+                statuses: vec![PayoutStatus::Pending],
+                currency: Some("MXN".into()),
+                ..q(1, 20)
+            },
+        ),
+        ("one month".into(), month(q(1, 20))),
+        ("one month + Success + EUR".into(), filtered(q(1, 20))),
+    ];
+    // A surname typed letter by letter (one and two letters are not searched: the hint says
+    // so), then with every filter, deeper pages and the other order.
+    for typed in ["s", "sm", "smi", "smit", "smith"] {
+        cases.push((format!("typing {typed:?}"), with(typed)));
+    }
+    cases.extend([
+        ("\"smith\", page 10".into(), page(with("smith"), 10)),
+        ("\"smith\", oldest first".into(), oldest(with("smith"))),
+        (
+            "\"smith\" + month + status + currency".into(),
+            filtered(with("smith")),
+        ),
+        (
+            "\"smith\" + Failed".into(),
+            PayoutQuery {
+                statuses: vec![PayoutStatus::Failed],
+                ..with("smith")
+            },
+        ),
+        ("\"john smith\"".into(), with("john smith")),
+        ("rare surname".into(), with(&picks.rare_surname)),
+        ("username".into(), with(&picks.common_username)),
+        (
+            "payout id".into(),
+            with(&ledger::PayoutId(n / 3).to_string()),
+        ),
+        (
+            "request id".into(),
+            with(&ledger::RequestId(n / 2).to_string()),
+        ),
+        ("PayPal reference".into(), with(&picks.paypal_reference)),
+        ("Wise reference".into(), with(&picks.wise_reference)),
+        ("\"cashback\" (60 %)".into(), with("cashback")),
+        ("\"cashback\", page 50".into(), page(with("cashback"), 50)),
+        (
+            "\"cashback\" + On Process".into(),
+            PayoutQuery {
+                statuses: vec![PayoutStatus::OnProcess],
+                ..with("cashback")
+            },
+        ),
+        (
+            "\"order\" + month + status + currency".into(),
+            filtered(with("order")),
+        ),
+    ]);
+    println!("\nPayouts screen: {RUNS} runs each; naive = OFFSET, LIKE and COUNT(*), 3 runs");
+    for (name, query) in cases {
+        let mut times = timed!(RUNS, ledger.list_payouts(&query).await.unwrap());
+        let naive = naive_payouts(raw, &query).await;
+        let shown = ledger.list_payouts(&query).await.unwrap();
+        let note = format!(
+            "  ({} of {}{}; naive {naive:.1} ms)",
+            shown.page.items.len(),
+            shown.page.total,
+            if shown.total_exact { "" } else { "+" },
+        );
+        println!(
+            "{}",
+            summary_noting(&format!("payouts: {name}"), &mut times, FRAME_MS, &note)
+        );
+    }
+}
+
+/// The naive design's time for `query` (median of 3), in ms.
+async fn naive_payouts(raw: &sqlx::SqlitePool, query: &PayoutQuery) -> f64 {
+    let mut filters = vec!["1 = 1".to_owned()];
+    let words: Vec<&str> = query
+        .search
+        .split_whitespace()
+        .filter(|w| w.chars().count() >= 3)
+        .collect();
+    for k in 1..=words.len() {
+        filters.push(format!(
+            "(printf('PO-%06d', p.id) LIKE ?{k} OR printf('IR-%06d', p.request_id) LIKE ?{k}
+              OR c.username LIKE ?{k} OR c.display_name LIKE ?{k}
+              OR p.description LIKE ?{k} OR p.external_reference LIKE ?{k})"
+        ));
+    }
+    if !query.statuses.is_empty() {
+        let list: Vec<String> = query
+            .statuses
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        filters.push(format!("p.status IN ({})", list.join(", ")));
+    }
+    if let Some(currency) = &query.currency {
+        filters.push(format!("p.currency = '{currency}'"));
+    }
+    if let (Some(from), Some(before)) = (&query.created_from, &query.created_before) {
+        filters.push(format!(
+            "p.created_at >= '{from}' AND p.created_at < '{before}'"
+        ));
+    }
+    let filter = filters.join(" AND ");
+    let order = match query.sort {
+        PayoutSort::NewestFirst => "DESC",
+        PayoutSort::OldestFirst => "ASC",
+    };
+    let offset = (query.page.page - 1) * query.page.page_size;
+    let from = "FROM payouts p JOIN customers c ON c.id = p.customer_id";
+    let mut times = timed!(3, {
+        let page = format!(
+            "SELECT p.*, c.username {from} WHERE {filter}
+              ORDER BY p.created_at {order}, p.id {order} LIMIT 20 OFFSET {offset}"
+        );
+        let count = format!("SELECT COUNT(*) {from} WHERE {filter}");
+        let mut page = sqlx::query(&page);
+        let mut count = sqlx::query_scalar::<_, i64>(&count);
+        for word in &words {
+            page = page.bind(format!("%{word}%"));
+            count = count.bind(format!("%{word}%"));
+        }
+        page.fetch_all(raw).await.unwrap();
+        count.fetch_one(raw).await.unwrap();
+    });
+    times.sort();
+    times[1].as_secs_f64() * 1000.0
+}
+
+/// The Incentive requests and Customers screens.
+async fn requests_and_customers(ledger: &Ledger, picks: &Picks, n: i64) {
+    use ledger::requests::RequestFilter;
+    let page = |page| ledger::PageRequest {
+        page,
+        page_size: 20,
+    };
+    let last = (n + 19) / 20;
+    let number = ledger::RequestId(n / 2).to_string();
+    println!("\nIncentive requests and Customers screens: {RUNS} runs each");
+    for (name, search, filter, at) in [
+        ("requests: first page", "", RequestFilter::All, 1),
+        ("requests: last page", "", RequestFilter::All, last),
+        ("requests: typing \"smi\"", "smi", RequestFilter::All, 1),
+        ("requests: \"smith\"", "smith", RequestFilter::All, 1),
+        (
+            "requests: username",
+            picks.common_username.as_str(),
+            RequestFilter::All,
+            1,
+        ),
+        (
+            "requests: request number",
+            number.as_str(),
+            RequestFilter::All,
+            1,
+        ),
+        ("requests: Payable", "", RequestFilter::Payable, 1),
+        (
+            "requests: Approved, page 100",
+            "",
+            RequestFilter::Approved,
+            100,
+        ),
+    ] {
+        let mut times = timed!(
+            RUNS,
+            ledger
+                .list_requests(search, filter, page(at))
+                .await
+                .unwrap()
+        );
+        println!("{}", summary(name, &mut times, FRAME_MS));
+    }
+    let customers = (n / 100).max(10);
+    for (name, search, at) in [
+        ("customers: first page", "", 1),
+        ("customers: last page", "", (customers + 19) / 20),
+        ("customers: \"smith\"", "smith", 1),
+        ("customers: rare surname", picks.rare_surname.as_str(), 1),
+    ] {
+        let mut times = timed!(RUNS, ledger.list_customers(search, page(at)).await.unwrap());
+        println!("{}", summary(name, &mut times, FRAME_MS));
+    }
+}
+
+/// Needs attention (its first call apart) and the audit log's pages, searches and date ranges.
+async fn attention_and_audit(ledger: &Ledger, n: i64) {
+    println!("\nNeeds attention and Audit log: {RUNS} runs each");
+    let started = Instant::now();
+    ledger.needs_attention(Utc::now(), 14).await.unwrap();
+    let mut first = vec![started.elapsed()];
+    println!(
+        "{}",
+        summary("needs attention: first call", &mut first, FRAME_MS)
+    );
+    let mut times = timed!(RUNS, ledger.needs_attention(Utc::now(), 14).await.unwrap());
+    println!("{}", summary("needs attention", &mut times, FRAME_MS));
+    let audit = |search: &str, entity, from: &str, to: &str, page| ledger::audit_log::AuditQuery {
+        search: search.into(),
+        entity,
+        source: None,
+        from: from.into(),
+        to: to.into(),
+        page: ledger::PageRequest {
+            page,
+            page_size: 20,
+        },
+    };
+    let events = 2 * n;
+    let payouts = Some(ledger::Entity::Payout);
+    for (name, query) in [
+        ("audit log: first page", audit("", None, "", "", 1)),
+        (
+            "audit log: last page",
+            audit("", None, "", "", (events + 19) / 20),
+        ),
+        ("audit log: one payout", audit("PO-000500", None, "", "", 1)),
+        ("audit log: payouts only", audit("", payouts, "", "", 1)),
+        ("audit log: rare words", audit("rare note", None, "", "", 1)),
+        (
+            "audit log: a word in half",
+            audit("status", None, "", "", 1),
+        ),
+        (
+            "audit log: one day",
+            audit("", None, "2024-06-03", "2024-06-03", 1),
+        ),
+        (
+            "audit log: one month",
+            audit("", None, "2024-06-01", "2024-06-30", 1),
+        ),
+        (
+            "audit log: one month, page 50",
+            audit("", None, "2024-06-01", "2024-06-30", 50),
+        ),
+        (
+            "audit log: a month of payouts",
+            audit("", payouts, "2024-06-01", "2024-06-30", 1),
+        ),
+        (
+            "audit log: a word in a month",
+            audit("status", None, "2024-06-01", "2024-06-30", 1),
+        ),
+    ] {
+        let mut times = timed!(RUNS, ledger.audit_log(&query).await.unwrap());
+        println!("{}", summary(name, &mut times, FRAME_MS));
+    }
 }
 
 /// A PayPal statement of up to 100,000 lines against the book: import (which decides every
@@ -379,30 +535,37 @@ fn summary(name: &str, times: &mut [Duration], target_ms: f64) -> String {
 /// amount, currency and recipient (a day after the payout was made).
 async fn statements(ledger: &Ledger, path: &std::path::Path, n: i64) {
     let lines = (n / 10).min(100_000);
+    // Every tenth payout, as the book has it: nine lines in ten carry its id back, every
+    // tenth only its amount, currency and recipient, booked the day after it was made.
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display()))
+        .await
+        .unwrap();
+    let paid: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
+        "SELECT p.id, p.amount_minor, p.currency, p.account_snapshot ->> '$.handle', p.created_at
+           FROM payouts p WHERE p.id % 10 = 0 ORDER BY p.id LIMIT ?",
+    )
+    .bind(lines)
+    .fetch_all(&raw)
+    .await
+    .unwrap();
+    raw.close().await;
     let mut csv =
         String::from("Date,Currency,Gross,To Email Address,Transaction ID,Custom Number\n");
-    let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1)
-        .unwrap()
-        .and_hms_opt(0, 0, 0)
-        .unwrap();
-    for i in 1..=lines {
-        let id = i * 10;
-        let currency = ["USD", "EUR", "GBP", "JPY"][(id % 4) as usize];
-        let minor = 100 + id % 50_000;
+    for (i, (id, minor, currency, to, made)) in paid.into_iter().enumerate() {
         let amount = if currency == "JPY" {
             format!("-{minor}")
         } else {
             format!("-{}.{:02}", minor / 100, minor % 100)
         };
-        let (day, number) = if i % 10 == 0 {
+        let (day, number) = if i % 10 == 9 {
             let made =
-                start + chrono::Duration::seconds(id * 63_072_000 / n) + chrono::Duration::days(1);
+                chrono::DateTime::parse_from_rfc3339(&made).unwrap() + chrono::Duration::days(1);
             (made.format("%m/%d/%Y").to_string(), String::new())
         } else {
             ("01/25/2026".to_owned(), ledger::PayoutId(id).to_string())
         };
         csv.push_str(&format!(
-            "{day},{currency},{amount},x@example.com,TX{i:08},{number}\n"
+            "{day},{currency},{amount},{to},TX{i:08},{number}\n"
         ));
     }
     let origin = ledger::Origin::manual("Bench", Utc::now());
@@ -583,35 +746,164 @@ fn peak_mb() -> String {
         .unwrap_or_else(|| "n/a".into())
 }
 
+/// Surnames in the order of how common they are: real ones first (as a shop with customers in
+/// several countries has them), then made-up rare ones, so a few are shared by 1-2 % of the
+/// customers and most by one or two.
+fn surnames() -> Vec<String> {
+    const COMMON: &str = "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez \
+        Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Martin Bernard \
+        Dubois Thomas Robert Richard Petit Durand Leroy Moreau Rossi Russo Ferrari Esposito Bianchi \
+        Romano Colombo Silva Santos Oliveira Souza Pereira Costa Kumar Sharma Singh Patel Gupta \
+        Wang Li Zhang Liu Chen Nguyen Tran Le Pham Kim Lee Park Choi Jansen Visser Smit Bakker \
+        Andersson Johansson Karlsson Nilsson Nowak Kowalski Wiśniewski Novák Horváth Nagy Popescu \
+        Ivanov Petrov Yılmaz Kaya Demir Cohen Levi Murphy Kelly O'Brien Walsh Taylor Wilson Evans \
+        Thompson Anderson Jackson White Harris Clark Lewis Robinson Walker Young Allen King Wright \
+        Scott Torres Hill Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter \
+        Roberts Gómez López Hernández González Pérez Sánchez Ramírez Cruz Morales Ortiz Gutiérrez";
+    let syllables = [
+        "ka", "lo", "mer", "vin", "dor", "sa", "ben", "tal", "ri", "gu", "nes", "por", "ul", "fa",
+        "den", "ho", "zi", "mar", "el", "tro", "bi", "cas", "wen", "li", "ott", "ra", "sten", "vi",
+        "quin", "ab", "be", "dal", "fe", "gar", "is", "jo", "kel", "mo", "nu", "pe",
+    ];
+    let mut names: Vec<String> = COMMON.split_whitespace().map(str::to_owned).collect();
+    let n = syllables.len();
+    for i in 0..(n * n * n) {
+        let word = format!(
+            "{}{}{}",
+            syllables[i % n],
+            syllables[(i / n) % n],
+            syllables[(i / n / n) % n]
+        );
+        let mut chars = word.chars();
+        let first = chars.next().unwrap().to_uppercase().collect::<String>();
+        names.push(first + chars.as_str());
+    }
+    names
+}
+
+/// First names, most common first.
+fn first_names() -> Vec<String> {
+    const COMMON: &str = "James Mary John Patricia Robert Jennifer Michael Linda David Elizabeth \
+        William Barbara Richard Susan Joseph Jessica Thomas Sarah Charles Karen Maria José Ana \
+        Luis Carlos Juan Sofia Lucas Emma Noah Olivia Liam Mia Lena Jonas Felix Anna Lukas Marie \
+        Léa Hugo Chloé Louis Giulia Marco Francesca Alessandro João Pedro Gabriel Beatriz \
+        Priya Rahul Amit Ananya Wei Jing Min Hiroshi Yuki Ji-woo Minh Linh Sven Ingrid Lars Astrid \
+        Piotr Katarzyna Jan Eva Ahmet Ayşe Mehmet Fatima Omar Aisha Sean Aoife Siobhan Oliver Jack \
+        Harry George Charlotte Amelia Isla Ava Ethan Mason Logan Zoe Nora Ella Leo Max Paul";
+    let mut names: Vec<String> = COMMON.split_whitespace().map(str::to_owned).collect();
+    let extra: Vec<String> = surnames()
+        .into_iter()
+        .skip(400)
+        .step_by(7)
+        .take(3000)
+        .collect();
+    names.extend(extra);
+    names
+}
+
+/// A book of `n` payouts shaped like a real shop's, written with SQL: `n / 100` customers whose
+/// surnames and first names follow a skewed (Zipf-like) frequency, usernames and PayPal
+/// addresses made from them as people make theirs, one approved request and one payout each
+/// with status, currency and amount drawn independently, creation times over two years in id
+/// order, provider references shaped like PayPal's, Wise's and banks', and two audit events per
+/// payout.
 async fn fill(path: &std::path::Path, n: i64) {
     use sqlx::Connection;
     let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
         .await
         .unwrap();
     let customers = (n / 100).max(10);
-    for sql in [
-        "PRAGMA synchronous = OFF",
-        "BEGIN",
-        "WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < ?1)
-         INSERT INTO customers (id, uuid, username, username_key, display_name, created_at, updated_at)
-         SELECT x, randomblob(16), printf('user%05d', x), printf('user%05d', x), printf('Customer %d', x),
-                '2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z' FROM i",
+    let (surnames, first_names) = (surnames(), first_names());
+    // Each customer's surname and first name rank, drawn with P(k) ~ 1 / (k + 4) from a
+    // seeded generator, so the most common surname is about 1.9 % of the customers (as
+    // "Smith" is in the US) and most are shared by one or two.
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut uniform = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut zipf = |count: usize| {
+        let base = (count as f64 + 4.0) / 5.0;
+        ((5.0 * base.powf(uniform()) - 4.0) as usize).clamp(1, count)
+    };
+    let (surname_count, first_count) = (surnames.len(), first_names.len());
+    let (surnames, first_names) = (
+        serde_json::to_string(&surnames).unwrap(),
+        serde_json::to_string(&first_names).unwrap(),
+    );
+    let people: Vec<(usize, usize)> = (0..customers)
+        .map(|_| (zipf(surname_count), zipf(first_count)))
+        .collect();
+    let people = serde_json::to_string(&people).unwrap();
+    // A uniform number in [0, 1) per row.
+    const U: &str = "((random() & 4294967295) / 4294967296.0)";
+    let statements = [
+        "PRAGMA synchronous = OFF".to_owned(),
+        "BEGIN".to_owned(),
+        "CREATE TEMP TABLE surnames (rank INTEGER PRIMARY KEY, name TEXT)".to_owned(),
+        "INSERT INTO surnames SELECT key + 1, value FROM json_each(?3)".to_owned(),
+        "CREATE TEMP TABLE first_names (rank INTEGER PRIMARY KEY, name TEXT)".to_owned(),
+        "INSERT INTO first_names SELECT key + 1, value FROM json_each(?4)".to_owned(),
+        "CREATE TEMP TABLE people AS
+         SELECT key + 1 AS id, value ->> 0 AS surname, value ->> 1 AS first FROM json_each(?5)"
+            .to_owned(),
+        // usernames as people pick them: first.last, flast42, first_1987, lastf.
+        "CREATE TEMP TABLE named AS
+         SELECT p.id, f.name AS first, s.name AS surname,
+                CASE p.id % 4
+                  WHEN 0 THEN lower(f.name) || '.' || lower(replace(replace(s.name, ' ', ''), '''', ''))
+                  WHEN 1 THEN lower(substr(f.name, 1, 1)) || lower(replace(replace(s.name, ' ', ''), '''', '')) || (p.id % 97)
+                  WHEN 2 THEN lower(f.name) || '_' || (1960 + p.id % 45)
+                  ELSE lower(replace(replace(s.name, ' ', ''), '''', '')) || lower(substr(f.name, 1, 1))
+                END AS base
+           FROM people p JOIN surnames s ON s.rank = p.surname JOIN first_names f ON f.rank = p.first".to_owned(),
+        "INSERT INTO customers (id, uuid, username, username_key, display_name, email, created_at, updated_at)
+         SELECT id, randomblob(16), username, username, first || ' ' || surname, username || '@example.com',
+                '2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z'
+           FROM (SELECT id, first, surname,
+                        base || iif(row_number() OVER (PARTITION BY base ORDER BY id) > 1,
+                                    '.' || row_number() OVER (PARTITION BY base ORDER BY id), '') AS username
+                   FROM named)".to_owned(),
         "INSERT INTO payment_accounts (id, uuid, customer_id, kind, is_default, provider, handle_kind, handle, created_at, updated_at)
-         SELECT id, randomblob(16), id, 'digital', 1, 'paypal', 'email', username || '@example.com', created_at, created_at FROM customers",
-        "WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < ?2)
-         INSERT INTO incentive_requests (id, uuid, customer_id, amount_minor, currency, status, decided_at, created_at, updated_at)
-         SELECT x, randomblob(16), 1 + x % ?1, 100 + x % 50000, CASE x % 4 WHEN 0 THEN 'USD' WHEN 1 THEN 'EUR' WHEN 2 THEN 'GBP' ELSE 'JPY' END,
-                'approved', '2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z' FROM i",
+         SELECT id, randomblob(16), id, 'digital', 1, 'paypal', 'email', email, created_at, created_at FROM customers".to_owned(),
+        format!(
+            "CREATE TEMP TABLE draws AS
+             WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < ?2)
+             SELECT x AS id, 1 + abs(random()) % ?1 AS customer, {U} AS s, {U} AS c, {U} AS a FROM i"
+        ),
+        "CREATE TEMP TABLE shaped AS
+         SELECT id, customer,
+                CASE WHEN s < 0.70 THEN 'success' WHEN s < 0.80 THEN 'on_process'
+                     WHEN s < 0.93 THEN 'pending' ELSE 'failed' END AS status,
+                CASE WHEN c < 0.45 THEN 'USD' WHEN c < 0.70 THEN 'EUR' WHEN c < 0.80 THEN 'GBP'
+                     WHEN c < 0.85 THEN 'CAD' WHEN c < 0.90 THEN 'AUD' WHEN c < 0.93 THEN 'JPY'
+                     WHEN c < 0.96 THEN 'INR' WHEN c < 0.98 THEN 'BRL' ELSE 'MXN' END AS currency,
+                a
+           FROM draws".to_owned(),
+        "INSERT INTO incentive_requests (id, uuid, customer_id, amount_minor, currency, status, decided_at, created_at, updated_at)
+         SELECT id, randomblob(16), customer,
+                iif(currency = 'JPY', 100 + CAST(a * 50000 AS INTEGER), 100 + CAST(a * 49900 AS INTEGER)),
+                currency, 'approved', '2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z',
+                '2024-01-01T00:00:00.000000Z'
+           FROM shaped".to_owned(),
         "INSERT INTO payouts (id, uuid, request_id, customer_id, amount_minor, currency, method, account_id, account_snapshot,
                               status, description, external_reference, created_at, updated_at)
          SELECT r.id, randomblob(16), r.id, r.customer_id, r.amount_minor, r.currency, 'digital', r.customer_id,
-                json_object('kind', 'digital', 'provider', 'paypal', 'handle_kind', 'email', 'handle', 'x@example.com'),
-                CASE r.id % 4 WHEN 0 THEN 'pending' WHEN 1 THEN 'on_process' WHEN 2 THEN 'success' ELSE 'failed' END,
-                'Cashback for order ' || r.id,
-                CASE WHEN r.id % 4 = 2 THEN printf('REF-%08d', r.id) END,
+                json_object('kind', 'digital', 'provider', 'paypal', 'handle_kind', 'email', 'handle', c.email),
+                s.status,
+                CASE r.id % 5 WHEN 0 THEN 'Referral bonus' WHEN 1 THEN 'Loyalty reward Q' || (1 + r.id % 4)
+                     ELSE 'Cashback for order #' || (40000 + r.id) END,
+                CASE WHEN s.status IN ('success', 'on_process') AND r.id % 10 <> 0 THEN
+                     CASE r.id % 3
+                       WHEN 0 THEN substr(upper(hex(randomblob(9))), 1, 17)
+                       WHEN 1 THEN CAST(300000000 + r.id * 7 AS TEXT)
+                       ELSE 'E2E' || printf('%012d', r.id) END
+                END,
                 strftime('%Y-%m-%dT%H:%M:%f000Z', '2024-01-01', '+' || (r.id * 63072000 / ?2) || ' seconds'),
                 '2024-01-01T00:00:00.000000Z'
-           FROM incentive_requests r",
+           FROM incentive_requests r JOIN shaped s ON s.id = r.id JOIN customers c ON c.id = r.customer_id".to_owned(),
         // Two audit events per payout, for timing the audit log's pages (their hashes are not
         // a real chain: this book is for timing only).
         "WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < 2 * ?2)
@@ -620,16 +912,20 @@ async fn fill(path: &std::path::Path, n: i64) {
                 'Owner', CASE x % 10 WHEN 0 THEN 'import' ELSE 'manual' END, CASE x % 2 WHEN 0 THEN 'status' ELSE 'create' END,
                 'payout', (x + 1) / 2, '[]', CASE WHEN x % 100000 = 7 THEN 'rare note ' || x ELSE '' END,
                 printf('%064d', x - 1), printf('%064d', x)
-           FROM i",
-        "DELETE FROM settings WHERE key = 'payout_search_version'",
-        "COMMIT",
-    ] {
-        sqlx::query(sql)
+           FROM i".to_owned(),
+        "DELETE FROM settings WHERE key = 'payout_search_version'".to_owned(),
+        "COMMIT".to_owned(),
+    ];
+    for sql in statements {
+        sqlx::query(&sql)
             .bind(customers)
             .bind(n)
+            .bind(&surnames)
+            .bind(&first_names)
+            .bind(&people)
             .execute(&mut conn)
             .await
-            .unwrap();
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
     conn.close().await.unwrap();
 }
