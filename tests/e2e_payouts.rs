@@ -86,6 +86,55 @@ async fn payouts(ledger: Ledger, n: usize) -> Ledger {
 
 const ROWS: &str = "#payouts-table tbody tr";
 
+/// A search that matches thousands of payouts, filtered down to a few old ones: the screen
+/// asks the book in steps (each walks at most `WALK` matches) until the page is full, then
+/// pages on by keyset.
+#[test]
+fn a_broad_search_with_a_filter_finds_old_payouts_in_steps() {
+    run_seeded(
+        "payouts-broad-search-steps",
+        |l| async move {
+            let l = payouts(l, 12).await;
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", l.path().display()))
+                .await
+                .unwrap();
+            // Failed copies of PO-000001 made after it, so the twelve Pending ones are the
+            // oldest matches of "Cashback"; the index is rebuilt when the app opens the book.
+            for sql in [
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4500)
+                 INSERT INTO payouts (uuid, request_id, customer_id, amount_minor, currency, method,
+                                      account_id, account_snapshot, status, description,
+                                      created_at, updated_at)
+                 SELECT randomblob(16), request_id, customer_id, amount_minor, currency, method,
+                        account_id, account_snapshot, 'failed', 'Cashback retry',
+                        strftime('%Y-%m-%dT%H:%M:%f000Z', '2026-04-01', '+' || i || ' seconds'),
+                        updated_at
+                   FROM payouts, n WHERE id = 1 ORDER BY i",
+                "DELETE FROM settings WHERE key = 'payout_search_version'",
+            ] {
+                sqlx::query(sql).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+            l
+        },
+        |s| async move {
+            let c = &s.client;
+            type_into(c, "#payout-search", "Cashback").await;
+            // The webview's locale may or may not group thousands.
+            wait_text(c, ".pager .range", |t| t.replace(',', "") == "1–10 of 4511").await;
+            click(c, ".segmented [data-status=pending]").await;
+            wait_text(c, ".pager .range", |t| t == "1–10 of 11+").await;
+            wait_text(c, &format!("{ROWS}:first-child .id"), |t| t == "PO-000012").await;
+            click(c, ".pager [data-page=next]").await;
+            wait_text(c, ".pager .range", |t| t == "11–11 of 11").await;
+            wait_text(c, &format!("{ROWS}:first-child .id"), |t| t == "PO-000001").await;
+            click(c, ".pager [data-page=previous]").await;
+            wait_text(c, &format!("{ROWS}:first-child .id"), |t| t == "PO-000012").await;
+            s
+        },
+    );
+}
+
 #[test]
 fn search_narrows_the_list_as_you_type_and_paging_moves_through_it() {
     run_seeded(

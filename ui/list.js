@@ -6,8 +6,8 @@ import { h, replace } from './dom.js';
 import { lastPageOf } from './pager.js';
 
 /**
- * Returns `load()`, which calls `fetchPage()` and then `draw(page, isCurrent)`. `draw` may await
- * more data and should stop when `isCurrent()` turns false. A page past the end (rows were
+ * Returns `load()`, which calls `fetchPage(isCurrent)` and then `draw(page, isCurrent)`. Both may
+ * await more data and should stop when `isCurrent()` turns false. A page past the end (rows were
  * removed, or the page size grew) moves `state.page` to the last page and loads again.
  */
 export function liveList(container, state, fetchPage, draw) {
@@ -17,7 +17,7 @@ export function liveList(container, state, fetchPage, draw) {
     const isCurrent = () => mine === generation;
     let page;
     try {
-      page = await fetchPage();
+      page = await fetchPage(isCurrent);
     } catch (error) {
       if (isCurrent()) replace(container, h('div', { class: 'banner', role: 'alert' }, error.message));
       return;
@@ -26,6 +26,7 @@ export function liveList(container, state, fetchPage, draw) {
     const lastPage = lastPageOf(page, state.page_size);
     if (page.total_exact !== false && state.page > lastPage) {
       state.page = lastPage;
+      if ('cursor' in state) state.cursor = 'end';
       return load();
     }
     await draw(page, isCurrent);

@@ -1,4 +1,7 @@
 // The page controls under every list: "21–40 of 1,234", rows per page, first/previous/next/last.
+// A list whose state has a `cursor` (the payouts) is paged by keyset: next is "the rows after the
+// last one shown", previous "the rows before the first", last "the end", so every page is as
+// quick as the first; the page number only labels it.
 
 import { h } from './dom.js';
 import { range } from './format.js';
@@ -10,7 +13,18 @@ export const lastPageOf = (page, pageSize) => Math.max(1, Math.ceil(page.total /
 /** `state` holds `page` and `page_size`; `reload` draws the list again after a change. */
 export function pager(page, state, reload) {
   const lastPage = lastPageOf(page, state.page_size);
-  const go = (n) => () => { state.page = n; reload(); };
+  const keyset = 'cursor' in state;
+  const { items } = page;
+  const cursorTo = (n) => {
+    if (n === state.page + 1 && items.length) return { after: items[items.length - 1].id };
+    if (n === state.page - 1 && items.length) return { before: items[0].id };
+    return n === 1 ? null : 'end';
+  };
+  const go = (n) => () => {
+    if (keyset) state.cursor = cursorTo(n);
+    state.page = n;
+    reload();
+  };
   const size = h('select', { class: 'page-size', 'aria-label': 'Rows per page', onchange: (e) => {
     state.page_size = Number(e.target.value);
     state.page = 1;

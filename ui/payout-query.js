@@ -5,7 +5,8 @@
 import { statusLabel } from './format.js';
 
 export const state = {
-  page: 1, page_size: 10, sort: 'newest_first',
+  // `cursor` says where a page after the first starts (see pager.js); page 1 is always the top.
+  page: 1, page_size: 10, sort: 'newest_first', cursor: null,
   search: '', statuses: [], currency: '', from: '', to: '',
   selected: new Set(),
 };
@@ -22,6 +23,7 @@ function dayStart(day, days = 0) {
 export function currentQuery() {
   return {
     page: state.page, page_size: state.page_size, sort: state.sort,
+    cursor: state.page > 1 ? state.cursor : null,
     search: state.search, statuses: state.statuses, currency: state.currency || null,
     created_from: dayStart(state.from), created_before: dayStart(state.to, 1),
   };

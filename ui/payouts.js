@@ -29,7 +29,7 @@ export async function render(main) {
   currencies ??= await api.currencies();
   const list = h('div', { id: 'payout-list' });
   const bulkBar = h('div', { class: 'bulk-bar', id: 'bulk-bar', hidden: true });
-  const load = liveList(list, state, () => api.listPayouts(currentQuery()), (page) => draw(list, bulkBar, page, load));
+  const load = liveList(list, state, fetchPayouts, (page) => draw(list, bulkBar, page, load));
   const refilter = () => { state.page = 1; load(); };
 
   const search = h('input', { type: 'search', id: 'payout-search', value: state.search, placeholder: 'Search id, request, username, name, amount, description, reference', 'aria-label': 'Search payouts', autocomplete: 'off' });
@@ -65,6 +65,33 @@ export async function render(main) {
     bulkBar,
     list);
   await load();
+}
+
+/**
+ * One page of the list. A broad search with filters walks the book in steps, each answered
+ * within a frame: while the answer says where it stopped (`searched_to`) and the page is not
+ * full, ask on from there, unless the user has typed something newer meanwhile.
+ */
+async function fetchPayouts(isCurrent) {
+  const query = currentQuery();
+  const size = query.page_size;
+  const backwards = query.cursor === 'end' || (query.cursor && 'before' in query.cursor);
+  const first = await api.listPayouts(query);
+  let page = first;
+  let items = page.items;
+  while (page.searched_to != null && items.length < size && isCurrent()) {
+    const cursor = backwards ? { before: page.searched_to } : { after: page.searched_to };
+    page = await api.listPayouts({ ...query, cursor });
+    items = backwards ? [...page.items, ...items] : [...items, ...page.items];
+  }
+  if (page === first) return page;
+  // Such a search is not counted: the total is what is known so far, and one more when more
+  // may follow.
+  const more = items.length > size || page.searched_to != null
+    || (page.total_exact === false && page.items.length > 0);
+  items = backwards ? items.slice(-size) : items.slice(0, size);
+  const seen = items.length ? (state.page - 1) * size + items.length : 0;
+  return { ...page, items, total: seen + (more ? 1 : 0), total_exact: !more && items.length > 0 };
 }
 
 function draw(list, bulkBar, page, load) {

@@ -15,7 +15,7 @@
 //!
 //!     bench name=<query> p50_ms=<x> p99_ms=<y> target_ms=<z>
 //!
-//! With `statements` after N, only the statement part runs; with `BENCH_BOOK=path` the filled
+//! With `statements` (or `payouts`) after N, only that part runs; with `BENCH_BOOK=path` the filled
 //! book is kept there and reused by the next run:
 //!
 //!     BENCH_BOOK=/tmp/book.sqlite cargo run --release -p ledger --example list_at_scale -- 1000000 statements
@@ -26,7 +26,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use ledger::payouts::{PayoutQuery, PayoutSort, PayoutStatus};
+use ledger::payouts::{Cursor, PayoutQuery, PayoutSort, PayoutStatus};
 use ledger::{Create, Ledger};
 
 #[tokio::main]
@@ -92,6 +92,10 @@ async fn main() {
     let picks = picks(&raw).await;
     payouts(&ledger, &raw, &picks, n).await;
     raw.close().await;
+    if std::env::args().nth(2).as_deref() == Some("payouts") {
+        ledger.close().await;
+        return;
+    }
     requests_and_customers(&ledger, &picks, n).await;
     attention_and_audit(&ledger, n).await;
 
@@ -254,14 +258,43 @@ async fn payouts(ledger: &Ledger, raw: &sqlx::SqlitePool, picks: &Picks, n: i64)
         ..q(1, 20)
     };
     let failed_last = (ledger.list_payouts(&failed).await.unwrap().page.total + 19) / 20;
+    // Deep pages as the screen reaches them: by keyset, after the last row of the page before.
+    let from = |cursor, query: PayoutQuery| PayoutQuery {
+        cursor: Some(cursor),
+        ..query
+    };
+    let middle = ledger::PayoutId(n / 2);
+    let stepped = async |query: PayoutQuery, to: i64| {
+        let mut cursor = None;
+        for number in 1..to {
+            let shown = ledger
+                .list_payouts(&PayoutQuery {
+                    cursor,
+                    ..page(query.clone(), number)
+                })
+                .await
+                .unwrap();
+            cursor = Some(Cursor::After(shown.page.items.last().unwrap().id));
+        }
+        PayoutQuery {
+            cursor,
+            ..page(query, to)
+        }
+    };
     let mut cases: Vec<(String, PayoutQuery)> = vec![
         ("first page, newest first".into(), q(1, 20)),
         ("first page, oldest first".into(), oldest(q(1, 20))),
         ("page 2".into(), q(2, 20)),
-        ("middle page".into(), q(last / 2, 20)),
-        ("last page".into(), q(last, 20)),
+        (
+            "middle page".into(),
+            from(Cursor::After(middle), q(last / 2, 20)),
+        ),
+        ("last page".into(), from(Cursor::End, q(last, 20))),
         ("status Failed".into(), failed.clone()),
-        ("status Failed, last page".into(), page(failed, failed_last)),
+        (
+            "status Failed, last page".into(),
+            from(Cursor::End, page(failed, failed_last)),
+        ),
         (
             "Pending or On Process".into(),
             PayoutQuery {
@@ -293,7 +326,10 @@ async fn payouts(ledger: &Ledger, raw: &sqlx::SqlitePool, picks: &Picks, n: i64)
         cases.push((format!("typing {typed:?}"), with(typed)));
     }
     cases.extend([
-        ("\"smith\", page 10".into(), page(with("smith"), 10)),
+        (
+            "\"smith\", page 10".into(),
+            stepped(with("smith"), 10).await,
+        ),
         ("\"smith\", oldest first".into(), oldest(with("smith"))),
         (
             "\"smith\" + month + status + currency".into(),
@@ -320,7 +356,14 @@ async fn payouts(ledger: &Ledger, raw: &sqlx::SqlitePool, picks: &Picks, n: i64)
         ("PayPal reference".into(), with(&picks.paypal_reference)),
         ("Wise reference".into(), with(&picks.wise_reference)),
         ("\"cashback\" (60 %)".into(), with("cashback")),
-        ("\"cashback\", page 50".into(), page(with("cashback"), 50)),
+        (
+            "\"cashback\", page 50".into(),
+            stepped(with("cashback"), 50).await,
+        ),
+        (
+            "\"cashback\", after the middle payout".into(),
+            from(Cursor::After(middle), page(with("cashback"), 25_000)),
+        ),
         (
             "\"cashback\" + On Process".into(),
             PayoutQuery {
@@ -332,18 +375,56 @@ async fn payouts(ledger: &Ledger, raw: &sqlx::SqlitePool, picks: &Picks, n: i64)
             "\"order\" + month + status + currency".into(),
             filtered(with("order")),
         ),
+        (
+            "\"cashback\" + Failed + MXN".into(),
+            PayoutQuery {
+                statuses: vec![PayoutStatus::Failed],
+                currency: Some("MXN".into()),
+                ..with("cashback")
+            },
+        ),
+        (
+            "\"cashback\" + Pending + JPY, oldest".into(),
+            oldest(PayoutQuery {
+                statuses: vec![PayoutStatus::Pending],
+                currency: Some("JPY".into()),
+                ..with("cashback")
+            }),
+        ),
     ]);
     println!("\nPayouts screen: {RUNS} runs each; naive = OFFSET, LIKE and COUNT(*), 3 runs");
     for (name, query) in cases {
         let mut times = timed!(RUNS, ledger.list_payouts(&query).await.unwrap());
         let naive = naive_payouts(raw, &query).await;
         let shown = ledger.list_payouts(&query).await.unwrap();
-        let note = format!(
-            "  ({} of {}{}; naive {naive:.1} ms)",
+        let mut note = format!(
+            "  ({} of {}{}; naive {naive:.1} ms",
             shown.page.items.len(),
             shown.page.total,
             if shown.total_exact { "" } else { "+" },
         );
+        if shown.searched_to.is_some() {
+            // The screen asks on from where each answer stopped until the page is full.
+            let started = Instant::now();
+            let mut answer = ledger.list_payouts(&query).await.unwrap();
+            let (mut asked, mut found) = (1, answer.page.items.len());
+            while let Some(to) = answer.searched_to.filter(|_| found < 20) {
+                answer = ledger
+                    .list_payouts(&PayoutQuery {
+                        cursor: Some(Cursor::After(to)),
+                        ..query.clone()
+                    })
+                    .await
+                    .unwrap();
+                asked += 1;
+                found += answer.page.items.len();
+            }
+            note += &format!(
+                "; the screen asks {asked} times for a full page: {:.0} ms",
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+        note += ")";
         println!(
             "{}",
             summary_noting(&format!("payouts: {name}"), &mut times, FRAME_MS, &note)

@@ -4,7 +4,8 @@ mod common;
 
 use common::*;
 use ledger::payouts::{
-    NewPayout, Payout, PayoutEdit, PayoutQuery, PayoutStatus, StatusChange, BROAD, COUNT_CAP,
+    Cursor, NewPayout, Payout, PayoutEdit, PayoutQuery, PayoutStatus, StatusChange, BROAD,
+    COUNT_CAP,
 };
 use ledger::{Create, Ledger, Origin};
 
@@ -201,6 +202,14 @@ async fn filters_combine_with_each_other_and_with_search() {
         found(l, dated(None, Some("2026-01-07T00:00:00Z"), "Example")).await,
         vec!["bob", "ada"]
     );
+    assert!(found(l, dated(Some("2027-01-01T00:00:00Z"), None, ""))
+        .await
+        .is_empty());
+    assert!(
+        found(l, dated(Some("2027-01-01T00:00:00Z"), None, "Example"))
+            .await
+            .is_empty()
+    );
 
     for (bad, field) in [
         (q(&[], Some("XYZ"), ""), "currency"),
@@ -367,25 +376,71 @@ async fn paging_edges_and_pages_read_from_the_far_end() {
     };
     assert_eq!(amounts(oldest(2)).await, vec![5, 6, 7, 8]);
     assert_eq!(amounts(oldest(3)).await, vec![9, 10, 11]);
+
+    // The same pages by keyset, as the screen reads them: after the last row, before the
+    // first one, and the end.
+    let id_of = async |amount: i64| {
+        let all = b
+            .ledger
+            .list_payouts(&PayoutQuery::page(1, 20))
+            .await
+            .unwrap();
+        all.page
+            .items
+            .into_iter()
+            .find(|p| p.amount.minor() == amount * 100)
+            .unwrap()
+            .id
+    };
+    let from = |cursor, query: PayoutQuery| PayoutQuery {
+        cursor: Some(cursor),
+        ..query
+    };
+    let newest = PayoutQuery::page(2, 5);
+    assert_eq!(
+        amounts(from(Cursor::After(id_of(7).await), newest.clone())).await,
+        vec![6, 5, 4, 3, 2]
+    );
+    assert_eq!(
+        amounts(from(Cursor::Before(id_of(1).await), newest.clone())).await,
+        vec![6, 5, 4, 3, 2]
+    );
+    assert_eq!(
+        amounts(from(Cursor::Before(id_of(9).await), newest.clone())).await,
+        vec![11, 10]
+    );
+    assert_eq!(amounts(from(Cursor::End, newest.clone())).await, vec![1]);
+    assert_eq!(
+        amounts(from(Cursor::After(id_of(1).await), newest)).await,
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        amounts(from(Cursor::After(id_of(8).await), oldest(3))).await,
+        vec![9, 10, 11]
+    );
+    assert_eq!(amounts(from(Cursor::End, oldest(3))).await, vec![9, 10, 11]);
 }
 
 #[tokio::test]
-async fn totals_past_the_cap_are_reported_as_at_least() {
+async fn totals_past_the_cap_are_reported_as_at_least_and_broad_searches_walk_in_steps() {
     let f = fixture().await;
     let path = f.book.ledger.path().to_owned();
     let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
         .await
         .unwrap();
-    // Copies of bob's payout, Failed so the one-open-payout rule allows them.
+    // Copies of bob's payout, Failed so the one-open-payout rule allows them, created a second
+    // apart after every other payout (so ids still follow creation time).
+    let copies = BROAD.max(COUNT_CAP) + 5;
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
          INSERT INTO payouts (uuid, request_id, customer_id, amount_minor, currency, method,
                               account_id, account_snapshot, status, description, created_at, updated_at)
          SELECT randomblob(16), request_id, customer_id, amount_minor, currency, method, account_id,
-                account_snapshot, 'failed', description, created_at, updated_at
-           FROM payouts, n WHERE id = ?",
+                account_snapshot, 'failed', description,
+                strftime('%Y-%m-%dT%H:%M:%f000Z', '2030-01-01', '+' || i || ' seconds'), updated_at
+           FROM payouts, n WHERE id = ? ORDER BY i",
     )
-    .bind(COUNT_CAP + 5)
+    .bind(copies)
     .bind(f.bob.id)
     .execute(&raw)
     .await
@@ -393,16 +448,13 @@ async fn totals_past_the_cap_are_reported_as_at_least() {
     raw.close().await;
     let l = &f.book.ledger;
     let all = l.list_payouts(&PayoutQuery::page(1, 5)).await.unwrap();
-    assert_eq!((all.page.total, all.total_exact), (COUNT_CAP + 8, true));
+    assert_eq!((all.page.total, all.total_exact), (copies + 3, true));
     let failed = PayoutQuery {
         statuses: vec![PayoutStatus::Failed],
         ..PayoutQuery::page(1, 5)
     };
     let failed = l.list_payouts(&failed).await.unwrap();
-    assert_eq!(
-        (failed.page.total, failed.total_exact),
-        (COUNT_CAP + 5, true)
-    );
+    assert_eq!((failed.page.total, failed.total_exact), (copies, true));
     let dated = PayoutQuery {
         created_from: Some("2000-01-01T00:00:00Z".into()),
         ..PayoutQuery::page(1, 5)
@@ -412,45 +464,146 @@ async fn totals_past_the_cap_are_reported_as_at_least() {
     assert_eq!(dated.page.items.len(), 5);
 
     // Index the copies (the index is rebuilt on open), then search broadly.
-    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    sqlx::query("DELETE FROM settings WHERE key = 'payout_search_version'")
-        .execute(&raw)
-        .await
-        .unwrap();
-    raw.close().await;
+    let reindex = async |path: &std::path::Path| {
+        let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM settings WHERE key = 'payout_search_version'")
+            .execute(&raw)
+            .await
+            .unwrap();
+        raw.close().await;
+        Ledger::open(path, Create::Never, at(0)).await.unwrap()
+    };
     f.book.ledger.close().await;
-    let l = Ledger::open(&path, Create::Never, at(0)).await.unwrap();
+    let l = reindex(&path).await;
     let broad = l.list_payouts(&search("bob")).await.unwrap();
     assert_eq!((broad.page.total, broad.total_exact), (BROAD, false));
     assert!(broad.page.items.iter().all(|p| p.username == "bob"));
     assert_eq!(broad.page.items.len(), 50);
-    let broad_failed = PayoutQuery {
+    let bob_failed = PayoutQuery {
+        search: "bob".into(),
         statuses: vec![PayoutStatus::Failed],
         ..PayoutQuery::page(3, 5)
     };
-    let broad_failed = l
-        .list_payouts(&PayoutQuery {
-            search: "bob".into(),
-            ..broad_failed
-        })
-        .await
-        .unwrap();
+    let broad_failed = l.list_payouts(&bob_failed).await.unwrap();
     // Not counted: the page says there is more after row 15.
     assert_eq!(broad_failed.page.items.len(), 5);
     assert_eq!(
         (broad_failed.page.total, broad_failed.total_exact),
         (16, false)
     );
-    // The broad path finds what the narrow one does: bob's one Pending payout.
+    // The same page reached by keyset from page 2.
+    let second = l
+        .list_payouts(&PayoutQuery {
+            page: ledger::PageRequest {
+                page: 2,
+                page_size: 5,
+            },
+            ..bob_failed.clone()
+        })
+        .await
+        .unwrap();
+    let third = l
+        .list_payouts(&PayoutQuery {
+            cursor: Some(Cursor::After(second.page.items[4].id)),
+            ..bob_failed.clone()
+        })
+        .await
+        .unwrap();
+    let ids = |list: &ledger::payouts::PayoutList| {
+        list.page.items.iter().map(|p| p.id).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&third), ids(&broad_failed));
+
+    // A date range on a broad search is a range of the index: bob's own payout and the first
+    // two copies, counted exactly.
+    let early = l
+        .list_payouts(&PayoutQuery {
+            created_before: Some("2030-01-01T00:00:03Z".into()),
+            ..search("bob")
+        })
+        .await
+        .unwrap();
+    assert_eq!((early.page.total, early.total_exact), (3, true));
+    assert_eq!(ids(&early)[2], f.bob.id);
+    assert!(early.page.items[0]
+        .created_at
+        .starts_with("2030-01-01T00:00:02"));
+
+    // bob's one Pending payout is the oldest of his matches: each request walks WALK of them,
+    // stops and says where, and the last one finds it.
     let pending = PayoutQuery {
         search: "bob".into(),
         statuses: vec![PayoutStatus::Pending],
         ..PayoutQuery::page(1, 5)
     };
-    let pending = l.list_payouts(&pending).await.unwrap();
-    assert_eq!(pending.page.items.len(), 1);
-    assert_eq!(pending.page.items[0].id, f.bob.id);
-    assert_eq!((pending.page.total, pending.total_exact), (1, true));
+    let first = l.list_payouts(&pending).await.unwrap();
+    assert!(first.page.items.is_empty());
+    assert_eq!((first.page.total, first.total_exact), (1, false));
+    let mut rest = first;
+    let mut asked = 1;
+    while let Some(edge) = rest.searched_to {
+        rest = l
+            .list_payouts(&PayoutQuery {
+                cursor: Some(Cursor::After(edge)),
+                ..pending.clone()
+            })
+            .await
+            .unwrap();
+        asked += 1;
+    }
+    let walk = ledger::payouts::WALK;
+    assert_eq!(asked, (copies + 1 + walk - 1) / walk);
+    assert_eq!(ids(&rest), vec![f.bob.id]);
+    assert_eq!((rest.page.total, rest.total_exact), (1, true));
+    let path = l.path().to_owned();
+    l.close().await;
+
+    // The clock went back: one more payout created before the copies. The book says so, and
+    // lists by creation time on the slower path, where nothing stops short.
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO payouts (uuid, request_id, customer_id, amount_minor, currency, method,
+                              account_id, account_snapshot, status, description, created_at, updated_at)
+         SELECT randomblob(16), request_id, customer_id, amount_minor, currency, method, account_id,
+                account_snapshot, 'failed', description, '2029-12-31T00:00:00.000000Z', updated_at
+           FROM payouts WHERE id = ?",
+    )
+    .bind(f.bob.id)
+    .execute(&raw)
+    .await
+    .unwrap();
+    let out_of_order: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'payouts_out_of_time_order')",
+    )
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert!(out_of_order);
+    raw.close().await;
+    let l = reindex(&path).await;
+    let found = l.list_payouts(&pending).await.unwrap();
+    assert_eq!(ids(&found), vec![f.bob.id]);
+    assert_eq!(found.searched_to, None);
+    // In creation time, the late payout comes right after the first three, whichever way
+    // the page is reached.
+    let oldest = |cursor| PayoutQuery {
+        sort: ledger::payouts::PayoutSort::OldestFirst,
+        cursor,
+        ..PayoutQuery::page(1, 4)
+    };
+    let numbered = l.list_payouts(&oldest(None)).await.unwrap();
+    assert_eq!(
+        numbered.page.items[3].created_at,
+        "2029-12-31T00:00:00.000000Z"
+    );
+    let after_third = l
+        .list_payouts(&oldest(Some(Cursor::After(numbered.page.items[2].id))))
+        .await
+        .unwrap();
+    assert_eq!(after_third.page.items[0].id, numbered.page.items[3].id);
+    l.close().await;
 }

@@ -27,7 +27,7 @@ pub(crate) mod list;
 pub(crate) mod status;
 
 pub use crate::lifecycle::PayoutStatus;
-pub use list::{PayoutList, PayoutQuery, PayoutSort, BROAD, COUNT_CAP};
+pub use list::{Cursor, PayoutList, PayoutQuery, PayoutSort, BROAD, COUNT_CAP, WALK};
 pub use status::{BulkOutcome, PayoutDetail, PayoutEdit, Skipped, StatusChange};
 
 #[derive(Debug, Clone, Deserialize)]
