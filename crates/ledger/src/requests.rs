@@ -317,15 +317,29 @@ impl Ledger {
             // Kept by triggers (migration 0007), read from a partial index.
             RequestFilter::Payable => "r.status = 'approved' AND r.open_payout_id IS NULL",
         };
-        let filter = format!(
-            "WHERE {status_filter} AND (?1 = '%%' OR r.id = ?2 OR c.username LIKE ?1 ESCAPE '\\'
+        // Its row of `request_totals`.
+        let kinds = match filter {
+            RequestFilter::All => "kind <> 'payable'",
+            RequestFilter::Pending => "kind = 'pending'",
+            RequestFilter::Approved => "kind = 'approved'",
+            RequestFilter::Rejected => "kind = 'rejected'",
+            RequestFilter::Payable => "kind = 'payable'",
+        };
+        // A request number is looked up by its id; other text is matched in the username, name
+        // and note.
+        let filter = if number >= 0 {
+            format!("WHERE {status_filter} AND r.id = ?2")
+        } else {
+            format!(
+                "WHERE {status_filter} AND (?1 = '%%' OR c.username LIKE ?1 ESCAPE '\\'
                  OR c.display_name LIKE ?1 ESCAPE '\\' OR r.note LIKE ?1 ESCAPE '\\')"
-        );
+            )
+        };
         let pattern = like_pattern(search);
-        // Without a search the count needs no customer: it is read from an index alone.
+        // Without a search the total is kept by triggers (migration 0017).
         let total: i64 = if search.is_empty() {
             sqlx::query_scalar(&format!(
-                "SELECT COUNT(*) FROM incentive_requests r WHERE {status_filter}"
+                "SELECT IFNULL(SUM(n), 0) FROM request_totals WHERE {kinds}"
             ))
             .fetch_one(&self.reader)
             .await?
@@ -338,15 +352,26 @@ impl Ledger {
             .fetch_one(&self.reader)
             .await?
         };
-        let rows: Vec<RequestRow> = sqlx::query_as(&format!(
-            "{SELECT_REQUEST} {filter} ORDER BY r.id DESC LIMIT ?3 OFFSET ?4"
+        // A page in the back half is read from the other end, so no page skips more than half.
+        let offset = page.offset();
+        let (order, offset, limit) = if offset > total / 2 && offset < total {
+            let end = (offset + page.page_size).min(total);
+            ("ASC", total - end, end - offset)
+        } else {
+            ("DESC", offset, page.page_size)
+        };
+        let mut rows: Vec<RequestRow> = sqlx::query_as(&format!(
+            "{SELECT_REQUEST} {filter} ORDER BY r.id {order} LIMIT ?3 OFFSET ?4"
         ))
         .bind(&pattern)
         .bind(number)
-        .bind(page.page_size)
-        .bind(page.offset())
+        .bind(limit)
+        .bind(offset)
         .fetch_all(&self.reader)
         .await?;
+        if order == "ASC" {
+            rows.reverse();
+        }
         let items = rows
             .into_iter()
             .map(Request::try_from)

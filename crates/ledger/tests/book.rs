@@ -367,3 +367,87 @@ async fn amounts_above_the_business_ceiling_are_refused_with_their_field() {
     let most = ledger::money::Money::most(ledger::money::Currency::from_code("JPY").unwrap());
     assert_eq!(most.minor(), 999_999_999);
 }
+
+/// The requests list's totals without a search are kept by triggers (migration 0017): through
+/// every move of a request and its payouts they equal a count of the rows, and the pages in the
+/// back half (read from the other end) hold the same requests as a plain walk.
+#[tokio::test]
+async fn request_totals_follow_every_change_and_far_pages_match() {
+    let b = book().await;
+    let l = &b.ledger;
+    let c = customer(l, "ada").await;
+    l.add_payment_account(&me(), c.id, &paypal("ada@example.com"))
+        .await
+        .unwrap();
+    let all_filters = [
+        RequestFilter::All,
+        RequestFilter::Pending,
+        RequestFilter::Approved,
+        RequestFilter::Rejected,
+        RequestFilter::Payable,
+    ];
+    let check = async || {
+        let every = PageRequest {
+            page: 1,
+            page_size: PageRequest::MAX_SIZE,
+        };
+        for filter in all_filters {
+            let listed = l.list_requests("", filter, every).await.unwrap();
+            // A search that matches every request is counted row by row.
+            let counted = l.list_requests("ada", filter, every).await.unwrap();
+            assert_eq!(listed.total, counted.total, "{filter:?}");
+            assert_eq!(listed.total, listed.items.len() as i64, "{filter:?}");
+        }
+    };
+    let mut made = Vec::new();
+    for i in 0..9 {
+        made.push(request(l, c.id, &format!("{}.00", i + 1), "USD").await);
+    }
+    check().await;
+    for r in &made[..6] {
+        l.decide_request(&me(), r.id, Decision::Approve, "")
+            .await
+            .unwrap();
+    }
+    l.decide_request(&me(), made[6].id, Decision::Reject, "no")
+        .await
+        .unwrap();
+    check().await;
+    let paid = l
+        .create_payout(&me(), &ledger::payouts::NewPayout::for_request(made[0].id))
+        .await
+        .unwrap();
+    check().await;
+    let failed = ledger::payouts::StatusChange {
+        status: ledger::payouts::PayoutStatus::Failed,
+        external_reference: String::new(),
+        note: String::new(),
+    };
+    l.change_payout_status(&me(), paid.id, &failed)
+        .await
+        .unwrap();
+    check().await;
+
+    // A request number is looked up directly, within the status filter.
+    let page = PageRequest {
+        page: 1,
+        page_size: 20,
+    };
+    let by_number = |filter| l.list_requests(&made[6].number, filter, page);
+    let rejected = by_number(RequestFilter::Rejected).await.unwrap();
+    assert_eq!((rejected.total, rejected.items[0].id), (1, made[6].id));
+    assert_eq!(by_number(RequestFilter::Approved).await.unwrap().total, 0);
+
+    // Pages of 2 over the 9 requests, newest first: the back half is read from the end.
+    let mut walked = Vec::new();
+    for page in 1..=5 {
+        let shown = l
+            .list_requests("", RequestFilter::All, PageRequest { page, page_size: 2 })
+            .await
+            .unwrap();
+        walked.extend(shown.items.iter().map(|r| r.id));
+    }
+    let mut newest_first: Vec<_> = made.iter().map(|r| r.id).collect();
+    newest_first.reverse();
+    assert_eq!(walked, newest_first);
+}
