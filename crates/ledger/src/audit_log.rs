@@ -65,6 +65,51 @@ fn day(field: &'static str, value: &str) -> Result<Option<String>> {
 }
 
 impl Ledger {
+    /// The sequence numbers of the first and last event in a date range, found by bisection
+    /// (events are numbered 1..=last without gaps), while events are numbered in time order
+    /// (migration 0018); `None` without a range or when they are not.
+    async fn audit_span(&self, from: Option<&str>, to: Option<&str>) -> Result<Option<(i64, i64)>> {
+        if from.is_none() && to.is_none() {
+            return Ok(None);
+        }
+        let (in_order, last): (bool, i64) = sqlx::query_as(
+            "SELECT NOT EXISTS (SELECT 1 FROM settings
+                                 WHERE key = 'audit_events_out_of_time_order'),
+                    IFNULL((SELECT MAX(seq) FROM audit_events), 0)",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        if !in_order {
+            return Ok(None);
+        }
+        // The first number in 1..=last+1 whose event `passes` (monotonic in the number).
+        let first_where = async |passes: &(dyn Fn(&str) -> bool + Sync)| -> Result<i64> {
+            let (mut low, mut high) = (1, last + 1);
+            while low < high {
+                let middle = low + (high - low) / 2;
+                let at: String = sqlx::query_scalar("SELECT at FROM audit_events WHERE seq = ?")
+                    .bind(middle)
+                    .fetch_one(&self.reader)
+                    .await?;
+                if passes(&at) {
+                    high = middle;
+                } else {
+                    low = middle + 1;
+                }
+            }
+            Ok(low)
+        };
+        let first = match from {
+            Some(from) => first_where(&|at| at >= from).await?,
+            None => 1,
+        };
+        let last = match to {
+            Some(to) => first_where(&|at| at > to).await? - 1,
+            None => last,
+        };
+        Ok(Some((first, last)))
+    }
+
     /// A page of the audit log, newest first; see the module invariants.
     pub async fn audit_log(&self, query: &AuditQuery) -> Result<AuditPage> {
         let page = query.page.checked()?;
@@ -88,6 +133,8 @@ impl Ledger {
                 search_hint = Some(crate::search_index::READ_ONLY_BEHIND.to_owned());
             }
         }
+        let to_end = to.as_ref().map(|to| format!("{to}T23:59:59.999999Z"));
+        let span = self.audit_span(from.as_deref(), to_end.as_deref()).await?;
         let filtered = !search.is_empty()
             || query.entity.is_some()
             || query.source.is_some()
@@ -131,9 +178,19 @@ impl Ledger {
             if let Some(from) = &from {
                 sql.push(" AND at >= ").push_bind(from.clone());
             }
-            if let Some(to) = &to {
-                sql.push(" AND at <= ")
-                    .push_bind(format!("{to}T23:59:59.999999Z"));
+            if let Some(to) = &to_end {
+                sql.push(" AND at <= ").push_bind(to.clone());
+            }
+            if let Some((first, last)) = span {
+                // On the index's side when it drives, so it starts at the range.
+                let seq = match words {
+                    Some(_) => "s.rowid",
+                    None => "audit_events.seq",
+                };
+                sql.push(format_args!(" AND {seq} BETWEEN "))
+                    .push_bind(first)
+                    .push(" AND ")
+                    .push_bind(last);
             }
         };
 

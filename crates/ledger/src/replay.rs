@@ -53,7 +53,27 @@ pub struct StateReport {
 pub const SHOWN: usize = 50;
 
 /// Settings the app derives and keeps without an event.
-const DERIVED_SETTINGS: [&str; 1] = ["payout_search_version"];
+const DERIVED_SETTINGS: [&str; 3] = [
+    "payout_search_version",
+    "payouts_out_of_time_order",
+    "audit_events_out_of_time_order",
+];
+
+/// The flags a book keeps once its rows are out of time order (migrations 0016 and 0018), each
+/// with the query that finds such rows. Without its flag, lists would read date ranges as
+/// ranges of ids and skip rows, so a flag missing where the rows need it is a difference.
+const TIME_ORDER_FLAGS: [(&str, &str); 2] = [
+    (
+        "payouts_out_of_time_order",
+        "SELECT EXISTS (SELECT 1 FROM (SELECT created_at < lag(created_at) OVER (ORDER BY id)
+                                           AS back FROM payouts) WHERE back)",
+    ),
+    (
+        "audit_events_out_of_time_order",
+        "SELECT EXISTS (SELECT 1 FROM (SELECT at < lag(at) OVER (ORDER BY seq) AS back
+                                        FROM audit_events) WHERE back)",
+    ),
+];
 
 impl StateReport {
     fn differ(&mut self, record: String, field: &str, history: Value, stored: Value) {
@@ -542,6 +562,14 @@ impl Ledger {
         let stored: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM settings")
             .fetch_all(&self.reader)
             .await?;
+        for (flag, out_of_order) in TIME_ORDER_FLAGS {
+            let needed: bool = sqlx::query_scalar(out_of_order)
+                .fetch_one(&self.reader)
+                .await?;
+            if needed && !stored.iter().any(|(key, _)| key == flag) {
+                report.differ(format!("setting {flag}"), "value", "1".into(), Value::Null);
+            }
+        }
         let mut stored: BTreeMap<String, Value> = stored
             .into_iter()
             .filter(|(key, _)| !DERIVED_SETTINGS.contains(&key.as_str()))

@@ -160,6 +160,47 @@ async fn a_book_used_through_the_app_is_intact_in_every_layer() {
     assert!(state.records >= 10, "{}", state.records);
 }
 
+/// Once the clock went back the book keeps a flag that makes its lists read date ranges row by
+/// row; removing it with sqlite3 (so ranges would skip rows) is a difference.
+#[tokio::test]
+async fn a_time_order_flag_removed_with_sqlite3_is_named() {
+    let b = keyed_book().await;
+    busy(&b.ledger).await;
+    let earlier = ledger::Origin::manual("Test Owner", at(-10_000));
+    let input = ledger::customers::CustomerInput {
+        username: "late".into(),
+        display_name: "Late".into(),
+        email: String::new(),
+    };
+    b.ledger.add_customer(&earlier, &input).await.unwrap();
+    let (_dir, path, trust) = b.closed().await;
+    let report = verify(&path, &trust).await;
+    assert!(report.intact(), "{}", report.summary());
+    let pool = raw(&path).await;
+    exec(
+        &pool,
+        "DELETE FROM settings WHERE key = 'audit_events_out_of_time_order'",
+    )
+    .await;
+    pool.close().await;
+    let report = verify(&path, &trust).await;
+    assert!(!report.intact());
+    let found: Vec<(String, String)> = report
+        .state
+        .unwrap()
+        .differences
+        .into_iter()
+        .map(|d| (d.record, d.field))
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            "setting audit_events_out_of_time_order".to_owned(),
+            "value".to_owned()
+        )]
+    );
+}
+
 #[tokio::test]
 async fn a_field_changed_with_sqlite3_is_named_by_record_and_field() {
     let b = keyed_book().await;
