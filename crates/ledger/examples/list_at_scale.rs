@@ -15,7 +15,7 @@
 //!
 //!     bench name=<query> p50_ms=<x> p99_ms=<y> target_ms=<z>
 //!
-//! With `statements` (or `payouts`) after N, only that part runs; with `BENCH_BOOK=path` the filled
+//! With `statements`, `payouts` or `attention` (with the audit log) after N, only that part runs; with `BENCH_BOOK=path` the filled
 //! book is kept there and reused by the next run:
 //!
 //!     BENCH_BOOK=/tmp/book.sqlite cargo run --release -p ledger --example list_at_scale -- 1000000 statements
@@ -86,6 +86,11 @@ async fn main() {
         return;
     }
 
+    if std::env::args().nth(2).as_deref() == Some("attention") {
+        attention_and_audit(&ledger, n).await;
+        ledger.close().await;
+        return;
+    }
     let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display()))
         .await
         .unwrap();

@@ -175,7 +175,8 @@ impl Ledger {
     }
 
     /// The ids of the first [`SHOWN`] rows of `from_where` in `order` (with `value` for its
-    /// `?`, if it has one), and how many rows there are up to [`COUNT_CAP`], in one pass.
+    /// `?`, if it has one), and how many rows there are up to [`COUNT_CAP`], counted in SQL so
+    /// no more than [`SHOWN`] rows come back.
     async fn first_ids<Id>(
         &self,
         id: &str,
@@ -186,17 +187,25 @@ impl Ledger {
     where
         Id: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send + Unpin,
     {
-        let sql = format!(
-            "SELECT {id} FROM {from_where} ORDER BY {order} LIMIT {}",
-            COUNT_CAP + 1
-        );
+        let sql = format!("SELECT {id} FROM {from_where} ORDER BY {order} LIMIT {SHOWN}");
         let mut query = sqlx::query_scalar::<_, Id>(&sql);
         if let Some(value) = value {
             query = query.bind(value);
         }
-        let mut ids = query.fetch_all(&self.reader).await?;
-        let total = ids.len() as i64;
-        ids.truncate(SHOWN);
+        let ids = query.fetch_all(&self.reader).await?;
+        let total = if ids.len() < SHOWN {
+            ids.len() as i64
+        } else {
+            let sql = format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM {from_where} LIMIT {})",
+                COUNT_CAP + 1
+            );
+            let mut count = sqlx::query_scalar::<_, i64>(&sql);
+            if let Some(value) = value {
+                count = count.bind(value);
+            }
+            count.fetch_one(&self.reader).await?
+        };
         Ok(Attention {
             items: ids,
             total: total.min(COUNT_CAP),

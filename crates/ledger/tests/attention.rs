@@ -156,3 +156,40 @@ async fn a_requests_open_payout_follows_its_payouts_through_failure_and_retry() 
     .unwrap();
     assert_eq!(disagreeing, 0);
 }
+
+/// Each list shows its first ten records and counts the rest in SQL, exactly up to the cap.
+#[tokio::test]
+async fn a_list_shows_ten_and_counts_the_rest_up_to_the_cap() {
+    let b = book().await;
+    let l = &b.ledger;
+    let add = async |n: i64, from: i64| {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", l.path().display()))
+            .await
+            .unwrap();
+        sqlx::query(
+            "WITH RECURSIVE i(x) AS (SELECT ?1 UNION ALL SELECT x + 1 FROM i WHERE x < ?1 + ?2 - 1)
+             INSERT INTO customers (uuid, username, username_key, display_name, email,
+                                    created_at, updated_at)
+             SELECT randomblob(16), 'c' || x, 'c' || x, 'Customer ' || x, '',
+                    '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z' FROM i",
+        )
+        .bind(from)
+        .bind(n)
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    };
+    let cap = ledger::attention::COUNT_CAP;
+    let accountless = async || {
+        let view = l.needs_attention(Utc::now(), 7).await.unwrap();
+        let list = view.customers_without_account;
+        (list.items.len(), list.total, list.total_exact)
+    };
+    add(12, 1).await;
+    assert_eq!(accountless().await, (10, 12, true));
+    add(cap - 12, 13).await;
+    assert_eq!(accountless().await, (10, cap, true));
+    add(1, cap + 1).await;
+    assert_eq!(accountless().await, (10, cap, false));
+}
