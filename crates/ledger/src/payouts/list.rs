@@ -214,6 +214,15 @@ impl Filters {
             && (self.span.is_some() || (self.from.is_none() && self.before.is_none()))
     }
 
+    /// What the search index cannot test, tested on each payout (`p`) it hands: status,
+    /// currency, and the dates unless they are a rowid span.
+    fn push_per_row(&self, sql: &mut QueryBuilder<'_, Sqlite>) {
+        self.push_status_and_currency(sql, "p.");
+        if self.span.is_none() {
+            self.push_dates(sql);
+        }
+    }
+
     /// The date range as a rowid range of the search index.
     fn push_span(&self, sql: &mut QueryBuilder<'_, Sqlite>) {
         if let Some((first, last)) = self.span {
@@ -589,10 +598,7 @@ impl Ledger {
                     .push_bind(edge);
             }
             if per_row {
-                filters.push_status_and_currency(&mut sql, "p.");
-                if filters.span.is_none() {
-                    filters.push_dates(&mut sql);
-                }
+                filters.push_per_row(&mut sql);
             }
             sql.push(match read.sort {
                 PayoutSort::NewestFirst => " ORDER BY payout_search.rowid DESC",
@@ -628,7 +634,7 @@ impl Ledger {
     }
 
     /// The total and whether it is exact, or `None` for a broad search with filters, which is
-    /// not counted. Also decides how the search runs (`filters.broad`).
+    /// not counted. Also decides how the search runs (`filters.broad`, `filters.walk`).
     async fn payout_total(&self, filters: &mut Filters) -> Result<Option<(i64, bool)>> {
         if filters.counted_by_totals() {
             let mut sql =
@@ -665,10 +671,7 @@ impl Ledger {
                 );
                 sql.push_bind(matching.clone());
                 filters.push_span(&mut sql);
-                filters.push_status_and_currency(&mut sql, "p.");
-                if filters.span.is_none() {
-                    filters.push_dates(&mut sql);
-                }
+                filters.push_per_row(&mut sql);
                 sql
             } else if !filters.in_time_order && !filters.broad {
                 let mut sql = QueryBuilder::new("SELECT COUNT(*) FROM payouts p");
