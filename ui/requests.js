@@ -16,7 +16,7 @@ export async function render(main) {
   const load = liveList(list, state,
     () => api.listRequests(state.search, state.filter, { page: state.page, page_size: state.page_size }),
     (page) => draw(list, page, load));
-  const search = h('input', { type: 'search', id: 'request-search', value: state.search, placeholder: 'Search number, username, name or note', 'aria-label': 'Search requests' });
+  const search = h('input', { type: 'search', id: 'request-search', value: state.search, placeholder: 'Search number, customer or note', 'aria-label': 'Search requests' });
   search.addEventListener('input', debounce(() => { state.search = search.value; state.page = 1; load(); }, 150));
   const filter = h('select', { id: 'request-filter', 'aria-label': 'Status', onchange: (e) => { state.filter = e.target.value; state.page = 1; load(); } },
     [['all', 'All statuses'], ['pending', 'Pending'], ['approved', 'Approved'], ['rejected', 'Rejected'], ['payable', 'Approved, no payout yet']]
@@ -42,9 +42,11 @@ function draw(list, page, load) {
     }
     load();
   };
-  replace(list,
+  const hint = page.search_hint ? h('p', { class: 'hint-line', id: 'search-hint' }, page.search_hint) : null;
+  const searched = state.search.trim() !== '' || state.filter !== 'all';
+  replace(list, hint,
     page.total === 0
-      ? h('div', { class: 'card empty' }, 'No requests here yet.')
+      ? h('div', { class: 'card empty', id: searched ? 'no-match' : null }, searched ? 'No request matches the search and filter.' : 'No requests here yet.')
       : h('div', { class: 'table-wrap' }, h('table', { id: 'requests-table' },
         h('thead', {}, h('tr', {}, ['Request', 'Customer', 'Program', 'Amount', 'Status', 'Payout', 'Note', 'Created', ''].map((t) => h('th', { class: t === 'Amount' ? 'num' : null }, t)))),
         h('tbody', {}, page.items.map((r) => h('tr', { 'data-request': r.number },

@@ -16,7 +16,7 @@ use ledger::payouts::{
     PayoutQuery, StatusChange,
 };
 use ledger::programs::{Program, ProgramInput};
-use ledger::requests::{Decision, Request, RequestFilter, RequestInput};
+use ledger::requests::{Decision, Request, RequestFilter, RequestInput, RequestList};
 use ledger::sample::SampleSummary;
 use ledger::settings::OwnerAccount;
 use ledger::statements::{
@@ -200,7 +200,7 @@ pub async fn list_requests(
     search: String,
     filter: RequestFilter,
     page: PageRequest,
-) -> Answer<Page<Request>> {
+) -> Answer<RequestList> {
     book.ledger()?.list_requests(&search, filter, page).await
 }
 

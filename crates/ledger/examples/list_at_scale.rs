@@ -15,7 +15,8 @@
 //!
 //!     bench name=<query> p50_ms=<x> p99_ms=<y> target_ms=<z>
 //!
-//! With `statements`, `payouts` or `attention` (with the audit log) after N, only that part runs; with `BENCH_BOOK=path` the filled
+//! With `statements`, `payouts`, `requests` (with customers) or `attention` (with the audit log)
+//! after N, only that part runs; with `BENCH_BOOK=path` the filled
 //! book is kept there and reused by the next run:
 //!
 //!     BENCH_BOOK=/tmp/book.sqlite cargo run --release -p ledger --example list_at_scale -- 1000000 statements
@@ -95,6 +96,11 @@ async fn main() {
         .await
         .unwrap();
     let picks = picks(&raw).await;
+    if std::env::args().nth(2).as_deref() == Some("requests") {
+        requests_and_customers(&ledger, &picks, n).await;
+        ledger.close().await;
+        return;
+    }
     payouts(&ledger, &raw, &picks, n).await;
     raw.close().await;
     if std::env::args().nth(2).as_deref() == Some("payouts") {
@@ -501,8 +507,10 @@ async fn requests_and_customers(ledger: &Ledger, picks: &Picks, n: i64) {
         page,
         page_size: 20,
     };
-    let last = (n + 19) / 20;
+    let last = (n + n / 6 + 19) / 20;
     let number = ledger::RequestId(n / 2).to_string();
+    // The order number in the note of a request in the middle (see `fill`).
+    let order = (40000 + n / 2 / 9 * 9).to_string();
     println!("\nIncentive requests and Customers screens: {RUNS} runs each");
     for (name, search, filter, at) in [
         ("requests: first page", "", RequestFilter::All, 1),
@@ -521,6 +529,42 @@ async fn requests_and_customers(ledger: &Ledger, picks: &Picks, n: i64) {
             RequestFilter::All,
             1,
         ),
+        (
+            "requests: \"smith\", page 100",
+            "smith",
+            RequestFilter::All,
+            100,
+        ),
+        (
+            "requests: \"smith\" + Pending",
+            "smith",
+            RequestFilter::Pending,
+            1,
+        ),
+        (
+            "requests: \"smith\" + Rejected",
+            "smith",
+            RequestFilter::Rejected,
+            1,
+        ),
+        (
+            "requests: rare surname",
+            picks.rare_surname.as_str(),
+            RequestFilter::All,
+            1,
+        ),
+        (
+            "requests: a word in 11 % of notes",
+            "damaged",
+            RequestFilter::All,
+            1,
+        ),
+        (
+            "requests: an order number in a note",
+            order.as_str(),
+            RequestFilter::All,
+            1,
+        ),
         ("requests: Payable", "", RequestFilter::Payable, 1),
         (
             "requests: Approved, page 100",
@@ -536,7 +580,17 @@ async fn requests_and_customers(ledger: &Ledger, picks: &Picks, n: i64) {
                 .await
                 .unwrap()
         );
-        println!("{}", summary(name, &mut times, FRAME_MS));
+        let shown = ledger
+            .list_requests(search, filter, page(at))
+            .await
+            .unwrap();
+        let note = format!(
+            "  ({} of {}{})",
+            shown.page.items.len(),
+            shown.page.total,
+            if shown.total_exact { "" } else { "+" }
+        );
+        println!("{}", summary_noting(name, &mut times, FRAME_MS, &note));
     }
     let customers = (n / 100).max(10);
     for (name, search, at) in [
@@ -546,7 +600,9 @@ async fn requests_and_customers(ledger: &Ledger, picks: &Picks, n: i64) {
         ("customers: rare surname", picks.rare_surname.as_str(), 1),
     ] {
         let mut times = timed!(RUNS, ledger.list_customers(search, page(at)).await.unwrap());
-        println!("{}", summary(name, &mut times, FRAME_MS));
+        let shown = ledger.list_customers(search, page(at)).await.unwrap();
+        let note = format!("  ({} of {})", shown.items.len(), shown.total);
+        println!("{}", summary_noting(name, &mut times, FRAME_MS, &note));
     }
 }
 
@@ -892,7 +948,8 @@ fn first_names() -> Vec<String> {
 /// addresses made from them as people make theirs, one approved request and one payout each
 /// with status, currency and amount drawn independently, creation times over two years in id
 /// order, provider references shaped like PayPal's, Wise's and banks', and two audit events per
-/// payout.
+/// payout; then `n / 6` newer requests without a payout (pending, rejected, approved) and a
+/// note on a third of all requests.
 async fn fill(path: &std::path::Path, n: i64) {
     use sqlx::Connection;
     let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
@@ -990,6 +1047,24 @@ async fn fill(path: &std::path::Path, n: i64) {
                 strftime('%Y-%m-%dT%H:%M:%f000Z', '2024-01-01', '+' || (r.id * 63072000 / ?2) || ' seconds'),
                 '2024-01-01T00:00:00.000000Z'
            FROM incentive_requests r JOIN shaped s ON s.id = r.id JOIN customers c ON c.id = r.customer_id".to_owned(),
+        // Requests without a payout yet, the newest (n / 6): half pending, a third rejected,
+        // the rest approved and waiting for a payout.
+        "WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < ?2 / 6)
+         INSERT INTO incentive_requests (id, uuid, customer_id, amount_minor, currency, status, decision_note,
+                                         decided_at, created_at, updated_at)
+         SELECT ?2 + x, randomblob(16), 1 + abs(random()) % ?1, 100 + abs(random()) % 49900,
+                CASE x % 4 WHEN 0 THEN 'EUR' WHEN 1 THEN 'GBP' ELSE 'USD' END,
+                CASE WHEN x % 6 < 3 THEN 'pending' WHEN x % 6 < 5 THEN 'rejected' ELSE 'approved' END,
+                iif(x % 6 IN (3, 4), 'Order was returned', ''),
+                iif(x % 6 < 3, NULL, '2026-01-01T00:00:00.000000Z'),
+                '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z'
+           FROM i".to_owned(),
+        // A note on a third of the requests, as an owner writes them.
+        "UPDATE incentive_requests SET note = CASE id % 9
+             WHEN 0 THEN 'Order #' || (40000 + id) || ' arrived damaged'
+             WHEN 3 THEN 'Referral of a friend, spring campaign'
+             ELSE 'Survey reward, ' || (1 + id % 12) || '/2025' END
+          WHERE id % 3 = 0".to_owned(),
         // Two audit events per payout, for timing the audit log's pages (their hashes are not
         // a real chain: this book is for timing only).
         "WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < 2 * ?2)
@@ -999,7 +1074,8 @@ async fn fill(path: &std::path::Path, n: i64) {
                 'payout', (x + 1) / 2, '[]', CASE WHEN x % 100000 = 7 THEN 'rare note ' || x ELSE '' END,
                 printf('%064d', x - 1), printf('%064d', x)
            FROM i".to_owned(),
-        "DELETE FROM settings WHERE key = 'payout_search_version'".to_owned(),
+        "DELETE FROM settings WHERE key IN ('payout_search_version', 'request_search_version')"
+            .to_owned(),
         "COMMIT".to_owned(),
     ];
     for sql in statements {

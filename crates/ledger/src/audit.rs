@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 pub use crate::ids::Entity;
 use crate::ids::{AccountId, CustomerId, PayoutId, ProgramId, RequestId};
 use crate::progress::Progress;
-use crate::search_index::{Touched, CUSTOMER_FIELDS, PAYOUT_FIELDS};
+use crate::search_index::{Touched, CUSTOMER_FIELDS, PAYOUT_FIELDS, REQUEST_FIELDS};
 use crate::store::Ledger;
 
 /// How many events one INSERT writes.
@@ -348,6 +348,7 @@ impl WriteTx<'_> {
         self.matching_inputs |= matches!(event.record, Record::Payout(_) | Record::Customer(_));
         match event.record {
             Record::Payout(id) if event.diff.touches(&PAYOUT_FIELDS) => self.touched.payout(id),
+            Record::Request(id) if event.diff.touches(&REQUEST_FIELDS) => self.touched.request(id),
             Record::Customer(id) if event.diff.touches(&CUSTOMER_FIELDS) => {
                 self.touched.customer(id)
             }

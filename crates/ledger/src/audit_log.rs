@@ -17,8 +17,7 @@ use crate::search_index::match_expression;
 use crate::text::{self, Lines};
 use crate::{like_pattern, Ledger, PageRequest};
 
-/// Filtered totals are counted up to this many events.
-pub const COUNT_CAP: i64 = 10_000;
+pub use crate::COUNT_CAP;
 
 /// Which events to show.
 #[derive(Debug, Clone, Deserialize)]

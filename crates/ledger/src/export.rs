@@ -122,7 +122,8 @@ impl Ledger {
     ) -> Result<Written> {
         let filters = Filters::new(query)?;
         // An export writes an event, so the book is writable and the index catches up.
-        self.search_index_ready(&filters).await?;
+        self.search_index_ready(crate::search_index::Index::Payouts)
+            .await?;
         let (atomic, mut out) = AtomicFile::create(target)?;
         let mut rows = Ticker::new(progress, PROGRESS_EVERY);
         {

@@ -62,6 +62,9 @@ pub struct Page<T> {
     pub page_size: i64,
 }
 
+/// Past this many rows a list says "10,000+" instead of counting on.
+pub const COUNT_CAP: i64 = 10_000;
+
 /// Which page of a list to read.
 #[derive(Debug, Clone, Copy, serde::Deserialize)]
 pub struct PageRequest {

@@ -53,8 +53,9 @@ pub struct StateReport {
 pub const SHOWN: usize = 50;
 
 /// Settings the app derives and keeps without an event.
-const DERIVED_SETTINGS: [&str; 3] = [
+const DERIVED_SETTINGS: [&str; 4] = [
     "payout_search_version",
+    "request_search_version",
     "payouts_out_of_time_order",
     "audit_events_out_of_time_order",
 ];

@@ -11,8 +11,11 @@ use crate::ids::{self, CustomerId, PayoutId, ProgramId, RequestId};
 use crate::money::Money;
 use crate::refusal::Refusal;
 use crate::retries::{attempt_key, Made};
+use crate::search_index::{
+    match_expression, short_words_hint, status_code, Index, PAYABLE_CODE, READ_ONLY_BEHIND,
+};
 use crate::text::{self, Lines};
-use crate::{like_pattern, Ledger, Page, PageRequest};
+use crate::{Ledger, Page, PageRequest, COUNT_CAP};
 
 pub use crate::lifecycle::RequestStatus;
 
@@ -299,17 +302,17 @@ impl Ledger {
         rows.into_iter().map(Request::try_from).collect()
     }
 
-    /// Requests matching `search` (number, username, name, note), newest first.
+    /// Requests matching `search`, newest first: a request number is looked up, other text is
+    /// searched word by word in the request search index (number, username, name, note).
     pub async fn list_requests(
         &self,
         search: &str,
         filter: RequestFilter,
         page: PageRequest,
-    ) -> Result<Page<Request>> {
+    ) -> Result<RequestList> {
         let page = page.checked()?;
         let search = search.trim();
-        let number = search.parse::<RequestId>().map_or(-1, |id| id.0);
-        let status_filter = match filter {
+        let status = match filter {
             RequestFilter::All => "1",
             RequestFilter::Pending => "r.status = 'pending'",
             RequestFilter::Approved => "r.status = 'approved'",
@@ -317,72 +320,108 @@ impl Ledger {
             // Kept by triggers (migration 0007), read from a partial index.
             RequestFilter::Payable => "r.status = 'approved' AND r.open_payout_id IS NULL",
         };
-        // Its row of `request_totals`.
-        let kinds = match filter {
-            RequestFilter::All => "kind <> 'payable'",
-            RequestFilter::Pending => "kind = 'pending'",
-            RequestFilter::Approved => "kind = 'approved'",
-            RequestFilter::Rejected => "kind = 'rejected'",
-            RequestFilter::Payable => "kind = 'payable'",
-        };
-        // A request number is looked up by its id; other text is matched in the username, name
-        // and note.
-        let filter = if number >= 0 {
-            format!("WHERE {status_filter} AND r.id = ?2")
+        let mut search_hint = short_words_hint(search);
+        // The requests shown, as `FROM … WHERE …` with ?1 bound to the number or the words,
+        // and the column that orders them.
+        let (rows, by, bound) = if let Ok(number) = search.parse::<RequestId>() {
+            search_hint = None;
+            let rows = format!("FROM incentive_requests r WHERE {status} AND r.id = ?1");
+            (rows, "r.id", number.0.to_string())
+        } else if let Some(words) = match_expression(search) {
+            if !self.search_index_ready(Index::Requests).await? {
+                search_hint = Some(READ_ONLY_BEHIND.to_owned());
+            }
+            // The index hands its matches in rowid (= request id) order, the filter with them.
+            let state = match filter {
+                RequestFilter::All => None,
+                RequestFilter::Pending => Some(status_code(RequestStatus::Pending)),
+                RequestFilter::Approved => Some(status_code(RequestStatus::Approved)),
+                RequestFilter::Rejected => Some(status_code(RequestStatus::Rejected)),
+                RequestFilter::Payable => Some(PAYABLE_CODE),
+            };
+            let words = match state {
+                None => format!("body : ({words})"),
+                Some(code) => format!("body : ({words}) AND state : \"{code}\""),
+            };
+            let rows = "FROM request_search WHERE request_search MATCH ?1".to_owned();
+            (rows, "rowid", words)
         } else {
-            format!(
-                "WHERE {status_filter} AND (?1 = '%%' OR c.username LIKE ?1 ESCAPE '\\'
-                 OR c.display_name LIKE ?1 ESCAPE '\\' OR r.note LIKE ?1 ESCAPE '\\')"
+            (
+                format!("FROM incentive_requests r WHERE {status}"),
+                "r.id",
+                String::new(),
             )
         };
-        let pattern = like_pattern(search);
-        // Without a search the total is kept by triggers (migration 0017).
-        let total: i64 = if search.is_empty() {
-            sqlx::query_scalar(&format!(
+        let (total, total_exact) = if bound.is_empty() {
+            // Kept by triggers (migration 0017).
+            let kinds = match filter {
+                RequestFilter::All => "kind <> 'payable'",
+                RequestFilter::Pending => "kind = 'pending'",
+                RequestFilter::Approved => "kind = 'approved'",
+                RequestFilter::Rejected => "kind = 'rejected'",
+                RequestFilter::Payable => "kind = 'payable'",
+            };
+            let total: i64 = sqlx::query_scalar(&format!(
                 "SELECT IFNULL(SUM(n), 0) FROM request_totals WHERE {kinds}"
             ))
             .fetch_one(&self.reader)
-            .await?
+            .await?;
+            (total, true)
         } else {
-            sqlx::query_scalar(&format!(
-                "SELECT COUNT(*) FROM incentive_requests r JOIN customers c ON c.id = r.customer_id {filter}"
+            let counted: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM (SELECT 1 {rows} LIMIT {})",
+                COUNT_CAP + 1
             ))
-            .bind(&pattern)
-            .bind(number)
+            .bind(&bound)
             .fetch_one(&self.reader)
-            .await?
+            .await?;
+            (counted.min(COUNT_CAP), counted <= COUNT_CAP)
         };
-        // A page in the back half is read from the other end, so no page skips more than half.
+        // A page in the back half of an exact total is read from the other end, so no page
+        // skips more than half.
         let offset = page.offset();
-        let (order, offset, limit) = if offset > total / 2 && offset < total {
+        let (order, offset, limit) = if total_exact && offset > total / 2 && offset < total {
             let end = (offset + page.page_size).min(total);
             ("ASC", total - end, end - offset)
         } else {
             ("DESC", offset, page.page_size)
         };
-        let mut rows: Vec<RequestRow> = sqlx::query_as(&format!(
-            "{SELECT_REQUEST} {filter} ORDER BY r.id {order} LIMIT ?3 OFFSET ?4"
+        let found: Vec<RequestRow> = sqlx::query_as(&format!(
+            "{SELECT_REQUEST} WHERE r.id IN (SELECT {by} {rows} ORDER BY {by} {order} LIMIT ?2 OFFSET ?3)
+             ORDER BY r.id DESC"
         ))
-        .bind(&pattern)
-        .bind(number)
+        .bind(&bound)
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.reader)
         .await?;
-        if order == "ASC" {
-            rows.reverse();
-        }
-        let items = rows
+        let items = found
             .into_iter()
             .map(Request::try_from)
             .collect::<Result<_>>()?;
-        Ok(Page {
-            items,
-            total,
-            page: page.page,
-            page_size: page.page_size,
+        Ok(RequestList {
+            page: Page {
+                items,
+                total,
+                page: page.page,
+                page_size: page.page_size,
+            },
+            total_exact,
+            search_hint,
         })
     }
+}
+
+/// A page of the request list.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestList {
+    #[serde(flatten)]
+    pub page: Page<Request>,
+    /// False when `total` is a lower bound: a search is counted up to [`COUNT_CAP`].
+    pub total_exact: bool,
+    /// Set when words of the search were too short to look up, or the index lags in a book
+    /// open read-only.
+    pub search_hint: Option<String>,
 }
 
 fn not_found(id: RequestId) -> Error {

@@ -263,7 +263,7 @@ impl Ledger {
         Ok(())
     }
 
-    /// Brings both search indexes up to date after a large change (see
+    /// Brings the search indexes up to date after a large change (see
     /// [`crate::search_index`]); the app calls it as it closes, so a book opened read-only next
     /// searches a whole index.
     pub async fn catch_up_search_indexes(&self) -> Result<()> {
@@ -272,6 +272,22 @@ impl Ledger {
         }
         crate::audit_search::catch_up(&self.writer).await?;
         crate::search_index::catch_up(&self.writer).await
+    }
+
+    /// Before a search in `index`: brings the lines a large change left up to date; false when
+    /// they are behind and the book is open read-only.
+    pub(crate) async fn search_index_ready(
+        &self,
+        index: crate::search_index::Index,
+    ) -> Result<bool> {
+        if !index.behind(&self.reader).await? {
+            return Ok(true);
+        }
+        if !self.writable() {
+            return Ok(false);
+        }
+        crate::search_index::catch_up(&self.writer).await?;
+        Ok(true)
     }
 
     /// Brings the search indexes up to date and writes the chain head to the anchor file, then

@@ -122,6 +122,7 @@ async fn a_requests_open_payout_follows_its_payouts_through_failure_and_retry() 
         l.list_requests("", RequestFilter::Payable, page)
             .await
             .unwrap()
+            .page
             .items
             .iter()
             .map(|r| r.id)

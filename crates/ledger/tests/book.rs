@@ -290,7 +290,8 @@ async fn payable_requests_are_approved_ones_without_an_open_payout() {
         .ledger
         .list_requests("", RequestFilter::Payable, page)
         .await
-        .unwrap();
+        .unwrap()
+        .page;
     assert_eq!(
         payable.items.iter().map(|r| r.id).collect::<Vec<_>>(),
         vec![open.id]
@@ -300,6 +301,7 @@ async fn payable_requests_are_approved_ones_without_an_open_payout() {
             .list_requests("", RequestFilter::All, page)
             .await
             .unwrap()
+            .page
             .total,
         3
     );
@@ -308,6 +310,7 @@ async fn payable_requests_are_approved_ones_without_an_open_payout() {
             .list_requests(&open.number, RequestFilter::All, page)
             .await
             .unwrap()
+            .page
             .items[0]
             .id,
         open.id
@@ -317,6 +320,7 @@ async fn payable_requests_are_approved_ones_without_an_open_payout() {
             .list_requests("bo", RequestFilter::Pending, page)
             .await
             .unwrap()
+            .page
             .total,
         1
     );
@@ -392,9 +396,9 @@ async fn request_totals_follow_every_change_and_far_pages_match() {
             page_size: PageRequest::MAX_SIZE,
         };
         for filter in all_filters {
-            let listed = l.list_requests("", filter, every).await.unwrap();
+            let listed = l.list_requests("", filter, every).await.unwrap().page;
             // A search that matches every request is counted row by row.
-            let counted = l.list_requests("ada", filter, every).await.unwrap();
+            let counted = l.list_requests("ada", filter, every).await.unwrap().page;
             assert_eq!(listed.total, counted.total, "{filter:?}");
             assert_eq!(listed.total, listed.items.len() as i64, "{filter:?}");
         }
@@ -434,9 +438,12 @@ async fn request_totals_follow_every_change_and_far_pages_match() {
         page_size: 20,
     };
     let by_number = |filter| l.list_requests(&made[6].number, filter, page);
-    let rejected = by_number(RequestFilter::Rejected).await.unwrap();
+    let rejected = by_number(RequestFilter::Rejected).await.unwrap().page;
     assert_eq!((rejected.total, rejected.items[0].id), (1, made[6].id));
-    assert_eq!(by_number(RequestFilter::Approved).await.unwrap().total, 0);
+    assert_eq!(
+        by_number(RequestFilter::Approved).await.unwrap().page.total,
+        0
+    );
 
     // Pages of 2 over the 9 requests, newest first: the back half is read from the end.
     let mut walked = Vec::new();
@@ -444,10 +451,106 @@ async fn request_totals_follow_every_change_and_far_pages_match() {
         let shown = l
             .list_requests("", RequestFilter::All, PageRequest { page, page_size: 2 })
             .await
-            .unwrap();
+            .unwrap()
+            .page;
         walked.extend(shown.items.iter().map(|r| r.id));
     }
     let mut newest_first: Vec<_> = made.iter().map(|r| r.id).collect();
     newest_first.reverse();
     assert_eq!(walked, newest_first);
+}
+
+/// The requests list searches word by word in an index kept at commit: by username, name
+/// (accents aside, in any order), note and number, within the status filter; a rename finds
+/// the customer's requests under the new name only; words too short to look up are said.
+#[tokio::test]
+async fn requests_are_found_by_customer_note_and_number_and_follow_a_rename() {
+    let b = book().await;
+    let l = &b.ledger;
+    let add = async |username: &str, name: &str| {
+        let input = ledger::customers::CustomerInput {
+            username: username.into(),
+            display_name: name.into(),
+            email: format!("{username}@example.com"),
+        };
+        l.add_customer(&me(), &input).await.unwrap()
+    };
+    let renee = add("renee.d", "Renée Dubois").await;
+    let karl = add("kmueller", "Karl Müller").await;
+    let with_note = async |customer: CustomerId, note: &str| {
+        let input = RequestInput {
+            note: note.into(),
+            ..RequestInput::new(customer, "5.00", "EUR")
+        };
+        l.add_request(&me(), &input).await.unwrap()
+    };
+    let first = with_note(renee.id, "Order 40017, damaged parcel").await;
+    let second = with_note(renee.id, "").await;
+    let third = with_note(karl.id, "Referral of renee.d").await;
+    l.decide_request(&me(), second.id, Decision::Approve, "")
+        .await
+        .unwrap();
+    let page = PageRequest {
+        page: 1,
+        page_size: 20,
+    };
+    let found = async |search: &str, filter: RequestFilter| {
+        let list = l.list_requests(search, filter, page).await.unwrap();
+        assert!(list.total_exact, "{search}");
+        assert_eq!(list.page.total, list.page.items.len() as i64, "{search}");
+        list.page.items.iter().map(|r| r.id).collect::<Vec<_>>()
+    };
+    // Newest first; the note of Karl's request names Renée's username.
+    assert_eq!(
+        found("renee", RequestFilter::All).await,
+        vec![third.id, second.id, first.id]
+    );
+    assert_eq!(
+        found("dubois RENÉE", RequestFilter::All).await,
+        vec![second.id, first.id]
+    );
+    assert_eq!(found("mueller", RequestFilter::All).await, vec![third.id]);
+    assert_eq!(found("Müller", RequestFilter::All).await, vec![third.id]);
+    assert_eq!(
+        found("parcel 40017", RequestFilter::All).await,
+        vec![first.id]
+    );
+    assert_eq!(
+        found("dubois", RequestFilter::Approved).await,
+        vec![second.id]
+    );
+    assert_eq!(
+        found("dubois", RequestFilter::Pending).await,
+        vec![first.id]
+    );
+    assert_eq!(
+        found(&third.number, RequestFilter::All).await,
+        vec![third.id]
+    );
+    assert_eq!(found("nobody", RequestFilter::All).await, vec![]);
+
+    let renamed = ledger::customers::CustomerInput {
+        username: "renee.d".into(),
+        display_name: "Renée Martin".into(),
+        email: "renee.d@example.com".into(),
+    };
+    l.edit_customer(&me(), renee.id, &renamed).await.unwrap();
+    assert_eq!(
+        found("martin", RequestFilter::All).await,
+        vec![second.id, first.id]
+    );
+    assert_eq!(found("dubois", RequestFilter::All).await, vec![]);
+
+    // "Ka" is too short for the index: it is said, and the list is not narrowed by it.
+    let short = l
+        .list_requests("Ka", RequestFilter::All, page)
+        .await
+        .unwrap();
+    assert_eq!(short.page.total, 3);
+    assert!(short.search_hint.unwrap().contains("shorter than 3"));
+    let both = l
+        .list_requests("Ka müller", RequestFilter::All, page)
+        .await
+        .unwrap();
+    assert_eq!(both.page.items.len(), 1);
 }

@@ -267,7 +267,11 @@ async fn sample_data_fills_an_empty_book_with_every_status_once() {
         page: 1,
         page_size: 200,
     };
-    let requests = l.list_requests("", RequestFilter::All, page).await.unwrap();
+    let requests = l
+        .list_requests("", RequestFilter::All, page)
+        .await
+        .unwrap()
+        .page;
     for status in [
         RequestStatus::Pending,
         RequestStatus::Approved,
@@ -281,7 +285,8 @@ async fn sample_data_fills_an_empty_book_with_every_status_once() {
     let payable = l
         .list_requests("", RequestFilter::Payable, page)
         .await
-        .unwrap();
+        .unwrap()
+        .page;
     assert!(
         payable.total > 0,
         "some approved requests wait for a payout"

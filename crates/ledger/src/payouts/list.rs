@@ -27,12 +27,11 @@ use crate::audit::timestamp;
 use crate::error::{Error, Result};
 use crate::ids::PayoutId;
 use crate::money::Currency;
-use crate::search_index::match_expression;
+use crate::search_index::{match_expression, short_words_hint, Index};
 use crate::text::{self, Lines};
 use crate::{Ledger, Page, PageRequest};
 
-/// Past this many rows the list says "10,000+" instead of counting on.
-pub const COUNT_CAP: i64 = 10_000;
+pub use crate::COUNT_CAP;
 
 /// A search matching more payouts than this is "broad": it is walked in the index's order rather
 /// than collected first, and its total is given as "10,000+".
@@ -327,30 +326,12 @@ impl Read {
 }
 
 impl Ledger {
-    /// Before a search: brings the lines a large change left up to date (see
-    /// [`crate::search_index`]); false when they are behind and the book is open read-only.
-    pub(crate) async fn search_index_ready(&self, filters: &Filters) -> Result<bool> {
-        if filters.matching.is_none() || !crate::search_index::behind(&self.reader).await? {
-            return Ok(true);
-        }
-        if !self.writable() {
-            return Ok(false);
-        }
-        crate::search_index::catch_up(&self.writer).await?;
-        Ok(true)
-    }
-
     /// One page of payouts with the total; see the module notes for how it stays fast.
     pub async fn list_payouts(&self, query: &PayoutQuery) -> Result<PayoutList> {
         let page = query.page.checked()?;
         let mut filters = Filters::new(query)?;
-        let mut search_hint = (!query.search.trim().is_empty()
-            && query
-                .search
-                .split_whitespace()
-                .any(|w| w.chars().count() < 3))
-        .then(|| "Words shorter than 3 characters are not searched.".to_owned());
-        if !self.search_index_ready(&filters).await? {
+        let mut search_hint = short_words_hint(&query.search);
+        if filters.matching.is_some() && !self.search_index_ready(Index::Payouts).await? {
             search_hint = Some(crate::search_index::READ_ONLY_BEHIND.to_owned());
         }
         filters.in_time_order = self.payouts_in_time_order().await?;
