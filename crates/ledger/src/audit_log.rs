@@ -174,11 +174,13 @@ impl Ledger {
             if let Some(source) = query.source {
                 sql.push(" AND source = ").push_bind(source.as_str());
             }
-            if let Some(from) = &from {
-                sql.push(" AND at >= ").push_bind(from.clone());
-            }
-            if let Some(to) = &to_end {
-                sql.push(" AND at <= ").push_bind(to.clone());
+            if span.is_none() {
+                if let Some(from) = &from {
+                    sql.push(" AND at >= ").push_bind(from.clone());
+                }
+                if let Some(to) = &to_end {
+                    sql.push(" AND at <= ").push_bind(to.clone());
+                }
             }
             if let Some((first, last)) = span {
                 // On the index's side when it drives, so it starts at the range.
@@ -193,6 +195,12 @@ impl Ledger {
             }
         };
 
+        // Words alone (in a date range that is a range of numbers) are counted in the index,
+        // without reading the events.
+        let words_alone = words.is_some()
+            && query.entity.is_none()
+            && query.source.is_none()
+            && (span.is_some() || (from.is_none() && to.is_none()));
         let (rows, total, total_exact): (Vec<EventRow>, i64, bool) = if filtered {
             // With words, the index drives: it gives its events newest first, so neither query
             // sorts or reads more events than it keeps.
@@ -203,8 +211,9 @@ impl Ledger {
                 ),
                 None => ("audit_events", " ORDER BY seq DESC"),
             };
+            let counted_in = if words_alone { "audit_search s" } else { from };
             let mut count =
-                QueryBuilder::new(format!("SELECT COUNT(*) FROM (SELECT 1 FROM {from}"));
+                QueryBuilder::new(format!("SELECT COUNT(*) FROM (SELECT 1 FROM {counted_in}"));
             push_where(&mut count);
             count.push(" LIMIT ").push_bind(COUNT_CAP + 1).push(")");
             let counted: i64 = count.build_query_scalar().fetch_one(&self.reader).await?;
