@@ -332,3 +332,133 @@ async fn the_list_pages_newest_first_with_its_total() {
         );
     }
 }
+
+/// "Pay all approved" makes, in one change, the payouts a user would make one by one: for each
+/// approved request without an open payout (a Failed one does not count), to the customer's
+/// default account, with the same audit event; requests of customers without an account are
+/// listed and left; a second run finds nothing left to pay; the book still verifies.
+#[tokio::test]
+async fn pay_all_approved_pays_each_payable_request_once_as_one_by_one_would() {
+    let b = book().await;
+    let l = &b.ledger;
+    let ada = customer(l, "ada").await;
+    l.add_payment_account(&me(), ada.id, &paypal("ada@example.com"))
+        .await
+        .unwrap();
+    let bob = customer(l, "bob").await;
+    l.add_payment_account(&me(), bob.id, &paypal("bob@example.com"))
+        .await
+        .unwrap();
+    let cleo = customer(l, "cleo").await;
+    let ada_1 = approved(l, ada.id, "12.50", "USD").await;
+    let ada_2 = approved(l, ada.id, "1000", "JPY").await;
+    request(l, ada.id, "3.00", "USD").await; // pending
+    let bob_paid = approved(l, bob.id, "4.00", "EUR").await;
+    l.create_payout(&me(), &new(bob_paid.id)).await.unwrap();
+    let bob_failed = approved(l, bob.id, "5.00", "EUR").await;
+    let failed = l.create_payout(&me(), &new(bob_failed.id)).await.unwrap();
+    l.change_payout_status(
+        &me(),
+        failed.id,
+        &ledger::payouts::StatusChange {
+            status: PayoutStatus::Failed,
+            external_reference: String::new(),
+            note: "closed".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let cleo_1 = approved(l, cleo.id, "7.00", "USD").await;
+    // One made alone, to compare its audit event with the others'.
+    let alone = approved(l, ada.id, "2.00", "USD").await;
+    let alone = l
+        .create_payout(
+            &me(),
+            &NewPayout {
+                description: "Spring cashback".into(),
+                ..new(alone.id)
+            },
+        )
+        .await
+        .unwrap();
+
+    let paid = l.pay_all_approved(&me(), "Spring cashback").await.unwrap();
+    assert_eq!(paid.created, 3);
+    assert_eq!(paid.without_account, 1);
+    assert_eq!(paid.without_account_numbers, vec![cleo_1.number.clone()]);
+    let (first, last) = (paid.first.unwrap(), paid.last.unwrap());
+    assert_eq!(last.0 - first.0, 2);
+    let made: Vec<_> = {
+        let mut made = Vec::new();
+        for id in first.0..=last.0 {
+            made.push(l.payout(ledger::PayoutId(id)).await.unwrap());
+        }
+        made
+    };
+    assert_eq!(
+        made.iter().map(|p| p.request_id).collect::<Vec<_>>(),
+        vec![ada_1.id, ada_2.id, bob_failed.id]
+    );
+    for (payout, (amount, account)) in made.iter().zip([
+        ("12.50 USD", "PayPal · a•••@example.com"),
+        ("1000 JPY", "PayPal · a•••@example.com"),
+        ("5.00 EUR", "PayPal · b•••@example.com"),
+    ]) {
+        assert_eq!(payout.amount.to_string(), amount);
+        assert_eq!(payout.status, PayoutStatus::Pending);
+        assert_eq!(payout.description, "Spring cashback");
+        assert_eq!(payout.account, account);
+    }
+    // The same event as a payout made alone, field for field but for the values that differ.
+    let fields = |history: Vec<ledger::AuditEvent>| {
+        assert_eq!(history.len(), 1);
+        history[0]
+            .changes
+            .iter()
+            .map(|c| c.field.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        fields(l.payout_history(made[0].id).await.unwrap()),
+        fields(l.payout_history(alone.id).await.unwrap())
+    );
+    let expected: Vec<_> = l.payout_history(alone.id).await.unwrap()[0]
+        .changes
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            match c.field.as_str() {
+                "request" => c.new = serde_json::json!(ada_1.number),
+                "amount" => c.new = serde_json::json!("12.50 USD"),
+                _ => {}
+            }
+            c
+        })
+        .collect();
+    assert_eq!(
+        l.payout_history(made[0].id).await.unwrap()[0].changes,
+        expected
+    );
+
+    // Nothing is payable now but Cleo's request; her payouts need an account first.
+    let page = ledger::PageRequest {
+        page: 1,
+        page_size: 20,
+    };
+    let payable = l
+        .list_requests("", ledger::requests::RequestFilter::Payable, page)
+        .await
+        .unwrap();
+    assert_eq!(
+        payable.page.items.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![cleo_1.id]
+    );
+    let searched = l
+        .list_requests("example", ledger::requests::RequestFilter::Payable, page)
+        .await
+        .unwrap();
+    assert_eq!(searched.page.total, 1);
+    let again = l.pay_all_approved(&me(), "").await.unwrap();
+    assert_eq!((again.created, again.without_account), (0, 1));
+    assert!(l.verify_book().await.unwrap().intact());
+}

@@ -24,10 +24,12 @@ use crate::text::{self, Lines};
 use crate::Ledger;
 
 pub(crate) mod list;
+pub(crate) mod pay_all;
 pub(crate) mod status;
 
 pub use crate::lifecycle::PayoutStatus;
 pub use list::{Cursor, PayoutList, PayoutQuery, PayoutSort, BROAD, COUNT_CAP, WALK};
+pub use pay_all::PaidAll;
 pub use status::{BulkOutcome, PayoutDetail, PayoutEdit, Skipped, StatusChange};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -214,8 +216,9 @@ impl Ledger {
         let at = tx.at();
         let id: PayoutId = sqlx::query_scalar(
             "INSERT INTO payouts (uuid, request_id, customer_id, amount_minor, currency, method, account_id,
-                                  account_snapshot, description, idempotency_key, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                                  account_snapshot, description, idempotency_key, created_at, updated_at,
+                                  status_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?11) RETURNING id",
         )
         .bind(Uuid::now_v7())
         .bind(request.id)
@@ -228,18 +231,15 @@ impl Ledger {
         .bind(&description)
         .bind(&key)
         .bind(&at)
-        .bind(&at)
         .fetch_one(tx.conn())
         .await?;
-        let diff = Diff::new()
-            .created("request", &request.number)
-            .created("customer", &request.username)
-            .created("amount", request.amount.to_string())
-            .created("method", details.method())
-            .created("account", details.masked())
-            .created("account_seal", self.account_seal(&details))
-            .created("status", PayoutStatus::Pending)
-            .created("description", &description);
+        let diff = self.created_diff(
+            request.id,
+            &request.username,
+            &request.amount,
+            &details,
+            &description,
+        );
         tx.record(Event {
             action: Action::Create,
             record: Record::Payout(id),
@@ -249,6 +249,26 @@ impl Ledger {
         .await?;
         tx.commit().await?;
         self.payout(id).await
+    }
+
+    /// The fields of a new payout's audit event, for one made alone or with many.
+    pub(crate) fn created_diff(
+        &self,
+        request: RequestId,
+        username: &str,
+        amount: &Money,
+        details: &AccountDetails,
+        description: &str,
+    ) -> Diff {
+        Diff::new()
+            .created("request", request.to_string())
+            .created("customer", username)
+            .created("amount", amount.to_string())
+            .created("method", details.method())
+            .created("account", details.masked())
+            .created("account_seal", self.account_seal(details))
+            .created("status", PayoutStatus::Pending)
+            .created("description", description)
     }
 
     pub async fn payout(&self, id: PayoutId) -> Result<Payout> {
