@@ -106,6 +106,45 @@ fn create_a_payout_from_an_approved_request() {
     });
 }
 
+/// "Pay all approved" on the Requests screen says how many requests wait, makes their payouts
+/// in one go, and names the request left because its customer has no payment account; the
+/// request search then finds the customer's requests with their new payouts.
+#[test]
+fn pay_all_approved_requests_at_once() {
+    run("pay-all-approved", |s| async move {
+        let c = &s.client;
+        add_customer(&s, "ada", "Ada Lovelace", true).await;
+        add_customer(&s, "noacct", "Nora Account", false).await;
+        add_approved_request(&s, "Ada Lovelace (ada)", "12.5", "USD").await;
+        add_approved_request(&s, "Ada Lovelace (ada)", "3", "EUR").await;
+        let left = add_approved_request(&s, "Nora Account (noacct)", "30", "EUR").await;
+
+        click(c, "#pay-all-approved").await;
+        wait_text(c, "#pay-all-count", |t| {
+            t.starts_with("3 approved requests have no payout yet.")
+        })
+        .await;
+        type_into(c, "dialog [name=description]", "Spring cashback").await;
+        wait_text(c, "dialog button[type=submit]", |t| t == "Create 3 payouts").await;
+        save_screenshot(c, "pay-all-approved-dialog").await;
+        click(c, "dialog button[type=submit]").await;
+        let said = wait_text(c, "#toast", |t| t.contains("payouts created")).await;
+        assert!(
+            said.starts_with("2 payouts created (PO-000001 to PO-000002).")
+                && said.contains(&format!("1 request was left: no payment account ({left})")),
+            "{said}"
+        );
+        assert_eq!(rows(&s.book, "payouts").await, 2);
+
+        type_into(c, "#request-search", "lovelace").await;
+        wait_text(c, "#requests-table tbody", |t| {
+            t.contains("PO-000001") && t.contains("PO-000002") && !t.contains(&left)
+        })
+        .await;
+        s
+    });
+}
+
 #[test]
 fn a_customer_without_a_payment_account_is_refused() {
     run("refuse-no-account", |s| async move {

@@ -90,6 +90,7 @@ export const api = {
   payoutDetail: (id) => call('payout_detail', { id }),
   changePayoutStatus: (id, change) => call('change_payout_status', { id, change }),
   bulkChangeStatus: (ids, change) => call('bulk_change_status', { ids, change }),
+  payAllApproved: (description) => call('pay_all_approved', { description }),
   editPayout: (id, edit) => call('edit_payout', { id, edit }),
   revealPayoutAccount: (id) => call('reveal_payout_account', { id }),
 };

@@ -25,6 +25,7 @@ export async function render(main) {
     h('div', { class: 'screen-head' },
       h('h1', {}, 'Incentive requests'),
       h('button', { id: 'manage-programs', onclick: () => programsDialog() }, 'Programs'),
+      h('button', { id: 'pay-all-approved', onclick: () => payAllApproved(() => load()) }, 'Pay all approved…'),
       h('button', { class: 'primary', id: 'add-request', onclick: () => addRequest(() => load()) }, 'Add request')),
     h('div', { class: 'toolbar' }, search, filter),
     list);
@@ -65,6 +66,35 @@ function draw(list, page, load) {
             h('button', { class: 'link danger', 'data-action': 'reject', onclick: decide(r, 'reject') }, 'Reject'),
           ] : null)))))),
     pager(page, state, () => load()));
+}
+
+/**
+ * "Pay all approved": one payout for each approved request without one, to each customer's
+ * default payment account, made in one change; the dialog says how many first.
+ */
+async function payAllApproved(done) {
+  const waiting = (await api.listRequests('', 'payable', { page: 1, page_size: 1 })).total;
+  const count = waiting.toLocaleString();
+  const { submit } = formDialog({
+    title: 'Pay all approved requests',
+    name: 'pay-all-approved',
+    submitLabel: waiting === 1 ? 'Create 1 payout' : `Create ${count} payouts`,
+    body: h('div', { class: 'fields' },
+      h('p', { class: 'wide', id: 'pay-all-count' }, waiting === 0
+        ? 'No approved request is waiting for a payout.'
+        : `${count} approved request${waiting === 1 ? ' has' : 's have'} no payout yet. Each gets a Pending payout of its amount, to the customer's default payment account; requests of customers without an account are left as they are.`),
+      field('Description', 'description', { maxlength: 1000, wide: true, placeholder: 'Spring cashback', autocomplete: 'off' }, '(optional, on every payout)')),
+    onSubmit: async (values) => {
+      const paid = await api.payAllApproved(values.description);
+      const made = paid.created === 0 ? 'No payout was needed.'
+        : `${paid.created.toLocaleString()} payout${paid.created === 1 ? '' : 's'} created (${paid.first}${paid.created > 1 ? ` to ${paid.last}` : ''}).`;
+      const left = paid.without_account === 0 ? ''
+        : ` ${paid.without_account.toLocaleString()} request${paid.without_account === 1 ? ' was' : 's were'} left: no payment account (${paid.without_account_numbers.join(', ')}${paid.without_account > paid.without_account_numbers.length ? ', …' : ''}).`;
+      toast(made + left);
+      done();
+    },
+  });
+  submit.disabled = waiting === 0;
 }
 
 async function addRequest(done) {

@@ -18,6 +18,7 @@ pub const COMMANDS: &[&str] = &[
     "payout_detail",
     "change_payout_status",
     "bulk_change_status",
+    "pay_all_approved",
     "edit_payout",
     "reveal_payout_account",
     "edit_customer",

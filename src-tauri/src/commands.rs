@@ -12,7 +12,7 @@ use ledger::customers::{Customer, CustomerInput};
 use ledger::export::{CsvOptions, Written};
 use ledger::payment_files::{PaymentFileKind, PaymentFiles};
 use ledger::payouts::{
-    BulkOutcome, NewPayout, Payout, PayoutDetail, PayoutEdit, PayoutList, PayoutPreview,
+    BulkOutcome, NewPayout, PaidAll, Payout, PayoutDetail, PayoutEdit, PayoutList, PayoutPreview,
     PayoutQuery, StatusChange,
 };
 use ledger::programs::{Program, ProgramInput};
@@ -251,6 +251,13 @@ pub async fn bulk_change_status(
     book.ledger()?
         .bulk_change_status(&origin, &ids, &change)
         .await
+}
+
+/// "Pay all approved": a payout for every approved request that has none.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn pay_all_approved(book: State<'_, Book>, description: String) -> Answer<PaidAll> {
+    let origin = book.origin_of(Source::Bulk);
+    book.ledger()?.pay_all_approved(&origin, &description).await
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -34,6 +34,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::payout_detail,
         commands::change_payout_status,
         commands::bulk_change_status,
+        commands::pay_all_approved,
         commands::edit_payout,
         commands::reveal_payout_account,
         commands::edit_customer,

@@ -346,6 +346,7 @@ fn bad_argument_shapes_are_refused_before_the_ledger() {
             "bulk_change_status",
             json!({"ids": "all", "change": {"status": "success"}}),
         ),
+        ("pay_all_approved", json!({"description": ["all"]})),
     ] {
         let err = invoke(&h.window, cmd, args).unwrap_err();
         assert!(err.to_string().contains("invalid"), "{cmd}: {err}");
