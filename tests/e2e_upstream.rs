@@ -240,12 +240,13 @@ fn settings_copy_backups_to_a_second_folder_and_refuse_a_changed_file() {
         let copies: Vec<String> = std::fs::read_dir(&s.saved)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with("manual-") && n.ends_with(".sqlite"))
+            .filter(|n| n.starts_with("manual-") && n.ends_with(".sqlite.zst"))
             .collect();
         assert_eq!(copies.len(), 1, "{copies:?}");
 
-        // That copy, changed with sqlite3, offered as the file to restore.
-        std::fs::copy(s.saved.join(&copies[0]), &s.to_open).unwrap();
+        // That copy, unpacked and changed with sqlite3, offered as the file to restore.
+        let packed = std::fs::File::open(s.saved.join(&copies[0])).unwrap();
+        std::fs::write(&s.to_open, zstd::decode_all(packed).unwrap()).unwrap();
         let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", s.to_open.display()))
             .await
             .unwrap();

@@ -44,7 +44,7 @@ pub async fn save_path<R: Runtime>(window: &Window<R>, suggested: &str) -> Optio
 /// The files a statement dialog offers.
 pub const STATEMENTS: (&str, &[&str]) = ("Statements", &["csv", "txt", "xml"]);
 /// The files a restore dialog offers.
-pub const BOOKS: (&str, &[&str]) = ("Books and backups", &["sqlite"]);
+pub const BOOKS: (&str, &[&str]) = ("Books and backups", &["sqlite", "zst"]);
 
 /// A file to read, of the kind `filter` names, or `None` when the user cancels.
 pub async fn open_path<R: Runtime>(

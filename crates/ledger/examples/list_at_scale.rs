@@ -15,8 +15,8 @@
 //!
 //!     bench name=<query> p50_ms=<x> p99_ms=<y> target_ms=<z>
 //!
-//! With `statements`, `payouts`, `requests` (with customers and "pay all approved"), `pay_all`
-//! or `attention` (with the audit log) after N, only that part runs; with `BENCH_BOOK=path` the filled
+//! With `statements`, `payouts`, `requests` (with customers and "pay all approved"), `pay_all`,
+//! `backup` or `attention` (with the audit log) after N, only that part runs; with `BENCH_BOOK=path` the filled
 //! book is kept there and reused by the next run:
 //!
 //!     BENCH_BOOK=/tmp/book.sqlite cargo run --release -p ledger --example list_at_scale -- 1000000 statements
@@ -96,6 +96,11 @@ async fn main() {
         .await
         .unwrap();
     let picks = picks(&raw).await;
+    if std::env::args().nth(2).as_deref() == Some("backup") {
+        backup(&ledger, &path).await;
+        ledger.close().await;
+        return;
+    }
     if std::env::args().nth(2).as_deref() == Some("pay_all") {
         pay_all(&ledger).await;
         ledger.close().await;
@@ -154,6 +159,45 @@ async fn main() {
     statements(&ledger, &path, n).await;
     pay_all(&ledger).await;
     ledger.close().await;
+}
+
+/// A manual backup of the whole book (written, checked and packed), its size beside the
+/// book's, and Needs attention timed while it is written.
+async fn backup(ledger: &Ledger, path: &std::path::Path) {
+    let book = std::fs::metadata(path).unwrap().len() as f64 / 1e6;
+    let origin = ledger::Origin::manual("Bench", Utc::now());
+    let started = Instant::now();
+    let (written, mut times) = tokio::join!(ledger.back_up(&origin), async {
+        let mut times = Vec::new();
+        // Asks as a screen would, every 100 ms, until the backup is done.
+        while started.elapsed() < Duration::from_secs(600) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let asked = Instant::now();
+            ledger.needs_attention(Utc::now(), 14).await.unwrap();
+            times.push(asked.elapsed());
+            if ledger
+                .backups()
+                .unwrap()
+                .iter()
+                .any(|b| b.file_name.starts_with("manual-"))
+            {
+                break;
+            }
+        }
+        times
+    });
+    let took = started.elapsed().as_secs_f64();
+    let written = written.unwrap();
+    let packed = written.bytes as f64 / 1e6;
+    println!(
+        "\nbackup of the {book:.0} MB book: {took:.1} s, packed to {packed:.0} MB ({:.1} % of the book; seven kept: {:.0} MB)",
+        packed / book * 100.0,
+        7.0 * packed
+    );
+    println!(
+        "{}",
+        summary("needs attention while a backup runs", &mut times, FRAME_MS)
+    );
 }
 
 /// "Pay all approved" over every payable request of the book (one transaction, set-based),
@@ -763,6 +807,7 @@ async fn statements(ledger: &Ledger, path: &std::path::Path, n: i64) {
     }
     let origin = ledger::Origin::manual("Bench", Utc::now());
     reset_peak();
+    let before = peak_mb();
     let started = Instant::now();
     let outcome = ledger
         .import_statement(
@@ -780,7 +825,7 @@ async fn statements(ledger: &Ledger, path: &std::path::Path, n: i64) {
         .await
         .unwrap();
     println!(
-        "statement of {lines} lines: import and decide every line {:.2} s (target 2 s), peak memory {}; {:?}",
+        "statement of {lines} lines: import and decide every line {:.2} s (target 2 s), peak memory {} (the process held {before} before); {:?}",
         imported.as_secs_f64(),
         peak_mb(),
         first.counts

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
 use crate::files::{io_error, sync_dir};
+use crate::packed::{book_suffix, BOOK, PACKED};
 use crate::restore_check::{check_backup, head_path, write_head};
 use crate::store::{backup_dir, private_backup_dir};
 use crate::Ledger;
@@ -77,7 +78,8 @@ pub fn list_backups(book: &Path) -> Result<Vec<Backup>> {
         let path = entry
             .map_err(|e| io_error("list the backups in", &dir, e))?
             .path();
-        if path.extension().is_some_and(|x| x == "sqlite") {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if book_suffix(&name).is_some() && !name.starts_with('.') {
             backups.push(describe(&path)?);
         }
     }
@@ -94,7 +96,7 @@ pub fn backup_path(book: &Path, file_name: &str) -> Result<PathBuf> {
     let plain = Path::new(file_name)
         .file_name()
         .is_some_and(|n| n == file_name);
-    if !plain || !file_name.ends_with(".sqlite") {
+    if !plain || book_suffix(file_name).is_none() || file_name.starts_with('.') {
         return Err(Error::validation(
             "file_name",
             "Choose one of the backups listed.",
@@ -125,7 +127,7 @@ impl Ledger {
         }
         let target = dir.join(format!("incentise-backup-{}.sqlite", stamp(now)));
         Ledger::vacuum_into(book, &target).await?;
-        if let Err(err) = check_backup(&target).await {
+        if let Err(err) = check_backup(&target, &head_path(&target)).await {
             let _ = std::fs::remove_file(&target);
             return Err(err);
         }
@@ -136,16 +138,15 @@ impl Ledger {
     /// customers' bank details).
     pub async fn back_up(&self, origin: &Origin) -> Result<Backup> {
         let dir = private_backup_dir(self.path())?;
-        // Two in one second both work: the second is "manual-<when>-2.sqlite".
+        // Two in one second both work: the second is "manual-<when>-2.sqlite.zst".
         let target = (1..)
             .map(|n| match n {
-                1 => dir.join(format!("manual-{}.sqlite", stamp(origin.at))),
-                n => dir.join(format!("manual-{}-{n}.sqlite", stamp(origin.at))),
+                1 => dir.join(format!("manual-{}{PACKED}", stamp(origin.at))),
+                n => dir.join(format!("manual-{}-{n}{PACKED}", stamp(origin.at))),
             })
             .find(|path| !path.exists())
             .expect("some name is free");
-        Ledger::vacuum_into(self.path(), &target).await?;
-        write_head(&target, &crate::audit::timestamp(origin.at)).await?;
+        self.write_packed(&target, origin.at).await?;
         let mut backup = describe(&target)?;
         backup.second = self.second_copy(&target, None).await;
         let diff = Diff::new()
@@ -165,16 +166,15 @@ impl Ledger {
             .into_iter()
             .filter(|b| b.file_name.starts_with(AUTOMATIC))
             .collect();
-        // The time in the newest one's name: "automatic-20260105T090000Z.sqlite"; an empty file
-        // (left by an older version after a failure) is no backup.
+        // The time in the newest one's name: "automatic-20260105T090000Z.sqlite.zst" (or
+        // ".sqlite", as older versions wrote them); an empty file (left by an older version
+        // after a failure) is no backup.
         let newest = automatic
             .iter()
             .filter(|b| b.bytes > 0)
             .filter_map(|b| {
-                let at = b
-                    .file_name
-                    .strip_prefix(AUTOMATIC)?
-                    .strip_suffix(".sqlite")?;
+                let named = b.file_name.strip_prefix(AUTOMATIC)?;
+                let at = named.strip_suffix(book_suffix(named)?)?;
                 chrono::NaiveDateTime::parse_from_str(at, "%Y%m%dT%H%M%SZ").ok()
             })
             .max();
@@ -184,9 +184,9 @@ impl Ledger {
             return Ok(None);
         }
         let target =
-            private_backup_dir(self.path())?.join(format!("{AUTOMATIC}{}.sqlite", stamp(now)));
-        Ledger::vacuum_into(self.path(), &target).await?;
-        write_head(&target, &crate::audit::timestamp(now)).await?;
+            private_backup_dir(self.path())?.join(format!("{AUTOMATIC}{}{PACKED}", stamp(now)));
+        self.write_packed(&target, now).await?;
+        // Newest first by the time in the name, whichever ending it has.
         let mut names: Vec<&str> = automatic.iter().map(|b| b.file_name.as_str()).collect();
         names.sort_unstable_by(|a, b| b.cmp(a));
         for old in names.iter().skip(AUTOMATIC_KEPT - 1) {
@@ -215,6 +215,24 @@ impl Ledger {
         .await?;
         self.anchor_quietly("backup").await;
         Ok(Some(backup))
+    }
+
+    /// Writes a consistent copy of the book, packed, to `target` (a new file), with its head
+    /// beside it; the plain copy it is packed from is removed, also when packing fails.
+    async fn write_packed(&self, target: &Path, at: DateTime<Utc>) -> Result<()> {
+        let name = target.file_name().unwrap_or_default().to_string_lossy();
+        let plain = target.with_file_name(format!(".{name}.{}{BOOK}", uuid::Uuid::now_v7()));
+        let written = async {
+            Ledger::vacuum_into(self.path(), &plain).await?;
+            write_head(&plain, target, &crate::audit::timestamp(at)).await?;
+            crate::packed::pack(&plain, target)
+        }
+        .await;
+        let _ = std::fs::remove_file(&plain);
+        if written.is_err() {
+            let _ = std::fs::remove_file(head_path(target));
+        }
+        written
     }
 
     /// Checks the backup `file_name` and schedules it to replace the book at the next start
@@ -281,7 +299,7 @@ pub async fn schedule_restore_unopened(
     let chosen = if listed {
         source.to_owned()
     } else {
-        let chosen = dir.join(format!("chosen-{}.sqlite", stamp(now)));
+        let chosen = dir.join(format!("chosen-{}{}", stamp(now), chosen_suffix(source)));
         crate::restore_check::copy_whole(source, &chosen)?;
         chosen
     };
@@ -289,6 +307,15 @@ pub async fn schedule_restore_unopened(
     std::fs::write(marker(book), name.as_bytes())
         .map_err(|e| io_error("schedule the restore in", &marker(book), e))?;
     describe(&chosen)
+}
+
+/// The name ending a file chosen to restore keeps in the backup folder: packed or plain.
+pub(crate) fn chosen_suffix(source: &Path) -> &'static str {
+    if crate::packed::is_packed(source) {
+        PACKED
+    } else {
+        BOOK
+    }
 }
 
 fn marker(book: &Path) -> PathBuf {
@@ -349,10 +376,18 @@ async fn restore(
         }
     }
     let temp = book.with_file_name(".restoring.sqlite");
-    std::fs::copy(&source, &temp).map_err(|e| io_error("copy", &source, e))?;
-    std::fs::File::open(&temp)
-        .and_then(|f| f.sync_all())
-        .map_err(|e| io_error("copy", &source, e))?;
+    if crate::packed::is_packed(&source) {
+        let _ = std::fs::remove_file(&temp);
+        crate::packed::unpack(&source, &temp)?;
+    } else {
+        std::fs::copy(&source, &temp).map_err(|e| io_error("copy", &source, e))?;
+        // A write handle: Windows refuses to flush a read-only one.
+        std::fs::File::options()
+            .write(true)
+            .open(&temp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| io_error("copy", &source, e))?;
+    }
     // The old book's WAL must not be applied to the restored file.
     for suffix in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", book.display()));

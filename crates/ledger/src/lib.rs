@@ -23,6 +23,7 @@ pub use files::private_dir;
 pub mod ids;
 pub mod lifecycle;
 pub mod money;
+mod packed;
 pub mod payment_files;
 pub mod payouts;
 pub mod programs;

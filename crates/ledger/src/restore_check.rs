@@ -15,6 +15,7 @@ use sqlx::{ConnectOptions, SqliteConnection};
 use crate::chain::TrustStore;
 use crate::error::{Error, Result};
 use crate::files::{io_error, AtomicFile};
+use crate::packed::Unpacked;
 use crate::store::MIGRATOR;
 use crate::Ledger;
 
@@ -50,9 +51,10 @@ pub(crate) fn head_path(backup: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Writes the head of the backup just written at `backup` beside it.
-pub(crate) async fn write_head(backup: &Path, at: &str) -> Result<()> {
-    let mut conn = read_only(backup).await?;
+/// Writes the head of the book file `plain` beside the backup `backup` made of it (the same
+/// file, or its packed copy).
+pub(crate) async fn write_head(plain: &Path, backup: &Path, at: &str) -> Result<()> {
+    let mut conn = read_only(plain).await?;
     let head: Option<(i64, String)> =
         sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut conn)
@@ -72,11 +74,11 @@ pub(crate) async fn write_head(backup: &Path, at: &str) -> Result<()> {
     atomic.finish(writer)
 }
 
-/// Checks that `path` is a sound book this version can open: SQLite's quick check, our
-/// migration table, no step this version does not know, each step it went through ours byte
-/// for byte, and the head written beside it (when there is one) still its newest event.
-/// Answers whether its schema is this version's (so its history can be checked too).
-pub(crate) async fn check_backup(path: &Path) -> Result<bool> {
+/// Checks that `path` (a plain book file) is a sound book this version can open: SQLite's
+/// quick check, our migration table, no step this version does not know, each step it went
+/// through ours byte for byte, and the head at `head` (when there is one) still its newest
+/// event. Answers whether its schema is this version's (so its history can be checked too).
+pub(crate) async fn check_backup(path: &Path, head: &Path) -> Result<bool> {
     let mut conn = read_only(path).await?;
     let check: String = sqlx::query_scalar("PRAGMA quick_check")
         .fetch_one(&mut conn)
@@ -107,7 +109,7 @@ pub(crate) async fn check_backup(path: &Path) -> Result<bool> {
             Some(_) => {}
         }
     }
-    if let Ok(text) = std::fs::read_to_string(head_path(path)) {
+    if let Ok(text) = std::fs::read_to_string(head) {
         let written: Head = serde_json::from_str(&text)
             .map_err(|_| refusal(path, "the head written beside it is unreadable"))?;
         let now: Option<(i64, String)> =
@@ -132,11 +134,12 @@ pub(crate) async fn check_backup(path: &Path) -> Result<bool> {
 /// checks of [`check_backup`], then (for a file of this version's schema) Verify's layers,
 /// where only ending before the newest anchor is allowed, as a backup does.
 pub(crate) async fn check_restorable(path: &Path, trust: Option<TrustStore>) -> Result<()> {
-    if !check_backup(path).await? {
+    let plain = Unpacked::of(path)?;
+    if !check_backup(plain.path(), &head_path(path)).await? {
         // An older book: its history is checked once the app has brought it up to date.
         return Ok(());
     }
-    let mut ledger = Ledger::open_read_only(path).await?;
+    let mut ledger = Ledger::open_read_only(plain.path()).await?;
     if let Some(trust) = trust {
         ledger = ledger.with_trust(trust);
     }

@@ -82,7 +82,11 @@ impl Ledger {
     pub async fn schedule_restore_from_file(&self, origin: &Origin, path: &Path) -> Result<Backup> {
         check_restorable(path, self.trust.clone()).await?;
         let dir = private_backup_dir(self.path())?;
-        let chosen = dir.join(format!("chosen-{}.sqlite", stamp(origin.at)));
+        let chosen = dir.join(format!(
+            "chosen-{}{}",
+            stamp(origin.at),
+            crate::backups::chosen_suffix(path)
+        ));
         copy_whole(path, &chosen)?;
         let name = chosen
             .file_name()
@@ -100,7 +104,7 @@ fn prune(dir: &Path, prefix: &str, kept: usize) {
         .flatten()
         .flatten()
         .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-        .filter(|n| n.starts_with(prefix) && n.ends_with(".sqlite"))
+        .filter(|n| n.starts_with(prefix) && crate::packed::book_suffix(n).is_some())
         .collect();
     names.sort_unstable_by(|a, b| b.cmp(a));
     for old in names.iter().skip(kept) {

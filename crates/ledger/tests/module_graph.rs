@@ -9,13 +9,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Modules that may import only each other.
-const GROUND_FLOOR: [&str; 9] = [
+const GROUND_FLOOR: [&str; 10] = [
     "error",
     "refusal",
     "ids",
     "lifecycle",
     "money",
     "files",
+    "packed",
     "progress",
     "text",
     "validate",

@@ -135,14 +135,21 @@ async fn a_backup_cut_short_after_it_was_written_is_refused_by_its_head() {
     customer(l, "bo").await; // the backup's last event
     let backup = l.back_up(&me()).await.unwrap();
     assert!(usb.join(format!("{}.head", backup.file_name)).is_file());
+    // Unpacked, changed with SQL and packed again, as someone with zstd and sqlite3 would.
     let file = backup_dir(l.path()).join(&backup.file_name);
+    let plain = file.with_extension("plain");
+    let unpacked = zstd::decode_all(std::fs::File::open(&file).unwrap()).unwrap();
+    std::fs::write(&plain, unpacked).unwrap();
     for sql in [
         "DROP TRIGGER audit_events_no_delete",
         "DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)",
         "DELETE FROM customers WHERE username = 'bo'",
     ] {
-        raw(&file, sql).await;
+        raw(&plain, sql).await;
     }
+    let packed = zstd::encode_all(std::fs::File::open(&plain).unwrap(), 3).unwrap();
+    std::fs::write(&file, packed).unwrap();
+    std::fs::remove_file(&plain).unwrap();
     let err = l
         .schedule_restore(&me(), &backup.file_name)
         .await
