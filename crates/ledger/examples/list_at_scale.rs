@@ -16,7 +16,7 @@
 //!     bench name=<query> p50_ms=<x> p99_ms=<y> target_ms=<z>
 //!
 //! With `statements`, `payouts`, `requests` (with customers and "pay all approved"), `pay_all`,
-//! `backup` or `attention` (with the audit log) after N, only that part runs; with `BENCH_BOOK=path` the filled
+//! `backup`, `export` or `attention` (with the audit log) after N, only that part runs; with `BENCH_BOOK=path` the filled
 //! book is kept there and reused by the next run:
 //!
 //!     BENCH_BOOK=/tmp/book.sqlite cargo run --release -p ledger --example list_at_scale -- 1000000 statements
@@ -96,6 +96,11 @@ async fn main() {
         .await
         .unwrap();
     let picks = picks(&raw).await;
+    if std::env::args().nth(2).as_deref() == Some("export") {
+        export(&ledger, &path, dir.path()).await;
+        ledger.close().await;
+        return;
+    }
     if std::env::args().nth(2).as_deref() == Some("backup") {
         backup(&ledger, &path).await;
         ledger.close().await;
@@ -121,8 +126,17 @@ async fn main() {
     requests_and_customers(&ledger, &picks, n).await;
     attention_and_audit(&ledger, n).await;
 
+    export(&ledger, &path, dir.path()).await;
+
+    statements(&ledger, &path, n).await;
+    pay_all(&ledger).await;
+    ledger.close().await;
+}
+
+/// The CSV export of every payout next to the sqlite3 shell writing the same rows as CSV.
+async fn export(ledger: &Ledger, path: &std::path::Path, dir: &std::path::Path) {
     // The CSV export next to the sqlite3 shell writing the same table as CSV.
-    let target = dir.path().join("export.csv");
+    let target = dir.join("export.csv");
     reset_peak();
     let started = Instant::now();
     let origin = ledger::Origin::manual("Bench", Utc::now());
@@ -142,7 +156,7 @@ async fn main() {
         .args(["-csv", "-header"])
         .arg(&path)
         .arg("SELECT p.*, c.username, c.display_name FROM payouts p JOIN customers c ON c.id = p.customer_id ORDER BY p.created_at, p.id")
-        .stdout(std::fs::File::create(dir.path().join("shell.csv")).unwrap())
+        .stdout(std::fs::File::create(dir.join("shell.csv")).unwrap())
         .status();
     let theirs = started.elapsed();
     let export_peak = peak_mb();
@@ -155,10 +169,6 @@ async fn main() {
             _ => "sqlite3 shell not available".into(),
         }
     );
-
-    statements(&ledger, &path, n).await;
-    pay_all(&ledger).await;
-    ledger.close().await;
 }
 
 /// A manual backup of the whole book (written, checked and packed), its size beside the
