@@ -261,3 +261,19 @@ fn a_book_open_in_another_program_is_refused_left_alone_and_opens_once_let_go() 
 
 /// The lock "another program" holds in the test above, until the test lets it go.
 static HELD: std::sync::Mutex<Option<std::fs::File>> = std::sync::Mutex::new(None);
+
+/// The window shows at once and says the book is opening while it opens (a large book's
+/// upgrade takes a minute); then the book's first screen follows by itself.
+#[test]
+fn the_window_says_the_book_is_opening_until_it_is_open() {
+    run_opening_slowly("start-up-opening", 3_000, |s| async move {
+        let c = &s.client;
+        let card = wait_text(c, "#opening", |t| t.contains("Opening the book")).await;
+        assert!(!card.is_empty());
+        save_screenshot(c, "start-up-opening-card").await;
+        wait_for(c, "body[data-ready='true']").await;
+        assert_eq!(count_of(c, "#opening").await, 0);
+        wait_text(c, "#main", |t| t.contains("Payouts")).await;
+        s
+    });
+}

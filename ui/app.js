@@ -84,8 +84,23 @@ function startUpCard(state) {
     h('div', { class: 'actions left' }, h('button', { id: 'show-help', onclick: () => help.render(main) }, 'Help and diagnostics')));
 }
 
+/** While the book opens (a large book's upgrade can take a minute): what is being done. */
+function openingCard(doing) {
+  return h('div', { class: 'card opening', role: 'status', id: 'opening', 'aria-live': 'polite' },
+    h('h1', {}, 'Opening the book'),
+    h('p', {}, doing),
+    h('progress', { 'aria-label': 'Opening the book' }));
+}
+
 async function start() {
-  const state = await api.startUp();
+  let state = await api.startUp();
+  let shown = null;
+  while (state.opening) {
+    if (state.opening !== shown) replace(main, openingCard(state.opening));
+    shown = state.opening;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    state = await api.startUp();
+  }
   if (state.problem) {
     replace(main, startUpCard(state));
     document.body.dataset.ready = 'error';

@@ -26,7 +26,9 @@ pub struct Book {
     /// Opened again in place when the start-up screen starts a new book or restores one.
     ledger: RwLock<Result<Ledger, Error>>,
     /// Where the book is (or should be), also when it could not be opened.
-    pub path: Option<PathBuf>,
+    path: RwLock<Option<PathBuf>>,
+    /// While the book opens at start-up: what is being done, for the start-up screen.
+    opening: Mutex<Option<String>>,
     /// The name the audit trail records for changes made here (Settings may change it).
     operator: Mutex<String>,
     /// The long work under way (an export): rows done, and whether the user asked to stop.
@@ -67,50 +69,69 @@ impl Work {
 impl Book {
     pub fn new(ledger: Ledger, operator: impl Into<String>) -> Book {
         Book {
-            path: Some(ledger.path().to_owned()),
+            path: RwLock::new(Some(ledger.path().to_owned())),
             ledger: RwLock::new(Ok(ledger)),
+            opening: Mutex::default(),
             operator: Mutex::new(operator.into()),
             work: Work::default(),
             held_statement: Mutex::default(),
         }
     }
 
-    /// The book as [`open_book`] opens it. A failure to open is kept and shown by the UI
-    /// instead of the screens.
-    pub async fn open_for<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Book {
-        let system = system_user();
-        let (ledger, path) = open_book(app, &system).await;
-        let operator = match &ledger {
-            Ok(ledger) => ledger.operator_name().await.ok().flatten(),
-            Err(_) => None,
-        }
-        .unwrap_or(system);
+    /// A book that is still opening: the window shows at once and says what is being done
+    /// until [`Book::reopen`] has opened it (a large book's upgrade can take a minute).
+    pub fn opening() -> Book {
         Book {
-            ledger: RwLock::new(ledger),
-            path,
-            operator: Mutex::new(operator),
+            path: RwLock::default(),
+            ledger: RwLock::new(Err(Error::Precondition(
+                "The book is still opening; wait a moment.".into(),
+            ))),
+            opening: Mutex::new(Some(OPENING.into())),
+            operator: Mutex::new(system_user()),
             work: Work::default(),
             held_statement: Mutex::default(),
         }
     }
 
-    /// Opens the book again, as at start-up, after the start-up screen started a new book or
-    /// scheduled a restore of one that could not be opened (no other part of the app holds
-    /// it then); the window reloads onto what opened, or onto why it still did not.
+    /// Opens the book as [`open_book`] does, at start-up or again after the start-up screen
+    /// started a new book or scheduled a restore of one that could not be opened (no other
+    /// part of the app holds it then); a failure to open is kept and shown by the UI instead
+    /// of the screens.
     pub async fn reopen<R: tauri::Runtime>(&self, app: &tauri::AppHandle<R>) {
-        let (ledger, _) = open_book(app, &system_user()).await;
+        let say = |doing: &str| {
+            *self.opening.lock().unwrap_or_else(|e| e.into_inner()) = Some(doing.into())
+        };
+        let (ledger, path) = open_book(app, &system_user(), &say).await;
         if let Ok(ledger) = &ledger {
             if let Some(name) = ledger.operator_name().await.ok().flatten() {
                 self.set_operator(name);
             }
         }
+        *self.path.write().unwrap_or_else(|e| e.into_inner()) = path;
         *self.ledger.write().unwrap_or_else(|e| e.into_inner()) = ledger;
+        *self.opening.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Where the book is (or should be), also when it could not be opened.
+    pub fn path(&self) -> Option<PathBuf> {
+        self.path.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// What is being done while the book opens; `None` once it is open or could not be.
+    pub fn opening_now(&self) -> Option<String> {
+        self.opening
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Why the book is not open, for the start-up screen: `missing` (a new book may be started
     /// there), `held` (open in another window), `refused` (not a book, empty, newer), or
     /// `damaged`; with the sentence to show.
     pub fn problem(&self) -> Option<(&'static str, String)> {
+        if self.opening_now().is_some() {
+            return None;
+        }
         let ledger = self.ledger.read().unwrap_or_else(|e| e.into_inner());
         let err = ledger.as_ref().err()?;
         let kind = match err {
@@ -172,6 +193,23 @@ impl Book {
     }
 }
 
+/// What the start-up screen says while the book opens.
+const OPENING: &str = "Checking the book and bringing its search indexes up to date…";
+const UPGRADING: &str = "Bringing the book up to date for this version of the app: a copy is saved in the backups first, then the book is upgraded and its search indexes are built. A large book takes a minute or two; nothing is lost if the app is closed meanwhile.";
+
+/// For the end-to-end tests of the start-up screen: `INCENTISE_SLOW_OPEN_MS` delays the
+/// open, in a build with the `test-hooks` feature only.
+async fn slow_open_for_tests() {
+    if cfg!(feature = "test-hooks") {
+        if let Some(ms) = std::env::var("INCENTISE_SLOW_OPEN_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        }
+    }
+}
+
 fn system_user() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
@@ -184,6 +222,7 @@ fn system_user() -> String {
 async fn open_book<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     system: &str,
+    say: &(dyn Fn(&str) + Sync),
 ) -> (Result<Ledger, Error>, Option<PathBuf>) {
     let (path, create) = match book_path(app) {
         Ok(found) => found,
@@ -192,6 +231,10 @@ async fn open_book<R: tauri::Runtime>(
             return (Err(err), None);
         }
     };
+    slow_open_for_tests().await;
+    if ledger::store::upgrade_pending(&path).await {
+        say(UPGRADING);
+    }
     let restored = apply_pending_restore(&path, Utc::now(), trust_store(app).ok()).await;
     let opened = match trust_store(app) {
         Ok(trust) => open(&path, create, trust).await,

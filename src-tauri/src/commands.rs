@@ -679,6 +679,8 @@ fn not_unconfirmed(confirmed: bool) -> Answer<()> {
 /// could not be opened, why and the backups it could be restored from.
 #[derive(Serialize)]
 pub struct StartUp {
+    /// While the book opens: what is being done.
+    opening: Option<String>,
     path: Option<String>,
     read_only: bool,
     problem: Option<Problem>,
@@ -696,12 +698,14 @@ pub fn start_up(book: State<'_, Book>) -> StartUp {
     let problem = book
         .problem()
         .map(|(kind, message)| Problem { kind, message });
-    let backups = match (&problem, &book.path) {
+    let path = book.path();
+    let backups = match (&problem, &path) {
         (Some(_), Some(path)) => ledger::backups::list_backups(path).unwrap_or_default(),
         _ => Vec::new(),
     };
     StartUp {
-        path: book.path.as_ref().map(|p| p.display().to_string()),
+        opening: book.opening_now(),
+        path: path.as_ref().map(|p| p.display().to_string()),
         read_only: book.ledger().is_ok_and(|l| !l.writable()),
         problem,
         backups,
@@ -722,8 +726,7 @@ pub async fn restore_at_start<R: Runtime>(
 ) -> Answer<bool> {
     not_unconfirmed(confirmed)?;
     let path = book
-        .path
-        .clone()
+        .path()
         .ok_or_else(|| Error::NotFound("There is no place for the book on this system.".into()))?;
     if book.ledger().is_ok() {
         return Err(Error::Conflict(
@@ -753,8 +756,7 @@ pub async fn start_new_book<R: Runtime>(
 ) -> Answer<()> {
     not_unconfirmed(confirmed)?;
     let path = book
-        .path
-        .clone()
+        .path()
         .ok_or_else(|| Error::NotFound("There is no place for the book on this system.".into()))?;
     crate::book::start_new_book(&app, &path).await?;
     book.reopen(&app).await;

@@ -105,8 +105,13 @@ pub fn run() {
                 version = env!("CARGO_PKG_VERSION"),
                 "Incentise Payouts starts"
             );
-            let book = tauri::async_runtime::block_on(Book::open_for(app.handle()));
-            app.manage(book);
+            // The window shows at once and says what is done while the book opens: a large
+            // book's upgrade can take a minute.
+            app.manage(Book::opening());
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                handle.state::<Book>().reopen(&handle).await;
+            });
             Ok(())
         })
         .build(context())

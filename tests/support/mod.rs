@@ -80,6 +80,45 @@ where
     F: FnOnce(Session) -> Fut + Send + 'static,
     Fut: Future<Output = Session> + Send + 'static,
 {
+    run_app(name, prepare, &[], "body[data-ready]", flow);
+}
+
+/// Like [`run`], with the app's open of the book delayed by `delay_ms` (a test hook), and
+/// `flow` started as soon as the window says the book is opening.
+pub fn run_opening_slowly<F, Fut>(name: &str, delay_ms: u64, flow: F)
+where
+    F: FnOnce(Session) -> Fut + Send + 'static,
+    Fut: Future<Output = Session> + Send + 'static,
+{
+    let delay = delay_ms.to_string();
+    run_app(
+        name,
+        |book| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    let ledger = Ledger::open(book, Create::IfMissing, Utc::now())
+                        .await
+                        .expect("create the test book");
+                    ledger.close().await;
+                })
+        },
+        &[("INCENTISE_SLOW_OPEN_MS", &delay)],
+        "#opening",
+        flow,
+    );
+}
+
+/// Starts the app with `envs` on what `prepare` left at the book's path, waits for `ready`,
+/// runs `flow` and saves the final screen.
+fn run_app<P, F, Fut>(name: &str, prepare: P, envs: &[(&str, &str)], ready: &str, flow: F)
+where
+    P: FnOnce(&Path),
+    F: FnOnce(Session) -> Fut + Send + 'static,
+    Fut: Future<Output = Session> + Send + 'static,
+{
     let _turn = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -97,12 +136,12 @@ where
         .build()
         .unwrap();
     prepare(&book);
-    let mut driver = Driver::start(&book, &saved, &to_open);
+    let mut driver = Driver::start(&book, &saved, &to_open, envs);
     let outcome = runtime.block_on(async {
         let client = tokio::time::timeout(Duration::from_secs(60), connect(driver.port))
             .await
             .expect("the WebDriver session did not open within 60 s: does the app start?");
-        wait_for(&client, "body[data-ready]").await;
+        wait_for(&client, ready).await;
         let shot_client = client.clone();
         let result = tokio::spawn(async move {
             flow(Session {
@@ -130,9 +169,10 @@ struct Driver {
 }
 
 impl Driver {
-    fn start(book: &Path, saved: &Path, to_open: &Path) -> Driver {
+    fn start(book: &Path, saved: &Path, to_open: &Path, envs: &[(&str, &str)]) -> Driver {
         let [port, native_port] = free_ports();
         let child = Command::new(tauri_driver())
+            .envs(envs.iter().copied())
             .args([
                 "--port",
                 &port.to_string(),

@@ -154,7 +154,7 @@ async fn export(ledger: &Ledger, path: &std::path::Path, dir: &std::path::Path) 
     let started = Instant::now();
     let shell = std::process::Command::new("sqlite3")
         .args(["-csv", "-header"])
-        .arg(&path)
+        .arg(path)
         .arg("SELECT p.*, c.username, c.display_name FROM payouts p JOIN customers c ON c.id = p.customer_id ORDER BY p.created_at, p.id")
         .stdout(std::fs::File::create(dir.join("shell.csv")).unwrap())
         .status();

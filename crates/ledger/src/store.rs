@@ -454,6 +454,29 @@ async fn backup_before_migrations(
     Ok(())
 }
 
+/// Whether opening the existing book at `path` will upgrade it (schema steps this version adds)
+/// and so take long for a large book: read without touching it; false for anything that is
+/// not such a book (opening says why).
+pub async fn upgrade_pending(path: &Path) -> bool {
+    if !path.is_file() {
+        return false;
+    }
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .pragma("query_only", "ON");
+    let Ok(mut conn) = options.connect().await else {
+        return false;
+    };
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_default();
+    let _ = sqlx::Connection::close(conn).await;
+    !applied.is_empty() && MIGRATOR.iter().any(|m| !applied.contains(&m.version))
+}
+
 /// Backups live in a `backups` folder beside the book.
 pub fn backup_dir(book: &Path) -> PathBuf {
     book.parent().unwrap_or(Path::new(".")).join("backups")

@@ -8,6 +8,7 @@ use ledger::{Create, Ledger};
 async fn never_creates_a_file_unless_asked() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("missing.sqlite");
+    assert!(!ledger::store::upgrade_pending(&path).await);
     let err = Ledger::open(&path, Create::Never, at(0)).await.unwrap_err();
     assert_eq!(err.kind(), "not_found");
     assert!(!path.exists());
@@ -19,6 +20,7 @@ async fn reopens_what_was_written() {
     let c = customer(&b.ledger, "ada").await;
     let path = b.ledger.path().to_owned();
     b.ledger.close().await;
+    assert!(!ledger::store::upgrade_pending(&path).await, "up to date");
     let again = Ledger::open(&path, Create::Never, at(5)).await.unwrap();
     assert_eq!(again.customer(c.id).await.unwrap().username, "ada");
     assert!(
@@ -182,6 +184,8 @@ async fn backs_up_before_a_migration_and_a_failed_one_changes_nothing() {
         .await
         .unwrap();
     pool.close().await;
+    // Said before the open, so the window can tell a long upgrade from a plain open.
+    assert!(ledger::store::upgrade_pending(&path).await);
     let err = Ledger::open(&path, Create::Never, at(0)).await.unwrap_err();
     assert_eq!(err.kind(), "storage", "{err}");
 
