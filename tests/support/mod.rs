@@ -54,22 +54,25 @@ where
     F: FnOnce(Session) -> Fut + Send + 'static,
     Fut: Future<Output = Session> + Send + 'static,
 {
-    run_prepared(
-        name,
-        |book| {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(async {
-                    let ledger = Ledger::open(book, Create::IfMissing, Utc::now())
-                        .await
-                        .expect("create the test book");
-                    seed(ledger).await.close().await;
-                })
-        },
-        flow,
-    );
+    run_prepared(name, |book| seed_book(book, seed), flow);
+}
+
+/// Creates the book at `book` and lets `seed` fill it through the ledger.
+fn seed_book<S, SFut>(book: &Path, seed: S)
+where
+    S: FnOnce(Ledger) -> SFut,
+    SFut: Future<Output = Ledger>,
+{
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let ledger = Ledger::open(book, Create::IfMissing, Utc::now())
+                .await
+                .expect("create the test book");
+            seed(ledger).await.close().await;
+        })
 }
 
 /// Like [`run`], with whatever `prepare` leaves at the book's path (nothing, an empty file,
@@ -93,18 +96,7 @@ where
     let delay = delay_ms.to_string();
     run_app(
         name,
-        |book| {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(async {
-                    let ledger = Ledger::open(book, Create::IfMissing, Utc::now())
-                        .await
-                        .expect("create the test book");
-                    ledger.close().await;
-                })
-        },
+        |book| seed_book(book, |ledger| async move { ledger }),
         &[("INCENTISE_SLOW_OPEN_MS", &delay)],
         "#opening",
         flow,
