@@ -34,6 +34,8 @@ pub struct Session {
     /// The file the app opens instead of asking in a dialog (`INCENTISE_OPEN_FILE`); a test
     /// writes it before it clicks.
     pub to_open: PathBuf,
+    /// When the WebDriver session that starts the app was asked for.
+    pub launched: Instant,
 }
 
 /// Starts the app on a fresh book, runs `flow`, saves a screenshot of the final screen as
@@ -130,6 +132,7 @@ where
     prepare(&book);
     let mut driver = Driver::start(&book, &saved, &to_open, envs);
     let outcome = runtime.block_on(async {
+        let launched = Instant::now();
         let client = tokio::time::timeout(Duration::from_secs(60), connect(driver.port))
             .await
             .expect("the WebDriver session did not open within 60 s: does the app start?");
@@ -141,6 +144,7 @@ where
                 book,
                 saved,
                 to_open,
+                launched,
             })
             .await
         })
@@ -239,7 +243,9 @@ fn free_ports() -> [u16; 2] {
 async fn connect(port: u16) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), json!("wry"));
-    caps.insert("tauri:options".into(), json!({ "application": APP }));
+    // INCENTISE_E2E_APP runs another build of the app (the release build, for timings).
+    let app = std::env::var("INCENTISE_E2E_APP").unwrap_or_else(|_| APP.to_owned());
+    caps.insert("tauri:options".into(), json!({ "application": app }));
     let mut attempts = 0;
     loop {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
