@@ -1,11 +1,12 @@
 //! Backups of the book, in the `backups` folder beside it: automatic (on start, at most one a
 //! day, the newest seven kept), manual, and restore.
 //!
-//! Invariants: a backup is a consistent copy (`VACUUM INTO`, WAL included) and never
-//! overwrites a file; a restore never happens under an open book: it is scheduled (after the
-//! backup is checked to be a sound book of this app, not of a newer version) and carried out
-//! by [`apply_pending_restore`] before the book is opened next, which first keeps the current
-//! book (with its WAL) as a `before-restore` backup, so a restore can itself be undone.
+//! Invariants: a backup is a consistent copy (SQLite's online backup API under one read
+//! transaction, WAL included) and never overwrites a file; a restore never happens under an
+//! open book: it is scheduled (after the backup is checked to be a sound book of this app, not
+//! of a newer version) and carried out by [`apply_pending_restore`] before the book is opened
+//! next, which first keeps the current book (with its WAL) as a `before-restore` backup, so a
+//! restore can itself be undone.
 
 use std::path::{Path, PathBuf};
 
@@ -126,7 +127,7 @@ impl Ledger {
             )));
         }
         let target = dir.join(format!("incentise-backup-{}.sqlite", stamp(now)));
-        Ledger::vacuum_into(book, &target).await?;
+        Ledger::write_copy(book, &target).await?;
         if let Err(err) = check_backup(&target, &head_path(&target)).await {
             let _ = std::fs::remove_file(&target);
             return Err(err);
@@ -223,9 +224,9 @@ impl Ledger {
         let name = target.file_name().unwrap_or_default().to_string_lossy();
         let plain = target.with_file_name(format!(".{name}.{}{BOOK}", uuid::Uuid::now_v7()));
         let written = async {
-            Ledger::vacuum_into(self.path(), &plain).await?;
+            Ledger::write_copy(self.path(), &plain).await?;
             write_head(&plain, target, &crate::audit::timestamp(at)).await?;
-            crate::packed::pack(&plain, target)
+            crate::packed::pack_aside(&plain, target).await
         }
         .await;
         let _ = std::fs::remove_file(&plain);
@@ -378,7 +379,7 @@ async fn restore(
     let temp = book.with_file_name(".restoring.sqlite");
     if crate::packed::is_packed(&source) {
         let _ = std::fs::remove_file(&temp);
-        crate::packed::unpack(&source, &temp)?;
+        crate::packed::unpack_aside(&source, &temp).await?;
     } else {
         std::fs::copy(&source, &temp).map_err(|e| io_error("copy", &source, e))?;
         // A write handle: Windows refuses to flush a read-only one.

@@ -49,6 +49,24 @@ pub(crate) fn pack(source: &Path, target: &Path) -> Result<()> {
     atomic.finish(writer)
 }
 
+/// [`pack`] on a thread of its own: packing a large book takes seconds of a core, which the
+/// async runtime's workers must not lose.
+pub(crate) async fn pack_aside(source: &Path, target: &Path) -> Result<()> {
+    aside(source, target, pack).await
+}
+
+/// [`unpack`] on a thread of its own.
+pub(crate) async fn unpack_aside(source: &Path, target: &Path) -> Result<()> {
+    aside(source, target, unpack).await
+}
+
+async fn aside(source: &Path, target: &Path, work: fn(&Path, &Path) -> Result<()>) -> Result<()> {
+    let (source, target) = (source.to_owned(), target.to_owned());
+    tokio::task::spawn_blocking(move || work(&source, &target))
+        .await
+        .map_err(|e| Error::Storage(format!("The backup's packing stopped: {e}.")))?
+}
+
 /// A plain copy of a packed book, removed (with its `-wal`, `-shm` and `-journal`) when
 /// dropped; or the book file itself when it was not packed.
 #[derive(Debug)]
@@ -58,8 +76,9 @@ pub(crate) struct Unpacked {
 }
 
 impl Unpacked {
-    /// The plain book of `path`: unpacked into a hidden file beside it when it is packed.
-    pub(crate) fn of(path: &Path) -> Result<Unpacked> {
+    /// The plain book of `path`: unpacked (on a thread of its own) into a hidden file beside
+    /// it when it is packed.
+    pub(crate) async fn of(path: &Path) -> Result<Unpacked> {
         if !is_packed(path) {
             return Ok(Unpacked {
                 path: path.to_owned(),
@@ -72,7 +91,7 @@ impl Unpacked {
             path: plain,
             temporary: true,
         };
-        unpack(path, &unpacked.path)?;
+        unpack_aside(path, &unpacked.path).await?;
         Ok(unpacked)
     }
 

@@ -134,7 +134,7 @@ pub(crate) async fn check_backup(path: &Path, head: &Path) -> Result<bool> {
 /// checks of [`check_backup`], then (for a file of this version's schema) Verify's layers,
 /// where only ending before the newest anchor is allowed, as a backup does.
 pub(crate) async fn check_restorable(path: &Path, trust: Option<TrustStore>) -> Result<()> {
-    let plain = Unpacked::of(path)?;
+    let plain = Unpacked::of(path).await?;
     if !check_backup(plain.path(), &head_path(path)).await? {
         // An older book: its history is checked once the app has brought it up to date.
         return Ok(());

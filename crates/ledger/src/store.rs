@@ -6,7 +6,8 @@
 //!   `recursive_triggers=ON` and a busy timeout; readers are also `query_only`;
 //! - the file is created only when the caller says so ([`Create::IfMissing`]);
 //! - a database written by a newer app (a migration this build does not know) is refused;
-//! - an existing book is backed up (`VACUUM INTO`) before any migration runs.
+//! - an existing book is backed up (a consistent copy, see `write_copy`) before any migration
+//!   runs.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -197,13 +198,13 @@ impl Ledger {
         !matches!(self.keying, Keying::ReadOnly)
     }
 
-    /// Writes a consistent copy of the book at `source` to `target` with `VACUUM INTO`, which
-    /// includes what is still in the WAL. It reads through a connection of its own, opened
-    /// read-only: in WAL mode the book stays writable while the copy is made. The copy is
+    /// Writes a consistent copy of the book at `source` to `target`, with what is still in the
+    /// WAL. It reads through a connection of its own, opened read-only: in WAL mode the book
+    /// stays writable while the copy is made. The copy is
     /// written under a temporary name (created 0600, empty, before the first byte), synced and
     /// renamed when complete, and removed if anything fails: no partial or empty backup ever
     /// carries a backup's name. Refuses to overwrite an existing file.
-    pub(crate) async fn vacuum_into(source: &Path, target: &Path) -> Result<()> {
+    pub(crate) async fn write_copy(source: &Path, target: &Path) -> Result<()> {
         if target.exists() {
             return Err(Error::Conflict(format!(
                 "{} already exists; a backup never overwrites a file.",
@@ -217,7 +218,7 @@ impl Ledger {
             Error::validation("path", "The backup path must be valid Unicode text.")
         })?;
         let temp = dir.join(format!(".{name}.{}.partial", uuid::Uuid::now_v7()));
-        let written = Ledger::vacuum_into_new(source, &temp).await.and_then(|()| {
+        let written = Ledger::copy_into_new(source, &temp).await.and_then(|()| {
             // A write handle: Windows refuses to flush a read-only one.
             std::fs::File::options()
                 .write(true)
@@ -231,12 +232,15 @@ impl Ledger {
         });
         if written.is_err() {
             let _ = std::fs::remove_file(&temp);
+            let _ = std::fs::remove_file(format!("{}-journal", temp.display()));
         }
         written
     }
 
-    /// `VACUUM INTO` a file that does not exist yet, created empty and 0600 first.
-    async fn vacuum_into_new(source: &Path, temp: &Path) -> Result<()> {
+    /// Copies the book at `source` into `temp`, a file that does not exist yet (created empty
+    /// and 0600 first), with SQLite's online backup API on a thread of its own (see
+    /// [`online_backup`]).
+    async fn copy_into_new(source: &Path, temp: &Path) -> Result<()> {
         let mut options = std::fs::File::options();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -245,22 +249,10 @@ impl Ledger {
             .open(temp)
             .map_err(|e| crate::files::io_error("write", temp, e))?;
         owner_only(temp)?;
-        let path = temp.to_str().ok_or_else(|| {
-            Error::validation("path", "The backup path must be valid Unicode text.")
-        })?;
-        let mut conn = SqliteConnectOptions::new()
-            .filename(source)
-            .read_only(true)
-            .busy_timeout(BUSY_TIMEOUT)
-            .connect()
+        let (from, to) = (source.to_owned(), temp.to_owned());
+        tokio::task::spawn_blocking(move || online_backup(&from, &to))
             .await
-            .map_err(|e| open_error(source, e))?;
-        sqlx::query("VACUUM INTO ?")
-            .bind(path)
-            .execute(&mut conn)
-            .await?;
-        conn.close().await?;
-        Ok(())
+            .map_err(|e| Error::Storage(format!("The backup stopped: {e}.")))?
     }
 
     /// Brings the search indexes up to date after a large change (see
@@ -448,7 +440,7 @@ async fn backup_before_migrations(
             "before-migration-{version}-{}.sqlite",
             now.format("%Y%m%dT%H%M%SZ")
         ));
-        Ledger::vacuum_into(path, &target).await?;
+        Ledger::write_copy(path, &target).await?;
         tracing::info!(backup = %target.display(), "backed up the book before migrating");
     }
     Ok(())
@@ -475,6 +467,65 @@ pub async fn upgrade_pending(path: &Path) -> bool {
             .unwrap_or_default();
     let _ = sqlx::Connection::close(conn).await;
     !applied.is_empty() && MIGRATOR.iter().any(|m| !applied.contains(&m.version))
+}
+
+/// Pages a backup step copies (16 MB of 4 KB pages), and the pause after each: the copy yields
+/// the disk and a core to the screens between steps.
+const BACKUP_PAGES: std::ffi::c_int = 4096;
+const BACKUP_PAUSE: Duration = Duration::from_millis(5);
+
+/// Copies the book at `source` into the empty database file `target` page by page with SQLite's
+/// online backup API, [`BACKUP_PAGES`] at a time. The source connection holds one read
+/// transaction for the whole copy, so the copy is the book as it was when it began and a write
+/// meanwhile (the book stays writable) never makes it start over. The copy is left in rollback
+/// journal mode, as a file that opens anywhere; the book it may become switches back to WAL.
+fn online_backup(source: &Path, target: &Path) -> Result<()> {
+    use rusqlite::{backup::Backup, Connection, OpenFlags};
+    let failed = |err: rusqlite::Error| backup_error(target, err);
+    let from = Connection::open_with_flags(
+        source,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| backup_error(source, e))?;
+    from.busy_timeout(BUSY_TIMEOUT).map_err(failed)?;
+    from.execute_batch("BEGIN; SELECT COUNT(*) FROM sqlite_schema;")
+        .map_err(|e| backup_error(source, e))?;
+    let mut to = Connection::open(target).map_err(failed)?;
+    // Neither a journal nor a sync per step: a copy that fails is thrown away, and the whole
+    // file is synced once it is complete (see `write_copy`).
+    to.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+        .map_err(failed)?;
+    Backup::new(&from, &mut to)
+        .and_then(|backup| backup.run_to_completion(BACKUP_PAGES, BACKUP_PAUSE, None))
+        .map_err(failed)?;
+    to.pragma_update(None, "journal_mode", "DELETE")
+        .map_err(failed)?;
+    to.close().map_err(|(_, e)| failed(e))?;
+    from.execute_batch("COMMIT")
+        .map_err(|e| backup_error(source, e))?;
+    Ok(())
+}
+
+/// A backup's SQLite error as the user reads it: a full disk or a refused folder said as for
+/// any file, anything else with SQLite's words.
+fn backup_error(path: &Path, err: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode;
+    let kind = match err.sqlite_error_code() {
+        Some(ErrorCode::DiskFull) => Some(std::io::ErrorKind::StorageFull),
+        Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
+            Some(std::io::ErrorKind::PermissionDenied)
+        }
+        _ => None,
+    };
+    match kind {
+        Some(kind) => crate::files::io_error("write", path, std::io::Error::new(kind, err)),
+        None => {
+            tracing::error!(error = %err, path = %path.display(), "the backup failed");
+            Error::Storage(format!(
+                "The backup could not be written ({err}). Nothing was changed in the book."
+            ))
+        }
+    }
 }
 
 /// Backups live in a `backups` folder beside the book.
