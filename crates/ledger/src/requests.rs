@@ -321,12 +321,13 @@ impl Ledger {
             RequestFilter::Payable => "r.status = 'approved' AND r.open_payout_id IS NULL",
         };
         let mut search_hint = short_words_hint(search);
-        // The requests shown, as `FROM … WHERE …` with ?1 bound to the number or the words,
-        // and the column that orders them.
+        // The requests shown, as `FROM … WHERE …` with ?1 bound to the number or the words
+        // (none when every request of the filter is shown: its total is kept), and the column
+        // that orders them.
         let (rows, by, bound) = if let Ok(number) = search.parse::<RequestId>() {
             search_hint = None;
             let rows = format!("FROM incentive_requests r WHERE {status} AND r.id = ?1");
-            (rows, "r.id", number.0.to_string())
+            (rows, "r.id", Some(number.0.to_string()))
         } else if let Some(words) = match_expression(search) {
             if !self.search_index_ready(Index::Requests).await? {
                 search_hint = Some(READ_ONLY_BEHIND.to_owned());
@@ -344,15 +345,15 @@ impl Ledger {
                 Some(code) => format!("body : ({words}) AND state : \"{code}\""),
             };
             let rows = "FROM request_search WHERE request_search MATCH ?1".to_owned();
-            (rows, "rowid", words)
+            (rows, "rowid", Some(words))
         } else {
             (
                 format!("FROM incentive_requests r WHERE {status}"),
                 "r.id",
-                String::new(),
+                None,
             )
         };
-        let (total, total_exact) = if bound.is_empty() {
+        let (total, total_exact) = if bound.is_none() {
             // Kept by triggers (migration 0017).
             let kinds = match filter {
                 RequestFilter::All => "kind <> 'payable'",
