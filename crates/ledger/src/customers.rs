@@ -223,19 +223,39 @@ impl Ledger {
     /// Customers whose username, name or e-mail contains `search`, by username.
     pub async fn list_customers(&self, search: &str, page: PageRequest) -> Result<Page<Customer>> {
         let page = page.checked()?;
-        let pattern = like_pattern(search.trim());
+        let search = search.trim();
+        let pattern = like_pattern(search);
         let filter = "WHERE c.username LIKE ?1 ESCAPE '\\' OR c.display_name LIKE ?1 ESCAPE '\\'
                          OR c.email LIKE ?1 ESCAPE '\\'";
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM customers c {filter}"))
-            .bind(&pattern)
-            .fetch_one(&self.reader)
-            .await?;
+        // Without a search the usernames' index alone is counted and paged (it holds the ids);
+        // a page in its back half is read from the other end, so no page skips more than half.
+        let (filter, total): (&str, i64) = if search.is_empty() {
+            let total = sqlx::query_scalar("SELECT COUNT(*) FROM customers")
+                .fetch_one(&self.reader)
+                .await?;
+            ("", total)
+        } else {
+            let total = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM customers c {filter}"))
+                .bind(&pattern)
+                .fetch_one(&self.reader)
+                .await?;
+            (filter, total)
+        };
+        let offset = page.offset();
+        let (order, offset, limit) = if offset > total / 2 && offset < total {
+            let end = (offset + page.page_size).min(total);
+            ("DESC", total - end, end - offset)
+        } else {
+            ("ASC", offset, page.page_size)
+        };
         let items = sqlx::query_as::<_, CustomerRow>(&format!(
-            "{SELECT_CUSTOMER} {filter} ORDER BY c.username_key LIMIT ?2 OFFSET ?3"
+            "{SELECT_CUSTOMER} WHERE c.id IN (SELECT c.id FROM customers c {filter}
+                                              ORDER BY c.username_key {order} LIMIT ?2 OFFSET ?3)
+             ORDER BY c.username_key"
         ))
         .bind(&pattern)
-        .bind(page.page_size)
-        .bind(page.offset())
+        .bind(limit)
+        .bind(offset)
         .fetch_all(&self.reader)
         .await?;
         Ok(Page {

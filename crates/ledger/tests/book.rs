@@ -554,3 +554,33 @@ async fn requests_are_found_by_customer_note_and_number_and_follow_a_rename() {
         .unwrap();
     assert_eq!(both.page.items.len(), 1);
 }
+
+/// The customer list pages by username (without regard to case) from the first page to the
+/// last, the back half read from the other end, with and without a search.
+#[tokio::test]
+async fn customer_pages_hold_every_customer_once_in_username_order() {
+    let b = book().await;
+    let l = &b.ledger;
+    let names = ["Gus", "ada", "frank", "Bob", "eve", "carl", "Dora"];
+    for name in names {
+        customer(l, name).await;
+    }
+    let walk = async |search: &str| {
+        let mut seen = Vec::new();
+        for page in 1..=5 {
+            let shown = l
+                .list_customers(search, PageRequest { page, page_size: 2 })
+                .await
+                .unwrap();
+            seen.extend(shown.items.into_iter().map(|c| c.username));
+        }
+        seen
+    };
+    assert_eq!(
+        walk("").await,
+        vec!["ada", "Bob", "carl", "Dora", "eve", "frank", "Gus"]
+    );
+    // Every test customer's e-mail is at example.com; an "r" is in three usernames only.
+    assert_eq!(walk("example").await.len(), 7);
+    assert_eq!(walk("R").await, vec!["carl", "Dora", "frank"]);
+}
