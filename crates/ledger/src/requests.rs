@@ -139,6 +139,42 @@ pub enum RequestFilter {
     Payable,
 }
 
+impl RequestFilter {
+    /// Its SQL condition on `incentive_requests r`.
+    fn condition(self) -> &'static str {
+        match self {
+            RequestFilter::All => "1",
+            RequestFilter::Pending => "r.status = 'pending'",
+            RequestFilter::Approved => "r.status = 'approved'",
+            RequestFilter::Rejected => "r.status = 'rejected'",
+            // Kept by triggers (migration 0007), read from a partial index.
+            RequestFilter::Payable => "r.status = 'approved' AND r.open_payout_id IS NULL",
+        }
+    }
+
+    /// Its rows of `request_totals` (migration 0017).
+    fn totals(self) -> &'static str {
+        match self {
+            RequestFilter::All => "kind <> 'payable'",
+            RequestFilter::Pending => "kind = 'pending'",
+            RequestFilter::Approved => "kind = 'approved'",
+            RequestFilter::Rejected => "kind = 'rejected'",
+            RequestFilter::Payable => "kind = 'payable'",
+        }
+    }
+
+    /// Its code in the request search index's `state` column (migration 0019).
+    fn index_code(self) -> Option<&'static str> {
+        match self {
+            RequestFilter::All => None,
+            RequestFilter::Pending => Some(status_code(RequestStatus::Pending)),
+            RequestFilter::Approved => Some(status_code(RequestStatus::Approved)),
+            RequestFilter::Rejected => Some(status_code(RequestStatus::Rejected)),
+            RequestFilter::Payable => Some(PAYABLE_CODE),
+        }
+    }
+}
+
 impl Ledger {
     pub async fn add_request(&self, origin: &Origin, input: &RequestInput) -> Result<Request> {
         self.add_request_once(origin, input, None).await
@@ -312,14 +348,7 @@ impl Ledger {
     ) -> Result<RequestList> {
         let page = page.checked()?;
         let search = search.trim();
-        let status = match filter {
-            RequestFilter::All => "1",
-            RequestFilter::Pending => "r.status = 'pending'",
-            RequestFilter::Approved => "r.status = 'approved'",
-            RequestFilter::Rejected => "r.status = 'rejected'",
-            // Kept by triggers (migration 0007), read from a partial index.
-            RequestFilter::Payable => "r.status = 'approved' AND r.open_payout_id IS NULL",
-        };
+        let status = filter.condition();
         let mut search_hint = short_words_hint(search);
         // The requests shown, as `FROM … WHERE …` with ?1 bound to the number or the words
         // (none when every request of the filter is shown: its total is kept), and the column
@@ -333,14 +362,7 @@ impl Ledger {
                 search_hint = Some(READ_ONLY_BEHIND.to_owned());
             }
             // The index hands its matches in rowid (= request id) order, the filter with them.
-            let state = match filter {
-                RequestFilter::All => None,
-                RequestFilter::Pending => Some(status_code(RequestStatus::Pending)),
-                RequestFilter::Approved => Some(status_code(RequestStatus::Approved)),
-                RequestFilter::Rejected => Some(status_code(RequestStatus::Rejected)),
-                RequestFilter::Payable => Some(PAYABLE_CODE),
-            };
-            let words = match state {
+            let words = match filter.index_code() {
                 None => format!("body : ({words})"),
                 Some(code) => format!("body : ({words}) AND state : \"{code}\""),
             };
@@ -354,14 +376,7 @@ impl Ledger {
             )
         };
         let (total, total_exact) = if bound.is_none() {
-            // Kept by triggers (migration 0017).
-            let kinds = match filter {
-                RequestFilter::All => "kind <> 'payable'",
-                RequestFilter::Pending => "kind = 'pending'",
-                RequestFilter::Approved => "kind = 'approved'",
-                RequestFilter::Rejected => "kind = 'rejected'",
-                RequestFilter::Payable => "kind = 'payable'",
-            };
+            let kinds = filter.totals();
             let total: i64 = sqlx::query_scalar(&format!(
                 "SELECT IFNULL(SUM(n), 0) FROM request_totals WHERE {kinds}"
             ))

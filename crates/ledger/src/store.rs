@@ -434,8 +434,7 @@ async fn backup_before_migrations(
             "This book was written by a newer version of Incentise Payouts (schema {newer}). Install that version to open it; nothing was changed."
         )));
     }
-    let pending = known.iter().filter(|v| !applied.contains(v)).max();
-    if let Some(version) = pending {
+    if let Some(version) = newest_pending(&applied) {
         let target = private_backup_dir(path)?.join(format!(
             "before-migration-{version}-{}.sqlite",
             now.format("%Y%m%dT%H%M%SZ")
@@ -466,7 +465,16 @@ pub async fn upgrade_pending(path: &Path) -> bool {
             .await
             .unwrap_or_default();
     let _ = sqlx::Connection::close(conn).await;
-    !applied.is_empty() && MIGRATOR.iter().any(|m| !applied.contains(&m.version))
+    !applied.is_empty() && newest_pending(&applied).is_some()
+}
+
+/// The newest schema step of this version that a book with `applied` steps has not had.
+fn newest_pending(applied: &[i64]) -> Option<i64> {
+    MIGRATOR
+        .iter()
+        .map(|m| m.version)
+        .filter(|v| !applied.contains(v))
+        .max()
 }
 
 /// Pages a backup step copies (16 MB of 4 KB pages), and the pause after each: the copy yields
