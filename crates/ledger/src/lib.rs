@@ -34,6 +34,7 @@ pub mod requests;
 mod restore_check;
 mod retries;
 pub mod sample;
+mod schema_steps;
 mod search_index;
 pub mod second_copy;
 pub mod settings;

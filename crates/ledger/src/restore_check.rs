@@ -16,7 +16,7 @@ use crate::chain::TrustStore;
 use crate::error::{Error, Result};
 use crate::files::{io_error, AtomicFile};
 use crate::packed::Unpacked;
-use crate::store::MIGRATOR;
+use crate::schema_steps::STEPS;
 use crate::Ledger;
 
 /// Why `path` cannot replace the book, as the user reads it.
@@ -93,7 +93,7 @@ pub(crate) async fn check_backup(path: &Path, head: &Path) -> Result<bool> {
             .await
             .map_err(|_| refusal(path, "it is not an Incentise Payouts book"))?;
     for (version, checksum) in &applied {
-        match MIGRATOR.iter().find(|m| m.version == *version) {
+        match STEPS.iter().find(|m| m.version == *version) {
             None => {
                 return Err(refusal(
                     path,
@@ -127,7 +127,7 @@ pub(crate) async fn check_backup(path: &Path, head: &Path) -> Result<bool> {
         }
     }
     sqlx::Connection::close(conn).await?;
-    Ok(applied.len() == MIGRATOR.iter().count())
+    Ok(applied.len() == STEPS.len())
 }
 
 /// Everything the book itself must pass, asked of a file before it may replace the book: the

@@ -1,9 +1,10 @@
 //! Opening the book: one SQLite file, one writer connection and a few readers, with the
-//! connection settings of QUALITY.md applied in exactly one place.
+//! connection settings of docs/DATA.md applied in exactly one place.
 //!
 //! Invariants:
-//! - every pooled connection runs with WAL, `synchronous=FULL`, `foreign_keys=ON`,
-//!   `recursive_triggers=ON` and a busy timeout; readers are also `query_only`;
+//! - every pooled connection runs with WAL, `synchronous=FULL` (and `fullfsync`, which macOS
+//!   needs to mean it), `foreign_keys=ON`, `recursive_triggers=ON` and a busy timeout; readers
+//!   are also `query_only`;
 //! - the file is created only when the caller says so ([`Create::IfMissing`]);
 //! - a database written by a newer app (a migration this build does not know) is refused;
 //! - an existing book is backed up (a consistent copy, see `write_copy`) before any migration
@@ -19,8 +20,6 @@ use sqlx::{ConnectOptions, Connection, SqlitePool};
 use crate::chain::{Keying, TrustStore};
 use crate::error::{Error, Result};
 use crate::files::owner_only;
-
-pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const READERS: u32 = 4;
@@ -85,7 +84,7 @@ impl Ledger {
         if check_is_our_book(&writer, path).await? {
             backup_before_migrations(&writer, path, now).await?;
         }
-        MIGRATOR.run(&writer).await?;
+        crate::schema_steps::run(&writer).await?;
         // Marks the file as this app's, so another program's database is told apart unopened.
         sqlx::query(&format!("PRAGMA application_id = {APPLICATION_ID}"))
             .execute(&writer)
@@ -164,7 +163,7 @@ impl Ledger {
         .fetch_all(&pool)
         .await
         .map_err(|e| open_error(path, e))?;
-        let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+        let known: Vec<i64> = crate::schema_steps::versions().collect();
         if applied != known {
             let newer = applied.iter().any(|v| !known.contains(v));
             return Err(Error::Precondition(if newer {
@@ -375,6 +374,10 @@ fn connect_options(path: &Path) -> SqliteConnectOptions {
         .journal_mode(SqliteJournalMode::Wal)
         // Financial records: NORMAL can lose the last commits on power loss.
         .synchronous(SqliteSynchronous::Full)
+        // On macOS a plain fsync leaves the commit in the drive's cache; these make SQLite ask
+        // for F_FULLFSYNC on commits and checkpoints. Other systems ignore them.
+        .pragma("fullfsync", "ON")
+        .pragma("checkpoint_fullfsync", "ON")
         .foreign_keys(true)
         // Without it INSERT OR REPLACE would slip past the audit trail's delete trigger.
         .pragma("recursive_triggers", "ON")
@@ -428,7 +431,7 @@ async fn backup_before_migrations(
         sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
             .fetch_all(pool)
             .await?;
-    let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+    let known: Vec<i64> = crate::schema_steps::versions().collect();
     if let Some(newer) = applied.iter().find(|v| !known.contains(v)) {
         return Err(Error::Precondition(format!(
             "This book was written by a newer version of Incentise Payouts (schema {newer}). Install that version to open it; nothing was changed."
@@ -470,9 +473,7 @@ pub async fn upgrade_pending(path: &Path) -> bool {
 
 /// The newest schema step of this version that a book with `applied` steps has not had.
 fn newest_pending(applied: &[i64]) -> Option<i64> {
-    MIGRATOR
-        .iter()
-        .map(|m| m.version)
+    crate::schema_steps::versions()
         .filter(|v| !applied.contains(v))
         .max()
 }
@@ -552,7 +553,9 @@ pub(crate) fn private_backup_dir(book: &Path) -> Result<PathBuf> {
 mod tests {
     use super::*;
 
-    async fn settings(conn: &mut sqlx::SqliteConnection) -> (String, i64, i64, i64, i64, i64) {
+    type Settings = (String, i64, i64, i64, i64, i64, i64, i64);
+
+    async fn settings(conn: &mut sqlx::SqliteConnection) -> Settings {
         let mut get = async |pragma: &str| -> String {
             let row: (String,) = sqlx::query_as(&format!("SELECT CAST(({pragma}) AS TEXT)"))
                 .fetch_one(&mut *conn)
@@ -565,6 +568,8 @@ mod tests {
         (
             journal,
             int(get("SELECT synchronous FROM pragma_synchronous").await),
+            int(get("SELECT fullfsync FROM pragma_fullfsync").await),
+            int(get("SELECT checkpoint_fullfsync FROM pragma_checkpoint_fullfsync").await),
             int(get("SELECT foreign_keys FROM pragma_foreign_keys").await),
             int(get("SELECT recursive_triggers FROM pragma_recursive_triggers").await),
             int(get("SELECT timeout FROM pragma_busy_timeout").await),
@@ -581,14 +586,17 @@ mod tests {
         let mut writer = ledger.writer.acquire().await.unwrap();
         assert_eq!(
             settings(&mut writer).await,
-            ("wal".into(), 2, 1, 1, 5000, 0)
+            ("wal".into(), 2, 1, 1, 1, 1, 5000, 0)
         );
         let mut readers = Vec::new();
         for _ in 0..READERS {
             readers.push(ledger.reader.acquire().await.unwrap());
         }
         for reader in &mut readers {
-            assert_eq!(settings(reader).await, ("wal".into(), 2, 1, 1, 5000, 1));
+            assert_eq!(
+                settings(reader).await,
+                ("wal".into(), 2, 1, 1, 1, 1, 5000, 1)
+            );
         }
     }
 

@@ -1,0 +1,115 @@
+//! The book's schema steps (`migrations/`), embedded at build time and checksummed over their
+//! text with LF line endings.
+//!
+//! SQLx records each applied step's checksum (SHA-384 of its text) in the book and refuses a
+//! book whose recorded checksum differs from the build's. Its `migrate!` hashes the files as the
+//! checkout wrote them, so a Windows checkout that turned them into CRLF would build an app
+//! that refuses every book made on Linux or macOS ("migration 1 was previously applied but has
+//! been modified"), and the reverse. `.gitattributes` keeps the files LF; this module makes the
+//! checksums independent of the checkout all the same.
+//!
+//! Invariant: every step's text and checksum are those of its LF form.
+
+use std::sync::LazyLock;
+
+use futures_util::future::BoxFuture;
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, Migrator};
+use sqlx::SqlitePool;
+
+/// The steps as the checkout wrote them.
+static EMBEDDED: Migrator = sqlx::migrate!("./migrations");
+
+/// Every step of this version, oldest first, with LF line endings.
+pub(crate) static STEPS: LazyLock<Vec<Migration>> =
+    LazyLock::new(|| EMBEDDED.iter().map(with_lf_line_endings).collect());
+
+/// Runs the steps `pool`'s book has not had.
+pub(crate) async fn run(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
+    Migrator::new(Steps).await?.run(pool).await
+}
+
+/// The schema versions of this build, oldest first.
+pub(crate) fn versions() -> impl Iterator<Item = i64> {
+    STEPS.iter().map(|step| step.version)
+}
+
+fn with_lf_line_endings(step: &Migration) -> Migration {
+    if !step.sql.contains("\r\n") {
+        return step.clone();
+    }
+    with_text(step, step.sql.replace("\r\n", "\n"))
+}
+
+/// `step` with another text, checksummed anew.
+fn with_text(step: &Migration, sql: String) -> Migration {
+    Migration::new(
+        step.version,
+        step.description.clone(),
+        step.migration_type,
+        sql.into(),
+        step.no_tx,
+    )
+}
+
+/// [`STEPS`] as SQLx's migrator takes them.
+#[derive(Debug)]
+struct Steps;
+
+impl<'s> MigrationSource<'s> for Steps {
+    fn resolve(self) -> BoxFuture<'s, Result<Vec<Migration>, BoxDynError>> {
+        Box::pin(async { Ok(STEPS.clone()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha384};
+
+    #[test]
+    fn a_crlf_checkout_builds_the_same_checksums() {
+        for step in STEPS.iter() {
+            let crlf = with_text(step, step.sql.replace('\n', "\r\n"));
+            assert_ne!(
+                crlf.checksum, step.checksum,
+                "step {} has lines",
+                step.version
+            );
+            let read = with_lf_line_endings(&crlf);
+            assert_eq!(read.checksum, step.checksum, "step {}", step.version);
+            assert_eq!(read.sql, step.sql, "step {}", step.version);
+        }
+    }
+
+    #[test]
+    fn each_checksum_is_that_of_the_file_with_lf_line_endings() {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<_> = std::fs::read_dir(&folder)
+            .expect("the migrations folder")
+            .map(|entry| entry.expect("an entry").path())
+            .filter(|path| path.extension().is_some_and(|e| e == "sql"))
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), STEPS.len());
+        for (file, step) in files.iter().zip(STEPS.iter()) {
+            let text = std::fs::read_to_string(file)
+                .expect("a step")
+                .replace("\r\n", "\n");
+            assert!(!step.sql.contains('\r'), "step {}", step.version);
+            assert_eq!(
+                step.checksum.as_ref(),
+                Sha384::digest(text.as_bytes()).as_slice(),
+                "{}",
+                file.display()
+            );
+        }
+    }
+
+    #[test]
+    fn the_versions_are_in_order() {
+        let versions: Vec<i64> = versions().collect();
+        assert!(versions.windows(2).all(|pair| pair[0] < pair[1]));
+        assert_eq!(versions.first(), Some(&1));
+    }
+}
