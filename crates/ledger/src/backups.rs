@@ -9,6 +9,7 @@
 //! restore can itself be undone.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -323,6 +324,9 @@ fn marker(book: &Path) -> PathBuf {
     book.with_file_name(RESTORE_MARKER)
 }
 
+/// How long a scheduled restore waits for the app that restarted to let go of the book.
+const RESTART_PATIENCE: Duration = Duration::from_secs(10);
+
 /// Run before the book at `book` is opened: carries out a scheduled restore. The current book
 /// (and its WAL, if any) is first kept as `before-restore-<time>.sqlite`; the backup is copied
 /// beside the book, synced and renamed over it. Returns what happened, for the audit trail. A
@@ -340,8 +344,9 @@ pub async fn apply_pending_restore(
         return Ok(None);
     };
     // Never while another window or program has the book open: its writes would be lost.
-    // The restore stays scheduled for a start when nothing else holds the book.
-    let _lock = crate::book_lock::BookLock::take(book)?;
+    // The app that scheduled the restore and restarted is given time to be gone; after that
+    // the restore stays scheduled for a start when nothing else holds the book.
+    let _lock = crate::book_lock::BookLock::take_within(book, RESTART_PATIENCE).await?;
     let restored = restore(book, file_name.trim(), now, trust).await;
     if restored.is_err() {
         let _ = std::fs::remove_file(&marker);

@@ -7,6 +7,7 @@
 
 use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::files::io_error;
@@ -34,6 +35,21 @@ impl BookLock {
                 book.display()
             ))),
             Err(TryLockError::Error(err)) => Err(io_error("lock", &path, err)),
+        }
+    }
+
+    /// Like [`BookLock::take`], but waits up to `patience` for the holder to let go: after a
+    /// restart, the app that asked for it may still be on its way out (Windows takes a while
+    /// to close a window's webview), and the new one must not start before it is gone.
+    pub(crate) async fn take_within(book: &Path, patience: Duration) -> Result<BookLock> {
+        let started = Instant::now();
+        loop {
+            match BookLock::take(book) {
+                Err(Error::Conflict(_)) if started.elapsed() < patience => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                taken => return taken,
+            }
         }
     }
 }

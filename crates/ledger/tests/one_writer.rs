@@ -1,5 +1,6 @@
 //! One app per book: while one window (or program) has the book open, another that would
-//! open it is refused with a clear message, and a restore waits; the command-line program's
+//! open it is refused with a clear message, and a restore waits (a while, for the app that
+//! restarted to be gone; then for the next start); the command-line program's
 //! read-only view is still allowed.
 
 mod common;
@@ -34,8 +35,8 @@ async fn a_second_window_is_refused_while_the_book_is_open() {
     again.close().await;
 }
 
-#[tokio::test]
-async fn a_restore_waits_while_another_window_has_the_book_open() {
+/// A book with ada and bob, and a restore scheduled of the backup made before bob came.
+async fn restore_scheduled() -> (Book, std::path::PathBuf) {
     let b = book().await;
     let path = b.ledger.path().to_owned();
     customer(&b.ledger, "ada").await;
@@ -45,6 +46,12 @@ async fn a_restore_waits_while_another_window_has_the_book_open() {
         .schedule_restore(&me(), &backup.file_name)
         .await
         .unwrap();
+    (b, path)
+}
+
+#[tokio::test]
+async fn a_restore_waits_while_another_window_has_the_book_open() {
+    let (b, path) = restore_scheduled().await;
     // The app that scheduled it is still open (another window): the restore would lose bob.
     let now = Utc.with_ymd_and_hms(2026, 1, 6, 7, 0, 0).unwrap();
     let err = apply_pending_restore(&path, now, None).await.unwrap_err();
@@ -58,4 +65,27 @@ async fn a_restore_waits_while_another_window_has_the_book_open() {
         note.is_some(),
         "still scheduled, carried out once nothing holds the book"
     );
+}
+
+#[tokio::test]
+async fn a_restore_after_a_restart_waits_for_the_old_app_to_be_gone() {
+    let (b, path) = restore_scheduled().await;
+    // The app restarts: the new one starts while the old one is still closing (on Windows a
+    // webview takes a moment), and holds the book a little longer.
+    let Book { ledger, dir: _dir } = b;
+    let closing = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        ledger.close().await;
+    });
+    let now = Utc.with_ymd_and_hms(2026, 1, 6, 7, 0, 0).unwrap();
+    let note = apply_pending_restore(&path, now, None).await.unwrap();
+    assert!(note.is_some(), "carried out once the old app let go");
+    closing.await.unwrap();
+    let restored = Ledger::open(&path, Create::Never, now).await.unwrap();
+    assert_eq!(
+        count(&restored, "customers").await,
+        1,
+        "ada alone, as backed up"
+    );
+    restored.close().await;
 }
