@@ -304,9 +304,11 @@ fn book_path<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result<(PathBuf, C
     if let Some(path) = std::env::var_os(BOOK_ENV) {
         return Ok((PathBuf::from(path), Create::Never));
     }
+    // The local app-data folder: on Windows the roaming one would copy the book between
+    // machines at sign-in and sign-out; elsewhere the two are the same folder.
     let dir = app
         .path()
-        .app_data_dir()
+        .app_local_data_dir()
         .map_err(|e| Error::Storage(format!("The app-data folder cannot be found: {e}.")))?;
     ledger::private_dir(&dir)?;
     let create = if dir.join(CREATED_MARKER).exists() {

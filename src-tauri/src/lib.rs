@@ -1,5 +1,5 @@
 //! The desktop shell: opens the book once, manages it as state and exposes one thin command
-//! per ledger function. No rule of the domain lives here (ARCHITECTURE.md, rule 1).
+//! per ledger function. No rule of the domain lives here (docs/ARCHITECTURE.md, rule 1).
 
 mod book;
 mod command_names;

@@ -1,6 +1,6 @@
 //! The ledger's one error type.
 //!
-//! Kinds exist only where the UI branches on them (ARCHITECTURE.md, rule 3). Storage and IO
+//! Kinds exist only where the UI branches on them (docs/ARCHITECTURE.md, rule 3). Storage and IO
 //! details are logged here, at the boundary, and never shown raw: the user gets a sentence that
 //! says what happened and what to do.
 

@@ -59,7 +59,7 @@ impl PayoutStatus {
         }
     }
 
-    /// The moves of PRODUCT.md: Pending → On Process / Success / Failed; On Process → Success /
+    /// The moves of docs/PRODUCT.md: Pending → On Process / Success / Failed; On Process → Success /
     /// Failed / Pending; Failed → Pending (retry); Success → Failed (returned, note required).
     pub fn can_move_to(self, to: PayoutStatus) -> bool {
         use PayoutStatus::*;
