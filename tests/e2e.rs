@@ -1,4 +1,8 @@
-//! The user flows of PRODUCT.md, in the real app. See `support` for the harness.
+//! The user flows of docs/PRODUCT.md, in the real app. See `support` for the harness.
+//!
+//! Linux only: the app's webview there (WebKitGTK) has a WebDriver, WebKitWebDriver; macOS's
+//! WKWebView has none, and the Windows one (msedgedriver) was never tried with this harness.
+#![cfg(target_os = "linux")]
 
 mod support;
 

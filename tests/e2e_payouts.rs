@@ -1,5 +1,9 @@
 //! The Payouts screen end to end: search, paging, status moves, bulk, reveal. The book is
 //! filled through the ledger before the app starts, so each flow starts where it matters.
+//!
+//! Linux only: the app's webview there (WebKitGTK) has a WebDriver, WebKitWebDriver; macOS's
+//! WKWebView has none, and the Windows one (msedgedriver) was never tried with this harness.
+#![cfg(target_os = "linux")]
 
 mod support;
 

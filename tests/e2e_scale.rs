@@ -6,6 +6,10 @@
 //!     cargo build --release
 //!     INCENTISE_SCALE_BOOK=/tmp/book.sqlite INCENTISE_E2E_APP=target/release/incentise-payouts \
 //!       xvfb-run -a cargo test --features test-hooks --test e2e_scale -- --ignored --nocapture
+//!
+//! Linux only: the app's webview there (WebKitGTK) has a WebDriver, WebKitWebDriver; macOS's
+//! WKWebView has none, and the Windows one (msedgedriver) was never tried with this harness.
+#![cfg(target_os = "linux")]
 
 mod support;
 

@@ -2,6 +2,10 @@
 //! empty, another program's database, damaged, from a newer version, or read-only. Each shows
 //! what happened and the way out, and leaves the file as it was; the missing and the damaged
 //! book are then taken the way out (a new book, a backup restored) in the same window.
+//!
+//! Linux only: the app's webview there (WebKitGTK) has a WebDriver, WebKitWebDriver; macOS's
+//! WKWebView has none, and the Windows one (msedgedriver) was never tried with this harness.
+#![cfg(target_os = "linux")]
 
 mod support;
 

@@ -1,4 +1,8 @@
 //! Customers, payment accounts, programs, requests and the first-run sample data, end to end.
+//!
+//! Linux only: the app's webview there (WebKitGTK) has a WebDriver, WebKitWebDriver; macOS's
+//! WKWebView has none, and the Windows one (msedgedriver) was never tried with this harness.
+#![cfg(target_os = "linux")]
 
 mod support;
 

@@ -38,12 +38,30 @@ fn harness() -> Harness {
     }
 }
 
+/// The origin the app's own pages have: Windows (and Android) serve them over
+/// `http://tauri.localhost`, the other systems over `tauri://localhost`. A call from any other
+/// origin is refused, so a test with the wrong one fails every command.
+const APP_ORIGIN: &str = if cfg!(any(windows, target_os = "android")) {
+    "http://tauri.localhost"
+} else {
+    "tauri://localhost"
+};
+
 fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    invoke_from(APP_ORIGIN, window, cmd, args)
+}
+
+fn invoke_from(
+    origin: &str,
+    window: &WebviewWindow<MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
     let request = InvokeRequest {
         cmd: cmd.into(),
         callback: CallbackFn(0),
         error: CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap(),
+        url: origin.parse().unwrap(),
         body: InvokeBody::Json(args),
         headers: Default::default(),
         invoke_key: INVOKE_KEY.to_string(),
@@ -53,6 +71,39 @@ fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result
 
 fn kebab(command: &str) -> String {
     format!("allow-{}", command.replace('_', "-"))
+}
+
+#[test]
+fn the_version_lives_in_cargo_toml_alone() {
+    let config: Value = serde_json::from_str(include_str!("../../tauri.conf.json")).unwrap();
+    assert_eq!(config.get("version"), None, "tauri.conf.json takes Cargo's");
+    let h = harness();
+    let help = invoke(&h.window, "help_info", json!({})).unwrap();
+    assert_eq!(help["version"], env!("CARGO_PKG_VERSION"));
+    let diagnostics = help["diagnostics"].as_str().unwrap();
+    assert!(
+        diagnostics.starts_with(&format!(
+            "Incentise Payouts {} on ",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{diagnostics}"
+    );
+}
+
+#[test]
+fn only_the_app_origin_of_this_system_is_allowed() {
+    let h = harness();
+    assert!(invoke(&h.window, "start_up", json!({})).is_ok());
+    for origin in [
+        "tauri://localhost",
+        "http://tauri.localhost",
+        "https://example.com",
+    ] {
+        if origin != APP_ORIGIN {
+            let outcome = invoke_from(origin, &h.window, "start_up", json!({}));
+            assert!(outcome.is_err(), "{origin} was allowed: {outcome:?}");
+        }
+    }
 }
 
 #[test]

@@ -59,6 +59,25 @@ fn us_account(holder: &str) -> AccountInput {
     }
 }
 
+/// Whether xmllint is here to check SEPA files against the official schema. Where it is not
+/// (a Windows or macOS machine without libxml2's tools) the check is skipped with a message;
+/// CI installs it (`scripts/setup.sh --test`) and must never skip.
+fn xmllint_here() -> bool {
+    let here = Command::new("xmllint").arg("--version").output().is_ok();
+    if !here {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "xmllint (Debian package libxml2-utils) checks SEPA files: run scripts/setup.sh --test"
+        );
+        eprintln!(
+            "SKIPPED: the SEPA file was not checked against the ISO 20022 schema, because xmllint \
+             is not installed (libxml2-utils on Debian/Ubuntu; macOS has it; on Windows, \
+             libxml2's tools)"
+        );
+    }
+    here
+}
+
 /// Runs xmllint against the official schema; the error text when the file is not valid.
 fn schema_errors(xml: &Path) -> Option<String> {
     let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pain.001.001.03.xsd");
@@ -170,7 +189,8 @@ async fn a_sepa_file_is_valid_pain_001_with_counts_sums_and_the_sepa_character_s
         path.file_name().unwrap(),
         "sepa-credit-transfer-20260105-EUR.xml"
     );
-    if let Some(errors) = schema_errors(path) {
+    let checked = xmllint_here();
+    if let Some(errors) = checked.then(|| schema_errors(path)).flatten() {
         panic!("not valid pain.001.001.03:\n{errors}");
     }
     let xml = std::fs::read_to_string(path).unwrap();
@@ -215,6 +235,9 @@ async fn a_sepa_file_is_valid_pain_001_with_counts_sums_and_the_sepa_character_s
     );
 
     // The schema check itself catches a broken file.
+    if !checked {
+        return;
+    }
     let broken = out.path().join("broken.xml");
     std::fs::write(
         &broken,
