@@ -72,7 +72,8 @@ async fn refuses_a_file_that_is_not_a_book() {
 
 /// Issue 11, item 3: every file that is not a book is refused before anything touches it (no
 /// WAL switch, no chmod, no migration), a zero-byte file included; a file its owner made
-/// read-only is refused for writing and never made writable again.
+/// read-only is refused for writing and never made writable again. (Unix: it reads the modes.)
+#[cfg(unix)]
 #[tokio::test]
 async fn a_file_that_is_not_a_book_is_left_byte_for_byte_untouched() {
     use std::os::unix::fs::PermissionsExt;
