@@ -215,6 +215,15 @@ fn markup_in_a_description_shows_as_text() {
     );
 }
 
+/// Whether the detail panel's status form asks why the payout failed.
+async fn reason_shown(c: &fantoccini::Client) -> bool {
+    wait_for(c, "[data-form=status] [name=failure_reason]")
+        .await
+        .is_displayed()
+        .await
+        .unwrap()
+}
+
 #[test]
 fn a_status_change_with_reference_shows_in_the_list_and_the_history() {
     run_seeded(
@@ -234,7 +243,12 @@ fn a_status_change_with_reference_shows_in_the_list_and_the_history() {
                 description, "Cashback #1",
                 "the edit form starts from the payout"
             );
+            // Why it failed is asked only for a move to Failed.
+            assert!(!reason_shown(c).await, "On Process comes first");
+            select(c, "[data-form=status] [name=status]", "failed").await;
+            assert!(reason_shown(c).await);
             select(c, "[data-form=status] [name=status]", "success").await;
+            assert!(!reason_shown(c).await);
             type_into(
                 c,
                 "[data-form=status] [name=external_reference]",
@@ -260,21 +274,46 @@ fn a_status_change_with_reference_shows_in_the_list_and_the_history() {
             ] {
                 assert!(latest.contains(expected), "{expected:?} not in {latest}");
             }
+            // Success can only move to Failed, which asks why.
+            assert!(
+                reason_shown(c).await,
+                "Failed is the only move from Success"
+            );
             // Success → Failed without a note is refused next to the note field.
             select(c, "[data-form=status] [name=status]", "failed").await;
             click(c, "[data-form=status] button[type=submit]").await;
             let error = wait_text(c, "[data-form=status] .field-error", |t| !t.is_empty()).await;
             assert!(error.contains("needs a note"), "{error}");
+            // With a note but no reason, the reason is asked for next to its field.
+            type_into(c, "[data-form=status] [name=note]", "Came back from PayPal").await;
+            click(c, "[data-form=status] button[type=submit]").await;
+            let error = wait_text(
+                c,
+                "[data-form=status] [data-field=failure_reason] .field-error",
+                |t| !t.is_empty(),
+            )
+            .await;
+            assert!(error.contains("choose a reason"), "{error}");
+            select(c, "[data-form=status] [name=failure_reason]", "unclaimed").await;
+            click(c, "[data-form=status] button[type=submit]").await;
+            wait_text(c, "#detail-status", |t| t == "Failed").await;
+            wait_text(c, "#detail-failure-reason", |t| t == "Unclaimed").await;
+            let latest = wait_text(c, "#detail-history > li:first-child", |t| {
+                t.contains("Success → Failed")
+            })
+            .await;
+            assert!(latest.contains("failure reason: Unclaimed"), "{latest}");
+            save_screenshot(c, "payout-failed-with-reason").await;
             s.client
                 .execute("document.querySelector('dialog.drawer').close()", vec![])
                 .await
                 .unwrap();
 
-            let row = wait_text(c, "tr[data-number='PO-000001']", |t| t.contains("Success")).await;
+            let row = wait_text(c, "tr[data-number='PO-000001']", |t| t.contains("Failed")).await;
             assert!(row.contains("PAYPAL-7XK2"), "{row}");
             assert_eq!(
                 rows(&s.book, "audit_events WHERE action = 'status'").await,
-                1
+                2
             );
             s
         },
@@ -291,6 +330,12 @@ fn a_bulk_change_moves_the_selected_rows_and_lists_the_refused_ones() {
             // Make PO-000005 Failed first, so the bulk move to Success has a row to refuse.
             click(c, "tr[data-number='PO-000005'] .open-detail").await;
             select(c, "[data-form=status] [name=status]", "failed").await;
+            select(
+                c,
+                "[data-form=status] [name=failure_reason]",
+                "details_invalid",
+            )
+            .await;
             click(c, "[data-form=status] button[type=submit]").await;
             wait_text(c, "#detail-status", |t| t == "Failed").await;
             s.client
@@ -385,6 +430,8 @@ async fn moved(l: Ledger, ids: &[i64], status: PayoutStatus) -> Ledger {
     let ids = ids.iter().map(|&id| ledger::PayoutId(id));
     let change = StatusChange {
         status,
+        failure_reason: (status == PayoutStatus::Failed)
+            .then_some(ledger::FailureReason::ReturnedByBank),
         external_reference: String::new(),
         note: String::new(),
     };

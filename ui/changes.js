@@ -2,6 +2,7 @@
 
 import { h } from './dom.js';
 import { statusLabel } from './format.js';
+import { failureReasonLabel } from './failure-reason.js';
 
 const ACTIONS = {
   create: 'Created',
@@ -26,6 +27,7 @@ export const actionLabel = (action) => ACTIONS[action] ?? action;
 function shown(field, value) {
   if (value === null || value === undefined || value === '') return '—';
   if (field === 'status') return statusLabel(value);
+  if (field === 'failure_reason') return failureReasonLabel(value);
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 

@@ -7,6 +7,7 @@ import { field } from './dialog.js';
 import { h, replace, copy, showError, clearErrors, formValues, toast } from './dom.js';
 import { money, statusLabel, when } from './format.js';
 import { actionLabel, changeList } from './changes.js';
+import { failureReasonField, failureReasonLabel, statusChange } from './failure-reason.js';
 
 /** Opens the panel for payout `id`; `changed()` is called after every change it saves. */
 export function openDetail(id, changed) {
@@ -28,6 +29,9 @@ function draw(body, d, dialog, saved) {
         ?? (p.status === 'success' ? h('span', { class: 'badge pending' }, 'Paid without a reference') : '—')),
       p.paid_on ? [h('dt', {}, 'Paid on'), h('dd', { id: 'detail-paid-on' }, p.paid_on)] : null,
       p.fee ? [h('dt', {}, 'Provider fee'), h('dd', { id: 'detail-fee' }, money(p.fee))] : null,
+      p.status === 'failed'
+        ? [h('dt', {}, 'Why it failed'), h('dd', { id: 'detail-failure-reason' }, failureReasonLabel(p.failure_reason))]
+        : null,
       h('dt', {}, 'Description'), h('dd', { class: 'wrap' }, p.description || '—'),
       h('dt', {}, 'Created'), h('dd', {}, when(p.created_at)),
       h('dt', {}, 'Updated'), h('dd', {}, when(p.updated_at))),
@@ -97,13 +101,14 @@ const input = (label, name, attrs = {}, hint) => field(label, name, { ...attrs, 
 
 function statusForm(p, moves, saved) {
   if (moves.length === 0) return h('p', { class: 'muted' }, 'No move is possible from here.');
+  const to = h('select', { name: 'status' }, moves.map((s) => h('option', { value: s }, statusLabel(s))));
   return panelForm('status', [
-    h('label', {}, h('span', {}, 'Move to'),
-      h('select', { name: 'status' }, moves.map((s) => h('option', { value: s }, statusLabel(s))))),
+    h('label', {}, h('span', {}, 'Move to'), to),
+    failureReasonField(to),
     input('External reference', 'external_reference', { maxlength: 100, autocomplete: 'off', placeholder: p.external_reference ?? 'e.g. the PayPal transaction id' }),
-    input('Note', 'note', { tag: 'textarea', rows: 2, maxlength: 1000, wide: true }, '(required to move a Success back to Failed)'),
+    input('Note', 'note', { tag: 'textarea', rows: 2, maxlength: 1000, wide: true }, '(required to move a Success back to Failed, and for the reason Other)'),
   ], 'Change status', async (values) => {
-    const moved = await api.changePayoutStatus(p.id, values);
+    const moved = await api.changePayoutStatus(p.id, statusChange(values));
     toast(`${moved.number} is now ${statusLabel(moved.status)}.`);
   }, saved);
 }

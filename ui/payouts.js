@@ -11,6 +11,7 @@ import { liveList } from './list.js';
 import { openDetail } from './payout-detail.js';
 import { sampleDataButton } from './sample.js';
 import { paymentFileDialog } from './payment-file-dialog.js';
+import { failureReasonField, statusChange } from './failure-reason.js';
 import { state, currentQuery } from './payout-query.js';
 
 export const STATUSES = ['pending', 'on_process', 'success', 'failed'];
@@ -182,17 +183,19 @@ function table(page, load, selectionChanged) {
 /** One status move for every selected payout, in one transaction; refused rows are listed. */
 function bulkChange(load) {
   const ids = [...state.selected];
+  const newStatus = choose('New status', 'status', STATUSES.map((s) => [s, statusLabel(s)]), { wide: true });
   formDialog({
     title: `Change the status of ${ids.length} payout${ids.length === 1 ? '' : 's'}`,
     name: 'bulk-change',
     submitLabel: 'Apply',
     body: h('div', { class: 'fields' },
-      choose('New status', 'status', STATUSES.map((s) => [s, statusLabel(s)]), { wide: true }),
+      newStatus,
+      failureReasonField(newStatus.querySelector('select'), { wide: true, id: 'f-failure_reason' }),
       field('External reference', 'external_reference', { maxlength: 100, autocomplete: 'off', wide: true }, '(optional, e.g. the batch id; set on every moved payout)'),
-      field('Note', 'note', { tag: 'textarea', rows: 2, maxlength: 1000, wide: true }, '(kept in the audit trail; required to move a Success back to Failed)'),
+      field('Note', 'note', { tag: 'textarea', rows: 2, maxlength: 1000, wide: true }, '(kept in the audit trail; required to move a Success back to Failed, and for the reason Other)'),
       h('p', { class: 'muted wide' }, 'Payouts whose move is not allowed are left as they are and listed afterwards. To undo, move them back the same way.')),
     onSubmit: async (values) => {
-      const outcome = await api.bulkChangeStatus(ids, values);
+      const outcome = await api.bulkChangeStatus(ids, statusChange(values));
       state.selected.clear();
       load();
       showOutcome(outcome, statusLabel(values.status));

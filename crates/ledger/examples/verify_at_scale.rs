@@ -64,6 +64,7 @@ async fn main() {
             .unwrap();
         let change = StatusChange {
             status: PayoutStatus::OnProcess,
+            failure_reason: None,
             external_reference: String::new(),
             note: String::new(),
         };

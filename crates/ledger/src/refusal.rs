@@ -21,6 +21,10 @@ pub enum Refusal {
     },
     #[error("Moving a Success back to Failed needs a note saying why (returned, reversed…).")]
     NoteRequired,
+    #[error("Say why it failed: choose a reason.")]
+    FailureReasonRequired,
+    #[error("The reason is Other: say in the note what went wrong.")]
+    FailureNoteRequired,
     /// A Failed payout is not retried while its request has another open payout.
     #[error("Its request already has payout {0}, which is not Failed.")]
     OtherPayoutOpen(PayoutId),
@@ -91,6 +95,8 @@ impl Refusal {
             Refusal::AlreadyInStatus(_) => "already_in_status",
             Refusal::MoveNotAllowed { .. } => "move_not_allowed",
             Refusal::NoteRequired => "note_required",
+            Refusal::FailureReasonRequired => "failure_reason_required",
+            Refusal::FailureNoteRequired => "failure_note_required",
             Refusal::OtherPayoutOpen(_) => "other_payout_open",
             Refusal::NotPending(_) => "not_pending",
             Refusal::NoSuchPayout(_) => "no_such_payout",
@@ -125,7 +131,9 @@ impl Refusal {
     /// duplicate is a `conflict`; something that must happen first is a `precondition`.
     pub fn kind(&self) -> &'static str {
         match self {
-            Refusal::NoteRequired => "validation",
+            Refusal::NoteRequired
+            | Refusal::FailureReasonRequired
+            | Refusal::FailureNoteRequired => "validation",
             Refusal::NoSuchPayout(_) => "not_found",
             Refusal::RequestNotApproved(_)
             | Refusal::RequestRejected(_)
@@ -164,7 +172,8 @@ impl Refusal {
             Refusal::AlreadyInStatus(_)
             | Refusal::MoveNotAllowed { .. }
             | Refusal::OtherPayoutOpen(_) => Some("status"),
-            Refusal::NoteRequired => Some("note"),
+            Refusal::NoteRequired | Refusal::FailureNoteRequired => Some("note"),
+            Refusal::FailureReasonRequired => Some("failure_reason"),
             _ => None,
         }
     }

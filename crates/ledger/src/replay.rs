@@ -177,6 +177,7 @@ struct PayoutRow {
     external_reference: Option<String>,
     paid_on: Option<String>,
     fee_minor: Option<i64>,
+    failure_reason: Option<String>,
 }
 
 const PAYOUTS: Kind<PayoutRow> = Kind {
@@ -193,10 +194,11 @@ const PAYOUTS: Kind<PayoutRow> = Kind {
             ("external_reference", Value::Null),
             ("paid_on", Value::Null),
             ("fee", Value::Null),
+            ("failure_reason", Value::Null),
         ])
     },
     rows: "SELECT id, request_id, amount_minor, currency, method, account_snapshot, status,
-                  description, external_reference, paid_on, fee_minor
+                  description, external_reference, paid_on, fee_minor, failure_reason
              FROM payouts ORDER BY id",
     project: |p| {
         let details =
@@ -215,6 +217,7 @@ const PAYOUTS: Kind<PayoutRow> = Kind {
                 "fee",
                 p.fee_minor.map_or(Value::Null, |f| amount(f, &p.currency)),
             ),
+            ("failure_reason", optional(p.failure_reason)),
         ]);
         (p.id, fields)
     },

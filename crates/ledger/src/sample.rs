@@ -10,7 +10,7 @@ use crate::accounts::{AccountInput, HandleKind, Provider};
 use crate::audit::{Origin, Source};
 use crate::customers::CustomerInput;
 use crate::error::{Error, Result};
-use crate::payouts::{NewPayout, PayoutStatus, StatusChange};
+use crate::payouts::{FailureReason, NewPayout, PayoutStatus, StatusChange};
 use crate::programs::ProgramInput;
 use crate::requests::{Decision, RequestInput};
 use crate::{validate, Ledger};
@@ -316,6 +316,8 @@ impl Ledger {
                 for (status, with_reference, note) in moves {
                     let change = StatusChange {
                         status: *status,
+                        failure_reason: (*status == PayoutStatus::Failed)
+                            .then_some(FailureReason::AccountClosed),
                         external_reference: if *with_reference {
                             reference.clone()
                         } else {

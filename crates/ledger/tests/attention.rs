@@ -11,6 +11,8 @@ use ledger::Origin;
 fn to(status: PayoutStatus, reference: &str) -> StatusChange {
     StatusChange {
         status,
+        failure_reason: (status == PayoutStatus::Failed)
+            .then_some(ledger::FailureReason::ReturnedByBank),
         external_reference: reference.into(),
         note: String::new(),
     }

@@ -93,6 +93,7 @@ mod log {
         };
         let sent = StatusChange {
             status: PayoutStatus::OnProcess,
+            failure_reason: None,
             external_reference: String::new(),
             note: "Sent with 100% of the batch_1".into(),
         };

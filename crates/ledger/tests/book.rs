@@ -424,6 +424,7 @@ async fn request_totals_follow_every_change_and_far_pages_match() {
     check().await;
     let failed = ledger::payouts::StatusChange {
         status: ledger::payouts::PayoutStatus::Failed,
+        failure_reason: Some(ledger::FailureReason::RejectedByProvider),
         external_reference: String::new(),
         note: String::new(),
     };

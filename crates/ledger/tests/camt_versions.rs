@@ -68,6 +68,7 @@ mod common;
 use common::*;
 use ledger::payouts::PayoutStatus;
 use ledger::statements::{MatchState, ReviewQuery, StatementFormat};
+use ledger::FailureReason;
 use ledger::{Origin, Source};
 
 /// The payouts the fixtures pay: PO-000001..6 in euros to the people the statements name;
@@ -148,9 +149,19 @@ async fn a_bank_day_is_confirmed_with_its_booking_day_and_the_banks_charges() {
                 "{file}: paid on the booking day, not the day it was confirmed"
             );
         }
+        // The bank's return reason AC04 (closed account) is why it failed, and the note says
+        // the code.
+        let returned = l.payout(PayoutId(5)).await.unwrap();
         assert_eq!(
-            l.payout(PayoutId(5)).await.unwrap().status,
-            PayoutStatus::Failed
+            (returned.status, returned.failure_reason),
+            (PayoutStatus::Failed, Some(FailureReason::AccountClosed)),
+            "{file}"
+        );
+        let history = l.payout_detail(PayoutId(5)).await.unwrap().history;
+        assert!(
+            history[0].note.ends_with("(AC04)."),
+            "{file}: {}",
+            history[0].note
         );
         assert_eq!(
             l.payout(PayoutId(6)).await.unwrap().status,

@@ -148,6 +148,7 @@ async fn options_filters_failures_and_the_audit_event() {
         a,
         &StatusChange {
             status: PayoutStatus::Success,
+            failure_reason: None,
             external_reference: String::new(),
             note: String::new(),
         },

@@ -312,6 +312,7 @@ async fn a_bank_statement_matches_by_the_payout_id_in_the_reference_and_confirms
         p.id,
         &StatusChange {
             status: PayoutStatus::OnProcess,
+            failure_reason: None,
             external_reference: String::new(),
             note: "sent".into(),
         },

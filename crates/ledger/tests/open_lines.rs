@@ -350,6 +350,7 @@ async fn a_changed_payout_changes_the_stored_decision() {
         ada,
         &StatusChange {
             status: PayoutStatus::Failed,
+            failure_reason: Some(ledger::FailureReason::RejectedByProvider),
             external_reference: String::new(),
             note: "bounced".into(),
         },

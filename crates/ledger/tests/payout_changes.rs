@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use ledger::payouts::{NewPayout, Payout, PayoutEdit, PayoutStatus, StatusChange};
-use ledger::{Ledger, Origin, Refusal, Source};
+use ledger::{FailureReason, Ledger, Origin, Refusal, Source};
 use serde_json::json;
 
 use PayoutStatus::*;
@@ -20,8 +20,18 @@ async fn payout(ledger: &Ledger, username: &str) -> Payout {
 fn to(status: PayoutStatus) -> StatusChange {
     StatusChange {
         status,
+        failure_reason: (status == PayoutStatus::Failed)
+            .then_some(ledger::FailureReason::ReturnedByBank),
         external_reference: String::new(),
         note: String::new(),
+    }
+}
+
+/// A move to Failed for `reason`.
+fn failing(reason: Option<FailureReason>) -> StatusChange {
+    StatusChange {
+        failure_reason: reason,
+        ..to(Failed)
     }
 }
 
@@ -80,16 +90,23 @@ async fn every_move_of_the_product_is_allowed_and_every_other_refused() {
                 assert_eq!(last.changes[0].old, json!(from));
                 assert_eq!(last.changes[0].new, json!(target));
                 // Becoming Success records the day it was paid; leaving Success clears it.
-                let paid_on: Vec<_> = last.changes[1..]
+                // Becoming Failed records why; leaving Failed clears it.
+                let others: Vec<_> = last.changes[1..]
                     .iter()
                     .map(|c| (c.field.as_str(), c.old.clone(), c.new.clone()))
                     .collect();
+                let why = "returned_by_bank";
                 let expected = match (from, target) {
                     (_, Success) => vec![("paid_on", json!(null), json!("2026-01-05"))],
-                    (Success, _) => vec![("paid_on", json!("2026-01-05"), json!(null))],
+                    (Success, Failed) => vec![
+                        ("paid_on", json!("2026-01-05"), json!(null)),
+                        ("failure_reason", json!(null), json!(why)),
+                    ],
+                    (_, Failed) => vec![("failure_reason", json!(null), json!(why))],
+                    (Failed, _) => vec![("failure_reason", json!(why), json!(null))],
                     _ => vec![],
                 };
-                assert_eq!(paid_on, expected, "{from:?} → {target:?}");
+                assert_eq!(others, expected, "{from:?} → {target:?}");
                 assert_eq!(
                     after.paid_on.as_deref(),
                     (target == Success).then_some("2026-01-05")
@@ -130,6 +147,85 @@ async fn success_back_to_failed_needs_a_note() {
         .await
         .unwrap();
     assert_eq!(failed.status, Failed);
+}
+
+#[tokio::test]
+async fn every_move_to_failed_says_why_and_a_retry_clears_it() {
+    let b = book().await;
+    let l = &b.ledger;
+    let ada = payout_in(l, "ada", OnProcess).await;
+    let bob = payout_in(l, "bob", Pending).await;
+    let without = failing(None);
+    let err = l
+        .change_payout_status(&me(), ada.id, &without)
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("failure_reason"), "{err}");
+    // In bulk, each payout is left as it was, with the reason.
+    let bulk = l
+        .bulk_change_status(&me(), &[ada.id, bob.id], &without)
+        .await
+        .unwrap();
+    assert!(bulk.changed.is_empty());
+    assert!(bulk
+        .skipped
+        .iter()
+        .all(|s| s.refusal == Refusal::FailureReasonRequired));
+    // Other says what in the note.
+    let other = failing(Some(FailureReason::Other));
+    let err = l
+        .change_payout_status(&me(), ada.id, &other)
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("note"), "{err}");
+    assert_eq!(l.payout(ada.id).await.unwrap().status, OnProcess);
+
+    let closed = failing(Some(FailureReason::AccountClosed));
+    let failed = l
+        .change_payout_status(&me(), ada.id, &closed)
+        .await
+        .unwrap();
+    assert_eq!(failed.failure_reason, Some(FailureReason::AccountClosed));
+    let event = &l.payout_detail(ada.id).await.unwrap().history[0];
+    let reason = event
+        .changes
+        .iter()
+        .find(|c| c.field == "failure_reason")
+        .expect("the reason is in the trail");
+    assert_eq!(
+        (&reason.old, &reason.new),
+        (&json!(null), &json!("account_closed"))
+    );
+
+    // A reason goes with a move to Failed alone, and leaves with the retry.
+    let pending = l
+        .change_payout_status(
+            &me(),
+            bob.id,
+            &StatusChange {
+                failure_reason: Some(FailureReason::Unclaimed),
+                ..to(OnProcess)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(pending.failure_reason, None);
+    let retried = l
+        .change_payout_status(&me(), ada.id, &to(Pending))
+        .await
+        .unwrap();
+    assert_eq!(retried.failure_reason, None);
+    let with_note = StatusChange {
+        note: "The customer asked us to stop".into(),
+        ..other
+    };
+    let failed = l
+        .change_payout_status(&me(), ada.id, &with_note)
+        .await
+        .unwrap();
+    assert_eq!(failed.failure_reason, Some(FailureReason::Other));
+    // The stored reasons are what the trail says.
+    assert!(l.verify_book().await.unwrap().intact());
 }
 
 #[tokio::test]
@@ -189,6 +285,7 @@ async fn a_status_move_can_set_the_reference_and_both_changes_are_in_one_event()
     let p = payout(&b.ledger, "ada").await;
     let change = StatusChange {
         status: Success,
+        failure_reason: None,
         external_reference: "  PAYPAL-7XK2  ".into(),
         note: "paid from the PayPal dashboard".into(),
     };
@@ -303,6 +400,7 @@ async fn a_bulk_move_changes_the_allowed_rows_in_one_go_and_lists_the_others() {
     };
     let change = StatusChange {
         status: Success,
+        failure_reason: None,
         external_reference: "BATCH-42".into(),
         note: "paid in one batch".into(),
     };

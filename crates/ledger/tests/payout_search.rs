@@ -141,6 +141,8 @@ async fn filters_combine_with_each_other_and_with_search() {
     let l = &f.book.ledger;
     let to = |status| StatusChange {
         status,
+        failure_reason: (status == PayoutStatus::Failed)
+            .then_some(ledger::FailureReason::ReturnedByBank),
         external_reference: String::new(),
         note: String::new(),
     };
@@ -244,6 +246,7 @@ async fn the_index_follows_edits_and_is_rebuilt_when_missing() {
     assert_eq!(found(l, search("autumn")).await, vec!["ada"]);
     let reference = StatusChange {
         status: PayoutStatus::Success,
+        failure_reason: None,
         external_reference: "PP-998877".into(),
         note: String::new(),
     };
@@ -309,6 +312,8 @@ async fn every_change_of_an_indexed_field_keeps_the_index() {
     // A reference through one status move, then through a bulk move.
     let with_reference = |status, reference: &str| StatusChange {
         status,
+        failure_reason: (status == PayoutStatus::Failed)
+            .then_some(ledger::FailureReason::ReturnedByBank),
         external_reference: reference.into(),
         note: String::new(),
     };

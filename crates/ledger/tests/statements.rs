@@ -153,6 +153,8 @@ async fn two_payouts(l: &Ledger) {
 fn to(status: PayoutStatus) -> StatusChange {
     StatusChange {
         status,
+        failure_reason: (status == PayoutStatus::Failed)
+            .then_some(ledger::FailureReason::ReturnedByBank),
         external_reference: String::new(),
         note: "sent".into(),
     }

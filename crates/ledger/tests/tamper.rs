@@ -57,6 +57,7 @@ async fn busy(ledger: &Ledger) -> PayoutId {
     let p = pay(ledger, r.id).await;
     let change = StatusChange {
         status: PayoutStatus::Success,
+        failure_reason: None,
         external_reference: "5TY05013RG002845M".into(),
         note: "Paid".into(),
     };

@@ -256,6 +256,7 @@ impl Ledger {
         if mark_on_process {
             let change = StatusChange {
                 status: PayoutStatus::OnProcess,
+                failure_reason: None,
                 external_reference: String::new(),
                 note: format!("Exported in a {} file.", kind.label()),
             }

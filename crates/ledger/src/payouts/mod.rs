@@ -27,7 +27,7 @@ pub(crate) mod list;
 pub(crate) mod pay_all;
 pub(crate) mod status;
 
-pub use crate::lifecycle::PayoutStatus;
+pub use crate::lifecycle::{FailureReason, PayoutStatus};
 pub use list::{Cursor, PayoutList, PayoutQuery, PayoutSort, BROAD, COUNT_CAP, WALK};
 pub use pay_all::PaidAll;
 pub use status::{BulkOutcome, PayoutDetail, PayoutEdit, Skipped, StatusChange};
@@ -91,6 +91,9 @@ pub struct Payout {
     pub paid_on: Option<String>,
     /// What the provider charged for it, when a statement said.
     pub fee: Option<Money>,
+    /// Why it failed; `None` unless it is Failed (and for payouts that failed before reasons
+    /// were recorded).
+    pub failure_reason: Option<FailureReason>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -112,12 +115,13 @@ pub(crate) struct PayoutRow {
     updated_at: String,
     paid_on: Option<String>,
     fee_minor: Option<i64>,
+    failure_reason: Option<FailureReason>,
 }
 
 pub(crate) const SELECT_PAYOUT: &str = "
     SELECT p.id, p.uuid, p.request_id, p.customer_id, c.username, c.display_name, p.amount_minor,
            p.currency, p.method, p.account_snapshot, p.status, p.description, p.external_reference,
-           p.created_at, p.updated_at, p.paid_on, p.fee_minor
+           p.created_at, p.updated_at, p.paid_on, p.fee_minor, p.failure_reason
       FROM payouts p JOIN customers c ON c.id = p.customer_id";
 
 impl TryFrom<PayoutRow> for Payout {
@@ -147,6 +151,7 @@ impl TryFrom<PayoutRow> for Payout {
                 .fee_minor
                 .map(|fee| Money::stored(fee, &row.currency))
                 .transpose()?,
+            failure_reason: row.failure_reason,
         })
     }
 }

@@ -2,7 +2,8 @@
 //! edits, the audited reveal of the account snapshot, and the detail panel's read.
 //!
 //! Invariants: only the moves of [`PayoutStatus::can_move_to`] happen, Success → Failed only
-//! with a note; each changed payout leaves exactly one audit event (old → new per field); a bulk
+//! with a note; every move to Failed says why ([`FailureReason`], Other with a note), and a
+//! payout that leaves Failed no longer has a reason; each changed payout leaves exactly one audit event (old → new per field); a bulk
 //! move is one transaction that changes the allowed rows and lists the others, never half of
 //! one row; the full account details leave the ledger only with a `reveal` event.
 
@@ -12,7 +13,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
-use super::{Payout, PayoutStatus};
+use super::{FailureReason, Payout, PayoutStatus};
 use crate::accounts::{AccountDetails, AccountField};
 use crate::audit::{Action, AuditEvent, Diff, Event, Origin, Record, WriteTx};
 use crate::customers::Customer;
@@ -33,6 +34,9 @@ pub struct StatusChange {
     pub external_reference: String,
     #[serde(default)]
     pub note: String,
+    /// Why it failed: required for a move to Failed, ignored for any other.
+    #[serde(default)]
+    pub failure_reason: Option<FailureReason>,
 }
 
 /// New description and external reference (empty clears the reference), with a note.
@@ -100,6 +104,7 @@ pub(crate) struct Clean {
     note: String,
     /// What a statement says of the payment, for a move to Success.
     settlement: Option<Settlement>,
+    failure_reason: Option<FailureReason>,
 }
 
 /// When a payment was really made and what the provider charged for it, from a statement.
@@ -121,6 +126,15 @@ impl Clean {
             reference,
             note,
             settlement,
+            failure_reason: None,
+        }
+    }
+
+    /// A return from a statement: a move to Failed for `reason`.
+    pub(crate) fn returned(reason: FailureReason, note: String) -> Clean {
+        Clean {
+            failure_reason: Some(reason),
+            ..Clean::new(PayoutStatus::Failed, None, note, None)
         }
     }
 }
@@ -146,6 +160,7 @@ impl StatusChange {
             reference: reference(&self.external_reference)?,
             note: note(&self.note)?,
             settlement: None,
+            failure_reason: self.failure_reason,
         })
     }
 }
@@ -161,6 +176,7 @@ pub(crate) struct Current {
     pub(crate) currency: String,
     paid_on: Option<String>,
     fee_minor: Option<i64>,
+    failure_reason: Option<FailureReason>,
 }
 
 /// Applies `change` to one payout inside `tx`, or says why it may not move; `current` becomes
@@ -187,7 +203,7 @@ pub(crate) struct Moves {
     at: HashMap<PayoutId, usize>,
 }
 
-/// What a move writes to a payout's row: id, status, reference, paid on, fee.
+/// What a move writes to a payout's row: id, status, reference, paid on, fee, failure reason.
 #[derive(Serialize)]
 struct MovedRow(
     PayoutId,
@@ -195,6 +211,7 @@ struct MovedRow(
     Option<String>,
     Option<String>,
     Option<i64>,
+    Option<FailureReason>,
 );
 
 impl Moves {
@@ -217,6 +234,15 @@ impl Moves {
         if from.needs_note(to) && change.note.is_empty() {
             return Ok(Err(Refusal::NoteRequired));
         }
+        // Only a Failed payout has a reason, and every one has.
+        let failure_reason = match (to, change.failure_reason) {
+            (PayoutStatus::Failed, None) => return Ok(Err(Refusal::FailureReasonRequired)),
+            (PayoutStatus::Failed, Some(FailureReason::Other)) if change.note.is_empty() => {
+                return Ok(Err(Refusal::FailureNoteRequired))
+            }
+            (PayoutStatus::Failed, reason) => reason,
+            _ => None,
+        };
         if from == PayoutStatus::Failed {
             // The book must show the moves staged so far before it is asked.
             self.write(tx).await?;
@@ -248,7 +274,8 @@ impl Moves {
                 &reference,
             )
             .field("paid_on", &current.paid_on, &paid_on)
-            .field("fee", fee(current.fee_minor)?, fee(fee_minor)?);
+            .field("fee", fee(current.fee_minor)?, fee(fee_minor)?)
+            .field("failure_reason", current.failure_reason, failure_reason);
         tx.record(Event {
             action: Action::Status,
             record: Record::Payout(current.id),
@@ -262,6 +289,7 @@ impl Moves {
             reference.clone(),
             paid_on.clone(),
             fee_minor,
+            failure_reason,
         );
         match self.at.get(&current.id) {
             Some(&k) => self.rows[k] = row,
@@ -274,6 +302,7 @@ impl Moves {
         current.external_reference = reference;
         current.paid_on = paid_on;
         current.fee_minor = fee_minor;
+        current.failure_reason = failure_reason;
         Ok(Ok(()))
     }
 
@@ -285,7 +314,7 @@ impl Moves {
                 "UPDATE payouts
                     SET status = m.value ->> 1, external_reference = m.value ->> 2,
                         updated_at = ?1, status_at = ?1, paid_on = m.value ->> 3,
-                        fee_minor = m.value ->> 4
+                        fee_minor = m.value ->> 4, failure_reason = m.value ->> 5
                    FROM json_each(?2) m
                   WHERE payouts.id = m.value ->> 0",
             )
@@ -335,7 +364,8 @@ pub(crate) async fn currents(
         // the time of reading them as rows.
         let rows: String = sqlx::query_scalar(
             "SELECT json_group_array(json_array(id, request_id, status, external_reference,
-                                                amount_minor, currency, paid_on, fee_minor))
+                                                amount_minor, currency, paid_on, fee_minor,
+                                                failure_reason))
                FROM payouts WHERE id IN (SELECT value FROM json_each(?))",
         )
         .bind(serde_json::to_string(chunk).expect("ids serialise"))
@@ -352,7 +382,7 @@ pub(crate) async fn currents(
 pub(crate) async fn current(conn: &mut SqliteConnection, id: PayoutId) -> Result<Option<Current>> {
     Ok(sqlx::query_as(
         "SELECT id, request_id, status, external_reference, amount_minor, currency, paid_on,
-                fee_minor
+                fee_minor, failure_reason
            FROM payouts WHERE id = ?",
     )
     .bind(id)

@@ -9,6 +9,7 @@ use super::fields::{payout_number, statement_text};
 use super::names::same_recipient;
 use super::{bad_file, LineKind, ParsedLine, ReferenceSource, Statement, Unreadable};
 use crate::error::Result;
+use crate::lifecycle::FailureReason;
 use crate::money::{Currency, Money};
 
 /// One entry (`Ntry`) of a camt.053 statement, or one of its transactions (`TxDtls`).
@@ -25,6 +26,8 @@ struct CamtItem {
     debtor: String,
     remittance: String,
     returned: bool,
+    /// A return's ISO 20022 reason code (`RtrInf/Rsn/Cd`: AC04, MD07).
+    return_code: String,
     /// The entry's `NtryRef`, or a transaction's `TxId` / `InstrId`: what else knows it.
     other_reference: String,
     /// The entry's status (`BOOK`, `PDNG`, `INFO`); empty in versions that leave it out.
@@ -173,6 +176,11 @@ pub fn parse_camt053(bytes: &[u8]) -> Result<Statement> {
                                     t.bank_reference.clone()
                                 },
                                 returned: t.returned || entry.returned,
+                                return_code: if t.return_code.is_empty() {
+                                    entry.return_code.clone()
+                                } else {
+                                    t.return_code.clone()
+                                },
                                 other_reference: if t.other_reference.is_empty() {
                                     entry.other_reference.clone()
                                 } else {
@@ -284,6 +292,7 @@ fn camt_text(path: &[String], value: &str, in_tx: bool, entry: &mut CamtItem, tx
         (_, "Nm") if within("Dbtr") => item.debtor = value,
         (_, "Ustrd") => item.remittance = value,
         (_, "RvslInd") if value == "true" => item.returned = true,
+        ("Rsn", "Cd") if within("RtrInf") => item.return_code = value,
         _ => {}
     }
 }
@@ -421,5 +430,9 @@ fn camt_line(
         pending: matches!(item.status.as_str(), "PDNG" | "INFO" | "FUTR"),
         // Only a line that is the whole entry can be a whole payment file.
         batch_reference: (batch.is_none() && !item.batch.is_empty()).then(|| item.batch.clone()),
+        return_reason: (kind == LineKind::Return)
+            .then(|| FailureReason::of_return_code(&item.return_code)),
+        return_code: (kind == LineKind::Return && !item.return_code.is_empty())
+            .then(|| item.return_code.chars().take(4).collect()),
     })
 }

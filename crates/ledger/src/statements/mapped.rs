@@ -14,6 +14,7 @@ use super::amount::{read_amount, DecimalMark};
 use super::fields::{check_size, payout_number, statement_text, unique_id};
 use super::{bad_file, LineKind, ParsedLine, ReferenceSource, Statement, Unreadable};
 use crate::error::{Error, Result};
+use crate::lifecycle::FailureReason;
 use crate::money::{Currency, Money};
 use crate::text::{self, Lines};
 
@@ -470,6 +471,9 @@ pub fn parse_mapped_csv(bytes: &[u8], mapping: &CsvMapping) -> Result<Statement>
             description: reference,
             pending,
             batch_reference: None,
+            // A bank's CSV says a transfer came back, not why.
+            return_reason: (kind == LineKind::Return).then_some(FailureReason::ReturnedByBank),
+            return_code: None,
         });
     }
     Statement { lines, unreadable }.checked()

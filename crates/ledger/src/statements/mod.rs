@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::ids::PayoutId;
 use crate::money::Money;
 use crate::payouts::status::{currents, Clean, Current, Moves, Settlement};
-use crate::payouts::{PayoutStatus, Skipped};
+use crate::payouts::{FailureReason, PayoutStatus, Skipped};
 use crate::progress::Progress;
 use crate::refusal::Refusal;
 use crate::Ledger;
@@ -134,6 +134,10 @@ pub struct ParsedLine {
     pub pending: bool,
     /// The payment file a bank booked as this one collective line (its PmtInfId or MsgId).
     pub batch_reference: Option<String>,
+    /// Why the payout it returns failed, for a return.
+    pub return_reason: Option<FailureReason>,
+    /// The bank's ISO 20022 return reason code (AC04), where the statement gives one.
+    pub return_code: Option<String>,
 }
 
 /// A line of a statement file that could not be read, and why ("\"abc\" is not an amount in
@@ -225,6 +229,8 @@ struct StoredLine {
     counterparty: String,
     dismissed: bool,
     batch_reference: Option<String>,
+    return_reason: Option<FailureReason>,
+    return_code: Option<String>,
 }
 
 impl StoredLine {
@@ -336,7 +342,7 @@ async fn stored_lines(
                         id, import_id, provider_reference, kind, payout_id, amount_minor, currency,
                         iif(pending, json('true'), json('false')), fee_minor, booked_on,
                         counterparty, iif(dismissed_at IS NOT NULL, json('true'), json('false')),
-                        batch_reference))
+                        batch_reference, return_reason, return_code))
                FROM statement_lines
               WHERE id IN (SELECT value FROM json_each(?)) AND (?2 IS NULL OR import_id = ?2)",
         )
@@ -458,7 +464,8 @@ impl Ledger {
                 "INSERT INTO statement_lines (import_id, line_no, fingerprint, booked_on, amount_minor, currency,
                                               counterparty, payout_reference, reference_source, provider_reference,
                                               kind, description, pending, fee_minor, reference_is_id, booked_at,
-                                              match_state, match_evidence, batch_reference) ",
+                                              match_state, match_evidence, batch_reference,
+                                              return_reason, return_code) ",
             );
             insert.push_values(chunk.iter().zip(decided), |mut row, (l, d)| {
                 row.push_bind(import_id)
@@ -479,7 +486,9 @@ impl Ledger {
                     .push_bind(l.booked_at.map(crate::audit::timestamp))
                     .push_bind(d.state)
                     .push_bind(&d.evidence)
-                    .push_bind(&l.batch_reference);
+                    .push_bind(&l.batch_reference)
+                    .push_bind(l.return_reason)
+                    .push_bind(&l.return_code);
             });
             insert.push(" ON CONFLICT (fingerprint) DO NOTHING RETURNING id, fingerprint");
             let stored: Vec<(i64, String)> = insert.build_query_as().fetch_all(tx.conn()).await?;
@@ -687,11 +696,14 @@ impl Ledger {
                         fee_minor: line.fee_minor,
                     }),
                 ),
-                LineKind::Return => Clean::new(
-                    PayoutStatus::Failed,
-                    None,
-                    format!("Returned: statement line {}.", line.reference),
-                    None,
+                LineKind::Return => Clean::returned(
+                    line.return_reason.unwrap_or(FailureReason::ReturnedByBank),
+                    match &line.return_code {
+                        Some(code) => {
+                            format!("Returned: statement line {} ({code}).", line.reference)
+                        }
+                        None => format!("Returned: statement line {}.", line.reference),
+                    },
                 ),
                 LineKind::Other => {
                     outcome

@@ -15,6 +15,7 @@ use super::fields::{date_order, parse_date, payout_number, statement_text, uniqu
 use super::instant::instant;
 use super::{bad_file, LineKind, ParsedLine, ReferenceSource, Statement, Unreadable};
 use crate::error::{Error, Result};
+use crate::lifecycle::FailureReason;
 use crate::money::{Currency, Money};
 
 /// A column by its header in every language PayPal writes (lower case).
@@ -204,6 +205,10 @@ const RETURNED: [&str; 15] = [
     "rimborso",
     "estorno",
 ];
+/// Words in a transaction type that mean a payout came back unclaimed. (English only: the
+/// other languages' wording of PayPal's unclaimed-payout return is not known here, so such a
+/// return reads as rejected by the provider.)
+const UNCLAIMED: [&str; 1] = ["unclaimed"];
 /// Words in a transaction type that mean money moved inside the account: conversions,
 /// holds and their releases, withdrawals to the owner's bank.
 const INTERNAL: [&str; 12] = [
@@ -459,6 +464,7 @@ fn read_line(
     let pending = PENDING.contains(&status.as_str());
     let moved = status.is_empty() || COMPLETED.contains(&status.as_str()) || pending;
     let returned = type_says(&RETURNED);
+    let unclaimed = type_says(&UNCLAIMED);
     let kind = if is(&MEMO) || !moved || type_says(&INTERNAL) {
         LineKind::Other
     } else if amount.minor() < 0 && !returned {
@@ -507,6 +513,13 @@ fn read_line(
         description: kind_text,
         pending,
         batch_reference: None,
+        // PayPal returns what nobody claimed (within 30 days) and what it could not deliver.
+        return_reason: (kind == LineKind::Return).then_some(if unclaimed {
+            FailureReason::Unclaimed
+        } else {
+            FailureReason::RejectedByProvider
+        }),
+        return_code: None,
     })
 }
 

@@ -103,6 +103,7 @@ pub async fn pay(ledger: &Ledger, request_id: RequestId) -> ledger::payouts::Pay
 pub async fn sent(ledger: &Ledger, id: PayoutId) {
     let change = ledger::payouts::StatusChange {
         status: ledger::payouts::PayoutStatus::OnProcess,
+        failure_reason: None,
         external_reference: String::new(),
         note: String::new(),
     };
