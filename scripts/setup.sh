@@ -12,8 +12,9 @@ packages=(build-essential pkg-config file libwebkit2gtk-4.1-dev libgtk-3-dev lib
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
   # The Secret Service client of the chain key's keychain (keyring) links libdbus.
   libdbus-1-dev)
-# xmllint checks the SEPA files against the ISO 20022 schema in the ledger tests.
-$want_test && packages+=(xvfb xauth webkit2gtk-driver libxml2-utils)
+# xmllint checks the SEPA files against the ISO 20022 schema in the ledger tests; MinGW's C
+# compiler builds the C parts (SQLite, Zstandard) when clippy checks the code for Windows.
+$want_test && packages+=(xvfb xauth webkit2gtk-driver libxml2-utils gcc-mingw-w64-x86-64)
 # npm fetches the Tauri CLI, which builds the Debian package the tests install (a Node.js from
 # elsewhere, e.g. NodeSource, brings its own npm and is used as it is).
 $want_test && ! command -v npm >/dev/null && packages+=(nodejs npm)
@@ -44,6 +45,13 @@ if $want_test; then
   for component in rustfmt clippy; do
     cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1 || rustup component add "$component"
   done
+  # The Windows target's standard library, for clippy to check what Windows compiles; where
+  # rustup cannot fetch it, test.sh says that check did not run.
+  if ! rustup target list --installed | grep '^x86_64-pc-windows-gnu$' >/dev/null; then
+    say "Adding the Rust target x86_64-pc-windows-gnu (rustup)"
+    rustup target add x86_64-pc-windows-gnu >/dev/null 2>&1 \
+      || say "rustup could not add x86_64-pc-windows-gnu; the Windows check will not run"
+  fi
   # Pinned: tauri-driver 3.x is on its way and the recipe was checked with 2.1.0.
   # (tauri-driver has no --version: cargo's list of installed programs says which one is here.)
   if ! cargo install --list | grep '^tauri-driver v2\.1\.0:' >/dev/null; then
