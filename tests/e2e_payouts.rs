@@ -321,6 +321,86 @@ fn a_status_change_with_reference_shows_in_the_list_and_the_history() {
 }
 
 #[test]
+fn a_payout_failed_for_a_closed_account_is_retried_to_the_new_one() {
+    run_seeded(
+        "payouts-retry-new-account",
+        |l| async move {
+            let l = payouts(l, 1).await;
+            let closed = StatusChange {
+                status: PayoutStatus::Failed,
+                failure_reason: Some(ledger::FailureReason::AccountClosed),
+                external_reference: String::new(),
+                note: String::new(),
+            };
+            l.change_payout_status(&seeder(), ledger::PayoutId(1), &closed)
+                .await
+                .unwrap();
+            // The customer sends their bank details and makes them the default.
+            let bank = AccountInput::Bank {
+                holder_name: "Customer 1".into(),
+                bank_name: "ING".into(),
+                account_number: String::new(),
+                iban: "NL91 ABNA 0417 1643 00".into(),
+                routing_number: String::new(),
+                bic: String::new(),
+                country: "NL".into(),
+            };
+            let customer = l.payout(ledger::PayoutId(1)).await.unwrap().customer_id;
+            let bank = l
+                .add_payment_account(&seeder(), customer, &bank)
+                .await
+                .unwrap();
+            l.set_default_account(&seeder(), bank.id).await.unwrap();
+            l
+        },
+        |s| async move {
+            let c = &s.client;
+            click(c, "tr[data-number='PO-000001'] .open-detail").await;
+            wait_text(c, "#detail-failure-reason", |t| t == "Account closed").await;
+            // It failed for a closed account: the retry starts on the customer's default.
+            let chosen = js(
+                c,
+                "const s = document.querySelector('[data-form=status] [name=account_id]'); return s.options[s.selectedIndex].text",
+                vec![],
+            )
+            .await;
+            let chosen = chosen.as_str().unwrap();
+            assert!(
+                chosen.contains("(default)") && chosen.contains("ING"),
+                "{chosen}"
+            );
+            type_into(
+                c,
+                "[data-form=status] [name=note]",
+                "New account from the customer",
+            )
+            .await;
+            js(
+                c,
+                "document.querySelector('[data-form=status]').scrollIntoView()",
+                vec![],
+            )
+            .await;
+            save_screenshot(c, "payout-retry-pay-to").await;
+            click(c, "[data-form=status] button[type=submit]").await;
+            wait_text(c, "#detail-status", |t| t == "Pending").await;
+            let method = wait_text(c, "dl.summary", |t| t.contains("Bank transfer")).await;
+            assert!(!method.contains("Why it failed"), "{method}");
+            let latest = wait_text(c, "#detail-history > li:first-child", |t| {
+                t.contains("Edited")
+            })
+            .await;
+            assert!(
+                latest.contains("Bank · ING · IBAN NL •••• 4300"),
+                "{latest}"
+            );
+            assert!(latest.contains("Retried to another account"), "{latest}");
+            s
+        },
+    );
+}
+
+#[test]
 fn a_bulk_change_moves_the_selected_rows_and_lists_the_refused_ones() {
     run_seeded(
         "payouts-bulk",

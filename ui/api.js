@@ -89,6 +89,7 @@ export const api = {
   payoutHistory: (id) => call('payout_history', { id }),
   payoutDetail: (id) => call('payout_detail', { id }),
   changePayoutStatus: (id, change) => call('change_payout_status', { id, change }),
+  retryPayout: (id, retry) => call('retry_payout', { id, retry }),
   bulkChangeStatus: (ids, change) => call('bulk_change_status', { ids, change }),
   payAllApproved: (description) => call('pay_all_approved', { description }),
   editPayout: (id, edit) => call('edit_payout', { id, edit }),

@@ -36,7 +36,7 @@ function draw(body, d, dialog, saved) {
       h('dt', {}, 'Created'), h('dd', {}, when(p.created_at)),
       h('dt', {}, 'Updated'), h('dd', {}, when(p.updated_at))),
     section('Payment account', account(p, d.account)),
-    section('Change status', statusForm(p, d.moves, saved)),
+    section('Change status', statusForm(p, d.moves, d.retry_accounts, saved)),
     section('Edit', editForm(p, saved)),
     section('Request', h('dl', { class: 'summary' },
       h('dt', {}, 'Request'), h('dd', { class: 'id' }, d.request.number),
@@ -75,7 +75,7 @@ function account(p, fields) {
       toast(error.message);
     }
   } }, 'Reveal full details');
-  return [list, h('p', { class: 'muted small' }, 'This is the account as it was when the payout was made. ', reveal)];
+  return [list, h('p', { class: 'muted small' }, 'This is the account as it was when the payout was made (or retried to it). ', reveal)];
 }
 
 /** A small form inside the panel: errors next to their fields, `saved()` on success. */
@@ -99,18 +99,40 @@ function panelForm(name, fields, submitLabel, submit, saved) {
 /** A labelled field of the panel's forms; no id, which a dialog's field with the same name may hold. */
 const input = (label, name, attrs = {}, hint) => field(label, name, { ...attrs, id: null }, hint);
 
-function statusForm(p, moves, saved) {
+function statusForm(p, moves, accounts, saved) {
   if (moves.length === 0) return h('p', { class: 'muted' }, 'No move is possible from here.');
   const to = h('select', { name: 'status' }, moves.map((s) => h('option', { value: s }, statusLabel(s))));
+  const retrying = () => p.status === 'failed' && to.value === 'pending';
   return panelForm('status', [
     h('label', {}, h('span', {}, 'Move to'), to),
     failureReasonField(to),
+    p.status === 'failed' ? payToField(p, accounts) : null,
     input('External reference', 'external_reference', { maxlength: 100, autocomplete: 'off', placeholder: p.external_reference ?? 'e.g. the PayPal transaction id' }),
     input('Note', 'note', { tag: 'textarea', rows: 2, maxlength: 1000, wide: true }, '(required to move a Success back to Failed, and for the reason Other)'),
   ], 'Change status', async (values) => {
-    const moved = await api.changePayoutStatus(p.id, statusChange(values));
+    const moved = retrying()
+      ? await api.retryPayout(p.id, {
+        account_id: values.account_id ? Number(values.account_id) : null,
+        external_reference: values.external_reference,
+        note: values.note,
+      })
+      : await api.changePayoutStatus(p.id, statusChange(values));
     toast(`${moved.number} is now ${statusLabel(moved.status)}.`);
   }, saved);
+}
+
+/**
+ * Which account a retry pays: the one it failed on, or another of the customer's; a payout that
+ * failed for a closed account or wrong details starts on the customer's default.
+ */
+function payToField(p, accounts) {
+  const badAccount = ['account_closed', 'details_invalid'].includes(p.failure_reason);
+  const preferred = badAccount ? accounts.find((a) => a.is_default) : null;
+  return h('label', { class: 'wide', 'data-field': 'account_id' }, h('span', {}, 'Pay to'),
+    h('select', { name: 'account_id' },
+      h('option', { value: '' }, `The account it failed on: ${p.account}`),
+      accounts.map((a) => h('option', { value: a.id, selected: a === preferred },
+        `${a.number} · ${a.masked}${a.is_default ? ' (default)' : ''}`))));
 }
 
 function editForm(p, saved) {

@@ -17,6 +17,7 @@ pub const COMMANDS: &[&str] = &[
     "payout_history",
     "payout_detail",
     "change_payout_status",
+    "retry_payout",
     "bulk_change_status",
     "pay_all_approved",
     "edit_payout",

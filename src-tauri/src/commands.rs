@@ -13,7 +13,7 @@ use ledger::export::{CsvOptions, Written};
 use ledger::payment_files::{PaymentFileKind, PaymentFiles};
 use ledger::payouts::{
     BulkOutcome, NewPayout, PaidAll, Payout, PayoutDetail, PayoutEdit, PayoutList, PayoutPreview,
-    PayoutQuery, StatusChange,
+    PayoutQuery, Retry, StatusChange,
 };
 use ledger::programs::{Program, ProgramInput};
 use ledger::requests::{Decision, Request, RequestFilter, RequestInput, RequestList};
@@ -238,6 +238,14 @@ pub async fn change_payout_status(
     let ledger = book.ledger()?;
     ledger
         .change_payout_status(&book.origin(), id, &change)
+        .await
+}
+
+/// Failed → Pending, paid next to another of the customer's accounts when one is named.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn retry_payout(book: State<'_, Book>, id: PayoutId, retry: Retry) -> Answer<Payout> {
+    book.ledger()?
+        .retry_payout(&book.origin(), id, &retry)
         .await
 }
 

@@ -33,6 +33,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::payout_history,
         commands::payout_detail,
         commands::change_payout_status,
+        commands::retry_payout,
         commands::bulk_change_status,
         commands::pay_all_approved,
         commands::edit_payout,

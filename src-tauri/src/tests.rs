@@ -322,6 +322,24 @@ fn a_payout_is_made_through_the_commands() {
     assert_eq!(detail["history"][1]["source"], "bulk");
     let revealed = invoke(w, "reveal_payout_account", json!({"id": payout["id"]})).unwrap();
     assert_eq!(revealed[1]["value"], "ada@example.com");
+    // Why it failed travels as its snake_case name; a retry names no account to keep this one.
+    let failed = invoke(
+        w,
+        "change_payout_status",
+        json!({"id": payout["id"], "change": {"status": "failed", "failure_reason": "account_closed", "note": "returned"}}),
+    )
+    .unwrap();
+    assert_eq!(failed["failure_reason"], "account_closed");
+    let retried = invoke(
+        w,
+        "retry_payout",
+        json!({"id": payout["id"], "retry": {"account_id": null}}),
+    )
+    .unwrap();
+    assert_eq!(
+        (retried["status"].clone(), retried["failure_reason"].clone()),
+        (json!("pending"), json!(null))
+    );
 }
 
 #[test]

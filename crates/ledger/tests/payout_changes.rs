@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use ledger::payouts::{NewPayout, Payout, PayoutEdit, PayoutStatus, StatusChange};
+use ledger::payouts::{NewPayout, Payout, PayoutEdit, PayoutStatus, Retry, StatusChange};
 use ledger::{FailureReason, Ledger, Origin, Refusal, Source};
 use serde_json::json;
 
@@ -226,6 +226,116 @@ async fn every_move_to_failed_says_why_and_a_retry_clears_it() {
     assert_eq!(failed.failure_reason, Some(FailureReason::Other));
     // The stored reasons are what the trail says.
     assert!(l.verify_book().await.unwrap().intact());
+}
+
+#[tokio::test]
+async fn a_retry_pays_the_account_chosen_with_its_snapshot_audited() {
+    let b = book().await;
+    let l = &b.ledger;
+    let closed = failing(Some(FailureReason::AccountClosed));
+    let p = payout(l, "ada").await;
+    l.change_payout_status(&me(), p.id, &closed).await.unwrap();
+    let ada = l.customer(p.customer_id).await.unwrap();
+    let bank = l
+        .add_payment_account(
+            &me(),
+            ada.id,
+            &iban_account("Ada Lovelace", "DE89 3704 0044 0532 0130 00"),
+        )
+        .await
+        .unwrap();
+    let detail = l.payout_detail(p.id).await.unwrap();
+    assert_eq!(
+        detail
+            .retry_accounts
+            .iter()
+            .map(|a| a.id)
+            .collect::<Vec<_>>()
+            .len(),
+        2,
+        "both of ada's accounts are offered"
+    );
+    // Not a Failed payout, another customer's account: refused, nothing changed.
+    let bob = payable(l, "bob").await;
+    let bobs = l.customer_accounts(bob.customer_id).await.unwrap()[0].id;
+    let other = Retry {
+        account_id: Some(bobs),
+        external_reference: String::new(),
+        note: String::new(),
+    };
+    let err = l.retry_payout(&me(), p.id, &other).await.unwrap_err();
+    assert_eq!(err.field(), Some("account_id"), "{err}");
+    assert_eq!(
+        l.payout(p.id).await.unwrap().status,
+        Failed,
+        "all or nothing"
+    );
+    let pending = pay(l, bob.id).await;
+    let err = l
+        .retry_payout(
+            &me(),
+            pending.id,
+            &Retry {
+                account_id: None,
+                external_reference: String::new(),
+                note: String::new(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("move_not_allowed"), "{err}");
+
+    let retried = l
+        .retry_payout(
+            &me(),
+            p.id,
+            &Retry {
+                account_id: Some(bank.id),
+                external_reference: String::new(),
+                note: "New bank account from the customer".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            retried.status,
+            retried.method.as_str(),
+            retried.failure_reason
+        ),
+        (Pending, "bank", None)
+    );
+    assert_eq!(retried.account, bank.masked);
+    let history = l.payout_history(p.id).await.unwrap();
+    let (update, status) = (&history[0], &history[1]);
+    assert_eq!(
+        (update.action.as_str(), status.action.as_str()),
+        ("update", "status")
+    );
+    assert_eq!(status.note, "New bank account from the customer");
+    let fields: Vec<_> = update.changes.iter().map(|c| c.field.as_str()).collect();
+    assert!(fields.starts_with(&["method", "account"]), "{fields:?}");
+    let account = &update.changes[1];
+    assert_eq!(account.new, json!(bank.masked));
+    assert_ne!(account.old, account.new);
+    // The stored snapshot is what the trail says (and its seal holds).
+    assert!(l.verify_book().await.unwrap().intact());
+
+    // A retry without an account pays the one it failed on.
+    l.change_payout_status(&me(), p.id, &closed).await.unwrap();
+    let again = l
+        .retry_payout(
+            &me(),
+            p.id,
+            &Retry {
+                account_id: None,
+                external_reference: String::new(),
+                note: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((again.status, again.account), (Pending, bank.masked));
 }
 
 #[tokio::test]

@@ -30,7 +30,7 @@ pub(crate) mod status;
 pub use crate::lifecycle::{FailureReason, PayoutStatus};
 pub use list::{Cursor, PayoutList, PayoutQuery, PayoutSort, BROAD, COUNT_CAP, WALK};
 pub use pay_all::PaidAll;
-pub use status::{BulkOutcome, PayoutDetail, PayoutEdit, Skipped, StatusChange};
+pub use status::{BulkOutcome, PayoutDetail, PayoutEdit, Retry, Skipped, StatusChange};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct NewPayout {

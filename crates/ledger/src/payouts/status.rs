@@ -14,11 +14,12 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
 use super::{FailureReason, Payout, PayoutStatus};
+use crate::accounts::AccountSummary;
 use crate::accounts::{AccountDetails, AccountField};
 use crate::audit::{Action, AuditEvent, Diff, Event, Origin, Record, WriteTx};
 use crate::customers::Customer;
 use crate::error::{Error, Result};
-use crate::ids::{PayoutId, RequestId};
+use crate::ids::{AccountId, PayoutId, RequestId};
 use crate::money::Money;
 use crate::refusal::Refusal;
 use crate::requests::Request;
@@ -37,6 +38,18 @@ pub struct StatusChange {
     /// Why it failed: required for a move to Failed, ignored for any other.
     #[serde(default)]
     pub failure_reason: Option<FailureReason>,
+}
+
+/// A retry of a Failed payout: back to Pending, to be paid to `account_id` (one of the
+/// customer's active accounts) or, when `None`, to the account it failed on.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Retry {
+    pub account_id: Option<AccountId>,
+    /// Set (or replace) the external reference; empty leaves it as it is.
+    #[serde(default)]
+    pub external_reference: String,
+    #[serde(default)]
+    pub note: String,
 }
 
 /// New description and external reference (empty clears the reference), with a note.
@@ -94,6 +107,8 @@ pub struct PayoutDetail {
     pub history: Vec<AuditEvent>,
     /// The statuses this payout can move to now.
     pub moves: Vec<PayoutStatus>,
+    /// For a Failed payout, the customer's active accounts a retry may pay instead.
+    pub retry_accounts: Vec<AccountSummary>,
 }
 
 const MOST_IN_ONE_BULK: usize = 10_000;
@@ -408,6 +423,101 @@ impl Ledger {
         self.payout(id).await
     }
 
+    /// Retries a Failed payout (Failed → Pending, as [`Ledger::change_payout_status`] checks
+    /// it), paid next time to `retry.account_id` when it names another of the customer's active
+    /// accounts: the payout takes that account's snapshot, audited old → new in an event of its
+    /// own, in the same transaction.
+    pub async fn retry_payout(
+        &self,
+        origin: &Origin,
+        id: PayoutId,
+        retry: &Retry,
+    ) -> Result<Payout> {
+        let back = Clean::new(
+            PayoutStatus::Pending,
+            reference(&retry.external_reference)?,
+            note(&retry.note)?,
+            None,
+        );
+        let mut tx = self.begin_write(origin).await?;
+        let mut current = current(tx.conn(), id)
+            .await?
+            .ok_or_else(|| super::not_found(id))?;
+        if current.status != PayoutStatus::Failed {
+            return Err(Refusal::MoveNotAllowed {
+                from: current.status,
+                to: PayoutStatus::Pending,
+            }
+            .into());
+        }
+        apply(&mut tx, &mut current, &back).await??;
+        if let Some(account_id) = retry.account_id {
+            self.pay_to(&mut tx, id, account_id).await?;
+        }
+        tx.commit().await?;
+        self.payout(id).await
+    }
+
+    /// Makes payout `id` pay `account_id`, one of its customer's active accounts, with that
+    /// account's snapshot; nothing when it pays that account already.
+    async fn pay_to(
+        &self,
+        tx: &mut WriteTx<'_>,
+        id: PayoutId,
+        account_id: AccountId,
+    ) -> Result<()> {
+        let (customer_id, was_paying): (i64, AccountId) =
+            sqlx::query_as("SELECT customer_id, account_id FROM payouts WHERE id = ?")
+                .bind(id)
+                .fetch_one(tx.conn())
+                .await?;
+        if was_paying == account_id {
+            return Ok(());
+        }
+        let account: crate::accounts::AccountRow = sqlx::query_as(
+            "SELECT * FROM payment_accounts
+              WHERE id = ? AND customer_id = ? AND archived_at IS NULL",
+        )
+        .bind(account_id)
+        .bind(customer_id)
+        .fetch_optional(tx.conn())
+        .await?
+        .ok_or_else(|| {
+            Error::validation(
+                "account_id",
+                "Choose one of the customer's active payment accounts.",
+            )
+        })?;
+        let (old, new) = (account_snapshot(tx.conn(), id).await?, account.details()?);
+        sqlx::query(
+            "UPDATE payouts SET account_id = ?, method = ?, account_snapshot = ?, updated_at = ?
+              WHERE id = ?",
+        )
+        .bind(account_id)
+        .bind(new.method())
+        .bind(serde_json::to_string(&new).expect("account details serialise"))
+        .bind(tx.at())
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+        let diff = Diff::new()
+            .field("method", old.method(), new.method())
+            .field("account", old.masked(), new.masked())
+            .field(
+                "account_seal",
+                self.account_seal(&old),
+                self.account_seal(&new),
+            );
+        tx.record(Event {
+            action: Action::Update,
+            record: Record::Payout(id),
+            diff,
+            note: "Retried to another account.",
+        })
+        .await?;
+        Ok(())
+    }
+
     /// Moves every payout of `ids` that may move, in one transaction; lists the others.
     pub async fn bulk_change_status(
         &self,
@@ -530,7 +640,13 @@ impl Ledger {
             .into_iter()
             .filter(|to| payout.status.can_move_to(*to))
             .collect();
+        let retry_accounts = if payout.status == PayoutStatus::Failed {
+            self.customer_accounts(payout.customer_id).await?
+        } else {
+            Vec::new()
+        };
         Ok(PayoutDetail {
+            retry_accounts,
             request: self.request(payout.request_id).await?,
             customer: self.customer(payout.customer_id).await?,
             account: details.fields(false),
