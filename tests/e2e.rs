@@ -150,6 +150,50 @@ fn pay_all_approved_requests_at_once() {
 }
 
 #[test]
+fn a_requests_amount_is_corrected_with_a_reason_until_it_is_paid() {
+    run("correct-request-amount", |s| async move {
+        let c = &s.client;
+        add_customer(&s, "ada", "Ada Lovelace", true).await;
+        let number = add_approved_request(&s, "Ada Lovelace (ada)", "12.5", "USD").await;
+        let row = format!("tr[data-request='{number}']");
+        click(c, &format!("{row} [data-action=correct-amount]")).await;
+        let dialog = "dialog[data-dialog=correct-amount]";
+        type_into(c, &format!("{dialog} [name=amount]"), "15").await;
+        click(c, &format!("{dialog} button[type=submit]")).await;
+        let error = wait_text(c, &format!("{dialog} .field-error"), |t| !t.is_empty()).await;
+        assert!(error.contains("Say why"), "{error}");
+        type_into(
+            c,
+            &format!("{dialog} [name=note]"),
+            "The order was 150.00, not 125.00",
+        )
+        .await;
+        save_screenshot(c, "correct-request-amount-dialog").await;
+        click(c, &format!("{dialog} button[type=submit]")).await;
+        wait_text(c, &row, |t| t.contains("15.00 USD")).await;
+        // Paid: the amount is what the payout copied, and stays.
+        click(c, "#pay-all-approved").await;
+        click(
+            c,
+            "dialog[data-dialog=pay-all-approved] button[type=submit]",
+        )
+        .await;
+        wait_text(c, &row, |t| t.contains("PO-000001")).await;
+        let actions = js(
+            c,
+            &format!(
+                "return document.querySelectorAll(\"{row} [data-action=correct-amount]\").length"
+            ),
+            vec![],
+        )
+        .await;
+        assert_eq!(actions, 0);
+        assert_eq!(rows(&s.book, "payouts WHERE amount_minor = 1500").await, 1);
+        s
+    });
+}
+
+#[test]
 fn a_customer_without_a_payment_account_is_refused() {
     run("refuse-no-account", |s| async move {
         let c = &s.client;

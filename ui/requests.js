@@ -61,10 +61,15 @@ function draw(list, page, load) {
             : '—'),
           h('td', { class: 'wrap' }, r.decision_note ? `${r.note} ${r.note ? '· ' : ''}${r.decision_note}` : r.note),
           h('td', {}, when(r.created_at)),
-          h('td', {}, r.status === 'pending' ? [
-            h('button', { class: 'link', 'data-action': 'approve', onclick: decide(r, 'approve') }, 'Approve'),
-            h('button', { class: 'link danger', 'data-action': 'reject', onclick: decide(r, 'reject') }, 'Reject'),
-          ] : null)))))),
+          h('td', {}, [
+            r.status === 'pending' ? [
+              h('button', { class: 'link', 'data-action': 'approve', onclick: decide(r, 'approve') }, 'Approve'),
+              h('button', { class: 'link danger', 'data-action': 'reject', onclick: decide(r, 'reject') }, 'Reject'),
+            ] : null,
+            r.status !== 'rejected' && !r.open_payout
+              ? h('button', { class: 'link', 'data-action': 'correct-amount', onclick: () => correctAmount(r, () => load()) }, 'Correct amount')
+              : null,
+          ])))))),
     pager(page, state, () => load()));
 }
 
@@ -173,6 +178,23 @@ function programDialog(program, done) {
     },
   });
   form.querySelector('[name=name]').focus();
+}
+
+/** The amount of a request no payout was made for yet, corrected with a reason. */
+function correctAmount(request, done) {
+  formDialog({
+    title: `Correct the amount of ${request.number}`,
+    name: 'correct-amount',
+    submitLabel: 'Correct amount',
+    body: h('div', { class: 'fields' },
+      field(`Amount (${request.amount.currency})`, 'amount', { value: request.amount.text, inputmode: 'decimal', autocomplete: 'off' }),
+      field('Reason', 'note', { tag: 'textarea', rows: 3, maxlength: 2000, wide: true }, '(kept in the audit trail)')),
+    onSubmit: async (values) => {
+      const corrected = await api.correctRequestAmount(request.id, values.amount, values.note);
+      toast(`${request.number} is now ${money(corrected.amount)}.`);
+      done();
+    },
+  });
 }
 
 function reject(request, done) {

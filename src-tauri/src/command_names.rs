@@ -10,6 +10,7 @@ pub const COMMANDS: &[&str] = &[
     "add_payment_account",
     "add_request",
     "decide_request",
+    "correct_request_amount",
     "list_requests",
     "list_payouts",
     "payout_preview",

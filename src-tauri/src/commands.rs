@@ -182,6 +182,19 @@ pub async fn add_request(
         .await
 }
 
+/// A request's amount, corrected (with a reason) before any payout was made for it.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn correct_request_amount(
+    book: State<'_, Book>,
+    id: RequestId,
+    amount: String,
+    note: String,
+) -> Answer<Request> {
+    book.ledger()?
+        .correct_request_amount(&book.origin(), id, &amount, &note)
+        .await
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub async fn decide_request(
     book: State<'_, Book>,

@@ -26,6 +26,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::add_payment_account,
         commands::add_request,
         commands::decide_request,
+        commands::correct_request_amount,
         commands::list_requests,
         commands::list_payouts,
         commands::payout_preview,

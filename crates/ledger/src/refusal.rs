@@ -44,6 +44,12 @@ pub enum Refusal {
         request: RequestId,
         was: RequestStatus,
     },
+    /// A request's amount is what its payouts copied: it is corrected only before the first.
+    #[error("Request {request} already has payout {payout}; its amount stays what that payout was made for.")]
+    AmountFixedByPayout {
+        request: RequestId,
+        payout: PayoutId,
+    },
     #[error("{name} ({username}) has no payment account yet. Add one on the Customers screen, then create the payout.")]
     NoPaymentAccount { name: String, username: String },
     #[error("Payment account {0} is archived; add a new account instead.")]
@@ -104,6 +110,7 @@ impl Refusal {
             Refusal::RequestRejected(_) => "request_rejected",
             Refusal::RequestAlreadyPaid { .. } => "request_already_paid",
             Refusal::DecisionFinal { .. } => "decision_final",
+            Refusal::AmountFixedByPayout { .. } => "amount_fixed_by_payout",
             Refusal::NoPaymentAccount { .. } => "no_payment_account",
             Refusal::AccountArchived(_) => "account_archived",
             Refusal::ArchivedCannotBeDefault(_) => "archived_cannot_be_default",
@@ -153,6 +160,7 @@ impl Refusal {
             | Refusal::NotPending(_)
             | Refusal::RequestAlreadyPaid { .. }
             | Refusal::DecisionFinal { .. }
+            | Refusal::AmountFixedByPayout { .. }
             | Refusal::UsernameTaken(_)
             | Refusal::LineNotInImport
             | Refusal::LineConfirmedBefore
@@ -174,6 +182,7 @@ impl Refusal {
             | Refusal::OtherPayoutOpen(_) => Some("status"),
             Refusal::NoteRequired | Refusal::FailureNoteRequired => Some("note"),
             Refusal::FailureReasonRequired => Some("failure_reason"),
+            Refusal::AmountFixedByPayout { .. } => Some("amount"),
             _ => None,
         }
     }

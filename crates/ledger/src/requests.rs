@@ -309,6 +309,67 @@ impl Ledger {
         self.request(id).await
     }
 
+    /// Corrects the amount of a request (pending or approved) that no payout was made for yet,
+    /// in its currency, with a note saying why; audited old → new. Once a payout exists, even
+    /// a Failed one, the amount stays what the payout copied.
+    pub async fn correct_request_amount(
+        &self,
+        origin: &Origin,
+        id: RequestId,
+        amount: &str,
+        note: &str,
+    ) -> Result<Request> {
+        let note = text::optional("note", "Reason", note, 2000, Lines::Many)?.unwrap_or_default();
+        if note.is_empty() {
+            return Err(Error::validation("note", "Say why the amount changes."));
+        }
+        let mut tx = self.begin_write(origin).await?;
+        let (status, amount_minor, currency): (RequestStatus, i64, String) = sqlx::query_as(
+            "SELECT status, amount_minor, currency FROM incentive_requests WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?
+        .ok_or_else(|| not_found(id))?;
+        if status == RequestStatus::Rejected {
+            return Err(Refusal::RequestRejected(id).into());
+        }
+        let payout: Option<PayoutId> =
+            sqlx::query_scalar("SELECT id FROM payouts WHERE request_id = ? ORDER BY id LIMIT 1")
+                .bind(id)
+                .fetch_optional(tx.conn())
+                .await?;
+        if let Some(payout) = payout {
+            return Err(Refusal::AmountFixedByPayout {
+                request: id,
+                payout,
+            }
+            .into());
+        }
+        let (old, new) = (
+            Money::stored(amount_minor, &currency)?,
+            Money::positive(amount, &currency)?,
+        );
+        if old == new {
+            drop(tx);
+            return self.request(id).await;
+        }
+        sqlx::query("UPDATE incentive_requests SET amount_minor = ?, updated_at = ? WHERE id = ?")
+            .bind(new.minor())
+            .bind(tx.at())
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
+        tx.commit_with(Event {
+            action: Action::Update,
+            record: Record::Request(id),
+            diff: Diff::new().field("amount", old.to_string(), new.to_string()),
+            note: &note,
+        })
+        .await?;
+        self.request(id).await
+    }
+
     pub async fn request(&self, id: RequestId) -> Result<Request> {
         fetch_request(&self.reader, id).await
     }

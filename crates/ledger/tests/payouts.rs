@@ -463,3 +463,61 @@ async fn pay_all_approved_pays_each_payable_request_once_as_one_by_one_would() {
     assert_eq!((again.created, again.without_account), (0, 1));
     assert!(l.verify_book().await.unwrap().intact());
 }
+
+#[tokio::test]
+async fn a_request_amount_is_corrected_only_before_its_first_payout() {
+    let b = book().await;
+    let l = &b.ledger;
+    let ada = payable(l, "ada").await;
+    let err = l
+        .correct_request_amount(&me(), ada.id, "15.00", " ")
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("note"), "a reason is asked for");
+    let err = l
+        .correct_request_amount(&me(), ada.id, "15.005", "typo")
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("amount"), "{err}");
+    let corrected = l
+        .correct_request_amount(&me(), ada.id, "15.00", "The order was 150.00, not 125.00")
+        .await
+        .unwrap();
+    assert_eq!(corrected.amount.to_string(), "15.00 USD");
+    let event = &l.history(ledger::Record::Request(ada.id)).await.unwrap()[0];
+    assert_eq!(
+        (event.action.as_str(), event.note.as_str()),
+        ("update", "The order was 150.00, not 125.00")
+    );
+    assert_eq!(
+        (&event.changes[0].old, &event.changes[0].new),
+        (
+            &serde_json::json!("12.50 USD"),
+            &serde_json::json!("15.00 USD")
+        )
+    );
+    // The payout pays the corrected amount; from then on the amount stays.
+    let payout = pay(l, ada.id).await;
+    assert_eq!(payout.amount.to_string(), "15.00 USD");
+    let err = l
+        .correct_request_amount(&me(), ada.id, "20.00", "more")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("amount_fixed_by_payout"), "{err}");
+    assert_eq!(
+        l.request(ada.id).await.unwrap().amount.to_string(),
+        "15.00 USD"
+    );
+    // A rejected request is not corrected either.
+    let c = customer(l, "bob").await;
+    let bobs = request(l, c.id, "5.00", "EUR").await;
+    l.decide_request(&me(), bobs.id, Decision::Reject, "duplicate")
+        .await
+        .unwrap();
+    let err = l
+        .correct_request_amount(&me(), bobs.id, "6.00", "typo")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("request_rejected"), "{err}");
+    assert!(l.verify_book().await.unwrap().intact());
+}
