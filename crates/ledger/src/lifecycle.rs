@@ -59,8 +59,9 @@ impl PayoutStatus {
         }
     }
 
-    /// The moves of docs/PRODUCT.md: Pending → On Process / Success / Failed; On Process → Success /
-    /// Failed / Pending; Failed → Pending (retry); Success → Failed (returned, note required).
+    /// The moves of docs/PRODUCT.md: Pending → On Process / Success / Failed; On Process →
+    /// Success / Failed / Pending; Failed → Pending (retry); Success → Failed (returned, note
+    /// required).
     pub fn can_move_to(self, to: PayoutStatus) -> bool {
         use PayoutStatus::*;
         matches!(

@@ -1,11 +1,14 @@
-//! Changing a payout after it is made: status moves (one or many), description and reference
-//! edits, the audited reveal of the account snapshot, and the detail panel's read.
+//! Changing a payout after it is made: status moves (one or many), retries (to another
+//! account, too), description and reference edits, the audited reveal of the account
+//! snapshot, and the detail panel's read.
 //!
 //! Invariants: only the moves of [`PayoutStatus::can_move_to`] happen, Success → Failed only
 //! with a note; every move to Failed says why ([`FailureReason`], Other with a note), and a
-//! payout that leaves Failed no longer has a reason; each changed payout leaves exactly one audit event (old → new per field); a bulk
-//! move is one transaction that changes the allowed rows and lists the others, never half of
-//! one row; the full account details leave the ledger only with a `reveal` event.
+//! payout that leaves Failed no longer has a reason; each move leaves exactly one audit event
+//! (old → new per field), and a retry to another account one more for the new snapshot, in
+//! the same transaction; a bulk move is one transaction that changes the allowed rows and
+//! lists the others, never half of one row; the full account details leave the ledger only
+//! with a `reveal` event.
 
 use std::collections::HashMap;
 
