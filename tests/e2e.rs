@@ -110,6 +110,39 @@ fn create_a_payout_from_an_approved_request() {
     });
 }
 
+/// Approving leads to paying: "Make payout" on the approved request's row opens Add cashback
+/// payout on the Payouts screen with that request chosen.
+#[test]
+fn make_payout_on_an_approved_request_opens_its_payout() {
+    run("make-payout-from-request", |s| async move {
+        let c = &s.client;
+        add_customer(&s, "ada", "Ada Lovelace", true).await;
+        let request = add_approved_request(&s, "Ada Lovelace (ada)", "7.25", "USD").await;
+        let said = wait_text(c, "#toast", |t| t.contains("approved")).await;
+        assert!(said.contains("Make payout"), "{said}");
+        click(
+            c,
+            &format!("tr[data-request='{request}'] [data-action=make-payout]"),
+        )
+        .await;
+        wait_for(c, ".sidebar a[data-screen='payouts'][aria-current='page']").await;
+        wait_text(c, "#preview-amount", |t| t == "7.25 USD").await;
+        save_screenshot(c, "make-payout-from-request-dialog").await;
+        click(c, "dialog[data-dialog=add-payout] button[type=submit]").await;
+        wait_text(c, "#payouts-table tbody", |t| {
+            t.contains("PO-000001") && t.contains(&request)
+        })
+        .await;
+        open_screen(c, "requests").await;
+        let row = wait_text(c, &format!("tr[data-request='{request}']"), |t| {
+            t.contains("PO-000001")
+        })
+        .await;
+        assert!(!row.contains("Make payout"), "{row}");
+        s
+    });
+}
+
 /// "Pay all approved" on the Requests screen says how many requests wait, makes their payouts
 /// in one go, and names the request left because its customer has no payment account; the
 /// request search then finds the customer's requests with their new payouts.

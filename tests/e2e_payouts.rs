@@ -231,6 +231,14 @@ fn a_status_change_with_reference_shows_in_the_list_and_the_history() {
         |l| payouts(l, 2),
         |s| async move {
             let c = &s.client;
+            // The currency filter offers the book's currencies, not all of ISO 4217.
+            let offered = js(
+                c,
+                "return [...document.querySelectorAll('#payout-currency option')].map(o => o.value)",
+                vec![],
+            )
+            .await;
+            assert_eq!(offered, serde_json::json!(["", "EUR", "USD"]));
             click(c, "tr[data-number='PO-000001'] .open-detail").await;
             wait_text(c, "#detail-status", |t| t == "Pending").await;
             let description = js(

@@ -18,6 +18,7 @@ async function call(command, args = {}) {
 export const api = {
   bookInfo: () => call('book_info'),
   currencies: () => call('list_currencies'),
+  payoutCurrencies: () => call('list_payout_currencies'),
 
   // Creates carry one key per attempt (a dialog opened), so a retry never makes a duplicate.
   addCustomer: (input, key) => call('add_customer', { input, idempotency_key: key }),

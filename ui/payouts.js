@@ -16,9 +16,16 @@ import { state, currentQuery } from './payout-query.js';
 
 export const STATUSES = ['pending', 'on_process', 'success', 'failed'];
 
-let currencies = null;
-
 const filtered = () => state.search.trim() !== '' || state.statuses.length > 0 || state.currency || state.from || state.to;
+
+/** An approved request to pay as soon as the Payouts screen is drawn (see `payRequest`). */
+let payNext = null;
+
+/** Opens the Payouts screen with "Add cashback payout" on approved request `number`. */
+export function payRequest(number) {
+  payNext = number;
+  location.hash = '#payouts';
+}
 
 /** Opens the Payouts screen on one payout, found by its number. */
 export function showPayout(number) {
@@ -27,7 +34,12 @@ export function showPayout(number) {
 }
 
 export async function render(main) {
-  currencies ??= await api.currencies();
+  // The filter offers the currencies the book's payouts are in (and the one chosen, if its
+  // payouts are gone since).
+  const currencies = await api.payoutCurrencies();
+  if (state.currency && !currencies.some((c) => c.code === state.currency)) {
+    currencies.push({ code: state.currency, name: '' });
+  }
   const list = h('div', { id: 'payout-list' });
   const bulkBar = h('div', { class: 'bulk-bar', id: 'bulk-bar', hidden: true });
   const load = liveList(list, state, fetchPayouts, (page) => draw(list, bulkBar, page, load));
@@ -46,7 +58,7 @@ export async function render(main) {
   }, statusLabel(s)));
   const currency = h('select', { id: 'payout-currency', 'aria-label': 'Currency', onchange: (e) => { state.currency = e.target.value; refilter(); } },
     h('option', { value: '' }, 'All currencies'),
-    currencies.map((c) => h('option', { value: c.code, selected: c.code === state.currency }, `${c.code} · ${c.name}`)));
+    currencies.map((c) => h('option', { value: c.code, selected: c.code === state.currency }, c.name ? `${c.code} · ${c.name}` : c.code)));
   const date = (id, label, key) => h('label', { class: 'inline' }, label,
     h('input', { type: 'date', id, value: state[key], onchange: (e) => { state[key] = e.target.value; refilter(); } }));
   const clear = h('button', { type: 'button', id: 'clear-filters', class: 'link', onclick: () => {
@@ -66,6 +78,11 @@ export async function render(main) {
     bulkBar,
     list);
   await load();
+  if (payNext) {
+    const number = payNext;
+    payNext = null;
+    addPayout(load, number);
+  }
 }
 
 /**
@@ -227,13 +244,16 @@ function emptyBook() {
       h('li', {}, 'Come back here and choose ', h('strong', {}, 'Add cashback payout'), '.')),
     h('p', {}, 'Or look around first: ', sampleDataButton(), ' fills this book with a few dozen customers, requests and payouts in every status.'));
 }
-/** Pick an approved request without an open payout, see what the record will hold, confirm. */
-function addPayout(done) {
+/**
+ * Pick an approved request without an open payout, see what the record will hold, confirm;
+ * `preset` (a request number) searches for that request and chooses it.
+ */
+function addPayout(done, preset = '') {
   const key = newKey();
   let chosen = null;
   const results = h('div', { class: 'results', id: 'payable-requests', role: 'listbox', 'aria-label': 'Approved requests' });
   const preview = h('div', { id: 'payout-preview' });
-  const search = h('input', { type: 'search', name: 'search', placeholder: 'Search approved requests by number, username or name', 'aria-label': 'Search approved requests', autocomplete: 'off' });
+  const search = h('input', { type: 'search', name: 'search', value: preset, placeholder: 'Search approved requests by number, username or name', 'aria-label': 'Search approved requests', autocomplete: 'off' });
   const { form, submit } = formDialog({
     title: 'Add cashback payout',
     name: 'add-payout',
@@ -282,6 +302,8 @@ function addPayout(done) {
         button.addEventListener('click', () => choose(r, button));
         return button;
       }));
+    const only = page.items.length === 1 && page.items[0].number === preset;
+    if (only) results.querySelector('button').click();
   };
   search.addEventListener('input', debounce(find, 150));
   find();

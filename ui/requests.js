@@ -6,7 +6,7 @@ import { modal, formDialog, field, choose } from './dialog.js';
 import { money, statusLabel, when, newKey } from './format.js';
 import { pager } from './pager.js';
 import { liveList } from './list.js';
-import { showPayout } from './payouts.js';
+import { payRequest, showPayout } from './payouts.js';
 
 const state = { search: '', filter: 'all', page: 1, page_size: 20 };
 let currencies = null;
@@ -37,7 +37,7 @@ function draw(list, page, load) {
     if (decision === 'reject') return reject(r, () => load());
     try {
       await api.decideRequest(r.id, 'approve', '');
-      toast(`${r.number} approved. It can now get a payout.`);
+      toast(`${r.number} approved. "Make payout" on its row makes its payout.`);
     } catch (error) {
       toast(error.message);
     }
@@ -66,6 +66,9 @@ function draw(list, page, load) {
               h('button', { class: 'link', 'data-action': 'approve', onclick: decide(r, 'approve') }, 'Approve'),
               h('button', { class: 'link danger', 'data-action': 'reject', onclick: decide(r, 'reject') }, 'Reject'),
             ] : null,
+            r.status === 'approved' && !r.open_payout
+              ? h('button', { class: 'link', 'data-action': 'make-payout', onclick: () => payRequest(r.number) }, 'Make payout')
+              : null,
             r.status !== 'rejected' && !r.open_payout
               ? h('button', { class: 'link', 'data-action': 'correct-amount', onclick: () => correctAmount(r, () => load()) }, 'Correct amount')
               : null,

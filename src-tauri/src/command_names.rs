@@ -4,6 +4,7 @@ pub const COMMANDS: &[&str] = &[
     "book_info",
     "help_info",
     "list_currencies",
+    "list_payout_currencies",
     "add_customer",
     "list_customers",
     "customer_accounts",

@@ -114,16 +114,29 @@ pub struct CurrencyInfo {
     exponent: u32,
 }
 
+impl From<Currency> for CurrencyInfo {
+    fn from(c: Currency) -> CurrencyInfo {
+        CurrencyInfo {
+            code: c.code(),
+            name: c.name(),
+            exponent: c.exponent(),
+        }
+    }
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub fn list_currencies() -> Vec<CurrencyInfo> {
     Currency::all()
         .into_iter()
-        .map(|c| CurrencyInfo {
-            code: c.code(),
-            name: c.name(),
-            exponent: c.exponent(),
-        })
+        .map(CurrencyInfo::from)
         .collect()
+}
+
+/// The currencies the book's payouts are in: the Payouts screen's currency filter.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_payout_currencies(book: State<'_, Book>) -> Answer<Vec<CurrencyInfo>> {
+    let currencies = book.ledger()?.payout_currencies().await?;
+    Ok(currencies.into_iter().map(CurrencyInfo::from).collect())
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -20,6 +20,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::book_info,
         commands::help_info,
         commands::list_currencies,
+        commands::list_payout_currencies,
         commands::add_customer,
         commands::list_customers,
         commands::customer_accounts,

@@ -521,3 +521,26 @@ async fn a_request_amount_is_corrected_only_before_its_first_payout() {
     assert_eq!(err.code(), Some("request_rejected"), "{err}");
     assert!(l.verify_book().await.unwrap().intact());
 }
+
+#[tokio::test]
+async fn the_currency_filter_offers_the_currencies_of_the_books_payouts() {
+    let b = book().await;
+    let l = &b.ledger;
+    assert!(l.payout_currencies().await.unwrap().is_empty());
+    pay(l, payable(l, "ada").await.id).await;
+    let c = customer(l, "bob").await;
+    l.add_payment_account(&me(), c.id, &paypal("bob@example.com"))
+        .await
+        .unwrap();
+    pay(l, approved(l, c.id, "3.00", "EUR").await.id).await;
+    // An approved request without a payout does not count.
+    approved(l, c.id, "4.00", "JPY").await;
+    let codes: Vec<_> = l
+        .payout_currencies()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.code())
+        .collect();
+    assert_eq!(codes, ["EUR", "USD"]);
+}

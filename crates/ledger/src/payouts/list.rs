@@ -326,6 +326,20 @@ impl Read {
 }
 
 impl Ledger {
+    /// The currencies the book's payouts are in, by code: what the list's currency filter
+    /// offers (from `payout_totals`, a few rows whatever the number of payouts).
+    pub async fn payout_currencies(&self) -> Result<Vec<Currency>> {
+        let codes: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT currency FROM payout_totals WHERE n > 0 ORDER BY currency",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(codes
+            .iter()
+            .filter_map(|c| Currency::from_code(c))
+            .collect())
+    }
+
     /// One page of payouts with the total; see the module notes for how it stays fast.
     pub async fn list_payouts(&self, query: &PayoutQuery) -> Result<PayoutList> {
         let page = query.page.checked()?;
