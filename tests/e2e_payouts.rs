@@ -432,7 +432,19 @@ fn a_bulk_change_moves_the_selected_rows_and_lists_the_refused_ones() {
                 .unwrap();
 
             // Rows are newest first: PO-000006 … PO-000001. Click the 1st, shift-click the 4th.
+            // Ticking a row moves no row: the bulk bar floats, so the next click lands where
+            // the pointer aims.
+            let top = || {
+                js(
+                    c,
+                    "return document.querySelector(\"tr[data-number='PO-000003']\").getBoundingClientRect().top",
+                    vec![],
+                )
+            };
+            let before = top().await;
             click(c, "tr[data-number='PO-000006'] input.select").await;
+            wait_text(c, "#selected-count", |t| t == "1 selected").await;
+            assert_eq!(top().await, before, "the rows stayed where they were");
             let fourth = wait_for(c, "tr[data-number='PO-000003'] input.select").await;
             js(
                 c,
@@ -441,6 +453,7 @@ fn a_bulk_change_moves_the_selected_rows_and_lists_the_refused_ones() {
             )
             .await;
             wait_text(c, "#selected-count", |t| t == "4 selected").await;
+            save_screenshot(c, "payouts-bulk-bar").await;
             click(c, "#bulk-change").await;
             select(
                 c,
