@@ -156,6 +156,32 @@ impl TryFrom<PayoutRow> for Payout {
     }
 }
 
+/// The customer's active account a payout pays: `chosen`, or else their default. `None` when
+/// they have no active account; a chosen account that is not one of theirs, or archived, is
+/// refused next to its field.
+pub(crate) async fn account_to_pay(
+    conn: &mut sqlx::SqliteConnection,
+    customer_id: CustomerId,
+    chosen: Option<AccountId>,
+) -> Result<Option<AccountRow>> {
+    let account: Option<AccountRow> = sqlx::query_as(
+        "SELECT * FROM payment_accounts
+          WHERE customer_id = ?1 AND archived_at IS NULL AND (?2 IS NULL OR id = ?2)
+          ORDER BY is_default DESC, id LIMIT 1",
+    )
+    .bind(customer_id)
+    .bind(chosen)
+    .fetch_optional(conn)
+    .await?;
+    if account.is_none() && chosen.is_some() {
+        return Err(Error::validation(
+            "account_id",
+            "Choose one of the customer's active payment accounts.",
+        ));
+    }
+    Ok(account)
+}
+
 fn payable(request: &Request) -> Result<(), Refusal> {
     match (request.status, request.open_payout) {
         (RequestStatus::Pending, _) => Err(Refusal::RequestNotApproved(request.id)),
@@ -197,25 +223,9 @@ impl Ledger {
         // Read again inside the write lock: another window may have paid the request meanwhile.
         let request = self.request_in(tx.conn(), input.request_id).await?;
         payable(&request)?;
-        let account: Option<AccountRow> = sqlx::query_as(
-            "SELECT * FROM payment_accounts
-              WHERE customer_id = ?1 AND archived_at IS NULL AND (?2 IS NULL OR id = ?2)
-              ORDER BY is_default DESC, id LIMIT 1",
-        )
-        .bind(request.customer_id)
-        .bind(input.account_id)
-        .fetch_optional(tx.conn())
-        .await?;
-        let account = match (account, input.account_id) {
-            (Some(account), _) => account,
-            (None, Some(_)) => {
-                return Err(Error::validation(
-                    "account_id",
-                    "Choose one of the customer's active payment accounts.",
-                ))
-            }
-            (None, None) => return Err(no_account(&request)),
-        };
+        let account = account_to_pay(tx.conn(), request.customer_id, input.account_id)
+            .await?
+            .ok_or_else(|| no_account(&request))?;
         let details = account.details()?;
         let snapshot = serde_json::to_string(&details).expect("account details serialise");
         let at = tx.at();

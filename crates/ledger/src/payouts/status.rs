@@ -22,7 +22,7 @@ use crate::accounts::{AccountDetails, AccountField};
 use crate::audit::{Action, AuditEvent, Diff, Event, Origin, Record, WriteTx};
 use crate::customers::Customer;
 use crate::error::{Error, Result};
-use crate::ids::{AccountId, PayoutId, RequestId};
+use crate::ids::{AccountId, CustomerId, PayoutId, RequestId};
 use crate::money::Money;
 use crate::refusal::Refusal;
 use crate::requests::Request;
@@ -469,7 +469,7 @@ impl Ledger {
         id: PayoutId,
         account_id: AccountId,
     ) -> Result<()> {
-        let (customer_id, was_paying): (i64, AccountId) =
+        let (customer_id, was_paying): (CustomerId, AccountId) =
             sqlx::query_as("SELECT customer_id, account_id FROM payouts WHERE id = ?")
                 .bind(id)
                 .fetch_one(tx.conn())
@@ -477,20 +477,10 @@ impl Ledger {
         if was_paying == account_id {
             return Ok(());
         }
-        let account: crate::accounts::AccountRow = sqlx::query_as(
-            "SELECT * FROM payment_accounts
-              WHERE id = ? AND customer_id = ? AND archived_at IS NULL",
-        )
-        .bind(account_id)
-        .bind(customer_id)
-        .fetch_optional(tx.conn())
-        .await?
-        .ok_or_else(|| {
-            Error::validation(
-                "account_id",
-                "Choose one of the customer's active payment accounts.",
-            )
-        })?;
+        let Some(account) = super::account_to_pay(tx.conn(), customer_id, Some(account_id)).await?
+        else {
+            unreachable!("a chosen account is found or refused");
+        };
         let (old, new) = (account_snapshot(tx.conn(), id).await?, account.details()?);
         sqlx::query(
             "UPDATE payouts SET account_id = ?, method = ?, account_snapshot = ?, updated_at = ?
