@@ -409,6 +409,68 @@ fn a_payout_failed_for_a_closed_account_is_retried_to_the_new_one() {
 }
 
 #[test]
+fn a_payout_is_cancelled_with_a_reason_and_its_request_voided() {
+    run_seeded(
+        "payouts-cancel-and-void",
+        |l| payouts(l, 1),
+        |s| async move {
+            let c = &s.client;
+            click(c, "tr[data-number='PO-000001'] .open-detail").await;
+            wait_text(c, "#detail-status", |t| t == "Pending").await;
+            select(c, "[data-form=status] [name=status]", "cancelled").await;
+            click(c, "[data-form=status] button[type=submit]").await;
+            let error = wait_text(c, "[data-form=status] #note-error", |t| !t.is_empty()).await;
+            assert_eq!(error, "Say in the note why it is cancelled.");
+            type_into(
+                c,
+                "[data-form=status] [name=note]",
+                "Order refunded; nothing is owed",
+            )
+            .await;
+            click(c, "[data-form=status] button[type=submit]").await;
+            wait_text(c, "#detail-status", |t| t == "Cancelled").await;
+            let why = wait_text(c, "#detail-cancel-reason", |t| !t.is_empty()).await;
+            assert_eq!(why, "Order refunded; nothing is owed");
+            wait_text(c, "#no-moves", |t| t.contains("No move is possible")).await;
+            save_screenshot(c, "payout-cancelled-detail").await;
+            click(c, ".drawer-head button[aria-label=Close]").await;
+
+            // The request is approved again with no payout: it can be paid anew, or voided.
+            open_screen(c, "requests").await;
+            let row = "tr[data-request='IR-000001']";
+            wait_for(c, &format!("{row} [data-action=make-payout]")).await;
+            click(c, &format!("{row} [data-action=void]")).await;
+            let dialog = "dialog[data-dialog=void-request]";
+            click(c, &format!("{dialog} button[type=submit]")).await;
+            let error = wait_text(c, &format!("{dialog} .field-error"), |t| !t.is_empty()).await;
+            assert!(error.contains("Say why"), "{error}");
+            type_into(c, &format!("{dialog} [name=reason]"), "Order refunded").await;
+            save_screenshot(c, "request-void-dialog").await;
+            click(c, &format!("{dialog} button[type=submit]")).await;
+            let voided = wait_text(c, row, |t| t.contains("Voided")).await;
+            assert!(voided.contains("Voided: Order refunded"), "{voided}");
+            assert_eq!(
+                count_of(
+                    c,
+                    &format!("{row} [data-action=make-payout], {row} [data-action=void]")
+                )
+                .await,
+                0
+            );
+            select(c, "#request-filter", "voided").await;
+            wait_text(c, "#requests-table tbody", |t| t.contains("IR-000001")).await;
+            save_screenshot(c, "requests-voided-filter").await;
+            assert_eq!(
+                rows(&s.book, "incentive_requests WHERE status = 'voided'").await,
+                1
+            );
+            assert_eq!(rows(&s.book, "payouts WHERE status = 'cancelled'").await, 1);
+            s
+        },
+    );
+}
+
+#[test]
 fn a_bulk_change_moves_the_selected_rows_and_lists_the_refused_ones() {
     run_seeded(
         "payouts-bulk",

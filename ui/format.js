@@ -6,8 +6,10 @@ const STATUS_LABELS = {
   on_process: 'On Process',
   success: 'Success',
   failed: 'Failed',
+  cancelled: 'Cancelled',
   approved: 'Approved',
   rejected: 'Rejected',
+  voided: 'Voided',
 };
 
 export const statusLabel = (status) => STATUS_LABELS[status] ?? status;

@@ -32,6 +32,9 @@ function draw(body, d, dialog, saved) {
       p.status === 'failed'
         ? [h('dt', {}, 'Why it failed'), h('dd', { id: 'detail-failure-reason' }, failureReasonLabel(p.failure_reason))]
         : null,
+      p.status === 'cancelled'
+        ? [h('dt', {}, 'Why it was cancelled'), h('dd', { class: 'wrap', id: 'detail-cancel-reason' }, cancelReason(d.history))]
+        : null,
       h('dt', {}, 'Description'), h('dd', { class: 'wrap' }, p.description || '—'),
       h('dt', {}, 'Created'), h('dd', {}, when(p.created_at)),
       h('dt', {}, 'Updated'), h('dd', {}, when(p.updated_at))),
@@ -41,7 +44,8 @@ function draw(body, d, dialog, saved) {
     section('Request', h('dl', { class: 'summary' },
       h('dt', {}, 'Request'), h('dd', { class: 'id' }, d.request.number),
       h('dt', {}, 'Program'), h('dd', {}, d.request.program ?? '—'),
-      h('dt', {}, 'Status'), h('dd', {}, statusLabel(d.request.status)),
+      h('dt', {}, 'Status'), h('dd', {}, statusLabel(d.request.status),
+        d.request.void_reason ? ` — ${d.request.void_reason}` : null),
       h('dt', {}, 'Note'), h('dd', { class: 'wrap' }, d.request.note || '—'),
       h('dt', {}, 'Created'), h('dd', {}, when(d.request.created_at)))),
     section('Customer', h('dl', { class: 'summary' },
@@ -51,6 +55,10 @@ function draw(body, d, dialog, saved) {
       h('dt', {}, 'E-mail'), h('dd', {}, d.customer.email ?? '—'))),
     section('History', history(d.history)));
 }
+
+/** The note of the move that cancelled the payout (the history is newest first). */
+const cancelReason = (events) => events.find((e) => e.action === 'status'
+  && e.changes.some((c) => c.field === 'status' && c.new === 'cancelled'))?.note || '—';
 
 const section = (title, ...content) => h('section', { class: 'drawer-section' }, h('h3', {}, title), content);
 
@@ -100,15 +108,21 @@ function panelForm(name, fields, submitLabel, submit, saved) {
 const input = (label, name, attrs = {}, hint) => field(label, name, { ...attrs, id: null }, hint);
 
 function statusForm(p, moves, accounts, saved) {
-  if (moves.length === 0) return h('p', { class: 'muted' }, 'No move is possible from here.');
+  if (moves.length === 0) return h('p', { class: 'muted', id: 'no-moves' }, 'No move is possible from here.');
   const to = h('select', { name: 'status' }, moves.map((s) => h('option', { value: s }, statusLabel(s))));
   const retrying = () => p.status === 'failed' && to.value === 'pending';
+  const payTo = p.status === 'failed' ? payToField(p, accounts) : null;
+  if (payTo) {
+    const sync = () => { payTo.hidden = !retrying(); };
+    to.addEventListener('change', sync);
+    sync();
+  }
   return panelForm('status', [
     h('label', {}, h('span', {}, 'Move to'), to),
     failureReasonField(to),
-    p.status === 'failed' ? payToField(p, accounts) : null,
+    payTo,
     input('External reference', 'external_reference', { maxlength: 100, autocomplete: 'off', placeholder: p.external_reference ?? 'e.g. the PayPal transaction id' }),
-    input('Note', 'note', { tag: 'textarea', rows: 2, maxlength: 1000, wide: true }, '(required to move a Success back to Failed, and for the reason Other)'),
+    input('Note', 'note', { tag: 'textarea', rows: 2, maxlength: 1000, wide: true }, '(required to cancel, to move a Success back to Failed, and for the reason Other)'),
   ], 'Change status', async (values) => {
     const moved = retrying()
       ? await api.retryPayout(p.id, {

@@ -14,7 +14,7 @@ import { paymentFileDialog } from './payment-file-dialog.js';
 import { failureReasonField, statusChange } from './failure-reason.js';
 import { state, currentQuery } from './payout-query.js';
 
-export const STATUSES = ['pending', 'on_process', 'success', 'failed'];
+export const STATUSES = ['pending', 'on_process', 'success', 'failed', 'cancelled'];
 
 const filtered = () => state.search.trim() !== '' || state.statuses.length > 0 || state.currency || state.from || state.to;
 
@@ -209,7 +209,7 @@ function bulkChange(load) {
       newStatus,
       failureReasonField(newStatus.querySelector('select'), { wide: true, id: 'f-failure_reason' }),
       field('External reference', 'external_reference', { maxlength: 100, autocomplete: 'off', wide: true }, '(optional, e.g. the batch id; set on every moved payout)'),
-      field('Note', 'note', { tag: 'textarea', rows: 2, maxlength: 1000, wide: true }, '(kept in the audit trail; required to move a Success back to Failed, and for the reason Other)'),
+      field('Note', 'note', { tag: 'textarea', rows: 2, maxlength: 1000, wide: true }, '(kept in the audit trail; required to cancel, to move a Success back to Failed, and for the reason Other)'),
       h('p', { class: 'muted wide' }, 'Payouts whose move is not allowed are left as they are and listed afterwards. To undo, move them back the same way.')),
     onSubmit: async (values) => {
       const outcome = await api.bulkChangeStatus(ids, statusChange(values));

@@ -1,4 +1,4 @@
-// Incentive requests: list, search, add, approve and reject.
+// Incentive requests: list, search, add, approve, reject, correct and void.
 
 import { api } from './api.js';
 import { h, replace, debounce, toast } from './dom.js';
@@ -19,7 +19,7 @@ export async function render(main) {
   const search = h('input', { type: 'search', id: 'request-search', value: state.search, placeholder: 'Search number, customer or note', 'aria-label': 'Search requests' });
   search.addEventListener('input', debounce(() => { state.search = search.value; state.page = 1; load(); }, 150));
   const filter = h('select', { id: 'request-filter', 'aria-label': 'Status', onchange: (e) => { state.filter = e.target.value; state.page = 1; load(); } },
-    [['all', 'All statuses'], ['pending', 'Pending'], ['approved', 'Approved'], ['rejected', 'Rejected'], ['payable', 'Approved, no payout yet']]
+    [['all', 'All statuses'], ['pending', 'Pending'], ['approved', 'Approved'], ['rejected', 'Rejected'], ['voided', 'Voided'], ['payable', 'Approved, no payout yet']]
       .map(([value, text]) => h('option', { value, selected: value === state.filter }, text)));
   replace(main,
     h('div', { class: 'screen-head' },
@@ -59,7 +59,7 @@ function draw(list, page, load) {
           h('td', { class: 'id' }, r.open_payout
             ? h('button', { class: 'link', 'data-action': 'show-payout', title: 'Show this payout', onclick: () => showPayout(r.open_payout) }, r.open_payout)
             : '—'),
-          h('td', { class: 'wrap' }, r.decision_note ? `${r.note} ${r.note ? '· ' : ''}${r.decision_note}` : r.note),
+          h('td', { class: 'wrap' }, [r.note, r.decision_note, r.void_reason && `Voided: ${r.void_reason}`].filter(Boolean).join(' · ')),
           h('td', {}, when(r.created_at)),
           h('td', {}, [
             r.status === 'pending' ? [
@@ -69,8 +69,11 @@ function draw(list, page, load) {
             r.status === 'approved' && !r.open_payout
               ? h('button', { class: 'link', 'data-action': 'make-payout', onclick: () => payRequest(r.number) }, 'Make payout')
               : null,
-            r.status !== 'rejected' && !r.open_payout
+            (r.status === 'pending' || r.status === 'approved') && !r.open_payout
               ? h('button', { class: 'link', 'data-action': 'correct-amount', onclick: () => correctAmount(r, () => load()) }, 'Correct amount')
+              : null,
+            r.status === 'approved' && !r.open_payout
+              ? h('button', { class: 'link danger', 'data-action': 'void', onclick: () => voidRequest(r, () => load()) }, 'Void')
               : null,
           ])))))),
     pager(page, state, () => load()));
@@ -195,6 +198,23 @@ function correctAmount(request, done) {
     onSubmit: async (values) => {
       const corrected = await api.correctRequestAmount(request.id, values.amount, values.note);
       toast(`${request.number} is now ${money(corrected.amount)}.`);
+      done();
+    },
+  });
+}
+
+/** An approved request no payout stands for, written off with a reason: never paid. */
+function voidRequest(request, done) {
+  formDialog({
+    title: `Void ${request.number}`,
+    name: 'void-request',
+    submitLabel: 'Void request',
+    body: h('div', { class: 'fields' },
+      h('p', { class: 'wide' }, `${request.display_name} will never be paid ${money(request.amount)} for this request. It stays in the book, marked Voided.`),
+      field('Reason', 'reason', { tag: 'textarea', rows: 3, maxlength: 2000, wide: true }, '(kept in the audit trail)')),
+    onSubmit: async (values) => {
+      await api.voidRequest(request.id, values.reason);
+      toast(`${request.number} voided.`);
       done();
     },
   });

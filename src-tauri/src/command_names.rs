@@ -12,6 +12,7 @@ pub const COMMANDS: &[&str] = &[
     "add_request",
     "decide_request",
     "correct_request_amount",
+    "void_request",
     "list_requests",
     "list_payouts",
     "payout_preview",

@@ -209,6 +209,13 @@ pub async fn correct_request_amount(
 }
 
 #[tauri::command(rename_all = "snake_case")]
+pub async fn void_request(book: State<'_, Book>, id: RequestId, reason: String) -> Answer<Request> {
+    book.ledger()?
+        .void_request(&book.origin(), id, &reason)
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
 pub async fn decide_request(
     book: State<'_, Book>,
     id: RequestId,

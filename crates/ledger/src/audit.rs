@@ -141,6 +141,8 @@ pub enum Action {
     Status,
     Approve,
     Reject,
+    /// An approved request written off: it will never be paid.
+    Void,
     Archive,
     /// A payment account made the customer's default.
     Default,
@@ -171,6 +173,7 @@ impl Action {
             Action::Status => "status",
             Action::Approve => "approve",
             Action::Reject => "reject",
+            Action::Void => "void",
             Action::Archive => "archive",
             Action::Default => "default",
             Action::Reveal => "reveal",

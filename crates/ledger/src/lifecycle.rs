@@ -11,6 +11,8 @@ pub enum RequestStatus {
     Pending,
     Approved,
     Rejected,
+    /// Approved once, then written off with a reason: it will never be paid.
+    Voided,
 }
 
 impl RequestStatus {
@@ -19,6 +21,7 @@ impl RequestStatus {
             RequestStatus::Pending => "pending",
             RequestStatus::Approved => "approved",
             RequestStatus::Rejected => "rejected",
+            RequestStatus::Voided => "voided",
         }
     }
 }
@@ -31,14 +34,18 @@ pub enum PayoutStatus {
     OnProcess,
     Success,
     Failed,
+    /// Will never be paid (from Pending or Failed, with a reason); its request may get another
+    /// payout or be voided.
+    Cancelled,
 }
 
 impl PayoutStatus {
-    pub const ALL: [PayoutStatus; 4] = [
+    pub const ALL: [PayoutStatus; 5] = [
         PayoutStatus::Pending,
         PayoutStatus::OnProcess,
         PayoutStatus::Success,
         PayoutStatus::Failed,
+        PayoutStatus::Cancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +54,7 @@ impl PayoutStatus {
             PayoutStatus::OnProcess => "on_process",
             PayoutStatus::Success => "success",
             PayoutStatus::Failed => "failed",
+            PayoutStatus::Cancelled => "cancelled",
         }
     }
 
@@ -56,26 +64,34 @@ impl PayoutStatus {
             PayoutStatus::OnProcess => "On Process",
             PayoutStatus::Success => "Success",
             PayoutStatus::Failed => "Failed",
+            PayoutStatus::Cancelled => "Cancelled",
         }
     }
 
-    /// The moves of docs/PRODUCT.md: Pending → On Process / Success / Failed; On Process →
-    /// Success / Failed / Pending; Failed → Pending (retry); Success → Failed (returned, note
-    /// required).
+    /// The moves of docs/PRODUCT.md: Pending → On Process / Success / Failed / Cancelled; On
+    /// Process → Success / Failed / Pending; Failed → Pending (retry) / Cancelled; Success →
+    /// Failed (returned, note required). Cancelled is final.
     pub fn can_move_to(self, to: PayoutStatus) -> bool {
         use PayoutStatus::*;
         matches!(
             (self, to),
-            (Pending, OnProcess | Success | Failed)
+            (Pending, OnProcess | Success | Failed | Cancelled)
                 | (OnProcess, Success | Failed | Pending)
-                | (Failed, Pending)
+                | (Failed, Pending | Cancelled)
                 | (Success, Failed)
         )
     }
 
     /// A move that must carry a note saying why.
     pub fn needs_note(self, to: PayoutStatus) -> bool {
-        self == PayoutStatus::Success && to == PayoutStatus::Failed
+        (self == PayoutStatus::Success && to == PayoutStatus::Failed)
+            || to == PayoutStatus::Cancelled
+    }
+
+    /// Whether the payout still stands for its request: neither Failed nor Cancelled. A
+    /// request has at most one open payout.
+    pub fn is_open(self) -> bool {
+        !matches!(self, PayoutStatus::Failed | PayoutStatus::Cancelled)
     }
 }
 

@@ -25,8 +25,10 @@ pub enum Refusal {
     FailureReasonRequired,
     #[error("The reason is Other: say in the note what went wrong.")]
     FailureNoteRequired,
+    #[error("Say in the note why it is cancelled.")]
+    CancelReasonRequired,
     /// A Failed payout is not retried while its request has another open payout.
-    #[error("Its request already has payout {0}, which is not Failed.")]
+    #[error("Its request already has payout {0}, which is neither Failed nor Cancelled.")]
     OtherPayoutOpen(PayoutId),
     #[error("It is {}, not Pending.", .0.label())]
     NotPending(PayoutStatus),
@@ -37,8 +39,21 @@ pub enum Refusal {
     RequestNotApproved(RequestId),
     #[error("Request {0} was rejected; it cannot be paid.")]
     RequestRejected(RequestId),
-    #[error("Request {request} already has payout {open}, which is not Failed.")]
+    #[error("Request {0} was voided; it will never be paid.")]
+    RequestVoided(RequestId),
+    #[error("Request {request} already has payout {open}, which is neither Failed nor Cancelled.")]
     RequestAlreadyPaid { request: RequestId, open: PayoutId },
+    #[error("Request {request} is {}; only an approved request can be voided.", .was.label())]
+    NotVoidable {
+        request: RequestId,
+        was: RequestStatus,
+    },
+    /// A request is voided only when no payout stands for it.
+    #[error("Request {request} has payout {payout}, which is neither Failed nor Cancelled; cancel that payout first.")]
+    VoidWithOpenPayout {
+        request: RequestId,
+        payout: PayoutId,
+    },
     #[error("Request {request} was already {}; a decision is final.", .was.label())]
     DecisionFinal {
         request: RequestId,
@@ -103,12 +118,16 @@ impl Refusal {
             Refusal::NoteRequired => "note_required",
             Refusal::FailureReasonRequired => "failure_reason_required",
             Refusal::FailureNoteRequired => "failure_note_required",
+            Refusal::CancelReasonRequired => "cancel_reason_required",
             Refusal::OtherPayoutOpen(_) => "other_payout_open",
             Refusal::NotPending(_) => "not_pending",
             Refusal::NoSuchPayout(_) => "no_such_payout",
             Refusal::RequestNotApproved(_) => "request_not_approved",
             Refusal::RequestRejected(_) => "request_rejected",
+            Refusal::RequestVoided(_) => "request_voided",
             Refusal::RequestAlreadyPaid { .. } => "request_already_paid",
+            Refusal::NotVoidable { .. } => "not_voidable",
+            Refusal::VoidWithOpenPayout { .. } => "void_with_open_payout",
             Refusal::DecisionFinal { .. } => "decision_final",
             Refusal::AmountFixedByPayout { .. } => "amount_fixed_by_payout",
             Refusal::NoPaymentAccount { .. } => "no_payment_account",
@@ -140,10 +159,12 @@ impl Refusal {
         match self {
             Refusal::NoteRequired
             | Refusal::FailureReasonRequired
-            | Refusal::FailureNoteRequired => "validation",
+            | Refusal::FailureNoteRequired
+            | Refusal::CancelReasonRequired => "validation",
             Refusal::NoSuchPayout(_) => "not_found",
             Refusal::RequestNotApproved(_)
             | Refusal::RequestRejected(_)
+            | Refusal::RequestVoided(_)
             | Refusal::NoPaymentAccount { .. }
             | Refusal::AccountArchived(_)
             | Refusal::ArchivedCannotBeDefault(_)
@@ -159,6 +180,8 @@ impl Refusal {
             | Refusal::OtherPayoutOpen(_)
             | Refusal::NotPending(_)
             | Refusal::RequestAlreadyPaid { .. }
+            | Refusal::NotVoidable { .. }
+            | Refusal::VoidWithOpenPayout { .. }
             | Refusal::DecisionFinal { .. }
             | Refusal::AmountFixedByPayout { .. }
             | Refusal::UsernameTaken(_)
@@ -180,7 +203,9 @@ impl Refusal {
             Refusal::AlreadyInStatus(_)
             | Refusal::MoveNotAllowed { .. }
             | Refusal::OtherPayoutOpen(_) => Some("status"),
-            Refusal::NoteRequired | Refusal::FailureNoteRequired => Some("note"),
+            Refusal::NoteRequired
+            | Refusal::FailureNoteRequired
+            | Refusal::CancelReasonRequired => Some("note"),
             Refusal::FailureReasonRequired => Some("failure_reason"),
             Refusal::AmountFixedByPayout { .. } => Some("amount"),
             _ => None,

@@ -245,6 +245,7 @@ struct RequestRow {
     status: String,
     note: String,
     decision_note: String,
+    void_reason: Option<String>,
 }
 
 const REQUESTS: Kind<RequestRow> = Kind {
@@ -257,9 +258,11 @@ const REQUESTS: Kind<RequestRow> = Kind {
             ("status", Value::Null),
             ("note", Value::Null),
             ("decision_note", text("")),
+            ("void_reason", Value::Null),
         ])
     },
-    rows: "SELECT id, customer_id, program_id, amount_minor, currency, status, note, decision_note
+    rows: "SELECT id, customer_id, program_id, amount_minor, currency, status, note, decision_note,
+                  void_reason
              FROM incentive_requests ORDER BY id",
     project: |r| {
         let fields = Fields::from([
@@ -272,13 +275,17 @@ const REQUESTS: Kind<RequestRow> = Kind {
             ("status", text(r.status)),
             ("note", text(r.note)),
             ("decision_note", text(r.decision_note)),
+            ("void_reason", optional(r.void_reason)),
         ]);
         (r.id, fields)
     },
-    // A decision's note is the approve or reject event's note.
+    // A decision's note is the approve or reject event's note; a void's reason, the void
+    // event's.
     implied: |fields, step, _| {
         if step.action == Action::Approve.as_str() || step.action == Action::Reject.as_str() {
             fields.insert("decision_note", text(&step.note));
+        } else if step.action == Action::Void.as_str() {
+            fields.insert("void_reason", text(&step.note));
         }
     },
     number: |id| RequestId(id).to_string(),

@@ -1,5 +1,6 @@
 //! Incentive requests: what a customer asked to be paid for. Pending → Approved or Rejected,
-//! once; only an approved request can get a payout.
+//! once; only an approved request can get a payout; an approved request with no open payout
+//! can be Voided, with a reason, and is then never paid.
 
 use serde::{Deserialize, Serialize};
 use sqlx::{Executor, Sqlite, SqliteConnection};
@@ -50,8 +51,10 @@ pub struct Request {
     pub status: RequestStatus,
     pub note: String,
     pub decision_note: String,
+    /// Why it was voided, when it was.
+    pub void_reason: Option<String>,
     pub created_at: String,
-    /// The payout that is not Failed, if any (as its number, "PO-000123").
+    /// The payout that is neither Failed nor Cancelled, if any (as its number, "PO-000123").
     #[serde(serialize_with = "ids::as_number")]
     pub open_payout: Option<PayoutId>,
 }
@@ -68,13 +71,14 @@ pub(crate) struct RequestRow {
     status: RequestStatus,
     note: String,
     decision_note: String,
+    void_reason: Option<String>,
     created_at: String,
     open_payout: Option<PayoutId>,
 }
 
 pub(crate) const SELECT_REQUEST: &str = "
     SELECT r.id, r.customer_id, c.username, c.display_name, g.name AS program, r.amount_minor,
-           r.currency, r.status, r.note, r.decision_note, r.created_at,
+           r.currency, r.status, r.note, r.decision_note, r.void_reason, r.created_at,
            r.open_payout_id AS open_payout
       FROM incentive_requests r
       JOIN customers c ON c.id = r.customer_id
@@ -106,6 +110,7 @@ impl TryFrom<RequestRow> for Request {
             status: row.status,
             note: row.note,
             decision_note: row.decision_note,
+            void_reason: row.void_reason,
             created_at: row.created_at,
             open_payout: row.open_payout,
         })
@@ -135,7 +140,9 @@ pub enum RequestFilter {
     Pending,
     Approved,
     Rejected,
-    /// Approved and without a payout that is not Failed: what "Add cashback payout" offers.
+    Voided,
+    /// Approved and without an open payout (one neither Failed nor Cancelled): what "Add
+    /// cashback payout" offers.
     Payable,
 }
 
@@ -147,6 +154,7 @@ impl RequestFilter {
             RequestFilter::Pending => "r.status = 'pending'",
             RequestFilter::Approved => "r.status = 'approved'",
             RequestFilter::Rejected => "r.status = 'rejected'",
+            RequestFilter::Voided => "r.status = 'voided'",
             // Kept by triggers (migration 0007), read from a partial index.
             RequestFilter::Payable => "r.status = 'approved' AND r.open_payout_id IS NULL",
         }
@@ -159,6 +167,7 @@ impl RequestFilter {
             RequestFilter::Pending => "kind = 'pending'",
             RequestFilter::Approved => "kind = 'approved'",
             RequestFilter::Rejected => "kind = 'rejected'",
+            RequestFilter::Voided => "kind = 'voided'",
             RequestFilter::Payable => "kind = 'payable'",
         }
     }
@@ -170,6 +179,7 @@ impl RequestFilter {
             RequestFilter::Pending => Some(status_code(RequestStatus::Pending)),
             RequestFilter::Approved => Some(status_code(RequestStatus::Approved)),
             RequestFilter::Rejected => Some(status_code(RequestStatus::Rejected)),
+            RequestFilter::Voided => Some(status_code(RequestStatus::Voided)),
             RequestFilter::Payable => Some(PAYABLE_CODE),
         }
     }
@@ -309,6 +319,61 @@ impl Ledger {
         self.request(id).await
     }
 
+    /// Voids an approved request that no payout stands for (none made, or each Failed or
+    /// Cancelled), with a reason: it will never be paid, leaves the payable list and the
+    /// totals owed, and stays in the book. Its Failed payouts can no longer be retried.
+    pub async fn void_request(
+        &self,
+        origin: &Origin,
+        id: RequestId,
+        reason: &str,
+    ) -> Result<Request> {
+        let Some(reason) = text::optional("reason", "Reason", reason, 2000, Lines::Many)? else {
+            return Err(Error::validation(
+                "reason",
+                "Say why the request will never be paid.",
+            ));
+        };
+        let mut tx = self.begin_write(origin).await?;
+        let (status, open): (RequestStatus, Option<PayoutId>) =
+            sqlx::query_as("SELECT status, open_payout_id FROM incentive_requests WHERE id = ?")
+                .bind(id)
+                .fetch_optional(tx.conn())
+                .await?
+                .ok_or_else(|| not_found(id))?;
+        if status != RequestStatus::Approved {
+            return Err(Refusal::NotVoidable {
+                request: id,
+                was: status,
+            }
+            .into());
+        }
+        if let Some(payout) = open {
+            return Err(Refusal::VoidWithOpenPayout {
+                request: id,
+                payout,
+            }
+            .into());
+        }
+        sqlx::query(
+            "UPDATE incentive_requests SET status = 'voided', void_reason = ?, updated_at = ?
+              WHERE id = ?",
+        )
+        .bind(&reason)
+        .bind(tx.at())
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+        tx.commit_with(Event {
+            action: Action::Void,
+            record: Record::Request(id),
+            diff: Diff::new().field("status", status, RequestStatus::Voided),
+            note: &reason,
+        })
+        .await?;
+        self.request(id).await
+    }
+
     /// Corrects the amount of a request (pending or approved) that no payout was made for yet,
     /// in its currency, with a note saying why; audited old → new. Once a payout exists, even
     /// a Failed one, the amount stays what the payout copied.
@@ -331,8 +396,10 @@ impl Ledger {
         .fetch_optional(tx.conn())
         .await?
         .ok_or_else(|| not_found(id))?;
-        if status == RequestStatus::Rejected {
-            return Err(Refusal::RequestRejected(id).into());
+        match status {
+            RequestStatus::Rejected => return Err(Refusal::RequestRejected(id).into()),
+            RequestStatus::Voided => return Err(Refusal::RequestVoided(id).into()),
+            RequestStatus::Pending | RequestStatus::Approved => {}
         }
         let payout: Option<PayoutId> =
             sqlx::query_scalar("SELECT id FROM payouts WHERE request_id = ? ORDER BY id LIMIT 1")

@@ -106,6 +106,106 @@ mod tests {
         }
     }
 
+    /// Some of [`STEPS`], as SQLx's migrator takes them.
+    #[derive(Debug)]
+    struct Only(Vec<Migration>);
+
+    impl<'s> MigrationSource<'s> for Only {
+        fn resolve(self) -> BoxFuture<'s, Result<Vec<Migration>, BoxDynError>> {
+            Box::pin(async { Ok(self.0) })
+        }
+    }
+
+    async fn book_up_to(path: &std::path::Path, version: i64) -> SqlitePool {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true);
+        let pool = SqlitePool::connect_with(options).await.unwrap();
+        let steps = STEPS.iter().filter(|s| s.version <= version).cloned();
+        Migrator::new(Only(steps.collect()))
+            .await
+            .unwrap()
+            .run(&pool)
+            .await
+            .unwrap();
+        pool
+    }
+
+    #[tokio::test]
+    async fn step_22_lets_an_existing_book_cancel_and_void_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = book_up_to(&dir.path().join("old.sqlite"), 21).await;
+        let at = "2026-01-05T09:00:00.000000Z";
+        for sql in [
+            "INSERT INTO customers (id, uuid, username, username_key, display_name, created_at,
+                                    updated_at)
+             VALUES (1, randomblob(16), 'ada', 'ada', 'Ada', ?1, ?1)",
+            "INSERT INTO payment_accounts (id, uuid, customer_id, kind, is_default, provider,
+                                           handle_kind, handle, created_at, updated_at)
+             VALUES (1, randomblob(16), 1, 'digital', 1, 'paypal', 'email', 'ada@example.com',
+                     ?1, ?1)",
+            "INSERT INTO incentive_requests (id, uuid, customer_id, amount_minor, currency, status,
+                                             decided_at, created_at, updated_at)
+             VALUES (1, randomblob(16), 1, 1250, 'USD', 'approved', ?1, ?1, ?1),
+                    (2, randomblob(16), 1, 500, 'USD', 'approved', ?1, ?1, ?1)",
+            "INSERT INTO payouts (id, uuid, request_id, customer_id, amount_minor, currency, method,
+                                  account_id, account_snapshot, created_at, updated_at, status_at)
+             VALUES (1, randomblob(16), 1, 1, 1250, 'USD', 'digital', 1, '{}', ?1, ?1, ?1)",
+        ] {
+            sqlx::query(sql).bind(at).execute(&pool).await.unwrap();
+        }
+        let refused = "UPDATE payouts SET status = 'cancelled'";
+        assert!(sqlx::query(refused).execute(&pool).await.is_err());
+
+        run(&pool).await.unwrap();
+        let open: Option<i64> =
+            sqlx::query_scalar("SELECT open_payout_id FROM incentive_requests WHERE id = 1")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(open, Some(1));
+        sqlx::query("UPDATE payouts SET status = 'cancelled' WHERE id = 1")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "UPDATE incentive_requests SET status = 'voided', void_reason = 'refunded' WHERE id = 2",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        // The cancelled payout no longer stands for its request; the totals follow.
+        let totals: Vec<(String, i64)> =
+            sqlx::query_as("SELECT kind, n FROM request_totals ORDER BY kind")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        let expected = [
+            ("approved", 1),
+            ("payable", 1),
+            ("pending", 0),
+            ("rejected", 0),
+            ("voided", 1),
+        ];
+        assert_eq!(totals, expected.map(|(k, n)| (k.to_owned(), n)).to_vec());
+        for refused in [
+            "UPDATE payouts SET status = 'lost'",
+            "UPDATE incentive_requests SET status = 'paid' WHERE id = 1",
+            "UPDATE incentive_requests SET status = 'voided' WHERE id = 1",
+            "UPDATE incentive_requests SET void_reason = 'x' WHERE id = 1",
+        ] {
+            assert!(
+                sqlx::query(refused).execute(&pool).await.is_err(),
+                "{refused}"
+            );
+        }
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(check, "ok");
+    }
+
     #[test]
     fn the_versions_are_in_order() {
         let versions: Vec<i64> = versions().collect();

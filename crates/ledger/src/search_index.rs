@@ -413,6 +413,7 @@ pub(crate) fn status_code(status: RequestStatus) -> &'static str {
         RequestStatus::Pending => "@pe",
         RequestStatus::Approved => "@ap",
         RequestStatus::Rejected => "@re",
+        RequestStatus::Voided => "@vo",
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use PayoutStatus::*;
 
-const ALL: [PayoutStatus; 4] = [Pending, OnProcess, Success, Failed];
+const ALL: [PayoutStatus; 5] = PayoutStatus::ALL;
 
 async fn payout(ledger: &Ledger, username: &str) -> Payout {
     let request = payable(ledger, username).await;
@@ -47,7 +47,7 @@ async fn payout_in(ledger: &Ledger, username: &str, status: PayoutStatus) -> Pay
     let p = payout(ledger, username).await;
     if status != Pending {
         ledger
-            .change_payout_status(&me(), p.id, &to(status))
+            .change_payout_status(&me(), p.id, &with_note(status, "as the test needs"))
             .await
             .unwrap();
     }
@@ -60,10 +60,12 @@ async fn every_move_of_the_product_is_allowed_and_every_other_refused() {
         (Pending, OnProcess),
         (Pending, Success),
         (Pending, Failed),
+        (Pending, Cancelled),
         (OnProcess, Success),
         (OnProcess, Failed),
         (OnProcess, Pending),
         (Failed, Pending),
+        (Failed, Cancelled),
         (Success, Failed),
     ];
     let b = book().await;
@@ -623,7 +625,7 @@ async fn the_detail_is_masked_and_a_reveal_shows_the_number_and_is_audited() {
     let iban = detail.account.iter().find(|f| f.key == "iban").unwrap();
     assert_eq!(iban.value, "DE •••• 3000");
     assert!(iban.secret);
-    assert_eq!(detail.moves, vec![OnProcess, Success, Failed]);
+    assert_eq!(detail.moves, vec![OnProcess, Success, Failed, Cancelled]);
     assert_eq!(detail.request.number, r.number);
     assert_eq!(detail.customer.username, "ada");
     let shown = serde_json::to_string(&detail).unwrap();

@@ -186,6 +186,7 @@ fn payable(request: &Request) -> Result<(), Refusal> {
     match (request.status, request.open_payout) {
         (RequestStatus::Pending, _) => Err(Refusal::RequestNotApproved(request.id)),
         (RequestStatus::Rejected, _) => Err(Refusal::RequestRejected(request.id)),
+        (RequestStatus::Voided, _) => Err(Refusal::RequestVoided(request.id)),
         (RequestStatus::Approved, Some(open)) => Err(Refusal::RequestAlreadyPaid {
             request: request.id,
             open,

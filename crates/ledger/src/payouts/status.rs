@@ -3,7 +3,8 @@
 //! snapshot, and the detail panel's read.
 //!
 //! Invariants: only the moves of [`PayoutStatus::can_move_to`] happen, Success → Failed only
-//! with a note; every move to Failed says why ([`FailureReason`], Other with a note), and a
+//! with a note, a move to Cancelled only with one; a payout leaves Failed for Pending only when
+//! its request is not voided and has no other open payout; every move to Failed says why ([`FailureReason`], Other with a note), and a
 //! payout that leaves Failed no longer has a reason; each move leaves exactly one audit event
 //! (old → new per field), and a retry to another account one more for the new snapshot, in
 //! the same transaction; a bulk move is one transaction that changes the allowed rows and
@@ -25,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::ids::{AccountId, CustomerId, PayoutId, RequestId};
 use crate::money::Money;
 use crate::refusal::Refusal;
-use crate::requests::Request;
+use crate::requests::{Request, RequestStatus};
 use crate::text::{self, Lines};
 use crate::Ledger;
 
@@ -250,7 +251,11 @@ impl Moves {
             return Ok(Err(Refusal::MoveNotAllowed { from, to }));
         }
         if from.needs_note(to) && change.note.is_empty() {
-            return Ok(Err(Refusal::NoteRequired));
+            return Ok(Err(if to == PayoutStatus::Cancelled {
+                Refusal::CancelReasonRequired
+            } else {
+                Refusal::NoteRequired
+            }));
         }
         // Only a Failed payout has a reason, and every one has.
         let failure_reason = match (to, change.failure_reason) {
@@ -261,11 +266,11 @@ impl Moves {
             (PayoutStatus::Failed, reason) => reason,
             _ => None,
         };
-        if from == PayoutStatus::Failed {
+        if !from.is_open() && to.is_open() {
             // The book must show the moves staged so far before it is asked.
             self.write(tx).await?;
-            if let Some(open) = open_payout(tx.conn(), current.request_id, current.id).await? {
-                return Ok(Err(Refusal::OtherPayoutOpen(open)));
+            if let Some(refusal) = reopening_refused(tx.conn(), current).await? {
+                return Ok(Err(refusal));
             }
         }
         let reference = change
@@ -347,19 +352,23 @@ impl Moves {
     }
 }
 
-async fn open_payout(
+/// Why a Failed payout may not stand for its request again, if it may not: the request was
+/// voided, or has another open payout.
+async fn reopening_refused(
     conn: &mut SqliteConnection,
-    request_id: RequestId,
-    except: PayoutId,
-) -> Result<Option<PayoutId>> {
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM payouts
-          WHERE request_id = ? AND status <> 'failed' AND id <> ?",
-    )
-    .bind(request_id)
-    .bind(except)
-    .fetch_optional(conn)
-    .await?)
+    current: &Current,
+) -> Result<Option<Refusal>> {
+    let (status, open): (RequestStatus, Option<PayoutId>) =
+        sqlx::query_as("SELECT status, open_payout_id FROM incentive_requests WHERE id = ?")
+            .bind(current.request_id)
+            .fetch_one(conn)
+            .await?;
+    Ok(if status == RequestStatus::Voided {
+        Some(Refusal::RequestVoided(current.request_id))
+    } else {
+        open.filter(|&open| open != current.id)
+            .map(Refusal::OtherPayoutOpen)
+    })
 }
 
 async fn account_snapshot(conn: &mut SqliteConnection, id: PayoutId) -> Result<AccountDetails> {
@@ -628,19 +637,23 @@ impl Ledger {
     /// The payout, its request, its customer, the masked account and the history.
     pub async fn payout_detail(&self, id: PayoutId) -> Result<PayoutDetail> {
         let payout = self.payout(id).await?;
+        let request = self.request(payout.request_id).await?;
         let details = account_snapshot(&mut *self.reader.acquire().await?, id).await?;
+        // A voided request's payouts never stand for it again.
+        let voided = request.status == RequestStatus::Voided;
         let moves = PayoutStatus::ALL
             .into_iter()
             .filter(|to| payout.status.can_move_to(*to))
+            .filter(|to| !(voided && to.is_open()))
             .collect();
-        let retry_accounts = if payout.status == PayoutStatus::Failed {
+        let retry_accounts = if payout.status == PayoutStatus::Failed && !voided {
             self.customer_accounts(payout.customer_id).await?
         } else {
             Vec::new()
         };
         Ok(PayoutDetail {
             retry_accounts,
-            request: self.request(payout.request_id).await?,
+            request,
             customer: self.customer(payout.customer_id).await?,
             account: details.fields(false),
             history: self.history(Record::Payout(id)).await?,
