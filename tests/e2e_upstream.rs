@@ -174,7 +174,7 @@ fn a_new_book_offers_sample_data_and_it_shows_every_status() {
         wait_text(c, "main", |t| t.contains("No payouts yet")).await;
         click(c, "#load-sample").await;
         wait_text(c, ".pager .range", |t| t.starts_with("1–10 of")).await;
-        for status in ["pending", "on_process", "success", "failed"] {
+        for status in ["pending", "on_process", "success", "failed", "cancelled"] {
             click(c, &format!(".segmented [data-status={status}]")).await;
             wait_for(c, &format!("#payouts-table tbody .badge.{status}")).await;
             click(c, &format!(".segmented [data-status={status}]")).await;

@@ -270,7 +270,12 @@ impl Ledger {
                     }
                 }
                 if fate == 2 {
-                    continue; // approved, waiting for a payout
+                    // Approved, waiting for a payout; one in three written off instead.
+                    if i % 3 == 0 {
+                        self.void_request(&at(), request.id, "Order returned; no cashback due")
+                            .await?;
+                    }
+                    continue;
                 }
                 let payout = self
                     .create_payout(
@@ -326,6 +331,16 @@ impl Ledger {
                         note: (*note).into(),
                     };
                     self.change_payout_status(&at(), payout.id, &change).await?;
+                }
+                // Every other failed payout is cancelled: the customer took store credit.
+                if fate == 7 && i % 2 == 0 {
+                    let cancel = StatusChange {
+                        status: PayoutStatus::Cancelled,
+                        failure_reason: None,
+                        external_reference: String::new(),
+                        note: "Customer took store credit instead".into(),
+                    };
+                    self.change_payout_status(&at(), payout.id, &cancel).await?;
                 }
             }
         }

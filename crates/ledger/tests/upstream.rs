@@ -248,12 +248,7 @@ async fn sample_data_fills_an_empty_book_with_every_status_once() {
         summary.customers >= 30 && summary.payouts >= 30,
         "{summary:?}"
     );
-    for status in [
-        PayoutStatus::Pending,
-        PayoutStatus::OnProcess,
-        PayoutStatus::Success,
-        PayoutStatus::Failed,
-    ] {
+    for status in PayoutStatus::ALL {
         let q = PayoutQuery {
             statuses: vec![status],
             ..PayoutQuery::page(1, 5)
@@ -276,6 +271,7 @@ async fn sample_data_fills_an_empty_book_with_every_status_once() {
         RequestStatus::Pending,
         RequestStatus::Approved,
         RequestStatus::Rejected,
+        RequestStatus::Voided,
     ] {
         assert!(
             requests.items.iter().any(|r| r.status == status),
