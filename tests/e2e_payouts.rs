@@ -339,6 +339,7 @@ fn a_payout_failed_for_a_closed_account_is_retried_to_the_new_one() {
                 failure_reason: Some(ledger::FailureReason::AccountClosed),
                 external_reference: String::new(),
                 note: String::new(),
+                payment: Default::default(),
             };
             l.change_payout_status(&seeder(), ledger::PayoutId(1), &closed)
                 .await
@@ -403,6 +404,85 @@ fn a_payout_failed_for_a_closed_account_is_retried_to_the_new_one() {
                 "{latest}"
             );
             assert!(latest.contains("Retried to another account"), "{latest}");
+            s
+        },
+    );
+}
+
+#[test]
+fn a_payout_marked_paid_says_when_how_and_at_what_cost() {
+    run_seeded(
+        "payouts-paid-on-via-fee",
+        |l| payouts(l, 1),
+        |s| async move {
+            let c = &s.client;
+            click(c, "tr[data-number='PO-000001'] .open-detail").await;
+            wait_text(c, "#detail-status", |t| t == "Pending").await;
+            let form = "[data-form=status]";
+            assert_eq!(
+                count_of(c, &format!("{form} [data-fields=payment]:not([hidden])")).await,
+                0
+            );
+            select(c, &format!("{form} [name=status]"), "success").await;
+            // Paid today by default, in the user's time zone; the fee in the payout's currency.
+            let days = js(
+                c,
+                "const d = (n) => { const t = new Date(); t.setDate(t.getDate() + n); \
+                 return `${t.getFullYear()}-${String(t.getMonth() + 1).padStart(2, '0')}-${String(t.getDate()).padStart(2, '0')}`; }; \
+                 const f = document.querySelector('[data-form=status]'); \
+                 return [d(0), d(-1), d(2), f.paid_on.value, f.fee_currency.value]",
+                vec![],
+            )
+            .await;
+            let days: Vec<String> = serde_json::from_value(days).unwrap();
+            assert_eq!(days[3], days[0], "today by default");
+            assert_eq!(days[4], "USD");
+            let set_day = |day: &str| {
+                format!("document.querySelector('[data-form=status]').paid_on.value = '{day}'")
+            };
+            // A day to come is refused next to its field.
+            js(c, &set_day(&days[2]), vec![]).await;
+            click(c, &format!("{form} button[type=submit]")).await;
+            let error = wait_text(c, &format!("{form} #paid_on-error"), |t| !t.is_empty()).await;
+            assert!(error.contains("has not come yet"), "{error}");
+            js(c, &set_day(&days[1]), vec![]).await;
+            select(c, &format!("{form} [name=paid_via]"), "cash").await;
+            type_into(c, &format!("{form} [name=fee]"), "1.5").await;
+            js(
+                c,
+                "document.querySelector('[data-form=status]').fee_currency.value = 'eur'",
+                vec![],
+            )
+            .await;
+            save_screenshot(c, "payout-mark-paid-form").await;
+            click(c, &format!("{form} button[type=submit]")).await;
+            wait_text(c, "#detail-status", |t| t == "Success").await;
+            assert_eq!(
+                wait_text(c, "#detail-paid-on", |t| !t.is_empty()).await,
+                days[1]
+            );
+            assert_eq!(
+                wait_text(c, "#detail-paid-via", |t| !t.is_empty()).await,
+                "Cash"
+            );
+            assert_eq!(
+                wait_text(c, "#detail-fee", |t| !t.is_empty()).await,
+                "1.50 EUR"
+            );
+            let latest = wait_text(c, "#detail-history > li:first-child", |t| {
+                t.contains("Status changed")
+            })
+            .await;
+            assert!(latest.contains("paid via: Cash"), "{latest}");
+            save_screenshot(c, "payout-paid-detail").await;
+            assert_eq!(
+                rows(
+                    &s.book,
+                    "payouts WHERE paid_via = 'cash' AND fee_minor = 150 AND fee_currency = 'EUR'"
+                )
+                .await,
+                1
+            );
             s
         },
     );
@@ -597,6 +677,7 @@ async fn moved(l: Ledger, ids: &[i64], status: PayoutStatus) -> Ledger {
             .then_some(ledger::FailureReason::ReturnedByBank),
         external_reference: String::new(),
         note: String::new(),
+        payment: Default::default(),
     };
     for id in ids {
         l.change_payout_status(&seeder(), id, &change)

@@ -3,6 +3,7 @@
 import { h } from './dom.js';
 import { statusLabel } from './format.js';
 import { failureReasonLabel } from './failure-reason.js';
+import { paidViaLabel } from './payment-fields.js';
 
 const ACTIONS = {
   create: 'Created',
@@ -31,6 +32,7 @@ function shown(field, value) {
   if (value === null || value === undefined || value === '') return '—';
   if (field === 'status') return statusLabel(value);
   if (field === 'failure_reason') return failureReasonLabel(value);
+  if (field === 'paid_via') return paidViaLabel(value);
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 

@@ -29,6 +29,3 @@ export function failureReasonField(status, attrs = {}) {
   sync();
   return label;
 }
-
-/** The form's values as a status move sends them: no reason unless one was chosen. */
-export const statusChange = (values) => ({ ...values, failure_reason: values.failure_reason || null });

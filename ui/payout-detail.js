@@ -7,7 +7,8 @@ import { field } from './dialog.js';
 import { h, replace, copy, showError, clearErrors, formValues, toast } from './dom.js';
 import { money, statusLabel, when } from './format.js';
 import { actionLabel, changeList } from './changes.js';
-import { failureReasonField, failureReasonLabel, statusChange } from './failure-reason.js';
+import { failureReasonField, failureReasonLabel } from './failure-reason.js';
+import { paidViaLabel, paymentFields, statusChange } from './payment-fields.js';
 
 /** Opens the panel for payout `id`; `changed()` is called after every change it saves. */
 export function openDetail(id, changed) {
@@ -28,7 +29,8 @@ function draw(body, d, dialog, saved) {
       h('dt', {}, 'Reference'), h('dd', { id: 'detail-reference' }, p.external_reference
         ?? (p.status === 'success' ? h('span', { class: 'badge pending' }, 'Paid without a reference') : '—')),
       p.paid_on ? [h('dt', {}, 'Paid on'), h('dd', { id: 'detail-paid-on' }, p.paid_on)] : null,
-      p.fee ? [h('dt', {}, 'Provider fee'), h('dd', { id: 'detail-fee' }, money(p.fee))] : null,
+      p.status === 'success' ? [h('dt', {}, 'Paid via'), h('dd', { id: 'detail-paid-via' }, paidViaLabel(p.paid_via))] : null,
+      p.fee ? [h('dt', {}, 'Fee'), h('dd', { id: 'detail-fee' }, money(p.fee))] : null,
       p.status === 'failed'
         ? [h('dt', {}, 'Why it failed'), h('dd', { id: 'detail-failure-reason' }, failureReasonLabel(p.failure_reason))]
         : null,
@@ -120,6 +122,7 @@ function statusForm(p, moves, accounts, saved) {
   return panelForm('status', [
     h('label', {}, h('span', {}, 'Move to'), to),
     failureReasonField(to),
+    paymentFields(to, { currency: p.amount.currency }),
     payTo,
     input('External reference', 'external_reference', { maxlength: 100, autocomplete: 'off', placeholder: p.external_reference ?? 'e.g. the PayPal transaction id' }),
     input('Note', 'note', { tag: 'textarea', rows: 2, maxlength: 1000, wide: true }, '(required to cancel, to move a Success back to Failed, and for the reason Other)'),

@@ -11,7 +11,8 @@ import { liveList } from './list.js';
 import { openDetail } from './payout-detail.js';
 import { sampleDataButton } from './sample.js';
 import { paymentFileDialog } from './payment-file-dialog.js';
-import { failureReasonField, statusChange } from './failure-reason.js';
+import { failureReasonField } from './failure-reason.js';
+import { paymentFields, statusChange } from './payment-fields.js';
 import { state, currentQuery } from './payout-query.js';
 
 export const STATUSES = ['pending', 'on_process', 'success', 'failed', 'cancelled'];
@@ -208,6 +209,7 @@ function bulkChange(load) {
     body: h('div', { class: 'fields' },
       newStatus,
       failureReasonField(newStatus.querySelector('select'), { wide: true, id: 'f-failure_reason' }),
+      paymentFields(newStatus.querySelector('select')),
       field('External reference', 'external_reference', { maxlength: 100, autocomplete: 'off', wide: true }, '(optional, e.g. the batch id; set on every moved payout)'),
       field('Note', 'note', { tag: 'textarea', rows: 2, maxlength: 1000, wide: true }, '(kept in the audit trail; required to cancel, to move a Success back to Failed, and for the reason Other)'),
       h('p', { class: 'muted wide' }, 'Payouts whose move is not allowed are left as they are and listed afterwards. To undo, move them back the same way.')),

@@ -67,6 +67,7 @@ async fn main() {
             failure_reason: None,
             external_reference: String::new(),
             note: String::new(),
+            payment: Default::default(),
         };
         ledger
             .change_payout_status(&me, p.id, &change)

@@ -49,7 +49,7 @@ use serde::Serialize;
 pub use audit::{Action, AuditEvent, ChainReport, Entity, Origin, Record, Source};
 pub use error::{Error, Result};
 pub use ids::{AccountId, CustomerId, PayoutId, ProgramId, RecordId, RequestId};
-pub use lifecycle::{FailureReason, PayoutStatus, RequestStatus};
+pub use lifecycle::{FailureReason, PaidVia, PayoutStatus, RequestStatus};
 pub use money::{Currency, Money};
 pub use refusal::Refusal;
 pub use store::{Create, Ledger};

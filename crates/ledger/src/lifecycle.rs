@@ -161,6 +161,32 @@ impl FailureReason {
     }
 }
 
+/// How a payout was really paid, said when it becomes Success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum PaidVia {
+    /// PayPal, Venmo included (PayPal Payouts pays both).
+    Paypal,
+    BankTransfer,
+    Wise,
+    Cash,
+    Other,
+}
+
+impl PaidVia {
+    /// As stored and in the audit trail.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaidVia::Paypal => "paypal",
+            PaidVia::BankTransfer => "bank_transfer",
+            PaidVia::Wise => "wise",
+            PaidVia::Cash => "cash",
+            PaidVia::Other => "other",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -177,7 +177,9 @@ struct PayoutRow {
     external_reference: Option<String>,
     paid_on: Option<String>,
     fee_minor: Option<i64>,
+    fee_currency: Option<String>,
     failure_reason: Option<String>,
+    paid_via: Option<String>,
 }
 
 const PAYOUTS: Kind<PayoutRow> = Kind {
@@ -193,12 +195,14 @@ const PAYOUTS: Kind<PayoutRow> = Kind {
             ("description", Value::Null),
             ("external_reference", Value::Null),
             ("paid_on", Value::Null),
+            ("paid_via", Value::Null),
             ("fee", Value::Null),
             ("failure_reason", Value::Null),
         ])
     },
     rows: "SELECT id, request_id, amount_minor, currency, method, account_snapshot, status,
-                  description, external_reference, paid_on, fee_minor, failure_reason
+                  description, external_reference, paid_on, fee_minor, fee_currency,
+                  failure_reason, paid_via
              FROM payouts ORDER BY id",
     project: |p| {
         let details =
@@ -213,9 +217,12 @@ const PAYOUTS: Kind<PayoutRow> = Kind {
             ("description", text(p.description)),
             ("external_reference", optional(p.external_reference)),
             ("paid_on", optional(p.paid_on)),
+            ("paid_via", optional(p.paid_via)),
             (
                 "fee",
-                p.fee_minor.map_or(Value::Null, |f| amount(f, &p.currency)),
+                p.fee_minor.map_or(Value::Null, |f| {
+                    amount(f, p.fee_currency.as_deref().unwrap_or(&p.currency))
+                }),
             ),
             ("failure_reason", optional(p.failure_reason)),
         ]);

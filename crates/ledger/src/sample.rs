@@ -329,6 +329,7 @@ impl Ledger {
                             String::new()
                         },
                         note: (*note).into(),
+                        payment: Default::default(),
                     };
                     self.change_payout_status(&at(), payout.id, &change).await?;
                 }
@@ -339,6 +340,7 @@ impl Ledger {
                         failure_reason: None,
                         external_reference: String::new(),
                         note: "Customer took store credit instead".into(),
+                        payment: Default::default(),
                     };
                     self.change_payout_status(&at(), payout.id, &cancel).await?;
                 }

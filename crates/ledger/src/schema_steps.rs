@@ -131,10 +131,9 @@ mod tests {
         pool
     }
 
-    #[tokio::test]
-    async fn step_22_lets_an_existing_book_cancel_and_void_and_nothing_else() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = book_up_to(&dir.path().join("old.sqlite"), 21).await;
+    /// A customer with a PayPal account, two approved requests of 12.50 and 5.00 USD, and a
+    /// Pending payout PO-000001 for the first, written as the steps of their time wrote them.
+    async fn seed(pool: &SqlitePool) {
         let at = "2026-01-05T09:00:00.000000Z";
         for sql in [
             "INSERT INTO customers (id, uuid, username, username_key, display_name, created_at,
@@ -152,8 +151,15 @@ mod tests {
                                   account_id, account_snapshot, created_at, updated_at, status_at)
              VALUES (1, randomblob(16), 1, 1, 1250, 'USD', 'digital', 1, '{}', ?1, ?1, ?1)",
         ] {
-            sqlx::query(sql).bind(at).execute(&pool).await.unwrap();
+            sqlx::query(sql).bind(at).execute(pool).await.unwrap();
         }
+    }
+
+    #[tokio::test]
+    async fn step_22_lets_an_existing_book_cancel_and_void_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = book_up_to(&dir.path().join("old.sqlite"), 21).await;
+        seed(&pool).await;
         let refused = "UPDATE payouts SET status = 'cancelled'";
         assert!(sqlx::query(refused).execute(&pool).await.is_err());
 
@@ -204,6 +210,35 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(check, "ok");
+    }
+
+    #[tokio::test]
+    async fn step_23_gives_old_fees_the_payouts_currency_and_no_way_paid() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = book_up_to(&dir.path().join("old.sqlite"), 22).await;
+        seed(&pool).await;
+        sqlx::query(
+            "UPDATE payouts SET status = 'success', paid_on = '2026-01-05', fee_minor = 35",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        run(&pool).await.unwrap();
+        let row: (Option<String>, Option<String>) =
+            sqlx::query_as("SELECT fee_currency, paid_via FROM payouts WHERE id = 1")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(row, (Some("USD".to_owned()), None));
+        for refused in [
+            "UPDATE payouts SET paid_via = 'venmo'",
+            "UPDATE payouts SET fee_currency = 'usd'",
+        ] {
+            assert!(
+                sqlx::query(refused).execute(&pool).await.is_err(),
+                "{refused}"
+            );
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ fn to(status: PayoutStatus, reference: &str) -> StatusChange {
             .then_some(ledger::FailureReason::ReturnedByBank),
         external_reference: reference.into(),
         note: String::new(),
+        payment: Default::default(),
     }
 }
 

@@ -96,6 +96,7 @@ mod log {
             failure_reason: None,
             external_reference: String::new(),
             note: "Sent with 100% of the batch_1".into(),
+            payment: Default::default(),
         };
         l.change_payout_status(&later, p.id, &sent).await.unwrap(); // 6
         payable(l, "bob").await; // 7-10

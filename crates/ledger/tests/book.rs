@@ -427,6 +427,7 @@ async fn request_totals_follow_every_change_and_far_pages_match() {
         failure_reason: Some(ledger::FailureReason::RejectedByProvider),
         external_reference: String::new(),
         note: String::new(),
+        payment: Default::default(),
     };
     l.change_payout_status(&me(), paid.id, &failed)
         .await

@@ -151,6 +151,7 @@ async fn options_filters_failures_and_the_audit_event() {
             failure_reason: None,
             external_reference: String::new(),
             note: String::new(),
+            payment: Default::default(),
         },
     )
     .await

@@ -315,6 +315,7 @@ async fn a_bank_statement_matches_by_the_payout_id_in_the_reference_and_confirms
             failure_reason: None,
             external_reference: String::new(),
             note: "sent".into(),
+            payment: Default::default(),
         },
     )
     .await

@@ -353,6 +353,7 @@ async fn a_changed_payout_changes_the_stored_decision() {
             failure_reason: Some(ledger::FailureReason::RejectedByProvider),
             external_reference: String::new(),
             note: "bounced".into(),
+            payment: Default::default(),
         },
     )
     .await

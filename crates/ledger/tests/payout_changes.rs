@@ -24,6 +24,7 @@ fn to(status: PayoutStatus) -> StatusChange {
             .then_some(ledger::FailureReason::ReturnedByBank),
         external_reference: String::new(),
         note: String::new(),
+        payment: Default::default(),
     }
 }
 
@@ -99,9 +100,13 @@ async fn every_move_of_the_product_is_allowed_and_every_other_refused() {
                     .collect();
                 let why = "returned_by_bank";
                 let expected = match (from, target) {
-                    (_, Success) => vec![("paid_on", json!(null), json!("2026-01-05"))],
+                    (_, Success) => vec![
+                        ("paid_on", json!(null), json!("2026-01-05")),
+                        ("paid_via", json!(null), json!("paypal")),
+                    ],
                     (Success, Failed) => vec![
                         ("paid_on", json!("2026-01-05"), json!(null)),
+                        ("paid_via", json!("paypal"), json!(null)),
                         ("failure_reason", json!(null), json!(why)),
                     ],
                     (_, Failed) => vec![("failure_reason", json!(null), json!(why))],
@@ -400,6 +405,7 @@ async fn a_status_move_can_set_the_reference_and_both_changes_are_in_one_event()
         failure_reason: None,
         external_reference: "  PAYPAL-7XK2  ".into(),
         note: "paid from the PayPal dashboard".into(),
+        payment: Default::default(),
     };
     let paid = b
         .ledger
@@ -420,10 +426,16 @@ async fn a_status_move_can_set_the_reference_and_both_changes_are_in_one_event()
             ("status", json!("pending"), json!("success")),
             ("external_reference", json!(null), json!("PAYPAL-7XK2")),
             ("paid_on", json!(null), json!("2026-01-05")),
+            ("paid_via", json!(null), json!("paypal")),
         ]
     );
     assert_eq!(paid.paid_on.as_deref(), Some("2026-01-05"));
-    assert_eq!(paid.fee, None, "no statement said what it cost");
+    assert_eq!(
+        paid.paid_via,
+        Some(ledger::PaidVia::Paypal),
+        "as its account is paid"
+    );
+    assert_eq!(paid.fee, None, "nobody said what it cost");
     // A later move without a reference keeps the one there is.
     let failed = b
         .ledger
@@ -515,6 +527,7 @@ async fn a_bulk_move_changes_the_allowed_rows_in_one_go_and_lists_the_others() {
         failure_reason: None,
         external_reference: "BATCH-42".into(),
         note: "paid in one batch".into(),
+        payment: Default::default(),
     };
     let ids = [
         pending.id,

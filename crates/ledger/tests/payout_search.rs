@@ -145,6 +145,7 @@ async fn filters_combine_with_each_other_and_with_search() {
             .then_some(ledger::FailureReason::ReturnedByBank),
         external_reference: String::new(),
         note: String::new(),
+        payment: Default::default(),
     };
     l.change_payout_status(&me(), f.ada.id, &to(PayoutStatus::Success))
         .await
@@ -249,6 +250,7 @@ async fn the_index_follows_edits_and_is_rebuilt_when_missing() {
         failure_reason: None,
         external_reference: "PP-998877".into(),
         note: String::new(),
+        payment: Default::default(),
     };
     l.change_payout_status(&me(), f.eur.id, &reference)
         .await
@@ -316,6 +318,7 @@ async fn every_change_of_an_indexed_field_keeps_the_index() {
             .then_some(ledger::FailureReason::ReturnedByBank),
         external_reference: reference.into(),
         note: String::new(),
+        payment: Default::default(),
     };
     l.change_payout_status(
         &me(),

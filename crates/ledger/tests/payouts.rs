@@ -365,6 +365,7 @@ async fn pay_all_approved_pays_each_payable_request_once_as_one_by_one_would() {
             failure_reason: Some(ledger::FailureReason::RejectedByProvider),
             external_reference: String::new(),
             note: "closed".into(),
+            payment: Default::default(),
         },
     )
     .await

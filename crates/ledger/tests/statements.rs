@@ -157,6 +157,7 @@ fn to(status: PayoutStatus) -> StatusChange {
             .then_some(ledger::FailureReason::ReturnedByBank),
         external_reference: String::new(),
         note: "sent".into(),
+        payment: Default::default(),
     }
 }
 

@@ -60,6 +60,7 @@ async fn busy(ledger: &Ledger) -> PayoutId {
         failure_reason: None,
         external_reference: "5TY05013RG002845M".into(),
         note: "Paid".into(),
+        payment: Default::default(),
     };
     ledger
         .change_payout_status(&me(), p.id, &change)

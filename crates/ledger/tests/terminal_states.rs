@@ -15,6 +15,7 @@ fn move_to(status: PayoutStatus, note: &str) -> StatusChange {
         failure_reason: (status == PayoutStatus::Failed).then_some(FailureReason::AccountClosed),
         external_reference: String::new(),
         note: note.into(),
+        payment: Default::default(),
     }
 }
 

@@ -259,8 +259,9 @@ impl Ledger {
                 failure_reason: None,
                 external_reference: String::new(),
                 note: format!("Exported in a {} file.", kind.label()),
+                payment: Default::default(),
             }
-            .clean()?;
+            .clean(origin.at)?;
             let ids: Vec<PayoutId> = included.iter().map(|(id, _)| *id).collect();
             let mut nows = currents(tx.conn(), &ids).await?;
             let mut moves = Moves::default();

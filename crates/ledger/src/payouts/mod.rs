@@ -3,7 +3,7 @@
 //! Invariants: a payout is made only from an approved request whose customer has an active
 //! payment account; amount and currency are copied from the request; the account is
 //! snapshotted, so later edits of the account never change the record; at most one payout per
-//! request is not Failed (a unique index backs this up); a create carrying an idempotency key
+//! request is open, neither Failed nor Cancelled (a unique index backs this up); a create carrying an idempotency key
 //! that was used before returns the first payout instead of making a second.
 
 use std::collections::HashMap;
@@ -24,11 +24,13 @@ use crate::text::{self, Lines};
 use crate::Ledger;
 
 pub(crate) mod list;
+pub(crate) mod paid;
 pub(crate) mod pay_all;
 pub(crate) mod status;
 
-pub use crate::lifecycle::{FailureReason, PayoutStatus};
+pub use crate::lifecycle::{FailureReason, PaidVia, PayoutStatus};
 pub use list::{Cursor, PayoutList, PayoutQuery, PayoutSort, BROAD, COUNT_CAP, WALK};
+pub use paid::Payment;
 pub use pay_all::PaidAll;
 pub use status::{BulkOutcome, PayoutDetail, PayoutEdit, Retry, Skipped, StatusChange};
 
@@ -86,10 +88,13 @@ pub struct Payout {
     pub external_reference: Option<String>,
     pub created_at: String,
     pub updated_at: String,
-    /// The day it was really paid (a statement's booking day, or the day it was marked
-    /// Success); `None` unless it is Success.
+    /// The day it was really paid (a statement's booking day, or the day said when it was
+    /// marked Success); `None` unless it is Success.
     pub paid_on: Option<String>,
-    /// What the provider charged for it, when a statement said.
+    /// How it was paid; `None` unless it is Success (and for payouts paid before the way was
+    /// recorded).
+    pub paid_via: Option<PaidVia>,
+    /// What paying it cost, in the fee's own currency, when a statement or the owner said.
     pub fee: Option<Money>,
     /// Why it failed; `None` unless it is Failed (and for payouts that failed before reasons
     /// were recorded).
@@ -115,13 +120,16 @@ pub(crate) struct PayoutRow {
     updated_at: String,
     paid_on: Option<String>,
     fee_minor: Option<i64>,
+    fee_currency: Option<String>,
     failure_reason: Option<FailureReason>,
+    paid_via: Option<PaidVia>,
 }
 
 pub(crate) const SELECT_PAYOUT: &str = "
     SELECT p.id, p.uuid, p.request_id, p.customer_id, c.username, c.display_name, p.amount_minor,
            p.currency, p.method, p.account_snapshot, p.status, p.description, p.external_reference,
-           p.created_at, p.updated_at, p.paid_on, p.fee_minor, p.failure_reason
+           p.created_at, p.updated_at, p.paid_on, p.fee_minor, p.fee_currency, p.failure_reason,
+           p.paid_via
       FROM payouts p JOIN customers c ON c.id = p.customer_id";
 
 impl TryFrom<PayoutRow> for Payout {
@@ -147,9 +155,10 @@ impl TryFrom<PayoutRow> for Payout {
             created_at: row.created_at,
             updated_at: row.updated_at,
             paid_on: row.paid_on,
+            paid_via: row.paid_via,
             fee: row
                 .fee_minor
-                .map(|fee| Money::stored(fee, &row.currency))
+                .map(|fee| Money::stored(fee, row.fee_currency.as_deref().unwrap_or(&row.currency)))
                 .transpose()?,
             failure_reason: row.failure_reason,
         })

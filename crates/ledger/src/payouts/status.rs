@@ -13,11 +13,12 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
-use super::{FailureReason, Payout, PayoutStatus};
+use super::paid::{Payment, Settlement, USUAL_VIA};
+use super::{FailureReason, PaidVia, Payout, PayoutStatus};
 use crate::accounts::AccountSummary;
 use crate::accounts::{AccountDetails, AccountField};
 use crate::audit::{Action, AuditEvent, Diff, Event, Origin, Record, WriteTx};
@@ -42,6 +43,9 @@ pub struct StatusChange {
     /// Why it failed: required for a move to Failed, ignored for any other.
     #[serde(default)]
     pub failure_reason: Option<FailureReason>,
+    /// When, how and at what cost it was paid: for a move to Success, ignored for any other.
+    #[serde(default)]
+    pub payment: Payment,
 }
 
 /// A retry of a Failed payout: back to Pending, to be paid to `account_id` (one of the
@@ -121,15 +125,9 @@ pub(crate) struct Clean {
     status: PayoutStatus,
     reference: Option<String>,
     note: String,
-    /// What a statement says of the payment, for a move to Success.
+    /// What the owner or a statement says of the payment, for a move to Success.
     settlement: Option<Settlement>,
     failure_reason: Option<FailureReason>,
-}
-
-/// When a payment was really made and what the provider charged for it, from a statement.
-pub(crate) struct Settlement {
-    pub(crate) paid_on: NaiveDate,
-    pub(crate) fee_minor: i64,
 }
 
 impl Clean {
@@ -173,19 +171,34 @@ fn note(value: &str) -> Result<String> {
 }
 
 impl StatusChange {
-    pub(crate) fn clean(&self) -> Result<Clean> {
+    /// A move to `status` with nothing added.
+    pub fn to(status: PayoutStatus) -> StatusChange {
+        StatusChange {
+            status,
+            external_reference: String::new(),
+            note: String::new(),
+            failure_reason: None,
+            payment: Payment::default(),
+        }
+    }
+
+    /// The move checked, as the owner asks for it at `now`.
+    pub(crate) fn clean(&self, now: DateTime<Utc>) -> Result<Clean> {
+        let settlement = (self.status == PayoutStatus::Success)
+            .then(|| self.payment.settlement(now))
+            .transpose()?;
         Ok(Clean {
             status: self.status,
             reference: reference(&self.external_reference)?,
             note: note(&self.note)?,
-            settlement: None,
+            settlement,
             failure_reason: self.failure_reason,
         })
     }
 }
 
 /// The fields a move reads and writes.
-#[derive(sqlx::FromRow, Deserialize)]
+#[derive(Deserialize)]
 pub(crate) struct Current {
     id: PayoutId,
     request_id: RequestId,
@@ -196,6 +209,24 @@ pub(crate) struct Current {
     paid_on: Option<String>,
     fee_minor: Option<i64>,
     failure_reason: Option<FailureReason>,
+    paid_via: Option<PaidVia>,
+    fee_currency: Option<String>,
+    /// The way its account is paid ([`USUAL_VIA`]).
+    usual_via: PaidVia,
+}
+
+/// A payout's row as a JSON array in `Current`'s field order: for 40,000 payouts about half
+/// the time of reading them as rows.
+fn current_json() -> String {
+    format!(
+        "json_array(id, request_id, status, external_reference, amount_minor, currency, paid_on,
+                    fee_minor, failure_reason, paid_via, fee_currency, {USUAL_VIA})"
+    )
+}
+
+fn read_current(json: &str) -> Result<Vec<Current>> {
+    serde_json::from_str(json)
+        .map_err(|e| Error::Storage(format!("A payout could not be read: {e}")))
 }
 
 /// Applies `change` to one payout inside `tx`, or says why it may not move; `current` becomes
@@ -222,7 +253,8 @@ pub(crate) struct Moves {
     at: HashMap<PayoutId, usize>,
 }
 
-/// What a move writes to a payout's row: id, status, reference, paid on, fee, failure reason.
+/// What a move writes to a payout's row: id, status, reference, paid on, fee, failure reason,
+/// paid via, fee currency.
 #[derive(Serialize)]
 struct MovedRow(
     PayoutId,
@@ -231,6 +263,8 @@ struct MovedRow(
     Option<String>,
     Option<i64>,
     Option<FailureReason>,
+    Option<PaidVia>,
+    Option<String>,
 );
 
 impl Moves {
@@ -277,18 +311,31 @@ impl Moves {
             .reference
             .clone()
             .or_else(|| current.external_reference.clone());
-        // A Success is paid on the statement's booking day, or the day it is marked; any other
-        // status is not paid.
-        let (paid_on, fee_minor) = match (to, &change.settlement) {
-            (PayoutStatus::Success, Some(s)) => (Some(s.paid_on.to_string()), Some(s.fee_minor)),
-            (PayoutStatus::Success, None) => (Some(tx.day()), None),
-            _ => (None, None),
+        // A Success is paid on the day said (a statement's booking day), else the day it is
+        // marked, the way said, else the way its account is paid; any other status is not paid.
+        let (paid_on, paid_via, fee) = match (to, &change.settlement) {
+            (PayoutStatus::Success, Some(s)) => {
+                let currency = Money::stored(0, &current.currency)?.currency();
+                (
+                    Some(s.paid_on.map_or_else(|| tx.day(), |day| day.to_string())),
+                    Some(s.via.unwrap_or(current.usual_via)),
+                    s.fee.as_ref().map(|f| f.money(currency)).transpose()?,
+                )
+            }
+            (PayoutStatus::Success, None) => (Some(tx.day()), Some(current.usual_via), None),
+            _ => (None, None, None),
         };
-        let fee = |minor: Option<i64>| -> Result<Option<String>> {
-            minor
-                .map(|m| Money::stored(m, &current.currency).map(|m| m.to_string()))
-                .transpose()
-        };
+        let old_fee = current
+            .fee_minor
+            .map(|minor| {
+                let currency = current.fee_currency.as_deref().unwrap_or(&current.currency);
+                Money::stored(minor, currency).map(|m| m.to_string())
+            })
+            .transpose()?;
+        let (fee_minor, fee_currency) = (
+            fee.map(Money::minor),
+            fee.map(|f| f.currency().code().to_owned()),
+        );
         let diff = Diff::new()
             .field("status", from, to)
             .field(
@@ -297,7 +344,8 @@ impl Moves {
                 &reference,
             )
             .field("paid_on", &current.paid_on, &paid_on)
-            .field("fee", fee(current.fee_minor)?, fee(fee_minor)?)
+            .field("paid_via", current.paid_via, paid_via)
+            .field("fee", old_fee, fee.map(|f| f.to_string()))
             .field("failure_reason", current.failure_reason, failure_reason);
         tx.record(Event {
             action: Action::Status,
@@ -313,6 +361,8 @@ impl Moves {
             paid_on.clone(),
             fee_minor,
             failure_reason,
+            paid_via,
+            fee_currency.clone(),
         );
         match self.at.get(&current.id) {
             Some(&k) => self.rows[k] = row,
@@ -326,6 +376,8 @@ impl Moves {
         current.paid_on = paid_on;
         current.fee_minor = fee_minor;
         current.failure_reason = failure_reason;
+        current.paid_via = paid_via;
+        current.fee_currency = fee_currency;
         Ok(Ok(()))
     }
 
@@ -337,7 +389,8 @@ impl Moves {
                 "UPDATE payouts
                     SET status = m.value ->> 1, external_reference = m.value ->> 2,
                         updated_at = ?1, status_at = ?1, paid_on = m.value ->> 3,
-                        fee_minor = m.value ->> 4, failure_reason = m.value ->> 5
+                        fee_minor = m.value ->> 4, failure_reason = m.value ->> 5,
+                        paid_via = m.value ->> 6, fee_currency = m.value ->> 7
                    FROM json_each(?2) m
                   WHERE payouts.id = m.value ->> 0",
             )
@@ -387,19 +440,15 @@ pub(crate) async fn currents(
 ) -> Result<HashMap<PayoutId, Current>> {
     let mut found = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(10_000) {
-        // One JSON array of rows in `Current`'s field order: for 40,000 payouts about half
-        // the time of reading them as rows.
-        let rows: String = sqlx::query_scalar(
-            "SELECT json_group_array(json_array(id, request_id, status, external_reference,
-                                                amount_minor, currency, paid_on, fee_minor,
-                                                failure_reason))
+        let rows: String = sqlx::query_scalar(&format!(
+            "SELECT json_group_array({})
                FROM payouts WHERE id IN (SELECT value FROM json_each(?))",
-        )
+            current_json()
+        ))
         .bind(serde_json::to_string(chunk).expect("ids serialise"))
         .fetch_one(&mut *conn)
         .await?;
-        let rows: Vec<Current> = serde_json::from_str(&rows)
-            .map_err(|e| Error::Storage(format!("A payout could not be read: {e}")))?;
+        let rows = read_current(&rows)?;
         found.extend(rows.into_iter().map(|c| (c.id, c)));
     }
     Ok(found)
@@ -407,14 +456,14 @@ pub(crate) async fn currents(
 
 /// The payout's fields a move reads, or `None` when there is no such payout.
 pub(crate) async fn current(conn: &mut SqliteConnection, id: PayoutId) -> Result<Option<Current>> {
-    Ok(sqlx::query_as(
-        "SELECT id, request_id, status, external_reference, amount_minor, currency, paid_on,
-                fee_minor, failure_reason
-           FROM payouts WHERE id = ?",
-    )
+    let row: Option<String> = sqlx::query_scalar(&format!(
+        "SELECT json_group_array({}) FROM payouts WHERE id = ?",
+        current_json()
+    ))
     .bind(id)
-    .fetch_optional(conn)
-    .await?)
+    .fetch_one(conn)
+    .await?;
+    Ok(read_current(row.as_deref().unwrap_or("[]"))?.pop())
 }
 
 impl Ledger {
@@ -425,7 +474,7 @@ impl Ledger {
         id: PayoutId,
         change: &StatusChange,
     ) -> Result<Payout> {
-        let change = change.clean()?;
+        let change = change.clean(origin.at)?;
         let mut tx = self.begin_write(origin).await?;
         let mut current = current(tx.conn(), id)
             .await?
@@ -536,7 +585,7 @@ impl Ledger {
                 format!("Change at most {MOST_IN_ONE_BULK} payouts at once."),
             ));
         }
-        let change = change.clean()?;
+        let change = change.clean(origin.at)?;
         let mut ids = ids.to_vec();
         ids.sort_unstable();
         ids.dedup();

@@ -17,7 +17,8 @@ use crate::audit::{Action, Diff, Event, Origin, Record};
 use crate::error::{Error, Result};
 use crate::ids::PayoutId;
 use crate::money::Money;
-use crate::payouts::status::{currents, Clean, Current, Moves, Settlement};
+use crate::payouts::paid::{Fee, Settlement};
+use crate::payouts::status::{currents, Clean, Current, Moves};
 use crate::payouts::{FailureReason, PayoutStatus, Skipped};
 use crate::progress::Progress;
 use crate::refusal::Refusal;
@@ -311,8 +312,9 @@ async fn pay_file(
             line.reference
         ),
         Some(Settlement {
-            paid_on,
-            fee_minor: 0,
+            paid_on: Some(paid_on),
+            via: None,
+            fee: Some(Fee::OfPayout(0)),
         }),
     );
     for id in &ids {
@@ -692,8 +694,9 @@ impl Ledger {
                     Some(line.reference.clone()),
                     format!("Paid: statement line {}.", line.reference),
                     Some(Settlement {
-                        paid_on: line.paid_on()?,
-                        fee_minor: line.fee_minor,
+                        paid_on: Some(line.paid_on()?),
+                        via: None,
+                        fee: Some(Fee::OfPayout(line.fee_minor)),
                     }),
                 ),
                 LineKind::Return => Clean::returned(

@@ -106,6 +106,7 @@ pub async fn sent(ledger: &Ledger, id: PayoutId) {
         failure_reason: None,
         external_reference: String::new(),
         note: String::new(),
+        payment: Default::default(),
     };
     ledger
         .change_payout_status(&me(), id, &change)
