@@ -836,7 +836,7 @@ fn euro_bank_payouts_go_into_a_sepa_file_paid_from_the_owners_account() {
                 .map(|e| e.unwrap().path())
                 .find(|p| p.extension().is_some_and(|x| x == "xml"))
                 .expect("the SEPA file");
-            let xml = std::fs::read_to_string(file).unwrap();
+            let xml = std::fs::read_to_string(&file).unwrap();
             for part in [
                 "<NbOfTxs>2</NbOfTxs>",
                 "<CtrlSum>6.00</CtrlSum>",
@@ -851,6 +851,41 @@ fn euro_bank_payouts_go_into_a_sepa_file_paid_from_the_owners_account() {
                 rows(&s.book, "settings WHERE key = 'owner_account'").await,
                 1,
                 "the own account is kept for next time"
+            );
+
+            // The file is a payment run: the upload was lost, so it is written again, byte for
+            // byte, and later the whole run is marked paid.
+            assert!(written.contains("(RUN-000001)"), "{written}");
+            let lost = s.saved.join("lost.xml");
+            std::fs::rename(&file, &lost).unwrap();
+            click(c, "#open-runs").await;
+            wait_for(c, ".sidebar a[data-screen='runs'][aria-current='page']").await;
+            let run = "tr[data-run='RUN-000001']";
+            let shown = wait_text(c, run, |t| t.contains("6.00 EUR")).await;
+            assert!(shown.contains("2 On Process"), "{shown}");
+            click(c, &format!("{run} [data-action=write-again]")).await;
+            wait_text(c, "#toast", |t| t.contains("written again")).await;
+            assert_eq!(std::fs::read(&file).unwrap(), std::fs::read(&lost).unwrap());
+            click(c, &format!("{run} [data-action=mark-paid]")).await;
+            let dialog = "dialog[data-dialog=mark-run-paid]";
+            select(c, &format!("{dialog} [name=paid_via]"), "bank_transfer").await;
+            save_screenshot(c, "run-mark-paid-dialog").await;
+            click(c, &format!("{dialog} button[type=submit]")).await;
+            let moved = wait_text(c, "#bulk-changed", |t| !t.is_empty()).await;
+            assert!(moved.contains("2 moved to Success"), "{moved}");
+            click(c, "dialog[data-dialog=bulk-outcome] .actions button").await;
+            wait_text(c, run, |t| t.contains("2 Success")).await;
+            click(c, &format!("{run} [data-action=open-run]")).await;
+            let listed = wait_text(c, "#run-payouts", |t| t.contains("PO-000004")).await;
+            assert!(listed.contains("PO-000002"), "{listed}");
+            save_screenshot(c, "run-detail").await;
+            assert_eq!(
+                rows(
+                    &s.book,
+                    "payouts WHERE status = 'success' AND paid_via = 'bank_transfer'"
+                )
+                .await,
+                2
             );
             s
         },

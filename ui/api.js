@@ -62,6 +62,10 @@ export const api = {
   exportPayouts: (query, options) => call('export_payouts', { query, options }),
   exportAuditLog: (options) => call('export_audit_log', { options }),
   paymentFiles: (kind, ids, markOnProcess) => call('payment_files', { kind, ids, mark_on_process: markOnProcess }),
+  listRuns: (page) => call('list_runs', { page }),
+  paymentRun: (id) => call('payment_run', { id }),
+  writeRunAgain: (id) => call('write_run_again', { id }),
+  markRunPaid: (id, payment) => call('mark_run_paid', { id, payment }),
   workProgress: () => call('work_progress'),
   cancelWork: () => call('cancel_work'),
   // format: { format: 'paypal_csv' | 'camt053' } or { format: 'generic_csv', mapping }.

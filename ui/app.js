@@ -7,6 +7,7 @@ import * as payouts from './payouts.js';
 import * as requests from './requests.js';
 import * as customers from './customers.js';
 import * as reconciliation from './reconciliation.js';
+import * as runs from './runs.js';
 import * as audit from './audit.js';
 import * as attention from './attention.js';
 import * as settings from './settings.js';
@@ -17,6 +18,7 @@ const screens = {
   payouts,
   requests,
   customers,
+  runs,
   reconciliation,
   attention,
   audit,

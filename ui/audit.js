@@ -13,11 +13,11 @@ import { withProgress } from './progress.js';
 const state = { search: '', entity: '', source: '', from: '', to: '', page: 1, page_size: 20 };
 
 const ENTITIES = [['', 'Every record'], ['payout', 'Payouts'], ['request', 'Requests'], ['customer', 'Customers'],
-  ['payment_account', 'Payment accounts'], ['program', 'Programs'], ['book', 'The book']];
+  ['payment_account', 'Payment accounts'], ['program', 'Programs'], ['payment_run', 'Payment runs'], ['book', 'The book']];
 const SOURCES = [['', 'Every source'], ['manual', 'By hand'], ['bulk', 'Bulk'], ['import', 'Statement import'], ['system', 'System']];
-const PREFIXES = { payout: 'PO', request: 'IR', customer: 'CU', program: 'PG' };
+const PREFIXES = { payout: 'PO', request: 'IR', customer: 'CU', payment_account: 'PA', program: 'PG', payment_run: 'RUN' };
 
-/** "PO-000012", "Payment account 3", "Book". */
+/** "PO-000012", "PA-000003", "RUN-000001", "Book". */
 function recordOf(e) {
   if (e.entity_id === null) return e.entity === 'book' ? 'Book' : e.entity;
   const prefix = PREFIXES[e.entity];

@@ -25,8 +25,8 @@ function today() {
 }
 
 /**
- * Paid on, paid via and fee, shown only while `status` (a select) says Success; `currency` is
- * the payout's (empty in a bulk change: each payout's own).
+ * Paid on, paid via and fee, shown only while `status` (a select, if given) says Success;
+ * `currency` is the payout's (empty for many payouts: each payout's own).
  */
 export function paymentFields(status, { currency = '' } = {}) {
   const labelled = (text, name, control, hint) => h('label', { 'data-field': name },
@@ -42,20 +42,26 @@ export function paymentFields(status, { currency = '' } = {}) {
       name: 'fee_currency', value: currency, maxlength: 3, autocomplete: 'off',
       placeholder: currency || "each payout's", style: 'text-transform: uppercase',
     })));
-  const sync = () => { box.hidden = status.value !== 'success'; };
-  status.addEventListener('change', sync);
-  sync();
+  if (status) {
+    const sync = () => { box.hidden = status.value !== 'success'; };
+    status.addEventListener('change', sync);
+    sync();
+  }
   return box;
 }
+
+/** The payment the form's fields say, as the ledger takes it. */
+export const paymentOf = ({ paid_on = '', paid_via = '', fee = '', fee_currency = '' }) => (
+  { paid_on, paid_via: paid_via || null, fee, fee_currency });
 
 /**
  * The form's values as a status move sends them: no failure reason unless one was chosen, the
  * payment's fields together.
  */
-export function statusChange({ paid_on = '', paid_via = '', fee = '', fee_currency = '', ...values }) {
+export function statusChange({ paid_on, paid_via, fee, fee_currency, ...values }) {
   return {
     ...values,
     failure_reason: values.failure_reason || null,
-    payment: { paid_on, paid_via: paid_via || null, fee, fee_currency },
+    payment: paymentOf({ paid_on, paid_via, fee, fee_currency }),
   };
 }

@@ -72,7 +72,9 @@ export function paymentFileDialog(ids, done) {
 function showFiles(outcome, files, label) {
   replace(outcome,
     files.files.length
-      ? [h('p', {}, `${files.payouts.length} payouts written to:`), h('ul', { id: 'written-files' }, files.files.map((f) => h('li', { class: 'id' }, f)))]
+      ? [h('p', {}, `${files.payouts.length} payouts written to:`),
+        h('ul', { id: 'written-files' }, files.files.map((f, i) => h('li', { class: 'id' }, f, ` (${files.runs[i]})`))),
+        h('p', { class: 'muted' }, 'Each file is a payment run: ', h('a', { href: '#runs', id: 'open-runs', onclick: () => outcome.closest('dialog')?.close() }, 'Payment runs'), ' writes it again or marks it paid.')]
       : h('p', {}, `No file was written: none of the selected payouts can go into a ${label} file.`),
     files.notes.map((note) => h('p', { class: 'notice' }, note)),
     files.skipped.length

@@ -222,7 +222,7 @@ function bulkChange(load) {
   });
 }
 
-function showOutcome(outcome, status) {
+export function showOutcome(outcome, status) {
   const dialog = modal('bulk-outcome',
     h('div', { class: 'body' },
       h('h2', {}, 'Status change done'),

@@ -12,11 +12,12 @@ use ledger::customers::{Customer, CustomerInput};
 use ledger::export::{CsvOptions, Written};
 use ledger::payment_files::{PaymentFileKind, PaymentFiles};
 use ledger::payouts::{
-    BulkOutcome, NewPayout, PaidAll, Payout, PayoutDetail, PayoutEdit, PayoutList, PayoutPreview,
-    PayoutQuery, Retry, StatusChange,
+    BulkOutcome, NewPayout, PaidAll, Payment, Payout, PayoutDetail, PayoutEdit, PayoutList,
+    PayoutPreview, PayoutQuery, Retry, StatusChange,
 };
 use ledger::programs::{Program, ProgramInput};
 use ledger::requests::{Decision, Request, RequestFilter, RequestInput, RequestList};
+use ledger::runs::{Run, RunDetail};
 use ledger::sample::SampleSummary;
 use ledger::settings::OwnerAccount;
 use ledger::statements::{
@@ -26,7 +27,7 @@ use ledger::statements::{
 use ledger::verify::BookReport;
 use ledger::{
     AccountId, AuditEvent, Currency, CustomerId, Error, Page, PageRequest, PayoutId, ProgramId,
-    RequestId, Source,
+    RequestId, RunId, Source,
 };
 use serde::Serialize;
 use tauri::{Runtime, State, Window};
@@ -471,6 +472,45 @@ pub async fn payment_files<R: Runtime>(
         .payment_files(&origin, kind, &ids, &dir, mark_on_process)
         .await
         .map(Some)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_runs(book: State<'_, Book>, page: PageRequest) -> Answer<Page<Run>> {
+    book.ledger()?.list_runs(page).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn payment_run(book: State<'_, Book>, id: RunId) -> Answer<RunDetail> {
+    book.ledger()?.payment_run(id).await
+}
+
+/// Writes a run's file again, byte for byte, into a folder the user picks; `None` when the
+/// dialog is cancelled.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn write_run_again<R: Runtime>(
+    window: Window<R>,
+    book: State<'_, Book>,
+    id: RunId,
+) -> Answer<Option<String>> {
+    let ledger = book.ledger()?;
+    let Some(dir) = files::folder(&window, &format!("Folder for {id}'s file")).await else {
+        return Ok(None);
+    };
+    ledger
+        .write_run_again(&book.origin(), id, &dir)
+        .await
+        .map(Some)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn mark_run_paid(
+    book: State<'_, Book>,
+    id: RunId,
+    payment: Payment,
+) -> Answer<BulkOutcome> {
+    book.ledger()?
+        .mark_run_paid(&book.origin(), id, &payment)
+        .await
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -26,7 +26,7 @@ use uuid::Uuid;
 use crate::chain::{sha256, Anchor, ChainKey, KEY_FIELD};
 use crate::error::{Error, Result};
 pub use crate::ids::Entity;
-use crate::ids::{AccountId, CustomerId, PayoutId, ProgramId, RequestId};
+use crate::ids::{AccountId, CustomerId, PayoutId, ProgramId, RequestId, RunId};
 use crate::progress::Progress;
 use crate::search_index::{Touched, CUSTOMER_FIELDS, PAYOUT_FIELDS, REQUEST_FIELDS};
 use crate::store::Ledger;
@@ -198,6 +198,7 @@ pub enum Record {
     Program(ProgramId),
     Request(RequestId),
     Payout(PayoutId),
+    PaymentRun(RunId),
     /// A statement import, by its row id; stored as the book's event, as it always was.
     StatementImport(i64),
 }
@@ -211,6 +212,7 @@ impl Record {
             Record::Program(_) => Entity::Program,
             Record::Request(_) => Entity::Request,
             Record::Payout(_) => Entity::Payout,
+            Record::PaymentRun(_) => Entity::PaymentRun,
         }
     }
 
@@ -223,6 +225,7 @@ impl Record {
             Record::Program(id) => Some(id.0),
             Record::Request(id) => Some(id.0),
             Record::Payout(id) => Some(id.0),
+            Record::PaymentRun(id) => Some(id.0),
             Record::StatementImport(id) => Some(id),
         }
     }
@@ -238,7 +241,7 @@ macro_rules! record_from {
     )*};
 }
 record_from!(CustomerId => Customer, AccountId => PaymentAccount, ProgramId => Program,
-    RequestId => Request, PayoutId => Payout);
+    RequestId => Request, PayoutId => Payout, RunId => PaymentRun);
 
 /// An event to record.
 pub(crate) struct Event<'a> {
@@ -308,6 +311,11 @@ impl WriteTx<'_> {
 
     pub(crate) fn at(&self) -> String {
         timestamp(self.origin.at)
+    }
+
+    /// Who makes the change.
+    pub(crate) fn operator(&self) -> &str {
+        &self.origin.operator
     }
 
     /// The change's day (UTC), `YYYY-MM-DD`.

@@ -20,6 +20,7 @@ pub enum Entity {
     Program,
     Request,
     Payout,
+    PaymentRun,
     Book,
 }
 
@@ -31,6 +32,7 @@ impl Entity {
             Entity::Program => "program",
             Entity::Request => "request",
             Entity::Payout => "payout",
+            Entity::PaymentRun => "payment_run",
             Entity::Book => "book",
         }
     }
@@ -110,6 +112,10 @@ record_id!(
     /// An incentive program: `PG-000002`.
     ProgramId, "PG", Entity::Program, "Program"
 );
+record_id!(
+    /// A payment run, one payment file written: `RUN-000003`.
+    RunId, "RUN", Entity::PaymentRun, "Payment run"
+);
 
 /// `PREFIX-digits`, case-insensitive, surrounding white space allowed, leading zeros allowed;
 /// the number must be a positive `i64`. Anything else (`APO-12`, `PO-12a`, `PO-`, `PO 12`) is
@@ -149,6 +155,7 @@ pub fn parse_any_record(text: &str) -> Option<(Entity, i64)> {
         .or_else(|| as_entity::<CustomerId>(text))
         .or_else(|| as_entity::<AccountId>(text))
         .or_else(|| as_entity::<ProgramId>(text))
+        .or_else(|| as_entity::<RunId>(text))
 }
 
 /// The record numbers of kind `T` that stand as whole words in free text (a statement's

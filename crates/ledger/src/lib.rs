@@ -25,6 +25,7 @@ pub mod lifecycle;
 pub mod money;
 mod packed;
 pub mod payment_files;
+pub use payment_files::runs;
 pub mod payouts;
 pub mod programs;
 pub mod progress;
@@ -48,7 +49,7 @@ use serde::Serialize;
 
 pub use audit::{Action, AuditEvent, ChainReport, Entity, Origin, Record, Source};
 pub use error::{Error, Result};
-pub use ids::{AccountId, CustomerId, PayoutId, ProgramId, RecordId, RequestId};
+pub use ids::{AccountId, CustomerId, PayoutId, ProgramId, RecordId, RequestId, RunId};
 pub use lifecycle::{FailureReason, PaidVia, PayoutStatus, RequestStatus};
 pub use money::{Currency, Money};
 pub use refusal::Refusal;

@@ -24,7 +24,7 @@ use crate::anchors::seal;
 use crate::audit::{Action, FieldChange};
 use crate::chain::ChainKey;
 use crate::error::Result;
-use crate::ids::{AccountId, CustomerId, Entity, PayoutId, ProgramId, RequestId};
+use crate::ids::{AccountId, CustomerId, Entity, PayoutId, ProgramId, RequestId, RunId};
 use crate::money::Money;
 use crate::Ledger;
 
@@ -364,6 +364,62 @@ const PROGRAMS: Kind<ProgramRow> = Kind {
     number: |id| ProgramId(id).to_string(),
 };
 
+#[derive(FromRow)]
+struct RunRow {
+    id: i64,
+    kind: String,
+    file_name: String,
+    payouts: String,
+    total_minor: i64,
+    currency: String,
+    batch_id: Option<String>,
+    content: Vec<u8>,
+}
+
+/// Payment runs never change: their one event says what they hold, down to the SHA-256 of the
+/// file's bytes, which is computed here from the stored bytes.
+const RUNS: Kind<RunRow> = Kind {
+    entity: Entity::PaymentRun,
+    initial: || {
+        Fields::from([
+            ("kind", Value::Null),
+            ("file", Value::Null),
+            ("payouts", Value::Null),
+            ("total", Value::Null),
+            ("batch_id", Value::Null),
+            ("sha256", Value::Null),
+        ])
+    },
+    rows: "SELECT r.id, r.kind, r.file_name, r.total_minor, r.currency, r.batch_id, r.content,
+                  (SELECT json_group_array(x.payout_id)
+                     FROM payment_run_payouts x WHERE x.run_id = r.id) AS payouts
+             FROM payment_runs r ORDER BY r.id",
+    project: |r| {
+        use sha2::Digest;
+        let fields = Fields::from([
+            ("kind", text(r.kind)),
+            ("file", text(r.file_name)),
+            (
+                "payouts",
+                serde_json::from_str::<Vec<i64>>(&r.payouts).map_or(Value::Null, |ids| {
+                    ids.into_iter()
+                        .map(|id| text(PayoutId(id).to_string()))
+                        .collect()
+                }),
+            ),
+            ("total", amount(r.total_minor, &r.currency)),
+            ("batch_id", optional(r.batch_id)),
+            (
+                "sha256",
+                text(crate::chain::hex(&sha2::Sha256::digest(&r.content))),
+            ),
+        ]);
+        (r.id, fields)
+    },
+    implied: nothing_implied,
+    number: |id| RunId(id).to_string(),
+};
+
 impl Ledger {
     /// Replays the history of every payout, request, customer, payment account and program,
     /// and of the book's settings, and compares it with what the rows say.
@@ -374,6 +430,7 @@ impl Ledger {
         self.replay(&PROGRAMS, &mut report).await?;
         self.replay(&REQUESTS, &mut report).await?;
         self.replay(&PAYOUTS, &mut report).await?;
+        self.replay(&RUNS, &mut report).await?;
         self.replay_settings(&mut report).await?;
         Ok(report)
     }

@@ -160,6 +160,30 @@ async fn one_entry_for_a_whole_sepa_file_pays_all_its_payouts_together() {
         assert_eq!(payout.external_reference.as_deref(), Some("2026010600042"));
         assert_eq!(payout.paid_on.as_deref(), Some("2026-01-06"));
     }
+    // The file's payment run shows the entry that paid it, and all its payouts paid.
+    let run = &l
+        .list_runs(ledger::PageRequest {
+            page: 1,
+            page_size: 10,
+        })
+        .await
+        .unwrap()
+        .items[0];
+    assert_eq!(run.batch_id.as_deref(), Some(batch.as_str()));
+    assert_eq!(
+        run.paid_by,
+        [ledger::runs::StatementEntry {
+            reference: "2026010600042".into(),
+            booked_on: "2026-01-06".into(),
+        }]
+    );
+    assert_eq!(
+        run.statuses,
+        [ledger::runs::StatusCount {
+            status: PayoutStatus::Success,
+            count: 3,
+        }]
+    );
     let review = l
         .statement_review(import, &ReviewQuery::all())
         .await

@@ -349,10 +349,12 @@ async fn paypal_files_are_split_by_currency_and_size_and_move_payouts_on() {
     );
     assert_eq!(read(&b.dir.path().join(&names[2]), b',').len(), 1);
 
-    // One export event and one status event per payout, in the same batch.
+    // One export event per file (each a payment run) and one status event per payout, in the
+    // same batch.
+    assert_eq!(files.runs, ["RUN-000001", "RUN-000002", "RUN-000003"]);
     assert_eq!(
         count(l, "audit_events").await,
-        events + 1 + files.payouts.len() as i64
+        events + 3 + files.payouts.len() as i64
     );
     assert_eq!(l.payout(usd).await.unwrap().status, PayoutStatus::OnProcess);
     assert_eq!(l.payout(bank).await.unwrap().status, PayoutStatus::Pending);

@@ -11,18 +11,19 @@
 //! Process) is ready to commit; an existing file is never overwritten.
 
 mod paypal;
+pub mod runs;
 mod sepa;
 mod wise;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::AccountDetails;
-use crate::audit::{Action, Diff, Event, Origin, Record, Source};
+use crate::audit::{Origin, Source};
 use crate::error::{Error, Result};
 use crate::files::AtomicFile;
 use crate::ids::PayoutId;
@@ -34,8 +35,9 @@ use crate::Ledger;
 
 pub use sepa::transliterate as sepa_text;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
 pub enum PaymentFileKind {
     /// PayPal's "Payouts Web" upload: PayPal and Venmo wallets.
     Paypal,
@@ -64,7 +66,7 @@ impl PaymentFileKind {
         }
     }
 
-    fn file_stem(self) -> &'static str {
+    pub(crate) fn file_stem(self) -> &'static str {
         match self {
             PaymentFileKind::Paypal => "paypal-payouts",
             PaymentFileKind::Wise => "wise-batch",
@@ -87,6 +89,8 @@ pub const PAYPAL_ROWS_PER_FILE: usize = PaymentFileKind::Paypal.rows_per_file();
 #[derive(Debug, Clone, Serialize)]
 pub struct PaymentFiles {
     pub files: Vec<String>,
+    /// The payment run each file is, in the same order ("RUN-000004").
+    pub runs: Vec<String>,
     /// The payout numbers in the files.
     pub payouts: Vec<String>,
     pub skipped: Vec<Skipped>,
@@ -121,10 +125,11 @@ trait Format: Sync {
     /// The payee of a payout of `amount` to `account`, or why this format cannot pay it.
     fn payee(&self, amount: Money, account: AccountDetails) -> Result<Self::Payee, Refusal>;
 
-    /// Writes one file of `lines` (all in one currency) to `out`; `target` names it in errors.
+    /// Writes one file of `lines` (all in one currency) into `out`; `target` names it in
+    /// errors.
     fn write(
         &self,
-        out: &mut BufWriter<File>,
+        out: &mut Vec<u8>,
         lines: &[Line<Self::Payee>],
         part: &Part<'_>,
         target: &Path,
@@ -143,14 +148,16 @@ trait Format: Sync {
     }
 }
 
-/// A written file that names itself, with its payouts: kept so a collective statement entry
-/// finds them.
-struct WrittenBatch {
-    batch_id: String,
-    currency: &'static str,
-    total_minor: i64,
-    file_name: String,
-    payouts: Vec<PayoutId>,
+/// A file written, kept as a payment run: its bytes, its payouts, and the id it names itself
+/// by, if it does (a collective statement entry carries that id back).
+pub(crate) struct WrittenFile {
+    pub(crate) name: String,
+    pub(crate) folder: String,
+    pub(crate) currency: &'static str,
+    pub(crate) total_minor: i64,
+    pub(crate) payouts: Vec<PayoutId>,
+    pub(crate) batch_id: Option<String>,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl Ledger {
@@ -206,6 +213,7 @@ impl Ledger {
         if included.is_empty() {
             return Ok(PaymentFiles {
                 files: Vec::new(),
+                runs: Vec::new(),
                 payouts: Vec::new(),
                 skipped,
                 notes: Vec::new(),
@@ -213,45 +221,16 @@ impl Ledger {
         }
         let notes = format.notes(&by_currency.values().flatten().collect::<Vec<_>>());
 
-        let (files, pending, batches) = write_files(format, origin, dir, &by_currency)?;
+        let (files, pending, written) = write_files(format, origin, dir, &by_currency)?;
 
         let bulk = Origin {
             source: Source::Bulk,
             ..origin.clone()
         };
         let mut tx = self.begin_write(&bulk).await?;
-        let diff = Diff::new().created("files", &files).created(
-            "payouts",
-            included.iter().map(|(_, n)| n).collect::<Vec<_>>(),
-        );
-        tx.record(Event {
-            action: Action::Export,
-            record: Record::Book,
-            diff,
-            note: &format!("{} payment files written.", kind.label()),
-        })
-        .await?;
-        for batch in &batches {
-            sqlx::query(
-                "INSERT INTO payment_batches (batch_id, kind, currency, total_minor, file_name, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&batch.batch_id)
-            .bind(kind.file_stem())
-            .bind(batch.currency)
-            .bind(batch.total_minor)
-            .bind(&batch.file_name)
-            .bind(tx.at())
-            .execute(tx.conn())
-            .await?;
-            sqlx::query(
-                "INSERT INTO payment_batch_payouts (batch_id, payout_id)
-                 SELECT ?, value FROM json_each(?)",
-            )
-            .bind(&batch.batch_id)
-            .bind(serde_json::to_string(&batch.payouts).expect("ids serialise"))
-            .execute(tx.conn())
-            .await?;
+        let mut runs = Vec::with_capacity(written.len());
+        for file in &written {
+            runs.push(runs::record_run(&mut tx, kind, file).await?.to_string());
         }
         if mark_on_process {
             let change = StatusChange {
@@ -298,6 +277,7 @@ impl Ledger {
         self.anchor_quietly("export").await;
         Ok(PaymentFiles {
             files,
+            runs,
             payouts: included.into_iter().map(|(_, n)| n).collect(),
             skipped,
             notes,
@@ -364,7 +344,7 @@ fn lines_by_currency<F: Format>(
 
 /// Writes one file per currency (more where a currency has more rows than the provider takes)
 /// beside its name in `dir`; returns the names, the files still to be renamed into place, and
-/// the files that name themselves.
+/// what each holds.
 #[allow(clippy::type_complexity)]
 fn write_files<F: Format>(
     format: &F,
@@ -374,13 +354,13 @@ fn write_files<F: Format>(
 ) -> Result<(
     Vec<String>,
     Vec<(AtomicFile, BufWriter<File>)>,
-    Vec<WrittenBatch>,
+    Vec<WrittenFile>,
 )> {
     let kind = F::KIND;
     let day = origin.at.format("%Y%m%d");
     let mut files = Vec::new();
     let mut pending = Vec::new();
-    let mut batches = Vec::new();
+    let mut written = Vec::new();
     // The last digits of a v7 id are random.
     let id = uuid::Uuid::now_v7().simple().to_string().to_uppercase();
     let tag = &id[id.len() - 6..];
@@ -397,33 +377,36 @@ fn write_files<F: Format>(
                 kind.file_stem(),
                 kind.extension()
             );
-            let target = dir.join(name);
+            let target = dir.join(&name);
             if target.exists() {
                 return Err(Error::Conflict(format!(
                     "{} already exists; a payment file is never overwritten. Move it, or choose another folder.",
                     target.display()
                 )));
             }
-            let (atomic, mut out) = AtomicFile::create(&target)?;
             let part = Part {
                 origin,
                 index: k + 1,
                 tag,
             };
-            format.write(&mut out, chunk, &part, &target)?;
-            if let Some(batch_id) = format.batch_id(&part) {
-                batches.push(WrittenBatch {
-                    batch_id,
-                    currency,
-                    total_minor: chunk.iter().map(|l| l.amount.minor()).sum(),
-                    file_name: target.display().to_string(),
-                    payouts: chunk.iter().filter_map(|l| l.number.parse().ok()).collect(),
-                });
-            }
+            let mut bytes = Vec::new();
+            format.write(&mut bytes, chunk, &part, &target)?;
+            let (atomic, mut out) = AtomicFile::create(&target)?;
+            out.write_all(&bytes)
+                .map_err(|e| crate::files::io_error("write", &target, e))?;
+            written.push(WrittenFile {
+                name,
+                folder: dir.display().to_string(),
+                currency,
+                total_minor: chunk.iter().map(|l| l.amount.minor()).sum(),
+                payouts: chunk.iter().filter_map(|l| l.number.parse().ok()).collect(),
+                batch_id: format.batch_id(&part),
+                bytes,
+            });
             pending.push((atomic, out));
             files.push(target.display().to_string());
         }
     }
 
-    Ok((files, pending, batches))
+    Ok((files, pending, written))
 }

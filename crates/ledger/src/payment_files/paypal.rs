@@ -1,8 +1,6 @@
 //! PayPal's "Payouts Web" upload file: no header; recipient, amount, currency, customer id
 //! (the payout number, which PayPal's reports carry back), note, recipient wallet.
 
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::Path;
 
 use super::{Format, Line, Part, PaymentFileKind};
@@ -55,7 +53,7 @@ impl Format for Paypal {
 
     fn write(
         &self,
-        out: &mut BufWriter<File>,
+        out: &mut Vec<u8>,
         lines: &[Line<Wallet>],
         _part: &Part<'_>,
         target: &Path,

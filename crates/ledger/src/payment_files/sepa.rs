@@ -3,15 +3,12 @@
 //! set, the payout number as each transfer's EndToEndId.
 
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{BufWriter, Write as _};
 use std::path::Path;
 
 use super::{Format, Line, Part, PaymentFileKind};
 use crate::accounts::AccountDetails;
 use crate::audit::Origin;
 use crate::error::Result;
-use crate::files::io_error;
 use crate::money::Money;
 use crate::refusal::Refusal;
 use crate::settings::OwnerAccount;
@@ -67,15 +64,14 @@ impl Format for Sepa {
 
     fn write(
         &self,
-        out: &mut BufWriter<File>,
+        out: &mut Vec<u8>,
         lines: &[Line<Creditor>],
         part: &Part<'_>,
-        target: &Path,
+        _target: &Path,
     ) -> Result<()> {
         let id = self.batch_id(part).expect("a SEPA file names itself");
-        let xml = document(&id, part.origin, &self.owner, lines);
-        out.write_all(xml.as_bytes())
-            .map_err(|e| io_error("write", target, e))
+        out.extend_from_slice(document(&id, part.origin, &self.owner, lines).as_bytes());
+        Ok(())
     }
 }
 

@@ -3,8 +3,6 @@
 //! address for US accounts). The recipient gets the exact amount (`amountCurrency` = target)
 //! and the payment reference is the payout number.
 
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::Path;
 
 use super::{Format, Line, Part, PaymentFileKind};
@@ -85,7 +83,7 @@ impl Format for Wise {
 
     fn write(
         &self,
-        out: &mut BufWriter<File>,
+        out: &mut Vec<u8>,
         lines: &[Line<BankAccount>],
         _part: &Part<'_>,
         target: &Path,
