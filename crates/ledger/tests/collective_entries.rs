@@ -7,35 +7,13 @@ mod common;
 use common::*;
 use ledger::payment_files::PaymentFileKind;
 use ledger::payouts::PayoutStatus;
-use ledger::settings::OwnerAccount;
 use ledger::statements::{Confirmation, MatchState, ReviewLine, ReviewQuery, StatementFormat};
 use ledger::{Ledger, Origin, Refusal, Source};
 
 /// Three EUR payouts to bank accounts, written into one SEPA file (and so On Process); the
 /// file's id (MsgId = PmtInfId) and its payouts.
 async fn sepa_file(l: &Ledger, dir: &std::path::Path) -> (String, Vec<PayoutId>) {
-    l.set_owner_account(
-        &me(),
-        OwnerAccount {
-            name: "Café Ünal GmbH".into(),
-            iban: "DE02 1203 0000 0000 2020 51".into(),
-            bic: String::new(),
-        },
-    )
-    .await
-    .unwrap();
-    let mut ids = Vec::new();
-    for (name, amount) in [("ada", "12.50"), ("bob", "20.00"), ("cy", "7.25")] {
-        let c = customer(l, name).await;
-        l.add_payment_account(
-            &me(),
-            c.id,
-            &iban_account(&format!("{name} Example"), "DE89370400440532013000"),
-        )
-        .await
-        .unwrap();
-        ids.push(pay(l, approved(l, c.id, amount, "EUR").await.id).await.id);
-    }
+    let ids = euro_bank_payouts(l).await;
     let files = l
         .payment_files(&me(), PaymentFileKind::Sepa, &ids, dir, true)
         .await

@@ -11,7 +11,6 @@ use common::*;
 use ledger::accounts::AccountInput;
 use ledger::payment_files::{sepa_text, PaymentFileKind};
 use ledger::payouts::{NewPayout, PayoutStatus};
-use ledger::settings::OwnerAccount;
 use ledger::Ledger;
 use ledger::Refusal;
 use proptest::prelude::*;
@@ -150,16 +149,7 @@ async fn a_sepa_file_is_valid_pain_001_with_counts_sums_and_the_sepa_character_s
     assert!(err.to_string().contains("your own bank account"), "{err}");
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
 
-    l.set_owner_account(
-        &me(),
-        OwnerAccount {
-            name: "Café Ünal GmbH".into(),
-            iban: "DE02 1203 0000 0000 2020 51".into(),
-            bic: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    owner_account(l).await;
     let events = count(l, "audit_events").await;
     let files = l
         .payment_files(&me(), PaymentFileKind::Sepa, &ids, out.path(), true)

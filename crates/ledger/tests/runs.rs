@@ -7,7 +7,6 @@ use common::*;
 use ledger::payment_files::PaymentFileKind;
 use ledger::payouts::{Payment, PayoutStatus, StatusChange};
 use ledger::runs::StatusCount;
-use ledger::settings::OwnerAccount;
 use ledger::{Ledger, PageRequest, RunId};
 
 const FIRST: PageRequest = PageRequest {
@@ -17,28 +16,7 @@ const FIRST: PageRequest = PageRequest {
 
 /// Three EUR payouts to German IBANs, and a USD one to PayPal.
 async fn payouts(l: &Ledger) -> (Vec<PayoutId>, PayoutId) {
-    l.set_owner_account(
-        &me(),
-        OwnerAccount {
-            name: "Café Ünal GmbH".into(),
-            iban: "DE02 1203 0000 0000 2020 51".into(),
-            bic: String::new(),
-        },
-    )
-    .await
-    .unwrap();
-    let mut euro = Vec::new();
-    for (name, amount) in [("ada", "12.50"), ("bob", "20.00"), ("cy", "7.25")] {
-        let c = customer(l, name).await;
-        l.add_payment_account(
-            &me(),
-            c.id,
-            &iban_account(&format!("{name} Example"), "DE89370400440532013000"),
-        )
-        .await
-        .unwrap();
-        euro.push(pay(l, approved(l, c.id, amount, "EUR").await.id).await.id);
-    }
+    let euro = euro_bank_payouts(l).await;
     let usd = pay(l, payable(l, "dee").await.id).await.id;
     (euro, usd)
 }

@@ -126,3 +126,37 @@ pub async fn count(ledger: &Ledger, table: &str) -> i64 {
     conn.close().await;
     n
 }
+
+/// The owner's own account a SEPA file pays from: Café Ünal GmbH's.
+pub async fn owner_account(ledger: &Ledger) {
+    let account = ledger::settings::OwnerAccount {
+        name: "Café Ünal GmbH".into(),
+        iban: "DE02 1203 0000 0000 2020 51".into(),
+        bic: String::new(),
+    };
+    ledger.set_owner_account(&me(), account).await.unwrap();
+}
+
+/// Payouts of 12.50, 20.00 and 7.25 EUR to ada, bob and cy's German IBANs, with the owner's
+/// own account set for SEPA files.
+pub async fn euro_bank_payouts(ledger: &Ledger) -> Vec<PayoutId> {
+    owner_account(ledger).await;
+    let mut ids = Vec::new();
+    for (name, amount) in [("ada", "12.50"), ("bob", "20.00"), ("cy", "7.25")] {
+        let c = customer(ledger, name).await;
+        ledger
+            .add_payment_account(
+                &me(),
+                c.id,
+                &iban_account(&format!("{name} Example"), "DE89370400440532013000"),
+            )
+            .await
+            .unwrap();
+        ids.push(
+            pay(ledger, approved(ledger, c.id, amount, "EUR").await.id)
+                .await
+                .id,
+        );
+    }
+    ids
+}
