@@ -782,7 +782,7 @@ fn selected_payouts_go_into_a_paypal_file_and_move_to_on_process() {
                         "1.00",
                         "USD",
                         "PO-000001",
-                        "Cashback #1",
+                        "PO-000001 Cashback #1",
                         "PAYPAL"
                     ],
                     [
@@ -790,7 +790,7 @@ fn selected_payouts_go_into_a_paypal_file_and_move_to_on_process() {
                         "3.00",
                         "USD",
                         "PO-000003",
-                        "<img src=x onerror=alert(1)> & <b>bold</b>",
+                        "PO-000003 <img src=x onerror=alert(1)> & <b>bold</b>",
                         "PAYPAL"
                     ],
                 ]

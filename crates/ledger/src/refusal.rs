@@ -80,6 +80,14 @@ pub enum Refusal {
 
     #[error("It is not paid to a PayPal or Venmo account.")]
     NotAWallet,
+    #[error("PayPal pays to an e-mail address, a phone number or a PayPal payer ID; this account has a username.")]
+    PaypalRecipientKind,
+    #[error("Venmo pays in US dollars only; it is in {0}.")]
+    VenmoUsdOnly(&'static str),
+    #[error("Venmo pays to a US phone number or a Venmo username only.")]
+    VenmoRecipientKind,
+    #[error("PayPal pays {0} in whole units only; this amount has a fraction.")]
+    WholeUnitsOnly(&'static str),
     #[error("It is paid to a {0} account, not a bank account.")]
     NotABankAccount(&'static str),
     #[error("SEPA transfers are in euros; it is in {0}.")]
@@ -88,6 +96,10 @@ pub enum Refusal {
     NoWiseBankDetails,
     #[error("The account has no IBAN.")]
     NoIban,
+    #[error("SEPA transfers do not reach {0} IBANs; pay it another way, such as Wise.")]
+    NotSepaCountry(String),
+    #[error("One SEPA transfer carries at most 999,999,999.99 EUR.")]
+    AboveSepaMaximum,
 
     #[error("That statement line is not in this import.")]
     LineNotInImport,
@@ -137,10 +149,16 @@ impl Refusal {
             Refusal::ProgramAlreadyArchived(_) => "program_already_archived",
             Refusal::UsernameTaken(_) => "username_taken",
             Refusal::NotAWallet => "not_a_wallet",
+            Refusal::PaypalRecipientKind => "paypal_recipient_kind",
+            Refusal::VenmoUsdOnly(_) => "venmo_usd_only",
+            Refusal::VenmoRecipientKind => "venmo_recipient_kind",
+            Refusal::WholeUnitsOnly(_) => "whole_units_only",
             Refusal::NotABankAccount(_) => "not_a_bank_account",
             Refusal::NotInEuro(_) => "not_in_euro",
             Refusal::NoWiseBankDetails => "no_wise_bank_details",
             Refusal::NoIban => "no_iban",
+            Refusal::NotSepaCountry(_) => "not_sepa_country",
+            Refusal::AboveSepaMaximum => "above_sepa_maximum",
             Refusal::LineNotInImport => "line_not_in_import",
             Refusal::LineConfirmedBefore => "line_confirmed_before",
             Refusal::LineDismissed => "line_dismissed",
@@ -171,10 +189,16 @@ impl Refusal {
             | Refusal::AccountAlreadyArchived(_)
             | Refusal::ProgramAlreadyArchived(_)
             | Refusal::NotAWallet
+            | Refusal::PaypalRecipientKind
+            | Refusal::VenmoUsdOnly(_)
+            | Refusal::VenmoRecipientKind
+            | Refusal::WholeUnitsOnly(_)
             | Refusal::NotABankAccount(_)
             | Refusal::NotInEuro(_)
             | Refusal::NoWiseBankDetails
-            | Refusal::NoIban => "precondition",
+            | Refusal::NoIban
+            | Refusal::NotSepaCountry(_)
+            | Refusal::AboveSepaMaximum => "precondition",
             Refusal::AlreadyInStatus(_)
             | Refusal::MoveNotAllowed { .. }
             | Refusal::OtherPayoutOpen(_)

@@ -30,8 +30,6 @@ pub(crate) fn iban(value: &str) -> Result<String, String> {
     }
 }
 
-/// A BIC: 4 letters (bank), 2 letters (country), 2 letters or digits (location), and an
-/// optional 3 letters or digits (branch).
 /// The IBAN for a country and its national account number (BBAN), with the ISO 13616 check
 /// digits computed: 98 minus the BBAN, country and "00" read as a number (A = 10 … Z = 35)
 /// modulo 97. Used for sample data and tests.
@@ -49,6 +47,29 @@ pub(crate) fn iban_from_bban(country: &str, bban: &str) -> String {
     format!("{country}{:02}{bban}", 98 - remainder)
 }
 
+/// The ISO 3166-1 alpha-2 country codes (from Debian's iso-codes), and XK, which SWIFT and
+/// the banks use for Kosovo.
+const COUNTRIES: &str = "
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ
+    BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM
+    DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS
+    GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN
+    KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ
+    MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM
+    PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV
+    SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI
+    VN VU WF WS YE YT ZA ZM ZW
+    XK";
+
+/// Whether `code` is a country's two-letter code (upper case).
+pub(crate) fn is_country(code: &str) -> bool {
+    code.len() == 2 && COUNTRIES.split_whitespace().any(|c| c == code)
+}
+
+/// A BIC (ISO 9362), in the shape the SEPA schema (pain.001.001.03's `BICIdentifier`) accepts:
+/// 4 letters (bank), a real country code, a location of a letter or a digit 2–9 and then a
+/// letter other than O or a digit (a 0 or 1 first marks a test or passive BIC, which no bank
+/// pays to), and an optional branch of 3 letters or digits.
 pub(crate) fn bic(value: &str) -> Result<String, String> {
     let bic: String = value
         .chars()
@@ -58,9 +79,19 @@ pub(crate) fn bic(value: &str) -> Result<String, String> {
     let b = bic.as_bytes();
     let shape_ok = (b.len() == 8 || b.len() == 11)
         && b[..6].iter().all(u8::is_ascii_uppercase)
-        && b[6..].iter().all(u8::is_ascii_alphanumeric);
+        && (b[6].is_ascii_uppercase() || (b'2'..=b'9').contains(&b[6]))
+        && (b[7].is_ascii_digit() || (b[7].is_ascii_uppercase() && b[7] != b'O'))
+        && b[8..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
     if !shape_ok {
         return Err("A SWIFT/BIC code has 8 or 11 characters: bank (4 letters), country (2 letters), location (2) and optional branch (3), such as DEUTDEFF.".into());
+    }
+    if !is_country(&bic[4..6]) {
+        return Err(format!(
+            "{} in {bic} is not a country code; a BIC's 5th and 6th letters are its country, such as DE in DEUTDEFF.",
+            &bic[4..6]
+        ));
     }
     Ok(bic)
 }
@@ -170,18 +201,40 @@ mod tests {
     }
 
     #[test]
+    fn country_codes() {
+        for code in ["DE", "US", "GB", "TR", "AE", "XK", "AX", "CW"] {
+            assert!(is_country(code), "{code}");
+        }
+        for code in ["UK", "EU", "ZZ", "de", "D", "DEU", ""] {
+            assert!(!is_country(code), "{code}");
+        }
+    }
+
+    #[test]
     fn bic_shape() {
         assert_eq!(bic("deutdeff").unwrap(), "DEUTDEFF");
         assert_eq!(bic("NWBKGB2L XXX").unwrap(), "NWBKGB2LXXX");
+        assert_eq!(bic("COBADEFFXXX").unwrap(), "COBADEFFXXX");
+        assert_eq!(bic("BKAUATWW").unwrap(), "BKAUATWW");
+        assert_eq!(bic("RZBAXKPR").unwrap(), "RZBAXKPR", "Kosovo");
         for bad in [
             "DEUTDEF",
             "DEUTDEFF1",
             "1EUTDEFF",
             "DEUT1EFF",
             "DEUTDEFF-XX",
+            // A location starting 0 or 1, or ending in O: the SEPA schema refuses it.
+            "DEUTDE0F",
+            "DEUTDE1F",
+            "DEUTDEFO",
+            // No such country.
+            "DEUTXXFF",
+            "DEUTZZFF",
+            "DEUTDEFFxx_",
         ] {
             assert!(bic(bad).is_err(), "{bad}");
         }
+        assert!(bic("DEUTZZFF").unwrap_err().contains("ZZ in DEUTZZFF"));
     }
 
     #[test]

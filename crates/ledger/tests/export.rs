@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use ledger::accounts::{HandleKind, Provider};
 use ledger::customers::CustomerInput;
 use ledger::export::{neutralise, CsvOptions};
 use ledger::payment_files::{PaymentFileKind, PAYPAL_ROWS_PER_FILE};
@@ -343,7 +344,7 @@ async fn paypal_files_are_split_by_currency_and_size_and_move_payouts_on() {
             "12.50",
             "USD",
             "PO-000001",
-            "Spring, \"bonus\"",
+            "PO-000001 Spring, \"bonus\"",
             "PAYPAL"
         ]
     );
@@ -381,6 +382,188 @@ async fn paypal_files_are_split_by_currency_and_size_and_move_payouts_on() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "conflict");
+}
+
+/// A payout to `account` of `amount`, with `description`.
+async fn paid_to(
+    l: &Ledger,
+    username: &str,
+    account: ledger::accounts::AccountInput,
+    amount: &str,
+    currency: &str,
+    description: &str,
+) -> PayoutId {
+    let c = customer(l, username).await;
+    l.add_payment_account(&me(), c.id, &account).await.unwrap();
+    let r = approved(l, c.id, amount, currency).await;
+    let new = NewPayout {
+        description: description.into(),
+        ..NewPayout::for_request(r.id)
+    };
+    l.create_payout(&me(), &new).await.unwrap().id
+}
+
+fn wallet(provider: Provider, kind: HandleKind, handle: &str) -> ledger::accounts::AccountInput {
+    ledger::accounts::AccountInput::Digital {
+        provider,
+        handle_kind: kind,
+        handle: handle.into(),
+    }
+}
+
+/// Each row follows PayPal's documented rules: recipients PayPal takes, Venmo in US dollars to
+/// US phones and usernames, whole forints and Taiwan dollars, the payout number in every note
+/// and the note no longer than 400 characters as written.
+#[tokio::test]
+async fn a_paypal_file_carries_only_rows_paypal_accepts() {
+    use HandleKind::{Email, Phone, Username};
+    use Provider::{Paypal, Venmo};
+    let b = book().await;
+    let l = &b.ledger;
+    let long = format!("=SUM(A1) {}", "x".repeat(500));
+    let rows = [
+        (
+            "u1",
+            wallet(Paypal, Username, "adalovelace"),
+            "5.00",
+            "USD",
+            "",
+        ),
+        (
+            "u2",
+            wallet(Paypal, Username, "A1B2C3D4E5F6G"),
+            "5.00",
+            "USD",
+            "",
+        ),
+        (
+            "u3",
+            wallet(Venmo, Username, "@jane-doe"),
+            "5.00",
+            "EUR",
+            "",
+        ),
+        (
+            "u4",
+            wallet(Venmo, Phone, "+44 7700 900123"),
+            "5.00",
+            "USD",
+            "",
+        ),
+        (
+            "u5",
+            wallet(Venmo, Email, "jane@example.com"),
+            "5.00",
+            "USD",
+            "",
+        ),
+        (
+            "u6",
+            wallet(Venmo, Phone, "+1 (415) 555-0132"),
+            "5.00",
+            "USD",
+            "=Acme Ltd",
+        ),
+        (
+            "u7",
+            wallet(Venmo, Username, "@jane-doe"),
+            "5.00",
+            "USD",
+            &long,
+        ),
+        (
+            "u8",
+            wallet(Paypal, Email, "h@example.hu"),
+            "1500.50",
+            "HUF",
+            "",
+        ),
+        (
+            "u9",
+            wallet(Paypal, Email, "h@example.hu"),
+            "1500",
+            "HUF",
+            "",
+        ),
+        (
+            "u10",
+            wallet(Paypal, Phone, "+81 90 1234 5678"),
+            "1500",
+            "JPY",
+            "",
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (user, account, amount, currency, description) in rows {
+        ids.push(paid_to(l, user, account, amount, currency, description).await);
+    }
+    let files = l
+        .payment_files(&me(), PaymentFileKind::Paypal, &ids, b.dir.path(), false)
+        .await
+        .unwrap();
+    let skipped: Vec<_> = files
+        .skipped
+        .iter()
+        .map(|s| (s.id, s.refusal.clone()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (ids[0], Refusal::PaypalRecipientKind),
+            (ids[2], Refusal::VenmoUsdOnly("EUR")),
+            (ids[3], Refusal::VenmoRecipientKind),
+            (ids[4], Refusal::VenmoRecipientKind),
+            (ids[7], Refusal::WholeUnitsOnly("HUF")),
+        ]
+    );
+    let mut written: Vec<Vec<String>> = Vec::new();
+    for file in &files.files {
+        written.extend(read(std::path::Path::new(file), b','));
+    }
+    let by_number = |n: PayoutId| {
+        written
+            .iter()
+            .find(|r| r[3] == n.to_string())
+            .unwrap_or_else(|| panic!("{n} not written"))
+            .clone()
+    };
+    assert_eq!(by_number(ids[1])[0], "A1B2C3D4E5F6G");
+    let venmo_phone = by_number(ids[5]);
+    assert_eq!(venmo_phone[0], "4155550132");
+    assert_eq!(venmo_phone[4], "PO-000006 =Acme Ltd");
+    assert_eq!(venmo_phone[5], "VENMO");
+    let long_note = &by_number(ids[6])[4];
+    assert_eq!(long_note.chars().count(), 400);
+    assert!(
+        long_note.starts_with("PO-000007 =SUM(A1) xxx"),
+        "{long_note}"
+    );
+    assert_eq!(by_number(ids[8])[1], "1500");
+    assert_eq!(by_number(ids[9])[1], "1500");
+    // A note that holds the number and begins like a formula keeps its guard, within 400.
+    let guarded = paid_to(
+        l,
+        "u11",
+        wallet(Paypal, Email, "g@example.com"),
+        "1.00",
+        "USD",
+        &format!("=PO-000011 {}", "y".repeat(500)),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let files = l
+        .payment_files(
+            &me(),
+            PaymentFileKind::Paypal,
+            &[guarded],
+            dir.path(),
+            false,
+        )
+        .await
+        .unwrap();
+    let note = &read(std::path::Path::new(&files.files[0]), b',')[0][4];
+    assert!(note.starts_with("'=PO-000011 yyy"), "{note}");
+    assert_eq!(note.chars().count(), 400);
 }
 
 #[tokio::test]

@@ -249,6 +249,111 @@ async fn a_sepa_file_is_valid_pain_001_with_counts_sums_and_the_sepa_character_s
     );
 }
 
+/// SEPA reaches the IBANs of its schemes' countries only; a BIC kept from before BICs were
+/// checked is left out, not written into a file the schema refuses; no transfer exceeds the
+/// rulebook's maximum; a BIC is checked when it is typed.
+#[tokio::test]
+async fn a_sepa_file_carries_only_what_a_sepa_bank_accepts() {
+    let b = book().await;
+    let l = &b.ledger;
+    let out = tempfile::tempdir().unwrap();
+    owner_account(l).await;
+    let mut ids = Vec::new();
+    for (user, iban) in [
+        ("tr", "TR33 0006 1005 1978 6457 8413 26"),
+        ("ae", "AE07 0331 2345 6789 0123 456"),
+        ("gb", "GB29 NWBK 6016 1331 9268 19"),
+        ("ch", "CH93 0076 2011 6238 5295 7"),
+        ("al", "AL47 2121 1009 0000 0002 3569 8741"),
+    ] {
+        ids.push(payout_to(l, user, iban_of(user, iban), "10.00", "EUR", "").await);
+    }
+    // A German account whose BIC was saved before BICs were checked.
+    let old_bic = {
+        let c = customer(l, "de").await;
+        let account = l
+            .add_payment_account(&me(), c.id, &iban_of("De", "DE89 3704 0044 0532 0130 00"))
+            .await
+            .unwrap();
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", l.path().display()))
+            .await
+            .unwrap();
+        sqlx::query("UPDATE payment_accounts SET bic = 'DEUTDE0F' WHERE id = ?")
+            .bind(account.id)
+            .execute(&pool)
+            .await
+            .unwrap();
+        // And a payout above what one SEPA transfer may carry, written behind the app's back.
+        let big = payout_to(
+            l,
+            "big",
+            iban_of("Big", "DE89 3704 0044 0532 0130 00"),
+            "5.00",
+            "EUR",
+            "",
+        )
+        .await;
+        sqlx::query("UPDATE payouts SET amount_minor = 100000000000 WHERE id = ?")
+            .bind(big)
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        ids.push(big);
+        pay(l, approved(l, c.id, "4.00", "EUR").await.id).await.id
+    };
+    ids.push(old_bic);
+    let files = l
+        .payment_files(&me(), PaymentFileKind::Sepa, &ids, out.path(), false)
+        .await
+        .unwrap();
+    let skipped: Vec<_> = files
+        .skipped
+        .iter()
+        .map(|s| (s.id, s.refusal.clone()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (ids[0], Refusal::NotSepaCountry("TR".into())),
+            (ids[1], Refusal::NotSepaCountry("AE".into())),
+            (ids[5], Refusal::AboveSepaMaximum),
+        ]
+    );
+    assert_eq!(
+        files.skipped[0].refusal.to_string(),
+        "SEPA transfers do not reach TR IBANs; pay it another way, such as Wise."
+    );
+    assert_eq!(
+        files.payouts,
+        ["PO-000003", "PO-000004", "PO-000005", "PO-000007"]
+    );
+    assert_eq!(files.notes.len(), 1);
+    assert!(
+        files.notes[0].starts_with("PO-000007: its account's BIC DEUTDE0F"),
+        "{:?}",
+        files.notes
+    );
+    let path = Path::new(&files.files[0]);
+    if let Some(errors) = xmllint_here().then(|| schema_errors(path)).flatten() {
+        panic!("not valid pain.001.001.03:\n{errors}");
+    }
+    let xml = std::fs::read_to_string(path).unwrap();
+    assert!(!xml.contains("DEUTDE0F"), "{xml}");
+
+    // Typed today, such a BIC is refused next to its field.
+    let c = customer(l, "new").await;
+    let mut account = iban_of("New", "DE89 3704 0044 0532 0130 00");
+    if let AccountInput::Bank { bic, .. } = &mut account {
+        *bic = "DEUTDE0F".into();
+    }
+    let err = l
+        .add_payment_account(&me(), c.id, &account)
+        .await
+        .unwrap_err();
+    assert_eq!((err.kind(), err.field()), ("validation", Some("bic")));
+}
+
 #[tokio::test]
 async fn a_wise_file_has_the_bank_columns_of_its_currency() {
     let b = book().await;

@@ -81,10 +81,10 @@ pub(super) fn clean(input: &AccountInput) -> Result<AccountDetails> {
             let bic = check("bic", field("bic", "SWIFT/BIC", bic, 14)?, validate::bic)?;
             let country = field("country", "Country", country, 2)?.map(|c| c.to_uppercase());
             if let Some(c) = &country {
-                if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+                if !validate::is_country(c) {
                     return Err(Error::validation(
                         "country",
-                        "Use the two-letter country code, such as DE or US.",
+                        format!("{c} is not a country code; use the two-letter one, such as DE, GB or US."),
                     ));
                 }
             }

@@ -1,5 +1,11 @@
 //! PayPal's "Payouts Web" upload file: no header; recipient, amount, currency, customer id
 //! (the payout number, which PayPal's reports carry back), note, recipient wallet.
+//!
+//! PayPal's rules for it: a PayPal recipient is an e-mail address, a phone number or a PayPal
+//! payer ID (13 letters and digits), never a username; Venmo pays only US phone numbers and
+//! Venmo usernames, only in US dollars; HUF, JPY and TWD amounts are whole; the note is at most
+//! 400 characters as written. The note always starts with the payout number (unless it holds
+//! it), so the recipient and PayPal's reports both see it.
 
 use std::path::Path;
 
@@ -19,34 +25,93 @@ pub(super) struct Wallet {
     handle: String,
 }
 
-/// PayPal cuts the note at this many characters.
+/// PayPal takes a note of at most this many characters.
 const NOTE_CHARS: usize = 400;
+
+/// Currencies PayPal pays in whole units only, though ISO 4217 gives them two decimals.
+const WHOLE_UNITS: [&str; 2] = ["HUF", "TWD"];
+
+/// A PayPal payer ID: 13 upper-case letters and digits ("A1B2C3D4E5F6G").
+fn is_payer_id(handle: &str) -> bool {
+    handle.len() == 13
+        && handle
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// A US phone number as Venmo takes it, ten digits, from "+1 415 555 0132" or "4155550132";
+/// `None` for a number of another country.
+fn us_phone(phone: &str) -> Option<String> {
+    let digits = match phone.strip_prefix('+') {
+        Some(rest) => rest.strip_prefix('1')?,
+        None => phone,
+    };
+    (digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.to_owned())
+}
+
+/// The note as written: the payout number first unless it is in it already, made safe for a
+/// spreadsheet, and at most [`NOTE_CHARS`] characters with the guard counted.
+fn note(number: &str, note: &str) -> String {
+    let note = if note.contains(number) {
+        note.to_owned()
+    } else {
+        format!("{number} {note}")
+    };
+    neutralise(&note).chars().take(NOTE_CHARS).collect()
+}
+
+/// The amount as PayPal takes it: whole units for [`WHOLE_UNITS`] (checked whole by `payee`).
+fn amount(amount: Money) -> String {
+    let text = amount.amount_text();
+    if WHOLE_UNITS.contains(&amount.currency().code()) {
+        text.trim_end_matches(".00").to_owned()
+    } else {
+        text
+    }
+}
 
 impl Format for Paypal {
     const KIND: PaymentFileKind = PaymentFileKind::Paypal;
     type Payee = Wallet;
 
-    fn payee(&self, _amount: Money, account: AccountDetails) -> Result<Wallet, Refusal> {
+    fn payee(&self, amount: Money, account: AccountDetails) -> Result<Wallet, Refusal> {
+        let currency = amount.currency().code();
+        if WHOLE_UNITS.contains(&currency) && amount.minor() % 100 != 0 {
+            return Err(Refusal::WholeUnitsOnly(currency));
+        }
         match account {
             AccountDetails::Digital {
                 provider: Provider::Paypal,
                 handle,
+                handle_kind,
+            } => match handle_kind {
+                HandleKind::Username if !is_payer_id(&handle) => Err(Refusal::PaypalRecipientKind),
+                _ => Ok(Wallet {
+                    wallet: "PAYPAL",
+                    handle,
+                }),
+            },
+            AccountDetails::Digital {
+                provider: Provider::Venmo,
                 ..
-            } => Ok(Wallet {
-                wallet: "PAYPAL",
-                handle,
-            }),
+            } if currency != "USD" => Err(Refusal::VenmoUsdOnly(currency)),
             AccountDetails::Digital {
                 provider: Provider::Venmo,
                 handle,
                 handle_kind,
-            } => Ok(Wallet {
-                wallet: "VENMO",
-                handle: match handle_kind {
-                    HandleKind::Username => handle.trim_start_matches('@').to_owned(),
-                    _ => handle,
-                },
-            }),
+            } => match handle_kind {
+                HandleKind::Username => Ok(Wallet {
+                    wallet: "VENMO",
+                    handle: handle.trim_start_matches('@').to_owned(),
+                }),
+                HandleKind::Phone => us_phone(&handle)
+                    .map(|handle| Wallet {
+                        wallet: "VENMO",
+                        handle,
+                    })
+                    .ok_or(Refusal::VenmoRecipientKind),
+                HandleKind::Email => Err(Refusal::VenmoRecipientKind),
+            },
             _ => Err(Refusal::NotAWallet),
         }
     }
@@ -62,13 +127,12 @@ impl Format for Paypal {
             .has_headers(false)
             .from_writer(out);
         for l in lines {
-            let note: String = l.note.chars().take(NOTE_CHARS).collect();
             csv.write_record([
                 l.payee.handle.as_str(),
-                &l.amount.amount_text(),
+                &amount(l.amount),
                 l.amount.currency().code(),
                 &l.number,
-                &neutralise(&note),
+                &note(&l.number, &l.note),
                 l.payee.wallet,
             ])
             .map_err(|e| csv_error(target, e))?;

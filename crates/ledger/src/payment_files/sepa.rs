@@ -23,7 +23,24 @@ pub(super) struct Creditor {
     holder: String,
     iban: String,
     bic: Option<String>,
+    /// A BIC kept on the account from before BICs were checked, which the SEPA schema would
+    /// refuse: left out of the file (the IBAN finds the bank) and named in the notes.
+    dropped_bic: Option<String>,
 }
+
+/// The countries whose IBANs SEPA credit transfers reach (the EPC's list of the schemes'
+/// geographical scope): the EU, Iceland, Liechtenstein, Norway, Switzerland, the United
+/// Kingdom, Monaco, San Marino, Vatican City, Andorra, Gibraltar, and since 2025 Albania,
+/// Moldova, Montenegro and North Macedonia. Overseas territories that are in it bank with
+/// their country's IBANs (FR for Réunion, FI for Åland, GB for Jersey).
+const SEPA_COUNTRIES: [&str; 41] = [
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO", "CH", "GB",
+    "MC", "SM", "VA", "AD", "GI", "AL", "MD", "ME", "MK",
+];
+
+/// The most one SEPA credit transfer may carry (the EPC rulebook's 999,999,999.99 EUR).
+const MOST_MINOR: i64 = 99_999_999_999;
 
 impl Format for Sepa {
     const KIND: PaymentFileKind = PaymentFileKind::Sepa;
@@ -37,18 +54,45 @@ impl Format for Sepa {
             _ if amount.currency().code() != "EUR" => {
                 Err(Refusal::NotInEuro(amount.currency().code()))
             }
+            _ if amount.minor() > MOST_MINOR => Err(Refusal::AboveSepaMaximum),
+            AccountDetails::Bank {
+                iban: Some(iban), ..
+            } if !SEPA_COUNTRIES.contains(&&iban[..2]) => {
+                Err(Refusal::NotSepaCountry(iban[..2].to_owned()))
+            }
             AccountDetails::Bank {
                 holder_name,
                 iban: Some(iban),
                 bic,
                 ..
-            } => Ok(Creditor {
-                holder: holder_name,
-                iban,
-                bic,
-            }),
+            } => {
+                let (bic, dropped_bic) = match bic {
+                    Some(bic) if crate::validate::bic(&bic).is_err() => (None, Some(bic)),
+                    bic => (bic, None),
+                };
+                Ok(Creditor {
+                    holder: holder_name,
+                    iban,
+                    bic,
+                    dropped_bic,
+                })
+            }
             AccountDetails::Bank { .. } => Err(Refusal::NoIban),
         }
+    }
+
+    fn notes(&self, lines: &[&Line<Creditor>]) -> Vec<String> {
+        lines
+            .iter()
+            .filter_map(|l| {
+                l.payee.dropped_bic.as_ref().map(|bic| {
+                    format!(
+                        "{}: its account's BIC {bic} is not one the SEPA schema accepts, so the file leaves it out (the bank finds the account by its IBAN). Correct the BIC on the customer's account.",
+                        l.number
+                    )
+                })
+            })
+            .collect()
     }
 
     /// MsgId and PmtInfId (at most 35 characters): the app, the second it was written, the
@@ -161,7 +205,9 @@ fn document(id: &str, origin: &Origin, owner: &OwnerAccount, lines: &[Line<Credi
         iban = owner.iban,
     );
     for l in lines {
-        let Creditor { holder, iban, bic } = &l.payee;
+        let Creditor {
+            holder, iban, bic, ..
+        } = &l.payee;
         let creditor_agent = bic
             .as_ref()
             .map(|bic| {
