@@ -489,6 +489,109 @@ fn a_payout_marked_paid_says_when_how_and_at_what_cost() {
 }
 
 #[test]
+fn the_customer_is_told_by_a_ready_email_and_a_printable_receipt() {
+    run_seeded(
+        "payouts-tell-the-customer",
+        |l| async move {
+            let o = seeder();
+            let customer = l
+                .add_customer(
+                    &o,
+                    &CustomerInput {
+                        username: "zoe".into(),
+                        display_name: "Zoë Åberg".into(),
+                        email: "zoe@example.se".into(),
+                    },
+                )
+                .await
+                .unwrap();
+            let wallet = AccountInput::Digital {
+                provider: Provider::Paypal,
+                handle_kind: HandleKind::Email,
+                handle: "zoe.aberg@example.se".into(),
+            };
+            l.add_payment_account(&o, customer.id, &wallet)
+                .await
+                .unwrap();
+            let request = l
+                .add_request(&o, &RequestInput::new(customer.id, "12.50", "EUR"))
+                .await
+                .unwrap();
+            l.decide_request(&o, request.id, Decision::Approve, "")
+                .await
+                .unwrap();
+            let payout = l
+                .create_payout(&o, &NewPayout::for_request(request.id))
+                .await
+                .unwrap();
+            let paid = StatusChange {
+                external_reference: "7XK24411".into(),
+                ..StatusChange::to(PayoutStatus::Success)
+            };
+            l.change_payout_status(&o, payout.id, &paid).await.unwrap();
+            l
+        },
+        |s| async move {
+            let c = &s.client;
+            click(c, "tr[data-number='PO-000001'] .open-detail").await;
+            let message = wait_text(c, "#customer-message", |t| t.contains("Subject")).await;
+            for part in [
+                "To: zoe@example.se",
+                "Subject: Your payout PO-000001: 12.50 EUR",
+                "Hello Zoë Åberg,",
+                "we have paid you 12.50 EUR by PayPal on",
+                "Reference: 7XK24411",
+            ] {
+                assert!(message.contains(part), "{part:?} not in {message}");
+            }
+            assert!(!message.contains("zoe.aberg@example.se"), "{message}");
+            js(
+                c,
+                "document.querySelector('#customer-message').scrollIntoView({ block: 'start' })",
+                vec![],
+            )
+            .await;
+            save_screenshot(c, "payout-customer-message").await;
+            click(c, "#save-message").await;
+            wait_text(c, "#toast", |t| t.contains("PO-000001.eml")).await;
+            let eml = std::fs::read_to_string(s.saved.join("PO-000001.eml")).unwrap();
+            assert!(eml.starts_with("To: zoe@example.se\r\n"), "{eml}");
+            assert!(eml.contains("X-Unsent: 1"), "{eml}");
+            click(c, "#open-receipt").await;
+            let receipt = wait_text(c, "#receipt", |t| t.contains("Payout receipt")).await;
+            // Signed by the operator the window names, as the message is.
+            let operator = js(
+                c,
+                "return document.getElementById('operator').textContent.split('\\n')[0]",
+                vec![],
+            )
+            .await;
+            let operator = operator
+                .as_str()
+                .unwrap()
+                .trim_start_matches("Operator: ")
+                .to_owned();
+            assert!(
+                message.ends_with(&operator) || message.contains(&format!("{operator}\n")),
+                "{message}"
+            );
+            for part in [
+                operator.as_str(),
+                "PO-000001",
+                "Zoë Åberg (zoe)",
+                "12.50 EUR",
+                "Success",
+                "7XK24411",
+            ] {
+                assert!(receipt.contains(part), "{part:?} not in {receipt}");
+            }
+            save_screenshot(c, "payout-receipt").await;
+            s
+        },
+    );
+}
+
+#[test]
 fn a_payout_is_cancelled_with_a_reason_and_its_request_voided() {
     run_seeded(
         "payouts-cancel-and-void",

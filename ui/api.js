@@ -66,6 +66,9 @@ export const api = {
   paymentRun: (id) => call('payment_run', { id }),
   writeRunAgain: (id) => call('write_run_again', { id }),
   markRunPaid: (id, payment) => call('mark_run_paid', { id, payment }),
+  saveRunMessages: (id) => call('save_run_messages', { id }),
+  payoutMessage: (id) => call('payout_message', { id }),
+  savePayoutMessage: (id) => call('save_payout_message', { id }),
   workProgress: () => call('work_progress'),
   cancelWork: () => call('cancel_work'),
   // format: { format: 'paypal_csv' | 'camt053' } or { format: 'generic_csv', mapping }.

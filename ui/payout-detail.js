@@ -9,6 +9,7 @@ import { money, statusLabel, when } from './format.js';
 import { actionLabel, changeList } from './changes.js';
 import { failureReasonField, failureReasonLabel } from './failure-reason.js';
 import { paidViaLabel, paymentFields, statusChange } from './payment-fields.js';
+import { messageSection } from './customer-message.js';
 
 /** Opens the panel for payout `id`; `changed()` is called after every change it saves. */
 export function openDetail(id, changed) {
@@ -55,6 +56,7 @@ function draw(body, d, dialog, saved) {
       h('dt', {}, 'Username'), h('dd', {}, d.customer.username),
       h('dt', {}, 'Name'), h('dd', {}, d.customer.display_name),
       h('dt', {}, 'E-mail'), h('dd', {}, d.customer.email ?? '—'))),
+    section('Tell the customer', messageSection(p, d.customer)),
     section('History', history(d.history)));
 }
 

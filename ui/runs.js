@@ -49,7 +49,8 @@ function draw(list, page, load) {
           h('td', {}, when(run.created_at), h('div', { class: 'muted small' }, run.operator)),
           h('td', { class: 'actions-cell' },
             h('button', { class: 'link', 'data-action': 'write-again', onclick: () => writeAgain(run) }, 'Write again…'),
-            h('button', { class: 'link', 'data-action': 'mark-paid', onclick: () => markPaid(run, load) }, 'Mark paid…'))))))),
+            h('button', { class: 'link', 'data-action': 'mark-paid', onclick: () => markPaid(run, load) }, 'Mark paid…'),
+            h('button', { class: 'link', 'data-action': 'save-messages', onclick: () => saveMessages(run) }, 'E-mails…'))))))),
     pager(page, state, () => load()));
 }
 
@@ -57,6 +58,18 @@ async function writeAgain(run) {
   try {
     const path = await api.writeRunAgain(run.id);
     if (path) toast(`${run.number} written again to ${path}.`);
+  } catch (error) {
+    toast(error.message);
+  }
+}
+
+/** A ready e-mail for each payout of the run, as drafts in a folder the user picks. */
+async function saveMessages(run) {
+  try {
+    const saved = await api.saveRunMessages(run.id);
+    if (!saved) return;
+    const missing = saved.without_email.length ? ` No e-mail address for ${saved.without_email.join(', ')}.` : '';
+    toast(`${saved.written.length} e-mail${saved.written.length === 1 ? '' : 's'} saved.${missing}`);
   } catch (error) {
     toast(error.message);
   }

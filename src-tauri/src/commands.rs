@@ -10,6 +10,7 @@ use ledger::backups::Backup;
 use ledger::customer_page::CustomerOverview;
 use ledger::customers::{Customer, CustomerInput};
 use ledger::export::{CsvOptions, Written};
+use ledger::messages::{Message, RunMessages};
 use ledger::payment_files::{PaymentFileKind, PaymentFiles};
 use ledger::payouts::{
     BulkOutcome, NewPayout, PaidAll, Payment, Payout, PayoutDetail, PayoutEdit, PayoutList,
@@ -511,6 +512,48 @@ pub async fn mark_run_paid(
     book.ledger()?
         .mark_run_paid(&book.origin(), id, &payment)
         .await
+}
+
+/// Ready e-mails to the customers of a run, into a folder the user picks; `None` when the
+/// dialog is cancelled.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn save_run_messages<R: Runtime>(
+    window: Window<R>,
+    book: State<'_, Book>,
+    id: RunId,
+) -> Answer<Option<RunMessages>> {
+    let ledger = book.ledger()?;
+    let title = format!("Folder for the e-mails of {id}");
+    let Some(dir) = files::folder(&window, &title).await else {
+        return Ok(None);
+    };
+    ledger
+        .save_run_messages(&book.origin(), id, &dir)
+        .await
+        .map(Some)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn payout_message(book: State<'_, Book>, id: PayoutId) -> Answer<Message> {
+    book.ledger()?.payout_message(&book.origin(), id).await
+}
+
+/// The message about a payout saved as an `.eml` draft where the user says; `None` when the
+/// dialog is cancelled.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn save_payout_message<R: Runtime>(
+    window: Window<R>,
+    book: State<'_, Book>,
+    id: PayoutId,
+) -> Answer<Option<String>> {
+    let ledger = book.ledger()?;
+    let Some(path) = files::save_path(&window, &format!("{id}.eml")).await else {
+        return Ok(None);
+    };
+    ledger
+        .save_payout_message(&book.origin(), id, &path)
+        .await?;
+    Ok(Some(path.display().to_string()))
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -26,16 +26,18 @@ fn gate(value: Option<std::ffi::OsString>) -> Option<PathBuf> {
     }
 }
 
-/// The path to save `suggested` (a file name) at, or `None` when the user cancels.
+/// The path to save `suggested` (a file name) at, or `None` when the user cancels; the dialog
+/// offers files of the suggested name's kind (`.csv`, `.eml`).
 pub async fn save_path<R: Runtime>(window: &Window<R>, suggested: &str) -> Option<PathBuf> {
     if let Some(dir) = hook(SAVE_DIR_ENV) {
         return Some(dir.join(suggested));
     }
+    let extension = suggested.rsplit_once('.').map_or("csv", |(_, e)| e);
     rfd::AsyncFileDialog::new()
         .set_parent(window)
         .set_title("Save as")
         .set_file_name(suggested)
-        .add_filter("CSV", &["csv"])
+        .add_filter(extension.to_uppercase(), &[extension])
         .save_file()
         .await
         .map(|file| file.path().to_owned())

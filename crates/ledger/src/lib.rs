@@ -22,6 +22,7 @@ mod files;
 pub use files::private_dir;
 pub mod ids;
 pub mod lifecycle;
+pub mod messages;
 pub mod money;
 mod packed;
 pub mod payment_files;
