@@ -283,10 +283,11 @@ fn a_status_change_with_reference_shows_in_the_list_and_the_history() {
                 assert!(latest.contains(expected), "{expected:?} not in {latest}");
             }
             // Success can only move to Failed, which asks why.
-            assert!(
-                reason_shown(c).await,
-                "Failed is the only move from Success"
-            );
+            // From Success nothing is chosen: its only move undoes a payment.
+            assert!(!reason_shown(c).await, "no move is chosen from Success");
+            click(c, "[data-form=status] button[type=submit]").await;
+            let error = wait_text(c, "[data-form=status] .field-error", |t| !t.is_empty()).await;
+            assert_eq!(error, "Choose the status to move to.");
             // Success → Failed without a note is refused next to the note field.
             select(c, "[data-form=status] [name=status]", "failed").await;
             click(c, "[data-form=status] button[type=submit]").await;
@@ -690,6 +691,28 @@ fn a_bulk_change_moves_the_selected_rows_and_lists_the_refused_ones() {
             click(c, "tr[data-number='PO-000006'] input.select").await;
             wait_text(c, "#selected-count", |t| t == "1 selected").await;
             assert_eq!(top().await, before, "the rows stayed where they were");
+            // An empty date filter says so, instead of showing today's date in grey.
+            let from = js(
+                c,
+                "const f = document.getElementById('payout-from'); return [f.type, f.value, f.placeholder]",
+                vec![],
+            )
+            .await;
+            assert_eq!(from, serde_json::json!(["text", "", "any day"]));
+            // One Pending payout selected: the dialog starts on its next move.
+            click(c, "#bulk-change").await;
+            let default = js(
+                c,
+                "return document.querySelector('dialog[data-dialog=bulk-change] [name=status]').value",
+                vec![],
+            )
+            .await;
+            assert_eq!(default, "on_process", "the next move of a Pending payout");
+            click(
+                c,
+                "dialog[data-dialog=bulk-change] .actions button[type=button]",
+            )
+            .await;
             let fourth = wait_for(c, "tr[data-number='PO-000003'] input.select").await;
             js(
                 c,

@@ -3,7 +3,7 @@
 // hashes is intact (long work: progress and Cancel).
 
 import { api } from './api.js';
-import { h, replace, debounce } from './dom.js';
+import { h, replace, debounce, dateFilter } from './dom.js';
 import { pager } from './pager.js';
 import { liveList } from './list.js';
 import { when } from './format.js';
@@ -40,7 +40,7 @@ export async function render(main) {
   search.addEventListener('input', debounce(() => { state.search = search.value; refilter(); }, 200));
   const choose = (id, label, options, key) => h('select', { id, 'aria-label': label, onchange: (e) => { state[key] = e.target.value; refilter(); } },
     options.map(([value, text]) => h('option', { value, selected: state[key] === value }, text)));
-  const date = (id, label, key) => h('input', { type: 'date', id, 'aria-label': label, value: state[key], onchange: (e) => { state[key] = e.target.value; refilter(); } });
+  const date = (id, label, key) => dateFilter({ id, 'aria-label': label, value: state[key], onchange: (e) => { state[key] = e.target.value; refilter(); } });
   const verdict = h('div', { class: 'result', id: 'verify-result', role: 'status' });
   replace(main,
     h('div', { class: 'screen-head' },

@@ -113,3 +113,15 @@ export async function copy(text, what) {
     toast(`Could not copy ${what.toLowerCase()}; select it and press Ctrl+C.`);
   }
 }
+
+/**
+ * A date filter that looks empty when it is: WebKit shows an empty date input with today's date
+ * in grey, as if it were set, so an empty one is a text box saying "any day" until it is used.
+ */
+export function dateFilter({ value, onchange, ...attrs }) {
+  const input = h('input', { ...attrs, type: value ? 'date' : 'text', value, placeholder: 'any day', 'data-date-filter': '' });
+  input.addEventListener('focus', () => { input.type = 'date'; });
+  input.addEventListener('blur', () => { if (!input.value) input.type = 'text'; });
+  input.addEventListener('change', onchange);
+  return input;
+}

@@ -10,6 +10,7 @@ import { actionLabel, changeList } from './changes.js';
 import { failureReasonField, failureReasonLabel } from './failure-reason.js';
 import { paidViaLabel, paymentFields, statusChange } from './payment-fields.js';
 import { messageSection } from './customer-message.js';
+import { NEXT_STATUS } from './payouts.js';
 
 /** Opens the panel for payout `id`; `changed()` is called after every change it saves. */
 export function openDetail(id, changed) {
@@ -113,7 +114,12 @@ const input = (label, name, attrs = {}, hint) => field(label, name, { ...attrs, 
 
 function statusForm(p, moves, accounts, saved) {
   if (moves.length === 0) return h('p', { class: 'muted', id: 'no-moves' }, 'No move is possible from here.');
-  const to = h('select', { name: 'status' }, moves.map((s) => h('option', { value: s }, statusLabel(s))));
+  // The next sensible move comes chosen; from Success, whose only move undoes a payment,
+  // nothing is.
+  const next = NEXT_STATUS[p.status];
+  const to = h('select', { name: 'status' },
+    next ? null : h('option', { value: '' }, 'Choose…'),
+    moves.map((s) => h('option', { value: s, selected: s === next }, statusLabel(s))));
   const retrying = () => p.status === 'failed' && to.value === 'pending';
   const payTo = p.status === 'failed' ? payToField(p, accounts) : null;
   if (payTo) {
@@ -129,6 +135,7 @@ function statusForm(p, moves, accounts, saved) {
     input('External reference', 'external_reference', { maxlength: 100, autocomplete: 'off', placeholder: p.external_reference ?? 'e.g. the PayPal transaction id' }),
     input('Note', 'note', { tag: 'textarea', rows: 2, maxlength: 1000, wide: true }, '(required to cancel, to move a Success back to Failed, and for the reason Other)'),
   ], 'Change status', async (values) => {
+    if (!values.status) throw Object.assign(new Error('Choose the status to move to.'), { field: 'status' });
     const moved = retrying()
       ? await api.retryPayout(p.id, {
         account_id: values.account_id ? Number(values.account_id) : null,

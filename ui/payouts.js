@@ -3,7 +3,7 @@
 // dialog in payment-file-dialog.js, and the saved search and selection in payout-query.js.
 
 import { api } from './api.js';
-import { h, replace, debounce, toast } from './dom.js';
+import { h, replace, debounce, toast, dateFilter } from './dom.js';
 import { modal, formDialog, field, choose } from './dialog.js';
 import { money, statusLabel, when, day, newKey } from './format.js';
 import { pager } from './pager.js';
@@ -16,6 +16,9 @@ import { paymentFields, statusChange } from './payment-fields.js';
 import { state, currentQuery } from './payout-query.js';
 
 export const STATUSES = ['pending', 'on_process', 'success', 'failed', 'cancelled'];
+
+/** The next sensible move from each status: sent, then paid; a failed one retried. */
+export const NEXT_STATUS = { pending: 'on_process', on_process: 'success', failed: 'pending' };
 
 const filtered = () => state.search.trim() !== '' || state.statuses.length > 0 || state.currency || state.from || state.to;
 
@@ -61,7 +64,7 @@ export async function render(main) {
     h('option', { value: '' }, 'All currencies'),
     currencies.map((c) => h('option', { value: c.code, selected: c.code === state.currency }, c.name ? `${c.code} · ${c.name}` : c.code)));
   const date = (id, label, key) => h('label', { class: 'inline' }, label,
-    h('input', { type: 'date', id, value: state[key], onchange: (e) => { state[key] = e.target.value; refilter(); } }));
+    dateFilter({ id, value: state[key], onchange: (e) => { state[key] = e.target.value; refilter(); } }));
   const clear = h('button', { type: 'button', id: 'clear-filters', class: 'link', onclick: () => {
     Object.assign(state, { search: '', statuses: [], currency: '', from: '', to: '' });
     render(main);
@@ -202,6 +205,12 @@ function table(page, load, selectionChanged) {
 function bulkChange(load) {
   const ids = [...state.selected];
   const newStatus = choose('New status', 'status', STATUSES.map((s) => [s, statusLabel(s)]), { wide: true });
+  // Starts on the next move of the selected rows shown, when they all share one.
+  const shown = [...document.querySelectorAll('#payouts-table tbody tr[data-id]')]
+    .filter((tr) => state.selected.has(Number(tr.dataset.id)))
+    .map((tr) => tr.querySelector('.badge')?.classList[1]);
+  const next = new Set(shown.map((s) => NEXT_STATUS[s]));
+  if (next.size === 1 && [...next][0]) newStatus.querySelector('select').value = [...next][0];
   formDialog({
     title: `Change the status of ${ids.length} payout${ids.length === 1 ? '' : 's'}`,
     name: 'bulk-change',

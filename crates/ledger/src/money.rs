@@ -72,7 +72,7 @@ impl Serialize for Currency {
 pub enum AmountError {
     #[error("Enter an amount, such as 12.50.")]
     Empty,
-    #[error("Use digits and one decimal point, such as 1250.00 (no thousands separators).")]
+    #[error("Use digits and one decimal point or comma, such as 1250.00 or 12,50 (no thousands separators).")]
     NotANumber,
     #[error("{currency} has {allowed} decimal places; this amount has more.")]
     TooManyDecimals { currency: Currency, allowed: u32 },
@@ -144,6 +144,24 @@ impl Money {
         })
     }
 
+    /// Parses an amount a person typed: as [`Money::parse`], and with a decimal comma ("12,50")
+    /// where the comma cannot be a thousands separator (one comma, no point, no more digits
+    /// after it than the currency has decimals).
+    pub fn typed(text: &str, currency: Currency) -> Result<Money, AmountError> {
+        let text = text.trim();
+        let decimals = text.split_once(',').map(|(_, after)| after);
+        match decimals {
+            Some(after)
+                if !text.contains('.')
+                    && text.matches(',').count() == 1
+                    && (1..=currency.exponent() as usize).contains(&after.len()) =>
+            {
+                Money::parse(&text.replacen(',', ".", 1), currency)
+            }
+            _ => Money::parse(text, currency),
+        }
+    }
+
     /// Money read back from the book; the CHECKs make a bad code a sign of outside tampering.
     pub(crate) fn stored(minor: i64, code: &str) -> crate::Result<Money> {
         let currency = Currency::from_code(code).ok_or_else(|| {
@@ -164,7 +182,7 @@ impl Money {
                 ),
             )
         })?;
-        let money = Money::parse(amount, currency)
+        let money = Money::typed(amount, currency)
             .map_err(|e| Error::validation("amount", e.to_string()))?;
         if money.minor() <= 0 {
             return Err(Error::validation(
@@ -284,6 +302,29 @@ mod tests {
         assert!(Currency::from_code("ABC").is_none());
         assert!(Currency::from_code("US").is_none());
         assert!(Currency::all().iter().any(|c| c.code() == "EUR"));
+    }
+
+    #[test]
+    fn a_typed_amount_may_have_a_decimal_comma_where_it_cannot_group() {
+        let (eur, jpy, kwd) = (cur("EUR"), cur("JPY"), cur("KWD"));
+        assert_eq!(Money::typed("12,50", eur).unwrap().minor(), 1250);
+        assert_eq!(Money::typed(" 12,5 ", eur).unwrap().minor(), 1250);
+        assert_eq!(Money::typed("12.50", eur).unwrap().minor(), 1250);
+        assert_eq!(Money::typed("1,234", kwd).unwrap().minor(), 1234);
+        // A comma that may group thousands, or that is not the only separator, is refused.
+        for (text, currency) in [
+            ("1,234", eur),
+            ("1,50", jpy),
+            ("1.234,50", eur),
+            ("1,234,50", eur),
+            ("12,", eur),
+        ] {
+            assert_eq!(
+                Money::typed(text, currency),
+                Err(AmountError::NotANumber),
+                "{text}"
+            );
+        }
     }
 
     #[test]

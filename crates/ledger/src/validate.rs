@@ -13,6 +13,22 @@ pub(crate) fn iban(value: &str) -> Result<String, String> {
         .to_uppercase();
     match compact.parse::<Iban>() {
         Ok(iban) => Ok(iban.electronic_str().to_owned()),
+        // The check digits are tested first; a wrong length shows as wrong check digits too,
+        // so the country's format is tried with correct check digits before saying which.
+        Err(ParseIbanError::InvalidBaseIban { source: ParseBaseIbanError::InvalidChecksum })
+            if compact.len() > 4
+                && compact.bytes().all(|b| b.is_ascii_alphanumeric())
+                && matches!(
+                    iban_from_bban(&compact[..2], &compact[4..]).parse::<Iban>(),
+                    Err(ParseIbanError::InvalidBban(_))
+                ) =>
+        {
+            Err(format!(
+                "This is not the length or format of an IBAN from {} ({} characters here).",
+                &compact[..2],
+                compact.len()
+            ))
+        }
         Err(ParseIbanError::InvalidBaseIban { source: ParseBaseIbanError::InvalidChecksum }) => {
             Err("IBAN check digits do not match; check for a mistyped character.".into())
         }
@@ -182,7 +198,14 @@ mod tests {
         assert!(iban("DE89370400440532013001")
             .unwrap_err()
             .contains("check digits"));
-        assert!(iban("DE8937040044053201300").is_err(), "one digit short");
+        assert_eq!(
+            iban("DE89 3704 0044 0532 0130 0"),
+            Err("This is not the length or format of an IBAN from DE (21 characters here).".into()),
+            "one digit short"
+        );
+        assert!(iban("DE89370400440532013001")
+            .unwrap_err()
+            .contains("check digits"));
         assert!(iban("not an iban").is_err());
         assert!(iban("").is_err());
     }

@@ -115,7 +115,7 @@ impl Fee {
             Fee::OfPayout(minor) => Ok(Money::from_minor(*minor, payout_currency)),
             Fee::Typed(text, currency) => {
                 let currency = currency.unwrap_or(payout_currency);
-                let fee = Money::parse(text, currency)
+                let fee = Money::typed(text, currency)
                     .map_err(|e| Error::validation("fee", format!("Fee: {e}")))?;
                 if fee.minor() < 0 {
                     return Err(Error::validation("fee", "A fee is zero or more."));
