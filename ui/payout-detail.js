@@ -116,7 +116,7 @@ function statusForm(p, moves, accounts, saved) {
   if (moves.length === 0) return h('p', { class: 'muted', id: 'no-moves' }, 'No move is possible from here.');
   // The next sensible move comes chosen; from Success, whose only move undoes a payment,
   // nothing is.
-  const next = NEXT_STATUS[p.status];
+  const next = moves.includes(NEXT_STATUS[p.status]) ? NEXT_STATUS[p.status] : null;
   const to = h('select', { name: 'status' },
     next ? null : h('option', { value: '' }, 'Choose…'),
     moves.map((s) => h('option', { value: s, selected: s === next }, statusLabel(s))));

@@ -1,17 +1,18 @@
 //! Telling the customer (issue 14, item 8): a ready message about one payout (what, how much,
-//! how, the reference), as an e-mail to open in the mail client (`mailto:`) or to save as an
-//! `.eml` file, for one payout or every payout of a payment run.
+//! how, the reference), to copy or to save as an `.eml` e-mail draft that opens in the user's
+//! mail program, for one payout or every payout of a payment run.
 //!
 //! Invariants: read-only; a message shows the account paid to only masked; the `.eml` is a
 //! draft (`X-Unsent: 1`) in UTF-8 with its subject encoded as RFC 2047 words, CRLF line
 //! endings and quoted-printable text, so every mail client reads it as the app wrote it.
 
-use std::io::Write as _;
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufWriter, Write as _};
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::audit::{Action, Diff, Event, Origin, Record};
+use crate::audit::{Action, Diff, Event, Origin, Record, WriteTx};
 use crate::error::{Error, Result};
 use crate::files::{io_error, AtomicFile};
 use crate::ids::{PayoutId, RunId};
@@ -31,22 +32,29 @@ pub struct Message {
     pub body: String,
 }
 
-fn via_words(via: Option<PaidVia>, payout: &Payout) -> &'static str {
-    match via {
-        Some(PaidVia::Paypal) => "PayPal",
-        Some(PaidVia::BankTransfer) => "bank transfer",
-        Some(PaidVia::Wise) => "Wise",
-        Some(PaidVia::Cash) => "cash",
-        Some(PaidVia::Other) => "another way",
-        None if payout.method == "bank" => "bank transfer",
-        None => "to your wallet",
+/// How it is paid, after "by": the way recorded, else the account's kind (a bank transfer, or
+/// the wallet's provider, which the masked account names first: "PayPal · a•••@example.com").
+fn via_words(payout: &Payout) -> String {
+    match payout.paid_via {
+        Some(PaidVia::Paypal) => "PayPal".into(),
+        Some(PaidVia::BankTransfer) => "bank transfer".into(),
+        Some(PaidVia::Wise) => "Wise".into(),
+        Some(PaidVia::Cash) => "cash".into(),
+        Some(PaidVia::Other) => "another way".into(),
+        None if payout.method == "bank" => "bank transfer".into(),
+        None => payout
+            .account
+            .split(" · ")
+            .next()
+            .unwrap_or("your wallet")
+            .to_owned(),
     }
 }
 
 /// The text of the message about `payout`, to `name`, signed by `sender`.
 fn compose(payout: &Payout, name: &str, to: Option<String>, sender: &str) -> Message {
     let amount = money(payout.amount);
-    let how = via_words(payout.paid_via, payout);
+    let how = via_words(payout);
     let what = match payout.status {
         PayoutStatus::Success => format!(
             "we have paid you {amount} by {how}{}.",
@@ -102,18 +110,50 @@ pub struct RunMessages {
     pub without_email: Vec<String>,
 }
 
-/// Writes `text` to `target`, which must not exist yet.
-fn write_new(target: &Path, text: &str) -> Result<()> {
-    if target.exists() {
-        return Err(Error::Conflict(format!(
-            "{} already exists; it was left as it is. Move it, or choose another name.",
-            target.display()
-        )));
+/// Files written beside their names, put in place only with the change that records them.
+struct Staged(Vec<(AtomicFile, BufWriter<File>)>);
+
+impl Staged {
+    /// Writes each `(target, text)` beside its target; refuses if any target exists.
+    fn new(files: Vec<(PathBuf, String)>) -> Result<Staged> {
+        if let Some((target, _)) = files.iter().find(|(target, _)| target.exists()) {
+            return Err(Error::Conflict(format!(
+                "{} already exists; nothing was written. Move it, or choose another place.",
+                target.display()
+            )));
+        }
+        let mut staged = Vec::with_capacity(files.len());
+        for (target, text) in files {
+            let (atomic, mut out) = AtomicFile::create(&target)?;
+            out.write_all(text.as_bytes())
+                .map_err(|e| io_error("write", &target, e))?;
+            staged.push((atomic, out));
+        }
+        Ok(Staged(staged))
     }
-    let (atomic, mut out) = AtomicFile::create(target)?;
-    out.write_all(text.as_bytes())
-        .map_err(|e| io_error("write", target, e))?;
-    atomic.finish(out)
+
+    /// Puts the files in place and commits `tx`; if either fails, no file is left.
+    async fn commit(self, tx: WriteTx<'_>) -> Result<()> {
+        let mut placed: Vec<PathBuf> = Vec::new();
+        let undo = |placed: &[PathBuf]| {
+            for done in placed {
+                let _ = std::fs::remove_file(done);
+            }
+        };
+        for (atomic, out) in self.0 {
+            let target = atomic.target.clone();
+            if let Err(err) = atomic.finish(out) {
+                undo(&placed);
+                return Err(err);
+            }
+            placed.push(target);
+        }
+        if let Err(err) = tx.commit().await {
+            undo(&placed);
+            return Err(err);
+        }
+        Ok(())
+    }
 }
 
 fn money(amount: Money) -> String {
@@ -121,16 +161,6 @@ fn money(amount: Money) -> String {
 }
 
 impl Message {
-    /// A `mailto:` address that opens the message in the default mail client (RFC 6068).
-    pub fn mailto(&self) -> String {
-        format!(
-            "mailto:{}?subject={}&body={}",
-            self.to.as_deref().map(percent).unwrap_or_default(),
-            percent(&self.subject),
-            percent(&self.body.replace('\n', "\r\n"))
-        )
-    }
-
     /// The message as an `.eml` draft (RFC 5322 with MIME): opens in a mail client ready to
     /// send.
     pub fn eml(&self, date: chrono::DateTime<chrono::Utc>) -> String {
@@ -147,19 +177,6 @@ impl Message {
         out.push_str(&quoted_printable(&self.body));
         out
     }
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn percent(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            b'@' => "@".to_owned(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// A header value as RFC 2047 "Q" encoded words when it is not plain ASCII: each word at most
@@ -237,7 +254,8 @@ impl Ledger {
     }
 
     /// Saves the message about payout `id` as an `.eml` draft at `target` (never over a file);
-    /// audited, as every file the app writes about a customer.
+    /// audited, as every file the app writes about a customer: the file is in place only when
+    /// its event commits.
     pub async fn save_payout_message(
         &self,
         origin: &Origin,
@@ -245,20 +263,21 @@ impl Ledger {
         target: &Path,
     ) -> Result<()> {
         let message = self.payout_message(origin, id).await?;
-        write_new(target, &message.eml(origin.at))?;
-        let tx = self.begin_write(origin).await?;
-        tx.commit_with(Event {
+        let staged = Staged::new(vec![(target.to_owned(), message.eml(origin.at))])?;
+        let mut tx = self.begin_write(origin).await?;
+        tx.record(Event {
             action: Action::Export,
             record: Record::Payout(id),
             diff: Diff::new().created("file", target.display().to_string()),
             note: "Message to the customer saved.",
         })
-        .await
+        .await?;
+        staged.commit(tx).await
     }
 
     /// Saves a message for each payout of run `id` whose customer has an e-mail address, as
     /// `PO-000012.eml` drafts in `dir`; says which were written and which customers have no
-    /// address. One audit event for the run.
+    /// address. All or none, with one audit event for the run.
     pub async fn save_run_messages(
         &self,
         origin: &Origin,
@@ -275,6 +294,7 @@ impl Ledger {
             return Err(Error::NotFound(format!("There is no payment run {id}.")));
         }
         let mut outcome = RunMessages::default();
+        let mut files = Vec::new();
         for payout in payouts {
             let message = self.payout_message(origin, payout).await?;
             if message.to.is_none() {
@@ -282,17 +302,19 @@ impl Ledger {
                 continue;
             }
             let target = dir.join(format!("{payout}.eml"));
-            write_new(&target, &message.eml(origin.at))?;
             outcome.written.push(target.display().to_string());
+            files.push((target, message.eml(origin.at)));
         }
-        let tx = self.begin_write(origin).await?;
-        tx.commit_with(Event {
+        let staged = Staged::new(files)?;
+        let mut tx = self.begin_write(origin).await?;
+        tx.record(Event {
             action: Action::Export,
             record: Record::PaymentRun(id),
             diff: Diff::new().created("messages", &outcome.written),
             note: "Messages to the customers saved.",
         })
         .await?;
+        staged.commit(tx).await?;
         Ok(outcome)
     }
 
@@ -334,20 +356,6 @@ mod tests {
             long.split("\r\n ")
                 .all(|w| w.len() <= 75 && w.starts_with("=?utf-8?Q?")),
             "{long}"
-        );
-    }
-
-    #[test]
-    fn mailto_escapes_every_reserved_character() {
-        let m = Message {
-            from: "Shop".into(),
-            to: Some("zoe@example.com".into()),
-            subject: "A & B?".into(),
-            body: "1\n2".into(),
-        };
-        assert_eq!(
-            m.mailto(),
-            "mailto:zoe@example.com?subject=A%20%26%20B%3F&body=1%0D%0A2"
         );
     }
 }

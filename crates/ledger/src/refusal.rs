@@ -7,7 +7,7 @@
 //!
 //! Ground floor: imports only ids and the lifecycles.
 
-use crate::ids::{AccountId, PayoutId, RequestId};
+use crate::ids::{AccountId, PayoutId, RequestId, RunId};
 use crate::lifecycle::{PayoutStatus, RequestStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -96,6 +96,13 @@ pub enum Refusal {
     NoWiseBankDetails,
     #[error("The account has no IBAN.")]
     NoIban,
+    /// A payout a payment file may still pay is not cancelled.
+    #[error("It is in payment run {0}, which may still pay it; if it was not paid, move it to Failed first.")]
+    InPaymentRun(RunId),
+    #[error("It went into payment run {0} after this one; that run pays it.")]
+    PaidByLaterRun(RunId),
+    #[error("It failed after this run was written, so this run did not pay it.")]
+    FailedSinceRun,
     #[error("SEPA transfers do not reach {0} IBANs; pay it another way, such as Wise.")]
     NotSepaCountry(String),
     #[error("One SEPA transfer carries at most 999,999,999.99 EUR.")]
@@ -158,6 +165,9 @@ impl Refusal {
             Refusal::NoWiseBankDetails => "no_wise_bank_details",
             Refusal::NoIban => "no_iban",
             Refusal::NotSepaCountry(_) => "not_sepa_country",
+            Refusal::InPaymentRun(_) => "in_payment_run",
+            Refusal::PaidByLaterRun(_) => "paid_by_later_run",
+            Refusal::FailedSinceRun => "failed_since_run",
             Refusal::AboveSepaMaximum => "above_sepa_maximum",
             Refusal::LineNotInImport => "line_not_in_import",
             Refusal::LineConfirmedBefore => "line_confirmed_before",
@@ -208,6 +218,9 @@ impl Refusal {
             | Refusal::VoidWithOpenPayout { .. }
             | Refusal::DecisionFinal { .. }
             | Refusal::AmountFixedByPayout { .. }
+            | Refusal::InPaymentRun(_)
+            | Refusal::PaidByLaterRun(_)
+            | Refusal::FailedSinceRun
             | Refusal::UsernameTaken(_)
             | Refusal::LineNotInImport
             | Refusal::LineConfirmedBefore

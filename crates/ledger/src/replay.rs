@@ -391,8 +391,9 @@ const RUNS: Kind<RunRow> = Kind {
         ])
     },
     rows: "SELECT r.id, r.kind, r.file_name, r.total_minor, r.currency, r.batch_id, r.content,
-                  (SELECT json_group_array(x.payout_id)
-                     FROM payment_run_payouts x WHERE x.run_id = r.id) AS payouts
+                  (SELECT json_group_array(payout_id)
+                     FROM (SELECT x.payout_id FROM payment_run_payouts x
+                            WHERE x.run_id = r.id ORDER BY x.payout_id)) AS payouts
              FROM payment_runs r ORDER BY r.id",
     project: |r| {
         use sha2::Digest;

@@ -540,14 +540,31 @@ async fn a_paypal_file_carries_only_rows_paypal_accepts() {
     );
     assert_eq!(by_number(ids[8])[1], "1500");
     assert_eq!(by_number(ids[9])[1], "1500");
+    // A number past the 400th character does not count: it is put first.
+    let late = paid_to(
+        l,
+        "u12",
+        wallet(Paypal, Email, "late@example.com"),
+        "1.00",
+        "USD",
+        &format!("{} PO-000011", "z".repeat(450)),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let files = l
+        .payment_files(&me(), PaymentFileKind::Paypal, &[late], dir.path(), false)
+        .await
+        .unwrap();
+    let note = &read(std::path::Path::new(&files.files[0]), b',')[0][4];
+    assert!(note.starts_with("PO-000011 zzz"), "{note}");
     // A note that holds the number and begins like a formula keeps its guard, within 400.
     let guarded = paid_to(
         l,
-        "u11",
+        "u13",
         wallet(Paypal, Email, "g@example.com"),
         "1.00",
         "USD",
-        &format!("=PO-000011 {}", "y".repeat(500)),
+        &format!("=PO-000012 {}", "y".repeat(500)),
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
@@ -562,7 +579,7 @@ async fn a_paypal_file_carries_only_rows_paypal_accepts() {
         .await
         .unwrap();
     let note = &read(std::path::Path::new(&files.files[0]), b',')[0][4];
-    assert!(note.starts_with("'=PO-000011 yyy"), "{note}");
+    assert!(note.starts_with("'=PO-000012 yyy"), "{note}");
     assert_eq!(note.chars().count(), 400);
 }
 

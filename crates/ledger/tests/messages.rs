@@ -145,6 +145,17 @@ async fn a_run_saves_an_email_for_each_customer_with_an_address() {
         .await
         .unwrap();
     let out = tempfile::tempdir().unwrap();
+    // One of the files is there already: none is written, nothing is recorded.
+    std::fs::write(out.path().join("PO-000002.eml"), "mine").unwrap();
+    let events = count(l, "audit_events").await;
+    let err = l
+        .save_run_messages(&me(), RunId(1), out.path())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "conflict");
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 1);
+    assert_eq!(count(l, "audit_events").await, events);
+    std::fs::remove_file(out.path().join("PO-000002.eml")).unwrap();
     let saved = l
         .save_run_messages(&me(), RunId(1), out.path())
         .await
@@ -169,5 +180,21 @@ async fn a_run_saves_an_email_for_each_customer_with_an_address() {
     assert!(
         unquote(body).contains("we have sent you 12.50 EUR by bank transfer"),
         "{first}"
+    );
+}
+
+#[tokio::test]
+async fn a_message_before_payment_names_the_wallet_it_will_be_paid_to() {
+    let b = book().await;
+    let l = &b.ledger;
+    let request = payable(l, "ada").await;
+    let id = pay(l, request.id).await.id;
+    let message = l.payout_message(&me(), id).await.unwrap();
+    assert!(
+        message
+            .body
+            .contains("we will pay you 12.50 USD by PayPal shortly."),
+        "{}",
+        message.body
     );
 }

@@ -7,7 +7,7 @@ use common::*;
 use ledger::payment_files::PaymentFileKind;
 use ledger::payouts::{Payment, PayoutStatus, StatusChange};
 use ledger::runs::StatusCount;
-use ledger::{Ledger, PageRequest, RunId};
+use ledger::{Ledger, Origin, PageRequest, RunId};
 
 const FIRST: PageRequest = PageRequest {
     page: 1,
@@ -158,10 +158,14 @@ async fn a_run_is_marked_paid_as_a_whole_and_a_payout_that_cannot_be_is_named() 
         .iter()
         .map(|s| (s.id, s.refusal.code()))
         .collect();
-    assert_eq!(skipped, [(euro[0], "move_not_allowed")]);
+    assert_eq!(skipped, [(euro[0], "failed_since_run")]);
     let paid = l.payout(euro[2]).await.unwrap();
     assert_eq!(paid.paid_on.as_deref(), Some("2026-01-04"));
-    assert_eq!(paid.paid_via, Some(ledger::PaidVia::BankTransfer));
+    assert_eq!(
+        paid.paid_via,
+        Some(ledger::PaidVia::BankTransfer),
+        "a SEPA run pays by bank transfer"
+    );
     let history = l.payout_history(euro[2]).await.unwrap();
     assert_eq!(history[0].note, "Paid with payment run RUN-000001.");
     let run = &l.list_runs(FIRST).await.unwrap().items[0];
@@ -216,4 +220,114 @@ async fn a_run_is_never_changed_and_bytes_changed_behind_the_apps_back_are_named
         .map(|d| (d.record.as_str(), d.field.as_str()))
         .collect();
     assert_eq!(found, [("RUN-000001", "sha256")]);
+    // Nor is the swapped file written out again.
+    let again = tempfile::tempdir().unwrap();
+    let err = l
+        .write_run_again(&me(), RunId(1), again.path())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("not the one the audit trail recorded"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(again.path()).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn a_run_pays_only_what_it_may_still_pay_and_such_a_payout_is_not_cancelled() {
+    let b = book().await;
+    let l = &b.ledger;
+    let (euro, _) = payouts(l).await;
+    // Written without moving them on: all three stay Pending, and the bank may pay them.
+    l.payment_files(&me(), PaymentFileKind::Sepa, &euro, b.dir.path(), false)
+        .await
+        .unwrap();
+    let cancel = StatusChange {
+        note: "Customer asked to wait".into(),
+        ..StatusChange::to(PayoutStatus::Cancelled)
+    };
+    let err = l
+        .change_payout_status(&me(), euro[0], &cancel)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("in_payment_run"));
+    assert_eq!(
+        err.to_string(),
+        "It is in payment run RUN-000001, which may still pay it; if it was not paid, move it to Failed first."
+    );
+    // It came back: failed, retried, it may be cancelled now.
+    let failed = StatusChange {
+        failure_reason: Some(ledger::FailureReason::ReturnedByBank),
+        ..StatusChange::to(PayoutStatus::Failed)
+    };
+    let later = || Origin::manual("Test Owner", at(30));
+    l.change_payout_status(&later(), euro[0], &failed)
+        .await
+        .unwrap();
+    l.change_payout_status(&later(), euro[0], &StatusChange::to(PayoutStatus::Pending))
+        .await
+        .unwrap();
+    // euro[1] fails too and goes into a second run.
+    l.change_payout_status(&later(), euro[1], &failed)
+        .await
+        .unwrap();
+    l.change_payout_status(&later(), euro[1], &StatusChange::to(PayoutStatus::Pending))
+        .await
+        .unwrap();
+    let second = tempfile::tempdir().unwrap();
+    l.payment_files(
+        &later(),
+        PaymentFileKind::Sepa,
+        &[euro[1]],
+        second.path(),
+        false,
+    )
+    .await
+    .unwrap();
+
+    let outcome = l
+        .mark_run_paid(&later(), RunId(1), &Payment::default())
+        .await
+        .unwrap();
+    assert_eq!(outcome.changed, [euro[2].to_string()]);
+    let skipped: Vec<_> = outcome
+        .skipped
+        .iter()
+        .map(|s| (s.id, s.refusal.to_string()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (
+                euro[0],
+                "It failed after this run was written, so this run did not pay it.".to_owned()
+            ),
+            (
+                euro[1],
+                "It went into payment run RUN-000002 after this one; that run pays it.".to_owned()
+            ),
+        ]
+    );
+    l.change_payout_status(&later(), euro[0], &cancel)
+        .await
+        .unwrap();
+    let err = l
+        .change_payout_status(&later(), euro[1], &cancel)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("in_payment_run"), "RUN-000002 may pay it");
+
+    // Once one of its payouts is paid, the first run's file is not written again.
+    let again = tempfile::tempdir().unwrap();
+    let err = l
+        .write_run_again(&later(), RunId(1), again.path())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("1 of RUN-000001's payouts are paid already"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(again.path()).unwrap().count(), 0);
 }

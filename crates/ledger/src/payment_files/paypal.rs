@@ -49,15 +49,16 @@ fn us_phone(phone: &str) -> Option<String> {
     (digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.to_owned())
 }
 
-/// The note as written: the payout number first unless it is in it already, made safe for a
-/// spreadsheet, and at most [`NOTE_CHARS`] characters with the guard counted.
+/// The note as written: made safe for a spreadsheet and at most [`NOTE_CHARS`] characters
+/// with the guard counted, with the payout number first unless the written note holds it.
 fn note(number: &str, note: &str) -> String {
-    let note = if note.contains(number) {
-        note.to_owned()
+    let written = |note: &str| -> String { neutralise(note).chars().take(NOTE_CHARS).collect() };
+    let as_is = written(note);
+    if as_is.contains(number) {
+        as_is
     } else {
-        format!("{number} {note}")
-    };
-    neutralise(&note).chars().take(NOTE_CHARS).collect()
+        written(&format!("{number} {note}"))
+    }
 }
 
 /// The amount as PayPal takes it: whole units for [`WHOLE_UNITS`] (checked whole by `payee`).

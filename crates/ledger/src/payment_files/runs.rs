@@ -18,8 +18,11 @@ use crate::chain::hex;
 use crate::error::{Error, Result};
 use crate::files::AtomicFile;
 use crate::ids::{PayoutId, RunId};
+use crate::lifecycle::PaidVia;
 use crate::money::Money;
-use crate::payouts::{BulkOutcome, Payment, Payout, PayoutStatus, StatusChange};
+use crate::payouts::status::{FAILED_SINCE, RUN_WRITTEN};
+use crate::payouts::{BulkOutcome, Payment, Payout, PayoutStatus, Skipped, StatusChange};
+use crate::refusal::Refusal;
 use crate::{Ledger, Page, PageRequest};
 
 /// A payment run as the Runs screen lists it.
@@ -252,14 +255,34 @@ impl Ledger {
     }
 
     /// Writes run `id`'s file into `dir` again, byte for byte as it was first written, under
-    /// its name; an existing file is never overwritten. Audited. Returns the path written.
+    /// its name; an existing file is never overwritten. Refused when any of its payouts is paid
+    /// already (a second upload would pay it again) and when the stored bytes are not those
+    /// whose SHA-256 the trail recorded. Audited. Returns the path written.
     pub async fn write_run_again(&self, origin: &Origin, id: RunId, dir: &Path) -> Result<String> {
-        let (name, bytes): (String, Vec<u8>) =
-            sqlx::query_as("SELECT file_name, content FROM payment_runs WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&self.reader)
-                .await?
-                .ok_or_else(|| not_found(id))?;
+        let (name, bytes, paid, recorded): (String, Vec<u8>, i64, Option<String>) =
+            sqlx::query_as(
+                "SELECT r.file_name, r.content,
+                        (SELECT COUNT(*) FROM payment_run_payouts x JOIN payouts p ON p.id = x.payout_id
+                          WHERE x.run_id = r.id AND p.status = 'success'),
+                        (SELECT c.value ->> 'new' FROM audit_events e, json_each(e.changes) c
+                          WHERE e.entity = 'payment_run' AND e.entity_id = r.id
+                            AND c.value ->> 'field' = 'sha256' ORDER BY e.seq LIMIT 1)
+                   FROM payment_runs r WHERE r.id = ?",
+            )
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        if paid > 0 {
+            return Err(Error::Conflict(format!(
+                "{paid} of {id}'s payouts are paid already; uploading its file again would pay them twice. It was not written."
+            )));
+        }
+        if recorded.as_deref() != Some(hex(&Sha256::digest(&bytes)).as_str()) {
+            return Err(Error::Conflict(format!(
+                "{id}'s stored file is not the one the audit trail recorded (its SHA-256 differs); it was not written. Run Verify integrity in Settings."
+            )));
+        }
         let target = dir.join(&name);
         if target.exists() {
             return Err(Error::Conflict(format!(
@@ -287,30 +310,67 @@ impl Ledger {
     }
 
     /// Marks every payout of run `id` that can move to Success paid, as `payment` says (the
-    /// day, the way, a fee for each), in one change; the others are listed with the reason.
+    /// day, the way, a fee for each; by default the way of the run's kind), in one change;
+    /// the others are listed with the reason. A payout that went into a later run, or that
+    /// failed since this one was written, was not paid by it and is listed.
     pub async fn mark_run_paid(
         &self,
         origin: &Origin,
         id: RunId,
         payment: &Payment,
     ) -> Result<BulkOutcome> {
-        let ids = self.run_payouts(id, None).await?;
-        if ids.is_empty() {
+        let failed = FAILED_SINCE.replace("{since}", &RUN_WRITTEN.replace("{run}", "x.run_id"));
+        let rows: Vec<(PayoutId, RunId, bool)> = sqlx::query_as(&format!(
+            "SELECT x.payout_id,
+                    (SELECT MAX(y.run_id) FROM payment_run_payouts y WHERE y.payout_id = x.payout_id),
+                    {}
+               FROM payment_run_payouts x
+              WHERE x.run_id = ? ORDER BY x.payout_id",
+            failed.replace("?1", "x.payout_id")
+        ))
+        .bind(id)
+        .fetch_all(&self.reader)
+        .await?;
+        if rows.is_empty() {
             return Err(not_found(id));
         }
+        let mut skipped = Vec::new();
+        let mut ids = Vec::new();
+        for (payout, latest, failed_since) in rows {
+            if latest != id {
+                skipped.push(Skipped::new(payout, Refusal::PaidByLaterRun(latest)));
+            } else if failed_since {
+                skipped.push(Skipped::new(payout, Refusal::FailedSinceRun));
+            } else {
+                ids.push(payout);
+            }
+        }
+        let kind: PaymentFileKind =
+            sqlx::query_scalar("SELECT kind FROM payment_runs WHERE id = ?")
+                .bind(id)
+                .fetch_one(&self.reader)
+                .await?;
+        let mut payment = payment.clone();
+        payment.paid_via = payment.paid_via.or(Some(match kind {
+            PaymentFileKind::Paypal => PaidVia::Paypal,
+            PaymentFileKind::Wise => PaidVia::Wise,
+            PaymentFileKind::Sepa => PaidVia::BankTransfer,
+        }));
         let change = StatusChange {
             note: format!("Paid with payment run {id}."),
-            payment: payment.clone(),
+            payment,
             ..StatusChange::to(PayoutStatus::Success)
         };
-        let mut outcome = self.bulk_change_status(origin, &ids, &change).await?;
+        let mut outcome = if ids.is_empty() {
+            BulkOutcome::default()
+        } else {
+            self.bulk_change_status(origin, &ids, &change).await?
+        };
+        outcome.skipped.extend(skipped);
         // A payout paid already is no news in a run's outcome.
-        outcome.skipped.retain(|s| {
-            !matches!(
-                s.refusal,
-                crate::refusal::Refusal::AlreadyInStatus(PayoutStatus::Success)
-            )
-        });
+        outcome
+            .skipped
+            .retain(|s| !matches!(s.refusal, Refusal::AlreadyInStatus(PayoutStatus::Success)));
         Ok(outcome)
     }
 }

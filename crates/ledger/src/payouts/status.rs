@@ -300,6 +300,11 @@ impl Moves {
             (PayoutStatus::Failed, reason) => reason,
             _ => None,
         };
+        if to == PayoutStatus::Cancelled && from == PayoutStatus::Pending {
+            if let Some(run) = run_that_may_pay(tx.conn(), current.id).await? {
+                return Ok(Err(Refusal::InPaymentRun(run)));
+            }
+        }
         if !from.is_open() && to.is_open() {
             // The book must show the moves staged so far before it is asked.
             self.write(tx).await?;
@@ -403,6 +408,33 @@ impl Moves {
         self.at.clear();
         Ok(())
     }
+}
+
+/// Whether the payout with id `?1` moved to Failed after the event `{since}` (a sequence
+/// number in SQL): then a payment file written at that event did not pay it.
+pub(crate) const FAILED_SINCE: &str = "EXISTS (SELECT 1 FROM audit_events e, json_each(e.changes) c
+                   WHERE e.entity = 'payout' AND e.entity_id = ?1 AND e.seq > {since}
+                     AND c.value ->> 'field' = 'status' AND c.value ->> 'new' = 'failed')";
+
+/// The event that wrote payment run `{run}` (SQL): its first.
+pub(crate) const RUN_WRITTEN: &str = "(SELECT MIN(w.seq) FROM audit_events w
+                  WHERE w.entity = 'payment_run' AND w.entity_id = {run})";
+
+/// The payment run that may still pay `payout`: the last run it went into, unless it failed
+/// since. A payout in it is not cancelled: the bank or provider may be paying it.
+async fn run_that_may_pay(
+    conn: &mut SqliteConnection,
+    payout: PayoutId,
+) -> Result<Option<crate::ids::RunId>> {
+    let failed = FAILED_SINCE.replace("{since}", &RUN_WRITTEN.replace("{run}", "latest.id"));
+    Ok(sqlx::query_scalar(&format!(
+        "WITH latest AS (SELECT MAX(x.run_id) AS id FROM payment_run_payouts x
+                          WHERE x.payout_id = ?1)
+         SELECT id FROM latest WHERE id IS NOT NULL AND NOT {failed}"
+    ))
+    .bind(payout)
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// Why a Failed payout may not stand for its request again, if it may not: the request was
