@@ -69,6 +69,37 @@ impl AtomicFile {
     }
 }
 
+/// Files written beside their names, to be put in place together (see [`Staged::place`]).
+pub(crate) struct Staged(pub(crate) Vec<(AtomicFile, BufWriter<File>)>);
+
+/// Files put in place by [`Staged::place`], which [`Placed::undo`] removes again (when the
+/// change that records them does not commit).
+pub(crate) struct Placed(Vec<PathBuf>);
+
+impl Staged {
+    /// Puts every file under its name; if one fails, removes those already placed.
+    pub(crate) fn place(self) -> Result<Placed> {
+        let mut placed = Placed(Vec::with_capacity(self.0.len()));
+        for (atomic, out) in self.0 {
+            let target = atomic.target.clone();
+            if let Err(err) = atomic.finish(out) {
+                placed.undo();
+                return Err(err);
+            }
+            placed.0.push(target);
+        }
+        Ok(placed)
+    }
+}
+
+impl Placed {
+    pub(crate) fn undo(self) {
+        for done in self.0 {
+            let _ = std::fs::remove_file(done);
+        }
+    }
+}
+
 impl Drop for AtomicFile {
     fn drop(&mut self) {
         if !self.done {

@@ -6,15 +6,14 @@
 //! draft (`X-Unsent: 1`) in UTF-8 with its subject encoded as RFC 2047 words, CRLF line
 //! endings and quoted-printable text, so every mail client reads it as the app wrote it.
 
-use std::fs::File;
-use std::io::{BufWriter, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::audit::{Action, Diff, Event, Origin, Record, WriteTx};
 use crate::error::{Error, Result};
-use crate::files::{io_error, AtomicFile};
+use crate::files::{io_error, AtomicFile, Staged};
 use crate::ids::{PayoutId, RunId};
 use crate::lifecycle::{PaidVia, PayoutStatus};
 use crate::money::Money;
@@ -110,50 +109,33 @@ pub struct RunMessages {
     pub without_email: Vec<String>,
 }
 
-/// Files written beside their names, put in place only with the change that records them.
-struct Staged(Vec<(AtomicFile, BufWriter<File>)>);
-
-impl Staged {
-    /// Writes each `(target, text)` beside its target; refuses if any target exists.
-    fn new(files: Vec<(PathBuf, String)>) -> Result<Staged> {
-        if let Some((target, _)) = files.iter().find(|(target, _)| target.exists()) {
-            return Err(Error::Conflict(format!(
-                "{} already exists; nothing was written. Move it, or choose another place.",
-                target.display()
-            )));
-        }
-        let mut staged = Vec::with_capacity(files.len());
-        for (target, text) in files {
-            let (atomic, mut out) = AtomicFile::create(&target)?;
-            out.write_all(text.as_bytes())
-                .map_err(|e| io_error("write", &target, e))?;
-            staged.push((atomic, out));
-        }
-        Ok(Staged(staged))
+/// Writes each `(target, text)` beside its target, to be placed with the change that records
+/// them; refuses if any target exists.
+fn staged(files: Vec<(PathBuf, String)>) -> Result<Staged> {
+    if let Some((target, _)) = files.iter().find(|(target, _)| target.exists()) {
+        return Err(Error::Conflict(format!(
+            "{} already exists; nothing was written. Move it, or choose another place.",
+            target.display()
+        )));
     }
-
-    /// Puts the files in place and commits `tx`; if either fails, no file is left.
-    async fn commit(self, tx: WriteTx<'_>) -> Result<()> {
-        let mut placed: Vec<PathBuf> = Vec::new();
-        let undo = |placed: &[PathBuf]| {
-            for done in placed {
-                let _ = std::fs::remove_file(done);
-            }
-        };
-        for (atomic, out) in self.0 {
-            let target = atomic.target.clone();
-            if let Err(err) = atomic.finish(out) {
-                undo(&placed);
-                return Err(err);
-            }
-            placed.push(target);
-        }
-        if let Err(err) = tx.commit().await {
-            undo(&placed);
-            return Err(err);
-        }
-        Ok(())
+    let mut staged = Vec::with_capacity(files.len());
+    for (target, text) in files {
+        let (atomic, mut out) = AtomicFile::create(&target)?;
+        out.write_all(text.as_bytes())
+            .map_err(|e| io_error("write", &target, e))?;
+        staged.push((atomic, out));
     }
+    Ok(Staged(staged))
+}
+
+/// Puts `files` in place and commits `tx`; if either fails, no file is left.
+async fn place_and_commit(files: Staged, tx: WriteTx<'_>) -> Result<()> {
+    let placed = files.place()?;
+    if let Err(err) = tx.commit().await {
+        placed.undo();
+        return Err(err);
+    }
+    Ok(())
 }
 
 fn money(amount: Money) -> String {
@@ -263,7 +245,7 @@ impl Ledger {
         target: &Path,
     ) -> Result<()> {
         let message = self.payout_message(origin, id).await?;
-        let staged = Staged::new(vec![(target.to_owned(), message.eml(origin.at))])?;
+        let files = staged(vec![(target.to_owned(), message.eml(origin.at))])?;
         let mut tx = self.begin_write(origin).await?;
         tx.record(Event {
             action: Action::Export,
@@ -272,7 +254,7 @@ impl Ledger {
             note: "Message to the customer saved.",
         })
         .await?;
-        staged.commit(tx).await
+        place_and_commit(files, tx).await
     }
 
     /// Saves a message for each payout of run `id` whose customer has an e-mail address, as
@@ -305,7 +287,7 @@ impl Ledger {
             outcome.written.push(target.display().to_string());
             files.push((target, message.eml(origin.at)));
         }
-        let staged = Staged::new(files)?;
+        let files = staged(files)?;
         let mut tx = self.begin_write(origin).await?;
         tx.record(Event {
             action: Action::Export,
@@ -314,7 +296,7 @@ impl Ledger {
             note: "Messages to the customers saved.",
         })
         .await?;
-        staged.commit(tx).await?;
+        place_and_commit(files, tx).await?;
         Ok(outcome)
     }
 

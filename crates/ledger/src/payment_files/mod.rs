@@ -18,14 +18,14 @@ mod wise;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufWriter, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::AccountDetails;
 use crate::audit::{Origin, Source};
 use crate::error::{Error, Result};
-use crate::files::AtomicFile;
+use crate::files::{AtomicFile, Staged};
 use crate::ids::PayoutId;
 use crate::money::Money;
 use crate::payouts::status::{currents, Moves};
@@ -256,22 +256,9 @@ impl Ledger {
             }
             moves.write(&mut tx).await?;
         }
-        let mut renamed: Vec<PathBuf> = Vec::new();
-        let undo = |renamed: &[PathBuf]| {
-            for done in renamed {
-                let _ = std::fs::remove_file(done);
-            }
-        };
-        for (atomic, out) in pending {
-            let target = atomic.target.clone();
-            if let Err(err) = atomic.finish(out) {
-                undo(&renamed);
-                return Err(err);
-            }
-            renamed.push(target);
-        }
+        let placed = Staged(pending).place()?;
         if let Err(err) = tx.commit().await {
-            undo(&renamed);
+            placed.undo();
             return Err(err);
         }
         self.anchor_quietly("export").await;

@@ -16,7 +16,7 @@ use super::{PaymentFileKind, WrittenFile};
 use crate::audit::{Action, Diff, Event, Origin, Record, WriteTx};
 use crate::chain::hex;
 use crate::error::{Error, Result};
-use crate::files::AtomicFile;
+use crate::files::{AtomicFile, Staged};
 use crate::ids::{PayoutId, RunId};
 use crate::lifecycle::PaidVia;
 use crate::money::Money;
@@ -301,9 +301,9 @@ impl Ledger {
             note: "Written again.",
         })
         .await?;
-        atomic.finish(out)?;
+        let placed = Staged(vec![(atomic, out)]).place()?;
         if let Err(err) = tx.commit().await {
-            let _ = std::fs::remove_file(&target);
+            placed.undo();
             return Err(err);
         }
         Ok(target.display().to_string())
