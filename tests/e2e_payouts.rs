@@ -593,6 +593,54 @@ fn the_customer_is_told_by_a_ready_email_and_a_printable_receipt() {
 }
 
 #[test]
+fn a_payout_moved_out_of_the_filter_is_said_hidden_with_a_way_to_show_it() {
+    run_seeded(
+        "payouts-kept-in-view",
+        |l| payouts(l, 2),
+        |s| async move {
+            let c = &s.client;
+            click(c, ".segmented [data-status=pending]").await;
+            wait_text(c, ".pager .range", |t| t.starts_with("1–2 of 2")).await;
+            click(c, "tr[data-number='PO-000001'] .open-detail").await;
+            wait_text(c, "#detail-status", |t| t == "Pending").await;
+            select(c, "[data-form=status] [name=status]", "success").await;
+            click(c, "[data-form=status] button[type=submit]").await;
+            wait_text(c, "#detail-status", |t| t == "Success").await;
+            click(c, ".drawer-head button[aria-label=Close]").await;
+            let notice = wait_text(c, "#hidden-change", |t| !t.is_empty()).await;
+            assert!(
+                notice.starts_with("PO-000001 is not in this list: the search or filters hide it."),
+                "{notice}"
+            );
+            save_screenshot(c, "payouts-hidden-change").await;
+            click(c, "#show-changed").await;
+            let row = wait_text(c, "tr[data-number='PO-000001']", |t| t.contains("Success")).await;
+            assert!(row.contains("1.00 USD"), "{row}");
+            let search = js(
+                c,
+                "return document.getElementById('payout-search').value",
+                vec![],
+            )
+            .await;
+            assert_eq!(search, "PO-000001");
+            assert_eq!(count_of(c, "#hidden-change").await, 0);
+            // The panel links to the payout's request.
+            click(c, "tr[data-number='PO-000001'] .open-detail").await;
+            click(c, "#detail-request").await;
+            wait_text(c, "#requests-table", |t| t.contains("IR-000001")).await;
+            let search = js(
+                c,
+                "return document.getElementById('request-search').value",
+                vec![],
+            )
+            .await;
+            assert_eq!(search, "IR-000001");
+            s
+        },
+    );
+}
+
+#[test]
 fn a_payout_is_cancelled_with_a_reason_and_its_request_voided() {
     run_seeded(
         "payouts-cancel-and-void",
@@ -1306,16 +1354,25 @@ fn needs_attention_shows_totals_and_opens_what_needs_a_look() {
         "needs-attention",
         |l| async move {
             let l = moved(payouts(l, 4).await, &[3], PayoutStatus::Success).await;
-            l.add_customer(
-                &seeder(),
-                &CustomerInput {
-                    username: "nobank".into(),
-                    display_name: "No Account".into(),
-                    email: String::new(),
-                },
-            )
-            .await
-            .unwrap();
+            let nobank = l
+                .add_customer(
+                    &seeder(),
+                    &CustomerInput {
+                        username: "nobank".into(),
+                        display_name: "No Account".into(),
+                        email: String::new(),
+                    },
+                )
+                .await
+                .unwrap();
+            // An approved request nobody paid: IR-000005.
+            let request = l
+                .add_request(&seeder(), &RequestInput::new(nobank.id, "9.00", "USD"))
+                .await
+                .unwrap();
+            l.decide_request(&seeder(), request.id, Decision::Approve, "")
+                .await
+                .unwrap();
             l
         },
         |s| async move {
@@ -1340,6 +1397,16 @@ fn needs_attention_shows_totals_and_opens_what_needs_a_look() {
             .await;
             open_screen(c, "attention").await;
             wait_for(c, "#attention-totals").await;
+            // An approved request opens where it is paid: the Payable filter, searched for it.
+            click(c, "#approved-without-payout button.link").await;
+            wait_text(c, "#requests-table", |t| t.contains("IR-000005")).await;
+            let shown = js(
+                c,
+                "return [document.getElementById('request-filter').value, document.getElementById('request-search').value]",
+                vec![],
+            )
+            .await;
+            assert_eq!(shown, serde_json::json!(["payable", "IR-000005"]));
             s
         },
     );

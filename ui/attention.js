@@ -6,6 +6,7 @@ import { h, svg, replace } from './dom.js';
 import { money, day } from './format.js';
 import { showPayout } from './payouts.js';
 import { openCustomer } from './customer-page.js';
+import { openRequests } from './requests.js';
 
 const state = { days: 14 };
 
@@ -48,11 +49,17 @@ function draw(body, view) {
       list('success-without-reference', 'Success without a reference', view.success_without_reference,
         (p) => payoutRow(p, `${money(p.amount)} · ${p.username}`)),
       list('approved-without-payout', 'Approved requests without a payout', view.approved_without_payout,
-        (r) => h('li', {}, h('button', { class: 'link id', onclick: () => { location.hash = '#requests'; } }, r.number),
-          ` ${r.username} · ${money(r.amount)}`)),
+        (r) => h('li', {}, h('button', { class: 'link id', onclick: () => showRequests('payable', r.number) }, r.number),
+          ` ${r.username} · ${money(r.amount)}`),
+        () => showRequests('payable')),
       list('customers-without-account', 'Customers without a payment account', view.customers_without_account,
         (c) => h('li', {}, h('button', { class: 'link id', onclick: () => openCustomer(c.id, () => {}) }, c.number),
           ` ${c.username} · ${c.display_name}`))));
+}
+
+/** Opens the Incentive requests screen on `filter`, searching `number` when given. */
+function showRequests(filter, number = '') {
+  openRequests({ filter, search: number });
 }
 
 function payoutRow(p, text) {
@@ -78,12 +85,16 @@ function currencyCard(t) {
     chart);
 }
 
-function list(id, title, found, row) {
+/** A to-do list with its count; `showAll`, when given, opens the screen listing every entry. */
+function list(id, title, found, row, showAll) {
   const n = found.total_exact ? found.total.toLocaleString() : `${found.total.toLocaleString()}+`;
   return h('section', { class: 'card', id },
     h('h2', {}, title, ' ', h('span', { class: found.total ? 'badge pending' : 'badge success' }, n)),
     found.items.length
       ? [h('ul', { class: 'plain' }, found.items.map(row)),
-        found.total > found.items.length ? h('p', { class: 'muted small' }, `The oldest ${found.items.length} are shown.`) : null]
+        found.total > found.items.length
+          ? h('p', { class: 'muted small' }, `The oldest ${found.items.length} are shown. `,
+            showAll ? h('button', { class: 'link', 'data-action': 'show-all', onclick: showAll }, 'Show all') : null)
+          : null]
       : h('p', { class: 'muted' }, 'Nothing here.'));
 }

@@ -11,6 +11,8 @@ import { failureReasonField, failureReasonLabel } from './failure-reason.js';
 import { paidViaLabel, paymentFields, statusChange } from './payment-fields.js';
 import { messageSection } from './customer-message.js';
 import { NEXT_STATUS } from './payouts.js';
+import { openRequests } from './requests.js';
+import { openCustomer } from './customer-page.js';
 
 /** Opens the panel for payout `id`; `changed()` is called after every change it saves. */
 export function openDetail(id, changed) {
@@ -46,14 +48,14 @@ function draw(body, d, dialog, saved) {
     section('Change status', statusForm(p, d.moves, d.retry_accounts, saved)),
     section('Edit', editForm(p, saved)),
     section('Request', h('dl', { class: 'summary' },
-      h('dt', {}, 'Request'), h('dd', { class: 'id' }, d.request.number),
+      h('dt', {}, 'Request'), h('dd', { class: 'id' }, h('button', { class: 'link', id: 'detail-request', title: 'Show this request', onclick: () => { dialog.close(); openRequests({ search: d.request.number }); } }, d.request.number)),
       h('dt', {}, 'Program'), h('dd', {}, d.request.program ?? '—'),
       h('dt', {}, 'Status'), h('dd', {}, statusLabel(d.request.status),
         d.request.void_reason ? ` — ${d.request.void_reason}` : null),
       h('dt', {}, 'Note'), h('dd', { class: 'wrap' }, d.request.note || '—'),
       h('dt', {}, 'Created'), h('dd', {}, when(d.request.created_at)))),
     section('Customer', h('dl', { class: 'summary' },
-      h('dt', {}, 'Customer'), h('dd', { class: 'id' }, d.customer.number),
+      h('dt', {}, 'Customer'), h('dd', { class: 'id' }, h('button', { class: 'link', id: 'detail-customer', title: "Open this customer's page", onclick: () => { dialog.close(); openCustomer(d.customer.id, () => {}); } }, d.customer.number)),
       h('dt', {}, 'Username'), h('dd', {}, d.customer.username),
       h('dt', {}, 'Name'), h('dd', {}, d.customer.display_name),
       h('dt', {}, 'E-mail'), h('dd', {}, d.customer.email ?? '—'))),

@@ -25,6 +25,12 @@ const filtered = () => state.search.trim() !== '' || state.statuses.length > 0 |
 /** An approved request to pay as soon as the Payouts screen is drawn (see `payRequest`). */
 let payNext = null;
 
+/**
+ * The payout just created or changed here ({ id, number }): the next drawing of the list
+ * marks it, or says that the search and filters hide it, with a way to show it.
+ */
+let justChanged = null;
+
 /** Opens the Payouts screen with "Add cashback payout" on approved request `number`. */
 export function payRequest(number) {
   payNext = number;
@@ -118,7 +124,14 @@ async function fetchPayouts(isCurrent) {
 
 function draw(list, bulkBar, page, load) {
   drawBulkBar(bulkBar, load);
-  const hint = page.search_hint ? h('p', { class: 'hint-line', id: 'search-hint' }, page.search_hint) : null;
+  const changed = justChanged;
+  justChanged = null;
+  const hidden = changed && !page.items.some((p) => p.id === changed.id);
+  const notice = hidden
+    ? h('p', { class: 'notice', id: 'hidden-change' }, `${changed.number} is not in this list: the search or filters hide it. `,
+      h('button', { class: 'link', id: 'show-changed', onclick: () => { showPayout(changed.number); render(document.getElementById('main')); } }, `Show ${changed.number}`))
+    : null;
+  const hint = [notice, page.search_hint ? h('p', { class: 'hint-line', id: 'search-hint' }, page.search_hint) : null];
   let body;
   if (page.total === 0 && !filtered()) body = emptyBook();
   else if (page.total === 0) body = h('div', { class: 'card empty', id: 'no-match' }, 'No payout matches the search and filters.');
@@ -172,7 +185,7 @@ function table(page, load, selectionChanged) {
       selectionChanged();
     });
     boxes.push(box);
-    const open = () => openDetail(p.id, load);
+    const open = () => openDetail(p.id, () => { justChanged = p; load(); });
     const noReference = p.status === 'success' && !p.external_reference;
     return h('tr', { 'data-id': p.id, 'data-number': p.number, class: state.selected.has(p.id) ? 'selected' : null,
       onclick: (e) => { if (!e.target.closest('input, button')) open(); } },
@@ -279,6 +292,7 @@ function addPayout(done, preset = '') {
         idempotency_key: key,
       });
       toast(`Payout ${payout.number} created for ${payout.username}: ${money(payout.amount)}.`);
+      justChanged = payout;
       done();
     },
   });

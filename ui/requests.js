@@ -9,6 +9,12 @@ import { liveList } from './list.js';
 import { payRequest, showPayout } from './payouts.js';
 
 const state = { search: '', filter: 'all', page: 1, page_size: 20 };
+
+/** Opens the Incentive requests screen with `filter` and `search` (as Needs attention does). */
+export function openRequests({ filter = 'all', search = '' }) {
+  Object.assign(state, { filter, search, page: 1 });
+  location.hash = '#requests';
+}
 let currencies = null;
 
 export async function render(main) {
