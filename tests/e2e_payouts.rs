@@ -587,6 +587,10 @@ fn the_customer_is_told_by_a_ready_email_and_a_printable_receipt() {
                 assert!(receipt.contains(part), "{part:?} not in {receipt}");
             }
             save_screenshot(c, "payout-receipt").await;
+            // The history reads as words, not codes.
+            let history = wait_text(c, "#detail-history", |t| t.contains("Created")).await;
+            assert!(history.contains("method: Digital wallet"), "{history}");
+            assert!(!history.contains("digital\n"), "{history}");
             s
         },
     );

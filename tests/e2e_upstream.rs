@@ -22,6 +22,14 @@ fn a_customer_gets_a_bank_and_a_digital_account_and_a_wrong_iban_saves_nothing()
 
         // A wrong IBAN: the error is next to the field, nothing is saved, the dialog stays.
         click(c, &format!("{row} [data-action=add-account]")).await;
+        // The holder starts as the customer's name.
+        let holder = js(
+            c,
+            "return document.querySelector('dialog [name=holder_name]').value",
+            vec![],
+        )
+        .await;
+        assert_eq!(holder, "Lena Vogel");
         type_into(c, "dialog [name=holder_name]", "Lena Vogel").await;
         type_into(c, "dialog [name=iban]", "DE88 3704 0044 0532 0130 00").await;
         click(c, "dialog button[type=submit]").await;

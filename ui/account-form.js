@@ -7,8 +7,10 @@ import { h, replace, toast } from './dom.js';
 import { formDialog, field, choose } from './dialog.js';
 import { newKey } from './format.js';
 
-const BANK_FIELDS = () => [
-  field('Account holder', 'holder_name', { maxlength: 140, wide: true }),
+// A new account starts from what the book knows of the customer (`prefill`): the holder's
+// name, the wallet's e-mail address.
+const BANK_FIELDS = (prefill = {}) => [
+  field('Account holder', 'holder_name', { maxlength: 140, wide: true, value: prefill.name ?? '' }),
   field('Bank name', 'bank_name', { maxlength: 140 }),
   field('Country', 'country', { maxlength: 2, placeholder: 'DE' }, '(2 letters)'),
   field('IBAN', 'iban', { maxlength: 42, autocomplete: 'off', wide: true }),
@@ -17,10 +19,10 @@ const BANK_FIELDS = () => [
   field('SWIFT/BIC', 'bic', { maxlength: 14, autocomplete: 'off' }),
 ];
 
-const DIGITAL_FIELDS = () => [
+const DIGITAL_FIELDS = (prefill = {}) => [
   choose('Provider', 'provider', [['paypal', 'PayPal'], ['wise', 'Wise'], ['venmo', 'Venmo'], ['cash_app', 'Cash App'], ['other', 'Other']]),
-  choose('Handle type', 'handle_kind', [['email', 'E-mail'], ['phone', 'Phone'], ['username', 'Username']]),
-  field('Handle', 'handle', { maxlength: 254, autocomplete: 'off', wide: true }, '(e-mail, phone or @username)'),
+  choose('Paid to their', 'handle_kind', [['email', 'E-mail address'], ['phone', 'Phone number'], ['username', 'Username']]),
+  field('Address, number or username', 'handle', { maxlength: 254, autocomplete: 'off', wide: true, value: prefill.email ?? '' }, '(as the provider knows them)'),
 ];
 
 const PROVIDERS = { PayPal: 'paypal', Wise: 'wise', Venmo: 'venmo', 'Cash App': 'cash_app', Other: 'other' };
@@ -33,8 +35,9 @@ const HANDLE_KINDS = { Email: 'email', Phone: 'phone', Username: 'username' };
 export function accountDialog(customer, done, existing = null, fields = []) {
   const kind = choose('Kind', 'kind', [['bank', 'Bank account'], ['digital', 'Digital wallet']], { wide: true });
   const select = kind.querySelector('select');
-  const specific = h('div', { class: 'fields wide' }, BANK_FIELDS());
-  select.addEventListener('change', () => replace(specific, select.value === 'bank' ? BANK_FIELDS() : DIGITAL_FIELDS()));
+  const prefill = existing ? {} : { name: customer.display_name, email: customer.email ?? '' };
+  const specific = h('div', { class: 'fields wide' }, BANK_FIELDS(prefill));
+  select.addEventListener('change', () => replace(specific, select.value === 'bank' ? BANK_FIELDS(prefill) : DIGITAL_FIELDS(prefill)));
   const key = newKey();
   const { form } = formDialog({
     title: existing ? `Edit ${existing.number} of ${customer.display_name}` : `Payment account for ${customer.display_name}`,

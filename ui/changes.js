@@ -27,12 +27,17 @@ const ACTIONS = {
 
 export const actionLabel = (action) => ACTIONS[action] ?? action;
 
-/** A field's value: statuses by their label, empty as a dash. */
+const METHODS = { bank: 'Bank transfer', digital: 'Digital wallet' };
+
+/** A field's value as a person reads it: labels for codes, lists as lists, empty as a dash. */
 function shown(field, value) {
   if (value === null || value === undefined || value === '') return '—';
-  if (field === 'status') return statusLabel(value);
+  if (Array.isArray(value)) return value.length ? value.map((v) => shown(field, v)).join(', ') : '—';
+  if (field === 'status' || field === 'statuses') return statusLabel(value);
   if (field === 'failure_reason') return failureReasonLabel(value);
   if (field === 'paid_via') return paidViaLabel(value);
+  if (field === 'method') return METHODS[value] ?? value;
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 

@@ -27,8 +27,7 @@ function draw(body, d, dialog, saved) {
       h('button', { class: 'link', 'aria-label': 'Close', onclick: () => dialog.close() }, '✕')),
     h('dl', { class: 'summary' },
       h('dt', {}, 'Amount'), h('dd', {}, money(p.amount), ' ', copyButton(p.amount.text, 'Amount')),
-      h('dt', {}, 'Payout id'), h('dd', { class: 'id' }, p.number, ' ', copyButton(p.number, 'Payout id'),
-        h('div', { class: 'muted small' }, p.uuid)),
+      h('dt', {}, 'Payout id'), h('dd', { class: 'id' }, p.number, ' ', copyButton(p.number, 'Payout id')),
       h('dt', {}, 'Method'), h('dd', {}, p.method === 'bank' ? 'Bank transfer' : 'Digital wallet'),
       h('dt', {}, 'Reference'), h('dd', { id: 'detail-reference' }, p.external_reference
         ?? (p.status === 'success' ? h('span', { class: 'badge pending' }, 'Paid without a reference') : '—')),
