@@ -227,6 +227,61 @@ fn a_requests_amount_is_corrected_with_a_reason_until_it_is_paid() {
 }
 
 #[test]
+fn a_new_request_starts_in_the_currency_the_customer_is_paid_in() {
+    run("request-currency", |s| async move {
+        let c = &s.client;
+        add_customer(&s, "ada", "Ada Lovelace", true).await;
+        add_customer(&s, "bob", "Bob Smith", true).await;
+        add_approved_request(&s, "Ada Lovelace (ada)", "12.5", "EUR").await;
+        add_approved_request(&s, "Bob Smith (bob)", "7", "USD").await;
+        click(c, "#add-request").await;
+        let currency = "dialog[data-dialog=add-request] [name=currency]";
+        wait_for(c, currency).await;
+        let value = |c: &fantoccini::Client| {
+            let c = c.clone();
+            async move {
+                js(
+                    &c,
+                    &format!("return document.querySelector(\"{currency}\").value"),
+                    vec![],
+                )
+                .await
+            }
+        };
+        assert_eq!(value(c).await, "USD", "the book's latest request's");
+        select(
+            c,
+            "dialog[data-dialog=add-request] [name=customer_id]",
+            &customer_id(c, "ada").await,
+        )
+        .await;
+        let mut seen = serde_json::Value::Null;
+        for _ in 0..50 {
+            seen = value(c).await;
+            if seen == "EUR" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(seen, "EUR", "Ada's latest request's");
+        s
+    });
+}
+
+/// The id of customer `username` as the add-request dialog offers it.
+async fn customer_id(c: &fantoccini::Client, username: &str) -> String {
+    let id = js(
+        c,
+        &format!(
+            "return [...document.querySelectorAll('dialog[data-dialog=add-request] [name=customer_id] option')].find(o => o.textContent.endsWith('({username})')).value"
+        ),
+        vec![],
+    )
+    .await;
+    id.as_str().unwrap().to_owned()
+}
+
+#[test]
 fn a_customer_without_a_payment_account_is_refused() {
     run("refuse-no-account", |s| async move {
         let c = &s.client;

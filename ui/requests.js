@@ -118,6 +118,9 @@ async function addRequest(done) {
   currencies ??= await api.currencies();
   const customers = await api.listCustomers('', { page: 1, page_size: 200 });
   const programs = await api.listPrograms(false);
+  // The currency starts as the book's latest request's, then the chosen customer's latest.
+  const latest = await api.listRequests('', 'all', { page: 1, page_size: 1 });
+  const usual = latest.items[0]?.amount.currency ?? 'USD';
   const program = choose('Program', 'program_id', [['', 'No program'], ...programs.map((p) => [p.id, p.default_reward ? `${p.name} · ${money(p.default_reward)}` : p.name])], { wide: true });
   const key = newKey();
   const { form } = formDialog({
@@ -127,7 +130,7 @@ async function addRequest(done) {
       choose('Customer', 'customer_id', [['', 'Choose a customer…'], ...customers.items.map((c) => [c.id, `${c.display_name} (${c.username})`])], { wide: true }),
       program,
       field('Amount', 'amount', { inputmode: 'decimal', placeholder: '12.50', autocomplete: 'off' }),
-      field('Currency', 'currency', { list: 'currency-codes', maxlength: 3, value: 'USD', autocomplete: 'off' }),
+      field('Currency', 'currency', { list: 'currency-codes', maxlength: 3, value: usual, autocomplete: 'off' }),
       h('datalist', { id: 'currency-codes' }, currencies.map((c) => h('option', { value: c.code }, c.name))),
       field('Note', 'note', { tag: 'textarea', rows: 2, maxlength: 2000, wide: true }, '(optional)')),
     onSubmit: async (values) => {
@@ -136,13 +139,24 @@ async function addRequest(done) {
       done();
     },
   });
+  // What the user or a program put in the currency is not replaced by the customer's usual.
+  const currency = form.querySelector('[name=currency]');
+  let typed = false;
+  currency.addEventListener('input', () => { typed = true; });
   // A program's default reward fills the amount, which stays editable.
   program.querySelector('select').addEventListener('change', (e) => {
     const chosen = programs.find((p) => String(p.id) === e.target.value);
     if (chosen?.default_reward) {
       form.querySelector('[name=amount]').value = chosen.default_reward.text;
       form.querySelector('[name=currency]').value = chosen.default_reward.currency;
+      typed = true;
     }
+  });
+  form.querySelector('[name=customer_id]').addEventListener('change', async (e) => {
+    if (!e.target.value) return;
+    const overview = await api.customerOverview(Number(e.target.value));
+    const theirs = overview.requests[0]?.amount.currency;
+    if (theirs && !typed) currency.value = theirs;
   });
   form.querySelector('[name=customer_id]').focus();
 }
