@@ -44,6 +44,20 @@ impl Currency {
         self.exponent
     }
 
+    /// The currencies of the country with ISO 3166 code `country` ("DE" → EUR); empty for an
+    /// unknown code.
+    pub fn of_country(country: &str) -> Vec<Currency> {
+        country
+            .parse::<iso_currency::Country>()
+            .map(|c| {
+                iso_currency::Currency::from_country(c)
+                    .into_iter()
+                    .filter_map(|iso| Currency::from_code(iso.code()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Every currency a payout can be made in, sorted by code.
     pub fn all() -> Vec<Currency> {
         let mut all: Vec<Currency> =

@@ -96,6 +96,13 @@ pub enum Refusal {
     NoWiseBankDetails,
     #[error("The account has no IBAN.")]
     NoIban,
+    /// Wise pays an IBAN in its country's own currency.
+    #[error("Wise pays {country} IBANs in {local}; this payout is in {currency}.")]
+    WiseIbanCurrency {
+        country: String,
+        local: String,
+        currency: &'static str,
+    },
     /// A payout a payment file may still pay is not cancelled.
     #[error("It is in payment run {0}, which may still pay it; if it was not paid, move it to Failed first.")]
     InPaymentRun(RunId),
@@ -164,6 +171,7 @@ impl Refusal {
             Refusal::NotInEuro(_) => "not_in_euro",
             Refusal::NoWiseBankDetails => "no_wise_bank_details",
             Refusal::NoIban => "no_iban",
+            Refusal::WiseIbanCurrency { .. } => "wise_iban_currency",
             Refusal::NotSepaCountry(_) => "not_sepa_country",
             Refusal::InPaymentRun(_) => "in_payment_run",
             Refusal::PaidByLaterRun(_) => "paid_by_later_run",
@@ -207,6 +215,7 @@ impl Refusal {
             | Refusal::NotInEuro(_)
             | Refusal::NoWiseBankDetails
             | Refusal::NoIban
+            | Refusal::WiseIbanCurrency { .. }
             | Refusal::NotSepaCountry(_)
             | Refusal::AboveSepaMaximum => "precondition",
             Refusal::AlreadyInStatus(_)

@@ -370,20 +370,43 @@ async fn a_wise_file_has_the_bank_columns_of_its_currency() {
     .await;
     let usd = payout_to(l, "sam", us_account("Sam Smith"), "20.00", "USD", "").await;
     let wallet = payout_to(l, "pat", paypal("pat@example.com"), "1.00", "USD", "").await;
+    // Dollars to a German IBAN: Wise pays it in euros only.
+    let dollars_to_iban = payout_to(
+        l,
+        "dan",
+        iban_account("Dan", "DE89370400440532013000"),
+        "5.00",
+        "USD",
+        "",
+    )
+    .await;
+    let company = payout_to(
+        l,
+        "corner",
+        iban_of("Corner Shop Ltd.", "GB29 NWBK 6016 1331 9268 19"),
+        "8.00",
+        "GBP",
+        "",
+    )
+    .await;
     let files = l
         .payment_files(
             &me(),
             PaymentFileKind::Wise,
-            &[eur, usd, wallet],
+            &[eur, usd, wallet, dollars_to_iban, company],
             out.path(),
             false,
         )
         .await
         .unwrap();
-    assert_eq!(files.payouts, ["PO-000001", "PO-000002"]);
+    assert_eq!(files.payouts, ["PO-000001", "PO-000002", "PO-000005"]);
     assert_eq!(
         files.skipped[0].refusal.to_string(),
         "It is paid to a PayPal account, not a bank account."
+    );
+    assert_eq!(
+        files.skipped[1].refusal.to_string(),
+        "Wise pays DE IBANs in EUR; this payout is in USD."
     );
     assert!(files.notes[0].contains("address"), "{:?}", files.notes);
     let read = |name: &str| -> Vec<Vec<String>> {
@@ -410,7 +433,8 @@ async fn a_wise_file_has_the_bank_columns_of_its_currency() {
     assert_eq!(
         euros[1],
         [
-            "'=Ada",
+            // No spreadsheet guard in a provider's upload: the formula start is dropped.
+            "Ada",
             "",
             "PO-000001",
             "PERSON",
@@ -420,6 +444,11 @@ async fn a_wise_file_has_the_bank_columns_of_its_currency() {
             "EUR",
             "DE89370400440532013000"
         ]
+    );
+    let pounds = read("wise-batch-20260105-GBP.csv");
+    assert_eq!(
+        &pounds[1][..4],
+        ["Corner Shop Ltd.", "", "PO-000005", "BUSINESS"]
     );
     let dollars = read("wise-batch-20260105-USD.csv");
     assert_eq!(

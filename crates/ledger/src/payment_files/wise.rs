@@ -2,15 +2,20 @@
 //! columns the file's payees need (IBAN; or ABA routing, account number, account type and
 //! address for US accounts). The recipient gets the exact amount (`amountCurrency` = target)
 //! and the payment reference is the payout number.
+//!
+//! An IBAN is paid in its country's currency only (a DE IBAN in EUR, a GB one in GBP); names
+//! are written in Latin letters (Wise's recipients are matched by banks that take no other),
+//! without a spreadsheet guard (a provider's upload takes the name as written: a leading `=`
+//! or `+` is dropped instead); a recipient whose name ends like a company's (GmbH, Ltd, LLC,
+//! S.A. …) is a BUSINESS, any other a PERSON.
 
 use std::path::Path;
 
 use super::{Format, Line, Part, PaymentFileKind};
 use crate::accounts::AccountDetails;
 use crate::error::Result;
-use crate::export::neutralise;
 use crate::files::{csv_error, io_error};
-use crate::money::Money;
+use crate::money::{Currency, Money};
 use crate::refusal::Refusal;
 
 pub(super) struct Wise;
@@ -63,10 +68,24 @@ impl Format for Wise {
                 holder_name,
                 iban: Some(iban),
                 ..
-            } => Ok(BankAccount::Iban {
-                holder: holder_name,
-                iban,
-            }),
+            } => {
+                let theirs = Currency::of_country(&iban[..2]);
+                if !theirs.contains(&amount.currency()) {
+                    return Err(Refusal::WiseIbanCurrency {
+                        country: iban[..2].to_owned(),
+                        local: theirs
+                            .iter()
+                            .map(|c| c.code())
+                            .collect::<Vec<_>>()
+                            .join(" or "),
+                        currency: amount.currency().code(),
+                    });
+                }
+                Ok(BankAccount::Iban {
+                    holder: holder_name,
+                    iban,
+                })
+            }
             AccountDetails::Bank {
                 holder_name,
                 routing_number: Some(routing),
@@ -115,10 +134,10 @@ impl Format for Wise {
                 } => (holder, "", Some((routing, account))),
             };
             let mut row: Vec<String> = vec![
-                neutralise(holder).into_owned(),
+                name(holder),
                 String::new(),
                 l.number.clone(),
-                "PERSON".into(),
+                receiver_type(holder).into(),
                 "target".into(),
                 l.amount.amount_text(),
                 code.into(),
@@ -150,5 +169,52 @@ impl Format for Wise {
         } else {
             Vec::new()
         }
+    }
+}
+
+/// A recipient's name as Wise takes it: Latin letters (transliterated), and no leading
+/// character a spreadsheet would read as a formula.
+fn name(holder: &str) -> String {
+    let latin = super::sepa_text(holder, 140);
+    latin
+        .trim_start_matches(['=', '+', '-', '@', ' '])
+        .to_owned()
+}
+
+/// Endings of company names in the countries Wise pays most.
+const COMPANY_ENDINGS: [&str; 22] = [
+    "gmbh", "ag", "kg", "ug", "ltd", "limited", "llc", "inc", "corp", "co", "plc", "llp", "sa",
+    "sas", "sarl", "srl", "spa", "bv", "nv", "ab", "as", "oy",
+];
+
+/// BUSINESS when the name ends like a company's ("Acme Ltd.", "Müller GmbH"), else PERSON.
+fn receiver_type(holder: &str) -> &'static str {
+    let last = holder
+        .split_whitespace()
+        .last()
+        .unwrap_or_default()
+        .to_lowercase()
+        .replace('.', "");
+    if COMPANY_ENDINGS.contains(&last.as_str()) {
+        "BUSINESS"
+    } else {
+        "PERSON"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_latin_without_a_formula_start_and_companies_are_businesses() {
+        assert_eq!(name("=Acme Ltd"), "Acme Ltd");
+        assert_eq!(name("Zoë Åberg"), "Zoe Aberg");
+        assert_eq!(name("Дмитрий Иванов"), "Dmitrii Ivanov");
+        assert_eq!(receiver_type("Acme Ltd."), "BUSINESS");
+        assert_eq!(receiver_type("Müller Bau GmbH"), "BUSINESS");
+        assert_eq!(receiver_type("Acme, S.A."), "BUSINESS");
+        assert_eq!(receiver_type("Ada Lovelace"), "PERSON");
+        assert_eq!(receiver_type("Gmbhson Smith"), "PERSON");
     }
 }
