@@ -268,6 +268,32 @@ fn a_new_request_starts_in_the_currency_the_customer_is_paid_in() {
     });
 }
 
+#[test]
+fn a_request_is_added_from_the_customers_page() {
+    run("customer-page-request", |s| async move {
+        let c = &s.client;
+        add_customer(&s, "ada", "Ada Lovelace", true).await;
+        click(c, "tr[data-username='ada'] .open-customer").await;
+        click(c, "#add-customer-request").await;
+        let dialog = "dialog[data-dialog=add-request]";
+        wait_for(c, &format!("{dialog} [name=amount]")).await;
+        let chosen = js(
+            c,
+            &format!("const s = document.querySelector('{dialog} [name=customer_id]'); return s.options[s.selectedIndex].text"),
+            vec![],
+        )
+        .await;
+        assert_eq!(chosen, "Ada Lovelace (ada)");
+        type_into(c, &format!("{dialog} [name=amount]"), "12,50").await;
+        type_into(c, &format!("{dialog} [name=currency]"), "EUR").await;
+        click(c, &format!("{dialog} button[type=submit]")).await;
+        let requests = wait_text(c, "#customer-requests", |t| t.contains("IR-000001")).await;
+        assert!(requests.contains("12.50 EUR"), "{requests}");
+        save_screenshot(c, "customer-page-request").await;
+        s
+    });
+}
+
 /// The id of customer `username` as the add-request dialog offers it.
 async fn customer_id(c: &fantoccini::Client, username: &str) -> String {
     let id = js(

@@ -1394,6 +1394,16 @@ fn needs_attention_shows_totals_and_opens_what_needs_a_look() {
             wait_text(c, "#pending-too-long h2", |t| t.ends_with('3')).await;
             wait_text(c, "#success-without-reference", |t| t.contains("PO-000003")).await;
             wait_text(c, "#customers-without-account", |t| t.contains("nobank")).await;
+            // The to-do lists come first, the control that changes one beside it.
+            let first = js(
+                c,
+                "return document.querySelector('#attention').firstElementChild.className",
+                vec![],
+            )
+            .await;
+            assert_eq!(first, "attention-lists");
+            wait_for(c, "#pending-too-long #attention-days").await;
+            save_screenshot(c, "attention-lists-first").await;
             click(c, "#success-without-reference button.link").await;
             wait_text(c, "#payout-list", |t| {
                 t.contains("PO-000003") && !t.contains("PO-000001")

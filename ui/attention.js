@@ -26,26 +26,24 @@ export async function render(main) {
   });
   const load = async () => {
     try {
-      draw(body, await api.needsAttention(state.days));
+      draw(body, await api.needsAttention(state.days), days);
     } catch (error) {
       replace(body, h('div', { class: 'banner', role: 'alert' }, error.message));
     }
   };
   replace(main,
     h('div', { class: 'screen-head' }, h('h1', {}, 'Needs attention')),
-    h('div', { class: 'toolbar' }, h('label', { class: 'inline' }, 'Pending payouts older than ', days, ' days')),
     body);
   await load();
 }
 
-function draw(body, view) {
+/** The to-do lists first, each with the control that changes it; then the money per currency. */
+function draw(body, view, days) {
   replace(body,
-    view.totals.length
-      ? h('div', { class: 'totals', id: 'attention-totals' }, view.totals.map(currencyCard))
-      : h('div', { class: 'card empty' }, 'No payouts yet.'),
     h('div', { class: 'attention-lists' },
       list('pending-too-long', `Pending longer than ${view.older_than_days} days`, view.pending_too_long,
-        (p) => payoutRow(p, `${money(p.amount)} · since ${day(p.created_at)}`)),
+        (p) => payoutRow(p, `${money(p.amount)} · since ${day(p.created_at)}`), null,
+        h('label', { class: 'inline small' }, 'Older than ', days, ' days')),
       list('success-without-reference', 'Success without a reference', view.success_without_reference,
         (p) => payoutRow(p, `${money(p.amount)} · ${p.username}`)),
       list('approved-without-payout', 'Approved requests without a payout', view.approved_without_payout,
@@ -54,7 +52,10 @@ function draw(body, view) {
         () => showRequests('payable')),
       list('customers-without-account', 'Customers without a payment account', view.customers_without_account,
         (c) => h('li', {}, h('button', { class: 'link id', onclick: () => openCustomer(c.id, () => {}) }, c.number),
-          ` ${c.username} · ${c.display_name}`))));
+          ` ${c.username} · ${c.display_name}`))),
+    view.totals.length
+      ? h('div', { class: 'totals', id: 'attention-totals' }, view.totals.map(currencyCard))
+      : h('div', { class: 'card empty' }, 'No payouts yet.'));
 }
 
 /** Opens the Incentive requests screen on `filter`, searching `number` when given. */
@@ -85,11 +86,15 @@ function currencyCard(t) {
     chart);
 }
 
-/** A to-do list with its count; `showAll`, when given, opens the screen listing every entry. */
-function list(id, title, found, row, showAll) {
+/**
+ * A to-do list with its count; `showAll`, when given, opens the screen listing every entry;
+ * `control`, when given, is what changes the list, beside it.
+ */
+function list(id, title, found, row, showAll = null, control = null) {
   const n = found.total_exact ? found.total.toLocaleString() : `${found.total.toLocaleString()}+`;
   return h('section', { class: 'card', id },
     h('h2', {}, title, ' ', h('span', { class: found.total ? 'badge pending' : 'badge success' }, n)),
+    control,
     found.items.length
       ? [h('ul', { class: 'plain' }, found.items.map(row)),
         found.total > found.items.length

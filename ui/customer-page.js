@@ -9,6 +9,7 @@ import { money, statusLabel, when } from './format.js';
 import { accountDialog } from './account-form.js';
 import { customerDialog } from './customer-form.js';
 import { openDetail } from './payout-detail.js';
+import { addRequest } from './requests.js';
 
 /** Opens the page of customer `id`; `changed()` is called after every change it saves. */
 export function openCustomer(id, changed) {
@@ -28,7 +29,8 @@ function draw(body, o, dialog, saved) {
       h('dt', {}, 'Since'), h('dd', {}, when(c.created_at))),
     h('div', { class: 'actions left' },
       h('button', { type: 'button', id: 'edit-customer', onclick: () => customerDialog(c, saved) }, 'Edit customer'),
-      h('button', { type: 'button', id: 'add-account', onclick: () => accountDialog(c, saved) }, 'Add payment account')),
+      h('button', { type: 'button', id: 'add-account', onclick: () => accountDialog(c, saved) }, 'Add payment account'),
+      h('button', { type: 'button', id: 'add-customer-request', onclick: () => addRequest(saved, c) }, 'Add request')),
     section('Payment accounts', o.accounts.length
       ? h('ul', { class: 'accounts-list', id: 'customer-accounts' }, o.accounts.map((a) => account(c, a, saved)))
       : h('p', { class: 'muted' }, 'No payment account yet: a payout needs one.')),

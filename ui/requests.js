@@ -114,9 +114,11 @@ async function payAllApproved(done) {
   submit.disabled = waiting === 0;
 }
 
-async function addRequest(done) {
+/** The Add request dialog; with `customer`, for that customer (from their page). */
+export async function addRequest(done, customer = null) {
   currencies ??= await api.currencies();
   const customers = await api.listCustomers('', { page: 1, page_size: 200 });
+  if (customer && !customers.items.some((c) => c.id === customer.id)) customers.items.unshift(customer);
   const programs = await api.listPrograms(false);
   // The currency starts as the book's latest request's, then the chosen customer's latest.
   const latest = await api.listRequests('', 'all', { page: 1, page_size: 1 });
@@ -158,7 +160,14 @@ async function addRequest(done) {
     const theirs = overview.requests[0]?.amount.currency;
     if (theirs && !typed) currency.value = theirs;
   });
-  form.querySelector('[name=customer_id]').focus();
+  const who = form.querySelector('[name=customer_id]');
+  if (customer) {
+    who.value = String(customer.id);
+    who.dispatchEvent(new Event('change'));
+    form.querySelector('[name=amount]').focus();
+  } else {
+    who.focus();
+  }
 }
 
 /** The programs: a short list with add, rename/reward and archive. */
