@@ -169,6 +169,7 @@ async fn a_bulk_success_says_the_payment_of_each_payout_or_changes_none() {
         .await
         .unwrap_err();
     assert_eq!(err.field(), Some("fee"));
+    assert!(err.to_string().ends_with("(PO-000002, in JPY)"), "{err}");
     for id in ids {
         assert_eq!(
             b.ledger.payout(id).await.unwrap().status,

@@ -324,7 +324,18 @@ impl Moves {
                 (
                     Some(s.paid_on.map_or_else(|| tx.day(), |day| day.to_string())),
                     Some(s.via.unwrap_or(current.usual_via)),
-                    s.fee.as_ref().map(|f| f.money(currency)).transpose()?,
+                    s.fee
+                        .as_ref()
+                        .map(|f| f.money(currency))
+                        .transpose()
+                        .map_err(|err| match err {
+                            // A fee typed once for many payouts names the one it does not fit.
+                            Error::Validation { field, message } => Error::validation(
+                                field,
+                                format!("{message} ({}, in {})", current.id, current.currency),
+                            ),
+                            other => other,
+                        })?,
                 )
             }
             (PayoutStatus::Success, None) => (Some(tx.day()), Some(current.usual_via), None),
