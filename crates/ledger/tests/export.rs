@@ -384,25 +384,6 @@ async fn paypal_files_are_split_by_currency_and_size_and_move_payouts_on() {
     assert_eq!(err.kind(), "conflict");
 }
 
-/// A payout to `account` of `amount`, with `description`.
-async fn paid_to(
-    l: &Ledger,
-    username: &str,
-    account: ledger::accounts::AccountInput,
-    amount: &str,
-    currency: &str,
-    description: &str,
-) -> PayoutId {
-    let c = customer(l, username).await;
-    l.add_payment_account(&me(), c.id, &account).await.unwrap();
-    let r = approved(l, c.id, amount, currency).await;
-    let new = NewPayout {
-        description: description.into(),
-        ..NewPayout::for_request(r.id)
-    };
-    l.create_payout(&me(), &new).await.unwrap().id
-}
-
 fn wallet(provider: Provider, kind: HandleKind, handle: &str) -> ledger::accounts::AccountInput {
     ledger::accounts::AccountInput::Digital {
         provider,
@@ -495,7 +476,7 @@ async fn a_paypal_file_carries_only_rows_paypal_accepts() {
     ];
     let mut ids = Vec::new();
     for (user, account, amount, currency, description) in rows {
-        ids.push(paid_to(l, user, account, amount, currency, description).await);
+        ids.push(payout_to(l, user, account, amount, currency, description).await);
     }
     let files = l
         .payment_files(&me(), PaymentFileKind::Paypal, &ids, b.dir.path(), false)
@@ -541,7 +522,7 @@ async fn a_paypal_file_carries_only_rows_paypal_accepts() {
     assert_eq!(by_number(ids[8])[1], "1500");
     assert_eq!(by_number(ids[9])[1], "1500");
     // A number past the 400th character does not count: it is put first.
-    let late = paid_to(
+    let late = payout_to(
         l,
         "u12",
         wallet(Paypal, Email, "late@example.com"),
@@ -558,7 +539,7 @@ async fn a_paypal_file_carries_only_rows_paypal_accepts() {
     let note = &read(std::path::Path::new(&files.files[0]), b',')[0][4];
     assert!(note.starts_with("PO-000011 zzz"), "{note}");
     // A note that holds the number and begins like a formula keeps its guard, within 400.
-    let guarded = paid_to(
+    let guarded = payout_to(
         l,
         "u13",
         wallet(Paypal, Email, "g@example.com"),

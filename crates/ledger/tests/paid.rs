@@ -98,23 +98,18 @@ async fn a_payout_paid_in_cash_last_month_with_a_fee_in_another_currency_says_so
 #[tokio::test]
 async fn left_empty_it_is_paid_today_as_its_account_is_paid_and_without_a_fee() {
     let b = book().await;
-    let c = customer(&b.ledger, "ada").await;
-    b.ledger
-        .add_payment_account(
-            &me(),
-            c.id,
-            &iban_account("Ada Example", "DE89370400440532013000"),
-        )
-        .await
-        .unwrap();
-    let payout = pay(
+    let id = payout_to(
         &b.ledger,
-        approved(&b.ledger, c.id, "30.00", "EUR").await.id,
+        "ada",
+        iban_account("Ada Example", "DE89370400440532013000"),
+        "30.00",
+        "EUR",
+        "",
     )
     .await;
     let marked = b
         .ledger
-        .change_payout_status(&me(), payout.id, &paid(" ", None, "", "USD"))
+        .change_payout_status(&me(), id, &paid(" ", None, "", "USD"))
         .await
         .unwrap();
     assert_eq!(marked.paid_on.as_deref(), Some("2026-01-05"));

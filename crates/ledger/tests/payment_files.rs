@@ -10,29 +10,9 @@ use std::process::Command;
 use common::*;
 use ledger::accounts::AccountInput;
 use ledger::payment_files::{sepa_text, PaymentFileKind};
-use ledger::payouts::{NewPayout, PayoutStatus};
-use ledger::Ledger;
+use ledger::payouts::PayoutStatus;
 use ledger::Refusal;
 use proptest::prelude::*;
-
-/// A Pending payout of `amount` to a new customer paid to `account`.
-async fn payout_to(
-    l: &Ledger,
-    username: &str,
-    account: AccountInput,
-    amount: &str,
-    currency: &str,
-    description: &str,
-) -> PayoutId {
-    let c = customer(l, username).await;
-    l.add_payment_account(&me(), c.id, &account).await.unwrap();
-    let r = approved(l, c.id, amount, currency).await;
-    let new = NewPayout {
-        description: description.into(),
-        ..NewPayout::for_request(r.id)
-    };
-    l.create_payout(&me(), &new).await.unwrap().id
-}
 
 /// A bank account with an IBAN; German ones with their bank's BIC, others without.
 fn iban_of(holder: &str, iban: &str) -> AccountInput {

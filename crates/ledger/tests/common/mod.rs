@@ -160,3 +160,26 @@ pub async fn euro_bank_payouts(ledger: &Ledger) -> Vec<PayoutId> {
     }
     ids
 }
+
+/// A Pending payout of `amount` to a new customer `username` paid to `account`, with
+/// `description`.
+pub async fn payout_to(
+    ledger: &Ledger,
+    username: &str,
+    account: AccountInput,
+    amount: &str,
+    currency: &str,
+    description: &str,
+) -> PayoutId {
+    let c = customer(ledger, username).await;
+    ledger
+        .add_payment_account(&me(), c.id, &account)
+        .await
+        .unwrap();
+    let r = approved(ledger, c.id, amount, currency).await;
+    let new = ledger::payouts::NewPayout {
+        description: description.into(),
+        ..ledger::payouts::NewPayout::for_request(r.id)
+    };
+    ledger.create_payout(&me(), &new).await.unwrap().id
+}
