@@ -13,8 +13,9 @@ packages=(build-essential pkg-config file libwebkit2gtk-4.1-dev libgtk-3-dev lib
   # The Secret Service client of the chain key's keychain (keyring) links libdbus.
   libdbus-1-dev)
 # xmllint checks the SEPA files against the ISO 20022 schema in the ledger tests; MinGW's C
-# compiler builds the C parts (SQLite, Zstandard) when clippy checks the code for Windows.
-$want_test && packages+=(xvfb xauth webkit2gtk-driver libxml2-utils gcc-mingw-w64-x86-64)
+# compiler builds the C parts (SQLite, Zstandard) when clippy checks the code for Windows;
+# dbus-daemon gives the second-launch test the session bus a desktop has.
+$want_test && packages+=(xvfb xauth webkit2gtk-driver libxml2-utils gcc-mingw-w64-x86-64 dbus)
 # npm fetches the Tauri CLI, which builds the Debian package the tests install (a Node.js from
 # elsewhere, e.g. NodeSource, brings its own npm and is used as it is).
 $want_test && ! command -v npm >/dev/null && packages+=(nodejs npm)

@@ -266,6 +266,79 @@ fn a_book_open_in_another_program_is_refused_left_alone_and_opens_once_let_go() 
 /// The lock "another program" holds in the test above, until the test lets it go.
 static HELD: std::sync::Mutex<Option<std::fs::File>> = std::sync::Mutex::new(None);
 
+/// A second launch on the same book, on a desktop with a session bus, hands over to the window
+/// already open: that window comes forward and says so, and the second process ends at once,
+/// before it opens the book. (Without a session bus the lock refuses it, as in the test above.)
+#[test]
+fn a_second_launch_brings_the_open_window_forward_and_ends() {
+    let bus = SessionBus::start();
+    let address = bus.address.clone();
+    run_with_env(
+        "start-up-second-launch",
+        &[("DBUS_SESSION_BUS_ADDRESS", &bus.address)],
+        |s| async move {
+            let c = &s.client;
+            wait_for(c, "body[data-ready='true']").await;
+            let mut second = launch_again(&s.book, &[("DBUS_SESSION_BUS_ADDRESS", &address)]);
+            let started = std::time::Instant::now();
+            let status = loop {
+                if let Some(status) = second.try_wait().unwrap() {
+                    break status;
+                }
+                if started.elapsed() > std::time::Duration::from_secs(30) {
+                    let _ = second.kill();
+                    panic!("the second launch did not end within 30 s");
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            };
+            assert!(status.success(), "the second launch ends quietly: {status}");
+            let said = wait_text(c, "#toast", |t| t.contains("already open")).await;
+            assert!(said.contains("this is its window"), "{said}");
+            assert_eq!(
+                count_of(c, "#start-up").await,
+                0,
+                "the first window keeps its book"
+            );
+            s
+        },
+    );
+    drop(bus);
+}
+
+/// A private D-Bus session bus, as a desktop session has, for one test; stopped when dropped.
+struct SessionBus {
+    daemon: std::process::Child,
+    address: String,
+}
+
+impl SessionBus {
+    fn start() -> SessionBus {
+        use std::io::BufRead;
+        let mut daemon = std::process::Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect(
+                "start dbus-daemon (Debian package `dbus`, installed by scripts/setup.sh --test)",
+            );
+        let mut address = String::new();
+        std::io::BufReader::new(daemon.stdout.take().unwrap())
+            .read_line(&mut address)
+            .unwrap();
+        let address = address.trim().to_owned();
+        assert!(address.starts_with("unix:"), "dbus-daemon said {address:?}");
+        SessionBus { daemon, address }
+    }
+}
+
+impl Drop for SessionBus {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
 /// The window shows at once and says the book is opening while it opens (a large book's
 /// upgrade takes a minute); then the book's first screen follows by itself.
 #[test]

@@ -2,7 +2,7 @@
 // and keeps its own state (search, filters, page), so moving between screens loses nothing.
 
 import { api } from './api.js';
-import { h, replace } from './dom.js';
+import { h, replace, toast } from './dom.js';
 import * as payouts from './payouts.js';
 import * as requests from './requests.js';
 import * as customers from './customers.js';
@@ -27,6 +27,12 @@ const screens = {
 };
 
 const main = document.getElementById('main');
+
+// The app was started again on this book: the shell brought this window forward instead of
+// opening a second one (src-tauri/src/one_window.rs).
+document.addEventListener('opened-again', () => {
+  toast('Incentise Payouts is already open on this book: this is its window.');
+});
 
 async function show() {
   const name = location.hash.slice(1) || 'payouts';

@@ -6,6 +6,7 @@ mod command_names;
 mod commands;
 mod files;
 mod log;
+mod one_window;
 #[cfg(test)]
 mod tests;
 
@@ -102,7 +103,9 @@ pub fn context<R: tauri::Runtime>() -> tauri::Context<R> {
 }
 
 pub fn run() {
-    with_commands(tauri::Builder::default())
+    let context = context();
+    let identifier = context.config().identifier.clone();
+    with_commands(tauri::Builder::default().plugin(one_window::plugin(&identifier)))
         .setup(|app| {
             match book::log_dir(app.handle()) {
                 Some(dir) => {
@@ -125,7 +128,7 @@ pub fn run() {
             });
             Ok(())
         })
-        .build(context())
+        .build(context)
         .expect("the app failed to start")
         .run(|app, event| {
             // The search indexes catch up and the chain head is written down outside the book

@@ -105,6 +105,42 @@ where
     );
 }
 
+/// Like [`run`], with `envs` added to the app's environment.
+pub fn run_with_env<F, Fut>(name: &str, envs: &[(&str, &str)], flow: F)
+where
+    F: FnOnce(Session) -> Fut + Send + 'static,
+    Fut: Future<Output = Session> + Send + 'static,
+{
+    run_app(
+        name,
+        |book| seed_book(book, |ledger| async move { ledger }),
+        envs,
+        "body[data-ready]",
+        flow,
+    );
+}
+
+/// The app started once more on `book`, outside WebDriver, as a person would start it a
+/// second time: the same environment as the first (see [`Driver::start`]) plus `envs`.
+pub fn launch_again(book: &Path, envs: &[(&str, &str)]) -> Child {
+    Command::new(APP)
+        .envs(book_env(book))
+        .envs(envs.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the app a second time")
+}
+
+/// Where the app finds its book, keys, anchors and log in a test: all beside the test's book.
+fn book_env(book: &Path) -> [(&'static str, PathBuf); 3] {
+    [
+        ("INCENTISE_DB", book.to_path_buf()),
+        ("XDG_CONFIG_HOME", book.with_file_name("config")),
+        ("XDG_DATA_HOME", book.with_file_name("data")),
+    ]
+}
+
 /// Starts the app with `envs` on what `prepare` left at the book's path, waits for `ready`,
 /// runs `flow` and saves the final screen.
 fn run_app<P, F, Fut>(name: &str, prepare: P, envs: &[(&str, &str)], ready: &str, flow: F)
@@ -175,10 +211,8 @@ impl Driver {
                 "--native-port",
                 &native_port.to_string(),
             ])
-            .env("INCENTISE_DB", book)
             // Each test's keys, anchors and log in its own folders, not the machine's.
-            .env("XDG_CONFIG_HOME", book.with_file_name("config"))
-            .env("XDG_DATA_HOME", book.with_file_name("data"))
+            .envs(book_env(book))
             .env("INCENTISE_SAVE_DIR", saved)
             .env("INCENTISE_OPEN_FILE", to_open)
             .stdout(Stdio::null())
