@@ -23,18 +23,20 @@ fn block_on<F: std::future::Future>(work: F) -> F::Output {
         .block_on(work)
 }
 
-/// A real book with one customer, closed.
+/// A real book with the sample data, closed.
 fn make_book(path: &Path) {
-    block_on(async {
-        let ledger = Ledger::open(path, Create::IfMissing, Utc::now())
-            .await
-            .unwrap();
-        ledger
-            .load_sample_data(&ledger::Origin::manual("Seeder", Utc::now()))
-            .await
-            .unwrap();
-        ledger.close().await;
-    });
+    block_on(fill_book(path));
+}
+
+async fn fill_book(path: &Path) {
+    let ledger = Ledger::open(path, Create::IfMissing, Utc::now())
+        .await
+        .unwrap();
+    ledger
+        .load_sample_data(&ledger::Origin::manual("Seeder", Utc::now()))
+        .await
+        .unwrap();
+    ledger.close().await;
 }
 
 async fn exec(path: &Path, sql: &str) {
@@ -65,6 +67,50 @@ fn a_missing_book_is_reported_nothing_is_created_and_a_new_one_starts_when_asked
                 "the new book is where the old one was missing"
             );
             assert_eq!(rows(&s.book, "customers").await, 0, "a new book is empty");
+            s
+        },
+    );
+}
+
+/// The book moved elsewhere: "Open a book file…" opens it where it is now, in the same window;
+/// a file chosen that is not a book is refused first and left as it was.
+#[test]
+fn a_missing_book_is_opened_where_it_is_now_and_a_file_that_is_not_one_is_refused() {
+    run_prepared(
+        "start-up-open-book-file",
+        |_| {},
+        |s| async move {
+            let c = &s.client;
+            let card = wait_text(c, "#start-up", |t| t.contains("There is no book here")).await;
+            assert!(card.contains("Open a book file"), "{card}");
+            save_screenshot(c, "start-up-missing-card").await;
+            // First the wrong file: a statement export, not a book.
+            let csv = "Date,Description,Amount\n2026-11-02,PayPal transfer,-25.00\n";
+            std::fs::write(&s.to_open, csv).unwrap();
+            click(c, "#open-book-file").await;
+            let card = wait_text(c, "#start-up", |t| t.contains("could not be opened")).await;
+            assert!(card.contains("not a book"), "{card}");
+            assert_eq!(
+                std::fs::read_to_string(&s.to_open).unwrap(),
+                csv,
+                "left as it was"
+            );
+            // Then the book, moved there.
+            std::fs::remove_file(&s.to_open).unwrap();
+            fill_book(&s.to_open).await;
+            click(c, "#open-book-file").await;
+            wait_for(c, "body[data-ready='true']").await;
+            assert_eq!(count_of(c, "#start-up").await, 0, "the way out is gone");
+            wait_text(c, "#main", |t| t.contains("PO-")).await;
+            let shown = wait_text(c, "#operator", |t| t.contains("Book:")).await;
+            assert!(
+                shown.contains(&s.to_open.display().to_string()),
+                "the book chosen is open: {shown}"
+            );
+            assert!(
+                !s.book.exists(),
+                "nothing was created where the book was missing"
+            );
             s
         },
     );

@@ -49,6 +49,7 @@ export const api = {
   restoreAtStart: (fileName) => call('restore_at_start', { file_name: fileName, confirmed: true }),
   startNewBook: () => call('start_new_book', { confirmed: true }),
   openAgain: () => call('open_again'),
+  openBookFile: () => call('open_book_file'),
   secondBackupFolder: () => call('second_backup_folder'),
   setSecondBackupFolder: (choose) => call('set_second_backup_folder', { choose }),
   needsAttention: (olderThanDays) => call('needs_attention', { older_than_days: olderThanDays }),

@@ -59,9 +59,9 @@ function startUpCard(state) {
     }
   } }, label);
   const advice = {
-    missing: 'Nothing was created. Restore a backup, or start a new, empty book here.',
+    missing: 'Nothing was created. Open the book where it is now, restore a backup, or start a new, empty book here.',
     held: 'Nothing was changed. Use the window that has the book open, or close it there and try again.',
-    refused: 'Nothing was changed: the file was left as it is. Restore a backup, or start the app with another file.',
+    refused: 'Nothing was changed: the file was left as it is. Open another book file, or restore a backup.',
     damaged: 'Restore a backup: the damaged file is kept among the backups first, so nothing is lost for good.',
   }[kind];
   // The book is opened again in place; the window then starts over on it.
@@ -83,10 +83,14 @@ function startUpCard(state) {
       await api.openAgain();
       location.reload();
     }, 'primary')) : null,
-    kind === 'missing' ? h('div', { class: 'actions left' }, act('Start a new book', 'start-new-book', async () => {
-      await api.startNewBook();
-      location.reload();
-    }, 'primary')) : null,
+    kind !== 'held' ? h('div', { class: 'actions left' },
+      act('Open a book file…', 'open-book-file', async () => {
+        if (await api.openBookFile()) location.reload();
+      }, kind === 'missing' ? '' : 'primary'),
+      kind === 'missing' ? act('Start a new book', 'start-new-book', async () => {
+        await api.startNewBook();
+        location.reload();
+      }, 'primary') : null) : null,
     restoring,
     outcome,
     h('div', { class: 'actions left' }, h('button', { id: 'show-help', onclick: () => help.render(main) }, 'Help and diagnostics')));

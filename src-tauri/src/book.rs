@@ -18,6 +18,9 @@ const BOOK_FILE: &str = "book.sqlite";
 /// Written next to the book once it exists: from then on a missing book is an error to
 /// report, never a reason to start an empty one silently.
 const CREATED_MARKER: &str = "book-created";
+/// Written in the app-data folder when the user opened a book kept elsewhere ("Open a book
+/// file…" on the start-up screen): its path, the book every later start opens.
+const LOCATION_FILE: &str = "book-location";
 /// The trust folder's name in the app's config folder (see `ledger::chain`); the command-line
 /// program looks there too.
 pub const TRUST_DIR: &str = "trust";
@@ -27,6 +30,8 @@ pub struct Book {
     ledger: RwLock<Result<Ledger, Error>>,
     /// Where the book is (or should be), also when it could not be opened.
     path: RwLock<Option<PathBuf>>,
+    /// The book file the user chose on the start-up screen, opened instead of the usual one.
+    chosen: RwLock<Option<PathBuf>>,
     /// While the book opens at start-up: what is being done, for the start-up screen.
     opening: Mutex<Option<String>>,
     /// The name the audit trail records for changes made here (Settings may change it).
@@ -70,6 +75,7 @@ impl Book {
     pub fn new(ledger: Ledger, operator: impl Into<String>) -> Book {
         Book {
             path: RwLock::new(Some(ledger.path().to_owned())),
+            chosen: RwLock::default(),
             ledger: RwLock::new(Ok(ledger)),
             opening: Mutex::default(),
             operator: Mutex::new(operator.into()),
@@ -83,6 +89,7 @@ impl Book {
     pub fn opening() -> Book {
         Book {
             path: RwLock::default(),
+            chosen: RwLock::default(),
             ledger: RwLock::new(Err(Error::Precondition(
                 "The book is still opening; wait a moment.".into(),
             ))),
@@ -101,7 +108,12 @@ impl Book {
         let say = |doing: &str| {
             *self.opening.lock().unwrap_or_else(|e| e.into_inner()) = Some(doing.into())
         };
-        let (ledger, path) = open_book(app, &system_user(), &say).await;
+        let chosen = self
+            .chosen
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let (ledger, path) = open_book(app, chosen, &system_user(), &say).await;
         if let Ok(ledger) = &ledger {
             if let Some(name) = ledger.operator_name().await.ok().flatten() {
                 self.set_operator(name);
@@ -110,6 +122,15 @@ impl Book {
         *self.path.write().unwrap_or_else(|e| e.into_inner()) = path;
         *self.ledger.write().unwrap_or_else(|e| e.into_inner()) = ledger;
         *self.opening.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Opens the book file at `path`, chosen by the user on the start-up screen, in place of
+    /// the one that could not be opened; once it opens, every later start opens it too
+    /// (unless `$INCENTISE_DB` names a book). A file that is not a book is refused and left
+    /// as it is, as at every start.
+    pub async fn open_chosen<R: tauri::Runtime>(&self, app: &tauri::AppHandle<R>, path: PathBuf) {
+        *self.chosen.write().unwrap_or_else(|e| e.into_inner()) = Some(path);
+        self.reopen(app).await;
     }
 
     /// Where the book is (or should be), also when it could not be opened.
@@ -221,10 +242,12 @@ fn system_user() -> String {
 /// book (or why it could not be opened) and where it is.
 async fn open_book<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
+    chosen: Option<PathBuf>,
     system: &str,
     say: &(dyn Fn(&str) + Sync),
 ) -> (Result<Ledger, Error>, Option<PathBuf>) {
-    let (path, create) = match book_path(app) {
+    let remember = chosen.is_some() && std::env::var_os(BOOK_ENV).is_none();
+    let (path, create) = match book_path(app, chosen) {
         Ok(found) => found,
         Err(err) => {
             tracing::error!("the book could not be opened: {err}");
@@ -249,6 +272,9 @@ async fn open_book<R: tauri::Runtime>(
     };
     if create == Create::IfMissing && std::env::var_os(BOOK_ENV).is_none() {
         mark_created(&path);
+    }
+    if remember {
+        remember_location(app, &path);
     }
     // Only a restore carried out starts the anchor file's story again: a schedule that
     // failed (or that someone wrote beside the book) leaves the anchors as they were, so a
@@ -299,24 +325,60 @@ async fn open(path: &std::path::Path, create: Create, trust: TrustStore) -> Resu
 
 /// The book's path, and whether it may be created: only on the very first run with the
 /// default book. A book that is missing later (or at `$INCENTISE_DB`) is reported, and a new
-/// one is started only when the user asks ([`start_new_book`]).
-fn book_path<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result<(PathBuf, Create), Error> {
-    if let Some(path) = std::env::var_os(BOOK_ENV) {
-        return Ok((PathBuf::from(path), Create::Never));
+/// one is started only when the user asks ([`start_new_book`]). The order: the file the user
+/// just chose, `$INCENTISE_DB`, the book the user chose before, the app-data folder's.
+fn book_path<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    chosen: Option<PathBuf>,
+) -> Result<(PathBuf, Create), Error> {
+    if let Some(path) = chosen.or_else(|| std::env::var_os(BOOK_ENV).map(PathBuf::from)) {
+        return Ok((path, Create::Never));
     }
-    // The local app-data folder: on Windows the roaming one would copy the book between
-    // machines at sign-in and sign-out; elsewhere the two are the same folder.
-    let dir = app
-        .path()
-        .app_local_data_dir()
-        .map_err(|e| Error::Storage(format!("The app-data folder cannot be found: {e}.")))?;
-    ledger::private_dir(&dir)?;
+    let dir = app_data_dir(app)?;
+    if let Some(path) = remembered_location(&dir) {
+        return Ok((path, Create::Never));
+    }
     let create = if dir.join(CREATED_MARKER).exists() {
         Create::Never
     } else {
         Create::IfMissing
     };
     Ok((dir.join(BOOK_FILE), create))
+}
+
+/// The local app-data folder (made private): on Windows the roaming one would copy the book
+/// between machines at sign-in and sign-out; elsewhere the two are the same folder.
+fn app_data_dir<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result<PathBuf, Error> {
+    let dir = app
+        .path()
+        .app_local_data_dir()
+        .map_err(|e| Error::Storage(format!("The app-data folder cannot be found: {e}.")))?;
+    ledger::private_dir(&dir)?;
+    Ok(dir)
+}
+
+/// The book the user chose on the start-up screen before, if any (see [`LOCATION_FILE`]).
+fn remembered_location(app_data: &std::path::Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(app_data.join(LOCATION_FILE)).ok()?;
+    let path = text.trim_end_matches(['\r', '\n']);
+    (!path.is_empty()).then(|| PathBuf::from(path))
+}
+
+/// Writes down `book` as the book every later start opens.
+fn remember_location<R: tauri::Runtime>(app: &tauri::AppHandle<R>, book: &std::path::Path) {
+    let written = app_data_dir(app)
+        .and_then(|dir| write_location(&dir, book).map_err(|e| Error::Storage(e.to_string())));
+    match written {
+        Ok(()) => tracing::info!(book = %book.display(), "the book chosen is opened from now on"),
+        Err(err) => tracing::error!("could not write down the book chosen: {err}"),
+    }
+}
+
+fn write_location(app_data: &std::path::Path, book: &std::path::Path) -> std::io::Result<()> {
+    std::fs::write(
+        app_data.join(LOCATION_FILE),
+        book.to_string_lossy().as_bytes(),
+    )
 }
 
 /// Where the audit chain's keys and anchors live: the OS keychain (keys, where it answers) and
@@ -363,5 +425,35 @@ fn mark_created(book: &std::path::Path) {
         if let Err(err) = std::fs::write(dir.join(CREATED_MARKER), book.display().to_string()) {
             tracing::error!("could not write {CREATED_MARKER}: {err}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_book_chosen_is_written_down_and_read_back_as_it_was() {
+        let app_data = tempfile::tempdir().unwrap();
+        assert_eq!(
+            remembered_location(app_data.path()),
+            None,
+            "none chosen yet"
+        );
+        let book = app_data.path().join("Büro Kassen/book 2026.sqlite");
+        write_location(app_data.path(), &book).unwrap();
+        assert_eq!(remembered_location(app_data.path()), Some(book));
+        // Written by hand with a line end, or emptied: read as meant.
+        std::fs::write(
+            app_data.path().join(LOCATION_FILE),
+            "/srv/books/shop.sqlite\r\n",
+        )
+        .unwrap();
+        assert_eq!(
+            remembered_location(app_data.path()),
+            Some(PathBuf::from("/srv/books/shop.sqlite"))
+        );
+        std::fs::write(app_data.path().join(LOCATION_FILE), "").unwrap();
+        assert_eq!(remembered_location(app_data.path()), None);
     }
 }

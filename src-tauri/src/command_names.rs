@@ -69,6 +69,7 @@ pub const COMMANDS: &[&str] = &[
     "restore_at_start",
     "start_new_book",
     "open_again",
+    "open_book_file",
     "second_backup_folder",
     "set_second_backup_folder",
     "needs_attention",

@@ -887,6 +887,27 @@ pub async fn start_new_book<R: Runtime>(
     Ok(())
 }
 
+/// The start-up screen's "Open a book file…": a book kept somewhere else, chosen in a dialog
+/// and opened in this window, then at every start (unless `INCENTISE_DB` names a book); a file
+/// that is not a book is refused and left as it is. `false` when the user cancelled.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn open_book_file<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    window: Window<R>,
+    book: State<'_, Book>,
+) -> Answer<bool> {
+    if book.ledger().is_ok() {
+        return Err(Error::Conflict(
+            "A book is open: close the app and start it on the other book.".into(),
+        ));
+    }
+    let Some(path) = files::open_path(&window, "Book to open", files::BOOK).await else {
+        return Ok(false);
+    };
+    book.open_chosen(&app, path).await;
+    Ok(true)
+}
+
 /// Tries again to open a book that was held by another window or program (closed there since):
 /// the window then reloads onto the book, or onto why it still cannot be opened.
 #[tauri::command(rename_all = "snake_case")]

@@ -47,6 +47,8 @@ pub async fn save_path<R: Runtime>(window: &Window<R>, suggested: &str) -> Optio
 pub const STATEMENTS: (&str, &[&str]) = ("Statements", &["csv", "txt", "xml"]);
 /// The files a restore dialog offers.
 pub const BOOKS: (&str, &[&str]) = ("Books and backups", &["sqlite", "zst"]);
+/// The files "Open a book file…" offers.
+pub const BOOK: (&str, &[&str]) = ("Books", &["sqlite"]);
 
 /// A file to read, of the kind `filter` names, or `None` when the user cancels.
 pub async fn open_path<R: Runtime>(

@@ -86,6 +86,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::restore_at_start,
         commands::start_new_book,
         commands::open_again,
+        commands::open_book_file,
         commands::second_backup_folder,
         commands::set_second_backup_folder,
         commands::needs_attention,
