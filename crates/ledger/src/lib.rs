@@ -13,6 +13,7 @@ mod audit_search;
 pub mod backups;
 mod book_lock;
 pub mod chain;
+mod consistency;
 pub mod customer_page;
 pub mod customers;
 pub mod diagnostics;

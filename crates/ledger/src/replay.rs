@@ -77,7 +77,7 @@ const TIME_ORDER_FLAGS: [(&str, &str); 2] = [
 ];
 
 impl StateReport {
-    fn differ(&mut self, record: String, field: &str, history: Value, stored: Value) {
+    pub(crate) fn differ(&mut self, record: String, field: &str, history: Value, stored: Value) {
         self.total_differences += 1;
         if self.differences.len() < SHOWN {
             self.differences.push(Difference {
@@ -147,6 +147,16 @@ struct Kind<R> {
 
 fn nothing_implied(_: &mut Fields, _: &Step, _: &[FieldChange]) {}
 
+/// When a record was made: the time of its create event, which is the row's `created_at`.
+const CREATED: &str = "created";
+
+/// What every create event implies: the record's creation time.
+fn created_implied(fields: &mut Fields, step: &Step, _: &[FieldChange]) {
+    if step.action == Action::Create.as_str() {
+        fields.insert(CREATED, text(&step.at));
+    }
+}
+
 fn text(value: impl Into<String>) -> Value {
     Value::String(value.into())
 }
@@ -180,6 +190,7 @@ struct PayoutRow {
     fee_currency: Option<String>,
     failure_reason: Option<String>,
     paid_via: Option<String>,
+    created_at: String,
 }
 
 const PAYOUTS: Kind<PayoutRow> = Kind {
@@ -198,11 +209,12 @@ const PAYOUTS: Kind<PayoutRow> = Kind {
             ("paid_via", Value::Null),
             ("fee", Value::Null),
             ("failure_reason", Value::Null),
+            (CREATED, Value::Null),
         ])
     },
     rows: "SELECT id, request_id, amount_minor, currency, method, account_snapshot, status,
                   description, external_reference, paid_on, fee_minor, fee_currency,
-                  failure_reason, paid_via
+                  failure_reason, paid_via, created_at
              FROM payouts ORDER BY id",
     project: |p| {
         let details =
@@ -225,12 +237,14 @@ const PAYOUTS: Kind<PayoutRow> = Kind {
                 }),
             ),
             ("failure_reason", optional(p.failure_reason)),
+            (CREATED, text(p.created_at)),
         ]);
         (p.id, fields)
     },
     // Books from before paid-on days were recorded: a move to Success paid on its own day
     // (what the migration that added the column filled in), any other move cleared it.
     implied: |fields, step, changes| {
+        created_implied(fields, step, changes);
         let Some(status) = changes.iter().find(|c| c.field == "status") else {
             return;
         };
@@ -253,6 +267,7 @@ struct RequestRow {
     note: String,
     decision_note: String,
     void_reason: Option<String>,
+    created_at: String,
 }
 
 const REQUESTS: Kind<RequestRow> = Kind {
@@ -266,10 +281,11 @@ const REQUESTS: Kind<RequestRow> = Kind {
             ("note", Value::Null),
             ("decision_note", text("")),
             ("void_reason", Value::Null),
+            (CREATED, Value::Null),
         ])
     },
     rows: "SELECT id, customer_id, program_id, amount_minor, currency, status, note, decision_note,
-                  void_reason
+                  void_reason, created_at
              FROM incentive_requests ORDER BY id",
     project: |r| {
         let fields = Fields::from([
@@ -283,12 +299,14 @@ const REQUESTS: Kind<RequestRow> = Kind {
             ("note", text(r.note)),
             ("decision_note", text(r.decision_note)),
             ("void_reason", optional(r.void_reason)),
+            (CREATED, text(r.created_at)),
         ]);
         (r.id, fields)
     },
     // A decision's note is the approve or reject event's note; a void's reason, the void
     // event's.
-    implied: |fields, step, _| {
+    implied: |fields, step, changes| {
+        created_implied(fields, step, changes);
         if step.action == Action::Approve.as_str() || step.action == Action::Reject.as_str() {
             fields.insert("decision_note", text(&step.note));
         } else if step.action == Action::Void.as_str() {
@@ -304,6 +322,7 @@ struct CustomerRow {
     username: String,
     display_name: String,
     email: Option<String>,
+    created_at: String,
 }
 
 const CUSTOMERS: Kind<CustomerRow> = Kind {
@@ -313,18 +332,20 @@ const CUSTOMERS: Kind<CustomerRow> = Kind {
             ("username", Value::Null),
             ("display_name", Value::Null),
             ("email", Value::Null),
+            (CREATED, Value::Null),
         ])
     },
-    rows: "SELECT id, username, display_name, email FROM customers ORDER BY id",
+    rows: "SELECT id, username, display_name, email, created_at FROM customers ORDER BY id",
     project: |c| {
         let fields = Fields::from([
             ("username", text(c.username)),
             ("display_name", text(c.display_name)),
             ("email", optional(c.email)),
+            (CREATED, text(c.created_at)),
         ]);
         (c.id, fields)
     },
-    implied: nothing_implied,
+    implied: created_implied,
     number: |id| CustomerId(id).to_string(),
 };
 
@@ -335,6 +356,7 @@ struct ProgramRow {
     default_reward_minor: Option<i64>,
     default_currency: Option<String>,
     archived_at: Option<String>,
+    created_at: String,
 }
 
 const PROGRAMS: Kind<ProgramRow> = Kind {
@@ -344,9 +366,10 @@ const PROGRAMS: Kind<ProgramRow> = Kind {
             ("name", Value::Null),
             ("default_reward", Value::Null),
             ("archived", Value::Bool(false)),
+            (CREATED, Value::Null),
         ])
     },
-    rows: "SELECT id, name, default_reward_minor, default_currency, archived_at
+    rows: "SELECT id, name, default_reward_minor, default_currency, archived_at, created_at
              FROM incentive_programs ORDER BY id",
     project: |p| {
         let reward = match (p.default_reward_minor, &p.default_currency) {
@@ -357,10 +380,11 @@ const PROGRAMS: Kind<ProgramRow> = Kind {
             ("name", text(p.name)),
             ("default_reward", reward),
             ("archived", Value::Bool(p.archived_at.is_some())),
+            (CREATED, text(p.created_at)),
         ]);
         (p.id, fields)
     },
-    implied: nothing_implied,
+    implied: created_implied,
     number: |id| ProgramId(id).to_string(),
 };
 

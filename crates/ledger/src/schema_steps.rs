@@ -155,6 +155,24 @@ mod tests {
         }
     }
 
+    /// Verify compares a book's schema with a new book's (`consistency`): a book made by the
+    /// steps of an older version and upgraded since must have exactly that schema.
+    #[tokio::test]
+    async fn a_book_upgraded_from_any_step_has_the_schema_of_a_new_one() {
+        let fresh = crate::consistency::fresh_schema().await.unwrap();
+        for version in [1, 7, 15, 21, 23] {
+            let dir = tempfile::tempdir().unwrap();
+            let pool = book_up_to(&dir.path().join("old.sqlite"), version).await;
+            if version == 21 {
+                seed(&pool).await;
+            }
+            run(&pool).await.unwrap();
+            let upgraded = crate::consistency::schema(&pool).await.unwrap();
+            assert_eq!(upgraded, fresh, "upgraded from step {version}");
+            pool.close().await;
+        }
+    }
+
     #[tokio::test]
     async fn step_22_lets_an_existing_book_cancel_and_void_and_nothing_else() {
         let dir = tempfile::tempdir().unwrap();

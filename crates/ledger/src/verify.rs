@@ -121,7 +121,13 @@ impl Ledger {
         let storage = found.into_iter().filter(|m| m != "ok").collect();
         let chain = self.verify_audit_chain_with(progress).await?;
         let state = match chain.first_bad_seq {
-            None => Some(self.replay_history().await?),
+            // Each record against its history, then what the book derives from the records
+            // and its schema against what the schema steps make.
+            None => {
+                let mut state = self.replay_history().await?;
+                self.check_derived(&mut state).await?;
+                Some(state)
+            }
             Some(_) => None,
         };
         Ok(BookReport {

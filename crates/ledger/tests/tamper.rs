@@ -139,6 +139,33 @@ async fn verify(path: &Path, trust: &TrustStore) -> ledger::verify::BookReport {
     report
 }
 
+/// Verify on a book whose chain was left alone: the (record, field) pairs it names.
+async fn named_differences(path: &Path, trust: &TrustStore) -> Vec<(String, String)> {
+    let report = verify(path, trust).await;
+    assert!(!report.intact());
+    assert!(report.chain.intact(), "the chain itself was not touched");
+    report
+        .state
+        .unwrap()
+        .differences
+        .into_iter()
+        .map(|d| (d.record, d.field))
+        .collect()
+}
+
+/// `found` names exactly the `expected` pairs (in any order).
+fn assert_named(found: &[(String, String)], expected: &[(&str, &str)]) {
+    for &(record, field) in expected {
+        assert!(
+            found
+                .iter()
+                .any(|(r, f)| (r.as_str(), f.as_str()) == (record, field)),
+            "{record} {field} not in {found:?}"
+        );
+    }
+    assert_eq!(found.len(), expected.len(), "{found:?}");
+}
+
 #[tokio::test]
 async fn a_book_used_through_the_app_is_intact_in_every_layer() {
     let b = keyed_book().await;
@@ -210,7 +237,7 @@ async fn a_field_changed_with_sqlite3_is_named_by_record_and_field() {
     let (_dir, path, trust) = b.closed().await;
     let pool = raw(&path).await;
     // The payout's amount, a customer's e-mail, an account's IBAN, a request's status (its
-    // CHECK wants a decision time), a setting: each as sqlite3 would.
+    // CHECK wants a decision time), a setting, when a program was made: each as sqlite3 would.
     exec(&pool, &raise_amount(payout)).await;
     exec(
         &pool,
@@ -232,34 +259,26 @@ async fn a_field_changed_with_sqlite3_is_named_by_record_and_field() {
         "UPDATE settings SET value = '\"Mallory\"' WHERE key = 'operator_name'",
     )
     .await;
+    exec(
+        &pool,
+        "UPDATE incentive_programs SET created_at = '2001-01-01T00:00:00.000000Z'",
+    )
+    .await;
     pool.close().await;
 
-    let report = verify(&path, &trust).await;
-    assert!(!report.intact());
-    assert!(report.chain.intact(), "the chain itself was not touched");
-    let found: Vec<(String, String)> = report
-        .state
-        .unwrap()
-        .differences
-        .into_iter()
-        .map(|d| (d.record, d.field))
-        .collect();
+    let found = named_differences(&path, &trust).await;
     let number = payout.to_string();
-    for expected in [
-        (number.as_str(), "amount"),
-        ("CU-000001", "email"),
-        ("PA-000003", "account"),
-        ("IR-000002", "status"),
-        ("setting operator_name", "value"),
-    ] {
-        assert!(
-            found
-                .iter()
-                .any(|(r, f)| (r.as_str(), f.as_str()) == expected),
-            "{expected:?} not in {found:?}"
-        );
-    }
-    assert_eq!(found.len(), 5, "{found:?}");
+    assert_named(
+        &found,
+        &[
+            (number.as_str(), "amount"),
+            ("CU-000001", "email"),
+            ("PA-000003", "account"),
+            ("IR-000002", "status"),
+            ("setting operator_name", "value"),
+            ("PG-000001", "created"),
+        ],
+    );
 }
 
 #[tokio::test]
@@ -603,4 +622,77 @@ async fn renaming_the_key_to_dodge_the_check_is_found_by_the_anchor() {
         report.summary()
     );
     assert!(!report.intact());
+}
+
+/// What the book derives (a payout's customer, a request's open payout, the totals) and its
+/// schema (a trigger dropped, one added), each changed as sqlite3 would, named where it is.
+#[tokio::test]
+async fn derived_data_and_the_schema_changed_with_sqlite3_are_named() {
+    let b = keyed_book().await;
+    let bos_payout = busy(&b.ledger).await;
+    let (_dir, path, trust) = b.closed().await;
+    let pool = raw(&path).await;
+    // Ada's payout shown as Bo's; Bo's request loses its open payout; the totals hide money;
+    // a trigger that keeps the totals goes and one that multiplies new payouts comes.
+    exec(
+        &pool,
+        &format!(
+            "UPDATE payouts SET customer_id = (SELECT customer_id FROM payouts WHERE id = {})
+              WHERE id = 1",
+            bos_payout.0
+        ),
+    )
+    .await;
+    exec(
+        &pool,
+        &format!(
+            "UPDATE incentive_requests SET open_payout_id = NULL WHERE open_payout_id = {}",
+            bos_payout.0
+        ),
+    )
+    .await;
+    exec(
+        &pool,
+        "UPDATE payout_totals SET amount_minor = amount_minor - 100 WHERE status = 'success'",
+    )
+    .await;
+    exec(
+        &pool,
+        "UPDATE request_totals SET n = n + 5 WHERE kind = 'pending'",
+    )
+    .await;
+    exec(&pool, "DROP TRIGGER payout_totals_update").await;
+    exec(
+        &pool,
+        "CREATE TRIGGER sneaky AFTER INSERT ON payouts BEGIN
+             UPDATE payouts SET amount_minor = amount_minor * 10 WHERE id = NEW.id;
+         END",
+    )
+    .await;
+    pool.close().await;
+
+    let found = named_differences(&path, &trust).await;
+    let open_request: String = {
+        let ledger = Ledger::open_read_only(&path).await.unwrap();
+        let request = ledger.payout(bos_payout).await.unwrap().request_id;
+        ledger.close().await;
+        request.to_string()
+    };
+    let totals = found
+        .iter()
+        .find(|(r, f)| r.starts_with("totals success ") && f == "amount_minor")
+        .map(|(r, _)| r.clone())
+        .unwrap_or_else(|| panic!("no success total in {found:?}"));
+    assert_named(
+        &found,
+        &[
+            ("PO-000001", "customer"),
+            ("PO-000001", "account_customer"),
+            (open_request.as_str(), "open_payout"),
+            (totals.as_str(), "amount_minor"),
+            ("request totals pending", "count"),
+            ("schema trigger payout_totals_update", "sql"),
+            ("schema trigger sneaky", "sql"),
+        ],
+    );
 }
