@@ -278,6 +278,39 @@ pub fn format_minor(minor: i64, exponent: u32) -> String {
     )
 }
 
+/// Shares `total` minor units out in proportion to `weights` (each ≥ 0), to the minor unit:
+/// each share is its exact part rounded down, and the units left over go one each to the
+/// largest remainders (the earlier on a tie), so the shares always add up to `total`. A
+/// bank's charges for a whole payment file are split over its payouts this way.
+pub fn allocate(total: i64, weights: &[i64]) -> Vec<i64> {
+    let sum: i128 = weights.iter().map(|&w| i128::from(w.max(0))).sum();
+    if sum == 0 {
+        let mut shares = vec![0; weights.len()];
+        if let Some(first) = shares.first_mut() {
+            *first = total;
+        }
+        return shares;
+    }
+    let exact: Vec<(i128, i128)> = weights
+        .iter()
+        .map(|&w| {
+            let part = i128::from(total) * i128::from(w.max(0));
+            (part.div_euclid(sum), part.rem_euclid(sum))
+        })
+        .collect();
+    let mut shares: Vec<i64> = exact
+        .iter()
+        .map(|&(whole, _)| i64::try_from(whole).expect("a share is at most the total"))
+        .collect();
+    let left = total - shares.iter().sum::<i64>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(exact[i].1));
+    for &i in order.iter().take(usize::try_from(left).unwrap_or(0)) {
+        shares[i] += 1;
+    }
+    shares
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.amount_text(), self.currency)
@@ -401,6 +434,42 @@ mod tests {
         assert!(Money::from_minor(i64::MAX, cur("USD"))
             .checked_add(a)
             .is_none());
+    }
+
+    #[test]
+    fn a_fee_is_shared_in_proportion_and_adds_up() {
+        // 0.75 over 12.50, 20.00 and 7.25: 0.2358…, 0.3773…, 0.1367… → 0.23 + 0.37 + 0.13 =
+        // 0.73, and the two cents left go to the largest remainders (0.3773…, 0.1367…).
+        assert_eq!(allocate(75, &[1250, 2000, 725]), vec![23, 38, 14]);
+        assert_eq!(allocate(0, &[1250, 2000]), vec![0, 0]);
+        assert_eq!(
+            allocate(100, &[1, 1, 1]),
+            vec![34, 33, 33],
+            "a tie: the earlier"
+        );
+        assert_eq!(
+            allocate(5, &[0, 0]),
+            vec![5, 0],
+            "nothing to weigh: the first"
+        );
+        assert_eq!(allocate(7, &[]), Vec::<i64>::new());
+    }
+
+    proptest! {
+        #[test]
+        fn allocated_shares_add_up_and_stay_within_one_unit_of_exact(
+            total in 0i64..10_000_000_000,
+            weights in proptest::collection::vec(1i64..100_000_000_000, 1..40),
+        ) {
+            let shares = allocate(total, &weights);
+            prop_assert_eq!(shares.iter().sum::<i64>(), total);
+            let sum: i128 = weights.iter().map(|&w| i128::from(w)).sum();
+            for (share, weight) in shares.iter().zip(&weights) {
+                let exact = i128::from(total) * i128::from(*weight);
+                let share = i128::from(*share) * sum;
+                prop_assert!(share <= exact + sum && share + sum >= exact, "{} vs {}", share, exact);
+            }
+        }
     }
 
     proptest! {

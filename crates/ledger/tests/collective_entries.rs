@@ -32,6 +32,25 @@ async fn sepa_file(l: &Ledger, dir: &std::path::Path) -> (String, Vec<PayoutId>)
 /// A camt.053.001.08 day with one collective debit, as German banks book a SEPA file without
 /// single entries: `Btch` names the file, no `TxDtls` per transfer.
 fn collective_statement(batch: &str, total: &str) -> String {
+    collective_statement_charged(batch, total, "")
+}
+
+/// As [`collective_statement`], with the bank's charges for the file (`Chrgs`) included in the
+/// debit, as a bank that charges per collective transfer books them; none when empty.
+fn collective_statement_charged(batch: &str, total: &str, charges: &str) -> String {
+    let charges = if charges.is_empty() {
+        String::new()
+    } else {
+        format!(
+            r#"<Chrgs>
+          <TtlChrgsAndTaxAmt Ccy="EUR">{charges}</TtlChrgsAndTaxAmt>
+          <Rcrd>
+            <Amt Ccy="EUR">{charges}</Amt><CdtDbtInd>DBIT</CdtDbtInd><ChrgInclInd>true</ChrgInclInd>
+            <Tp><Prtry><Id>SEPA-SAMMLER-ENTGELT</Id></Prtry></Tp>
+          </Rcrd>
+        </Chrgs>"#
+        )
+    };
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">
@@ -47,6 +66,7 @@ fn collective_statement(batch: &str, total: &str) -> String {
         <ValDt><Dt>2026-01-06</Dt></ValDt>
         <AcctSvcrRef>2026010600042</AcctSvcrRef>
         <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+        {charges}
         <NtryDtls>
           <Btch><MsgId>{batch}</MsgId><PmtInfId>{batch}</PmtInfId><NbOfTxs>3</NbOfTxs></Btch>
         </NtryDtls>
@@ -61,11 +81,15 @@ fn collective_statement(batch: &str, total: &str) -> String {
 
 /// Imports the collective entry of `total` EUR for the file `batch`: the import and its line.
 async fn import_collective(l: &Ledger, batch: &str, total: &str) -> (i64, ReviewLine) {
+    import_statement(l, &collective_statement(batch, total)).await
+}
+
+async fn import_statement(l: &Ledger, xml: &str) -> (i64, ReviewLine) {
     let import = l
         .import_statement(
             &import_origin(),
             "camt053.xml",
-            collective_statement(batch, total).as_bytes(),
+            xml.as_bytes(),
             &StatementFormat::Camt053,
         )
         .await
@@ -198,4 +222,51 @@ async fn an_entry_that_is_not_the_files_total_is_only_a_suggestion_and_pays_noth
     for id in ids {
         assert_eq!(l.payout(id).await.unwrap().status, PayoutStatus::OnProcess);
     }
+}
+
+/// The bank's charges for the whole file, included in the one debit: the entry still pays the
+/// file, and each payout's fee is its share of the charges by amount (to the cent, adding up).
+/// A payout already marked paid by hand with the entry's reference is linked with an event of
+/// its own and keeps what was recorded for it.
+#[tokio::test]
+async fn a_collective_entrys_charges_are_shared_over_its_payouts() {
+    let b = book().await;
+    let l = &b.ledger;
+    let out = tempfile::tempdir().unwrap();
+    let (batch, ids) = sepa_file(l, out.path()).await;
+    let by_hand = ledger::payouts::StatusChange {
+        status: PayoutStatus::Success,
+        failure_reason: None,
+        external_reference: "2026010600042".into(),
+        note: "Seen in online banking".into(),
+        payment: Default::default(),
+    };
+    l.change_payout_status(&me(), ids[1], &by_hand)
+        .await
+        .unwrap();
+    // 39.75 for the three transfers and 0.75 of charges, booked as one debit of 40.50.
+    let xml = collective_statement_charged(&batch, "40.50", "0.75");
+    let (import, line) = import_statement(l, &xml).await;
+    assert_eq!(line.state, MatchState::Matched, "{}", line.evidence);
+    let outcome = l
+        .confirm_matched_lines(&import_origin(), import, &|_| true)
+        .await
+        .unwrap();
+    assert_eq!(outcome.confirmed, ["PO-000001", "PO-000002", "PO-000003"]);
+    let fee = |id| async move {
+        let payout = l.payout(id).await.unwrap();
+        assert_eq!(payout.status, PayoutStatus::Success);
+        assert_eq!(payout.external_reference.as_deref(), Some("2026010600042"));
+        payout.fee.map(|fee| fee.to_string())
+    };
+    // 0.75 over 12.50, 20.00 and 7.25 is 0.2358…, 0.3773… and 0.1367…: 0.23 + 0.38 + 0.14.
+    assert_eq!(fee(ids[0]).await.as_deref(), Some("0.23 EUR"));
+    assert_eq!(fee(ids[2]).await.as_deref(), Some("0.14 EUR"));
+    // Marked paid by hand before: linked, with its own event, and nothing else changed.
+    assert_eq!(fee(ids[1]).await, None, "no fee was recorded by hand");
+    let history = l.payout_history(ids[1]).await.unwrap();
+    let last = history.iter().max_by_key(|e| e.seq).unwrap();
+    assert_eq!(last.action, "reconcile", "{history:?}");
+    assert!(last.note.contains("already settled"), "{}", last.note);
+    assert!(last.changes.is_empty());
 }

@@ -216,7 +216,7 @@ fn by_file(r: &LineRow, file: &WrittenFile) -> Result<Decision> {
     let mut why = Vec::new();
     if r.currency != file.currency {
         why.push(format!("the currency differs ({})", r.currency));
-    } else if r.amount_minor.abs() != file.total_minor {
+    } else if !super::amount_agrees(r.amount_minor, r.fee_minor, file.total_minor) {
         why.push("the amount is not the file's total".to_owned());
     }
     if r.kind != LineKind::Payment {

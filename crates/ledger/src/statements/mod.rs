@@ -286,7 +286,8 @@ async fn pay_file(
             payout: file.currency.clone(),
         }));
     }
-    if line.line_minor.abs() != file.total_minor {
+    // The file's total, with the bank's charges for it taken out or added.
+    if !amount_agrees(line.line_minor, line.fee_minor, file.total_minor) {
         return Ok(Err(Refusal::LineAmountDiffers));
     }
     // Every payout first, so that a refusal changes none of them.
@@ -304,24 +305,38 @@ async fn pay_file(
         }
     }
     let paid_on = line.paid_on()?;
-    let change = Clean::new(
-        PayoutStatus::Success,
-        Some(line.reference.clone()),
-        format!(
-            "Paid: statement line {}, one entry for the whole payment file.",
-            line.reference
-        ),
-        Some(Settlement {
-            paid_on: Some(paid_on),
-            via: None,
-            fee: Some(Fee::OfPayout(0)),
-        }),
-    );
-    for id in &ids {
+    // The entry's charges, shared over the file's payouts by amount.
+    let amounts: Vec<i64> = ids.iter().map(|id| payouts[id].amount_minor).collect();
+    let fees = crate::money::allocate(line.fee_minor, &amounts);
+    for (id, fee) in ids.iter().zip(fees) {
         let now = payouts.get_mut(id).expect("checked above");
+        // Paid already with this very reference (checked above): only the link is recorded.
         if now.status == PayoutStatus::Success {
+            tx.record(Event {
+                action: Action::Reconcile,
+                record: Record::Payout(*id),
+                diff: Diff::new(),
+                note: &format!(
+                    "Statement line {} confirmed, one entry for the whole payment file; the payout was already settled.",
+                    line.reference
+                ),
+            })
+            .await?;
             continue;
         }
+        let change = Clean::new(
+            PayoutStatus::Success,
+            Some(line.reference.clone()),
+            format!(
+                "Paid: statement line {}, one entry for the whole payment file.",
+                line.reference
+            ),
+            Some(Settlement {
+                paid_on: Some(paid_on),
+                via: None,
+                fee: Some(Fee::OfPayout(fee)),
+            }),
+        );
         if let Err(refusal) = moves.stage(tx, now, &change).await? {
             // Checked above; a refusal here would leave the file half paid, so nothing is.
             return Err(Error::Conflict(format!("{id} cannot be paid: {refusal}")));
