@@ -1358,6 +1358,8 @@ fn needs_attention_shows_totals_and_opens_what_needs_a_look() {
         "needs-attention",
         |l| async move {
             let l = moved(payouts(l, 4).await, &[3], PayoutStatus::Success).await;
+            // Returned and nobody has retried or cancelled it yet.
+            let l = moved(l, &[2], PayoutStatus::Failed).await;
             let nobank = l
                 .add_customer(
                     &seeder(),
@@ -1382,16 +1384,20 @@ fn needs_attention_shows_totals_and_opens_what_needs_a_look() {
         |s| async move {
             let c = &s.client;
             open_screen(c, "attention").await;
-            // PO-000001 (1.00) and PO-000003 (3.00) are USD; PO-000003 was paid in March.
+            // PO-000001 (1.00) and PO-000003 (3.00) are USD; PO-000003 was paid in March;
+            // PO-000002 (2.00 EUR) failed.
             wait_text(c, "[data-currency=USD] [data-figure=owed]", |t| {
                 t == "1.00 USD"
             })
             .await;
             wait_text(c, "[data-currency=EUR] [data-figure=owed]", |t| {
-                t == "6.00 EUR"
+                t == "4.00 EUR"
             })
             .await;
-            wait_text(c, "#pending-too-long h2", |t| t.ends_with('3')).await;
+            wait_text(c, "#pending-too-long h2", |t| t.ends_with('2')).await;
+            let failed = wait_text(c, "#failed-not-dealt-with", |t| t.contains("PO-000002")).await;
+            assert!(failed.contains("Returned by the bank"), "{failed}");
+            wait_text(c, "#in-process-too-long", |t| t.contains("Nothing here")).await;
             wait_text(c, "#success-without-reference", |t| t.contains("PO-000003")).await;
             wait_text(c, "#customers-without-account", |t| t.contains("nobank")).await;
             // The to-do lists come first, the control that changes one beside it.
@@ -1404,6 +1410,14 @@ fn needs_attention_shows_totals_and_opens_what_needs_a_look() {
             assert_eq!(first, "attention-lists");
             wait_for(c, "#pending-too-long #attention-days").await;
             save_screenshot(c, "attention-lists-first").await;
+            // A failed payout opens where it is retried or cancelled.
+            click(c, "#failed-not-dealt-with button.link").await;
+            wait_text(c, "#payout-list", |t| {
+                t.contains("PO-000002") && !t.contains("PO-000001")
+            })
+            .await;
+            open_screen(c, "attention").await;
+            wait_for(c, "#attention-totals").await;
             click(c, "#success-without-reference button.link").await;
             wait_text(c, "#payout-list", |t| {
                 t.contains("PO-000003") && !t.contains("PO-000001")
@@ -1412,7 +1426,8 @@ fn needs_attention_shows_totals_and_opens_what_needs_a_look() {
             open_screen(c, "attention").await;
             wait_for(c, "#attention-totals").await;
             // An approved request opens where it is paid: the Payable filter, searched for it.
-            click(c, "#approved-without-payout button.link").await;
+            // (IR-000002 is listed first: its payout failed, so it can be paid again.)
+            click(c, "#approved-without-payout li:last-child button.link").await;
             wait_text(c, "#requests-table", |t| t.contains("IR-000005")).await;
             let shown = js(
                 c,

@@ -4,9 +4,10 @@
 import { api } from './api.js';
 import { h, svg, replace } from './dom.js';
 import { money, day } from './format.js';
-import { showPayout } from './payouts.js';
+import { showPayout, showPayouts } from './payouts.js';
 import { openCustomer } from './customer-page.js';
 import { openRequests } from './requests.js';
+import { failureReasonLabel } from './failure-reason.js';
 
 const state = { days: 14 };
 
@@ -42,8 +43,16 @@ function draw(body, view, days) {
   replace(body,
     h('div', { class: 'attention-lists' },
       list('pending-too-long', `Pending longer than ${view.older_than_days} days`, view.pending_too_long,
-        (p) => payoutRow(p, `${money(p.amount)} · since ${day(p.created_at)}`), null,
+        (p) => payoutRow(p, `${money(p.amount)} · since ${day(p.created_at)}`), () => showPayouts(['pending']),
         h('label', { class: 'inline small' }, 'Older than ', days, ' days')),
+      list('in-process-too-long', `On Process longer than ${view.older_than_days} days`, view.in_process_too_long,
+        (p) => payoutRow(p, `${money(p.amount)} · ${p.username}`), () => showPayouts(['on_process'])),
+      list('file-without-reference', `In a payment file over ${view.older_than_days} days ago, no reference yet`,
+        view.file_without_reference,
+        (p) => payoutRow(p, `${money(p.amount)} · ${p.username}`), () => showPayouts(['on_process'])),
+      list('failed-not-dealt-with', 'Failed, not retried or cancelled', view.failed_not_dealt_with,
+        (p) => payoutRow(p, `${money(p.amount)} · ${p.username}${p.failure_reason ? ` · ${failureReasonLabel(p.failure_reason)}` : ''}`),
+        () => showPayouts(['failed'])),
       list('success-without-reference', 'Success without a reference', view.success_without_reference,
         (p) => payoutRow(p, `${money(p.amount)} · ${p.username}`)),
       list('approved-without-payout', 'Approved requests without a payout', view.approved_without_payout,

@@ -37,6 +37,12 @@ export function payRequest(number) {
   location.hash = '#payouts';
 }
 
+/** Opens the Payouts screen on every payout in `statuses`. */
+export function showPayouts(statuses) {
+  Object.assign(state, { search: '', statuses, currency: '', from: '', to: '', page: 1 });
+  location.hash = '#payouts';
+}
+
 /** Opens the Payouts screen on one payout, found by its number. */
 export function showPayout(number) {
   Object.assign(state, { search: number, statuses: [], currency: '', from: '', to: '', page: 1 });

@@ -61,15 +61,24 @@ async fn main() {
             );
         }
     }
+    let upgrading = ledger::store::upgrade_pending(&path).await;
     let started = Instant::now();
     let ledger = Ledger::open(&path, Create::Never, Utc::now())
         .await
         .unwrap();
     println!(
-        "search index built on open in {:.1} s",
-        started.elapsed().as_secs_f64()
+        "search index built on open in {:.1} s{}",
+        started.elapsed().as_secs_f64(),
+        if upgrading {
+            " (with this version's schema steps)"
+        } else {
+            ""
+        }
     );
-    if let Some(kept) = kept.filter(|k| !k.exists()) {
+    // A kept book from an older version is kept again upgraded, so that the next run times the
+    // book as this version leaves it, not the write-back of its upgrade.
+    if let Some(kept) = kept.filter(|k| !k.exists() || upgrading) {
+        let _ = std::fs::remove_file(&kept);
         let copy = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
             .await
             .unwrap();

@@ -1,6 +1,7 @@
 //! Needs attention: what the owner owes and has paid, per currency, and the records that want a
-//! look (payouts pending too long, Success without a reference, approved requests nobody paid,
-//! customers with no way to be paid).
+//! look (payouts pending or On Process too long, On Process with no reference long after their
+//! payment file, Failed and not dealt with, Success without a reference, approved requests
+//! nobody paid, customers with no way to be paid).
 //!
 //! Invariants: read-only; every figure comes from an index or from `payout_totals` (kept by
 //! triggers), so the screen answers at once on a million payouts; each list shows its first
@@ -50,6 +51,13 @@ pub struct NeedsAttention {
     pub totals: Vec<CurrencyTotals>,
     pub older_than_days: i64,
     pub pending_too_long: Attention<Payout>,
+    /// On Process (sent) for longer than `older_than_days`, by the time they were moved there.
+    pub in_process_too_long: Attention<Payout>,
+    /// On Process with no provider's reference, in a payment file written more than
+    /// `older_than_days` ago: the statement that would confirm them has not been reconciled.
+    pub file_without_reference: Attention<Payout>,
+    /// Failed, and neither retried, cancelled, paid by another payout nor voided.
+    pub failed_not_dealt_with: Attention<Payout>,
     pub success_without_reference: Attention<Payout>,
     pub approved_without_payout: Attention<Request>,
     pub customers_without_account: Attention<Customer>,
@@ -123,6 +131,34 @@ impl Ledger {
                 Some(&cutoff),
             )
             .await?;
+        let in_process_too_long = self
+            .oldest_payouts(
+                "payouts p INDEXED BY payouts_by_status_created
+                  WHERE p.status = 'on_process' AND p.status_at < ?",
+                Some(&cutoff),
+            )
+            .await?;
+        let file_without_reference = self
+            .oldest_payouts(
+                "payouts p INDEXED BY payouts_by_status_created
+                  WHERE p.status = 'on_process' AND p.external_reference IS NULL
+                    AND EXISTS (SELECT 1 FROM payment_run_payouts x
+                                  JOIN payment_runs r ON r.id = x.run_id
+                                 WHERE x.payout_id = p.id AND r.created_at < ?)",
+                Some(&cutoff),
+            )
+            .await?;
+        // Its request has another payout standing for it, or was voided: dealt with.
+        let failed_not_dealt_with = self
+            .oldest_payouts(
+                "payouts p INDEXED BY payouts_by_status_created
+                  WHERE p.status = 'failed'
+                    AND NOT EXISTS (SELECT 1 FROM incentive_requests r
+                                     WHERE r.id = p.request_id
+                                       AND (r.open_payout_id IS NOT NULL OR r.status = 'voided'))",
+                None,
+            )
+            .await?;
         let success_without_reference = self
             .oldest_payouts(
                 "payouts p INDEXED BY payouts_success_without_reference
@@ -168,6 +204,9 @@ impl Ledger {
             totals,
             older_than_days,
             pending_too_long,
+            in_process_too_long,
+            file_without_reference,
+            failed_not_dealt_with,
             success_without_reference,
             approved_without_payout,
             customers_without_account: accountless.with(customers),

@@ -197,3 +197,86 @@ async fn a_list_shows_ten_and_counts_the_rest_up_to_the_cap() {
     add(1, cap + 1).await;
     assert_eq!(accountless().await, (10, cap, false));
 }
+
+/// The lists of payouts that were sent and never came back: On Process too long (by when they
+/// were moved there), On Process with no reference long after their payment file, and Failed
+/// ones nobody retried, cancelled, paid again or voided.
+#[tokio::test]
+async fn sent_payouts_that_never_came_back_are_listed_until_dealt_with() {
+    use ledger::payment_files::PaymentFileKind;
+    let b = book().await;
+    let l = &b.ledger;
+    // All on 2026-01-05 (the test owner's clock): one sent by hand, three in a SEPA file.
+    let sent = pay(l, payable(l, "kim").await.id).await;
+    l.change_payout_status(&me(), sent.id, &to(PayoutStatus::OnProcess, "MANUAL-1"))
+        .await
+        .unwrap();
+    let in_file = euro_bank_payouts(l).await;
+    let out = tempfile::tempdir().unwrap();
+    l.payment_files(&me(), PaymentFileKind::Sepa, &in_file, out.path(), true)
+        .await
+        .unwrap();
+    // Four failed: one left alone, one paid again by a new payout, one voided, one cancelled.
+    let mut failed = Vec::new();
+    for name in ["gus", "hal", "ivy", "jo"] {
+        let p = pay(l, payable(l, name).await.id).await;
+        l.change_payout_status(&me(), p.id, &to(PayoutStatus::Failed, ""))
+            .await
+            .unwrap();
+        failed.push(p);
+    }
+    pay(l, failed[1].request_id).await;
+    l.void_request(&me(), failed[2].request_id, "Refunded the order instead")
+        .await
+        .unwrap();
+    let cancel = StatusChange {
+        note: "The customer closed the account".into(),
+        ..to(PayoutStatus::Cancelled, "")
+    };
+    l.change_payout_status(&me(), failed[3].id, &cancel)
+        .await
+        .unwrap();
+
+    let numbers = |items: &[ledger::payouts::Payout]| -> Vec<PayoutId> {
+        items.iter().map(|p| p.id).collect()
+    };
+    let january = Utc.with_ymd_and_hms(2026, 1, 20, 12, 0, 0).unwrap();
+    let view = l.needs_attention(january, 14).await.unwrap();
+    let mut all_sent = vec![sent.id];
+    all_sent.extend(&in_file);
+    assert_eq!(numbers(&view.in_process_too_long.items), all_sent);
+    assert_eq!(
+        numbers(&view.file_without_reference.items),
+        in_file,
+        "not the one sent by hand, nor with a reference"
+    );
+    assert_eq!(numbers(&view.failed_not_dealt_with.items), [failed[0].id]);
+    assert_eq!(view.failed_not_dealt_with.total, 1);
+
+    // A day after they were sent, nothing has been sent too long yet.
+    let soon = l
+        .needs_attention(Utc.with_ymd_and_hms(2026, 1, 6, 0, 0, 0).unwrap(), 14)
+        .await
+        .unwrap();
+    assert_eq!(soon.in_process_too_long.total, 0);
+    assert_eq!(soon.file_without_reference.total, 0);
+    // A reference from the statement takes a payout off the file list; retrying the failed one
+    // takes it off its list.
+    let description = l.payout(in_file[0]).await.unwrap().description;
+    let edit = ledger::payouts::PayoutEdit {
+        description,
+        external_reference: "E2E-REF-1".into(),
+        note: String::new(),
+    };
+    l.edit_payout(&me(), in_file[0], &edit).await.unwrap();
+    let retried = StatusChange {
+        note: "Retry".into(),
+        ..to(PayoutStatus::Pending, "")
+    };
+    l.change_payout_status(&me(), failed[0].id, &retried)
+        .await
+        .unwrap();
+    let view = l.needs_attention(january, 14).await.unwrap();
+    assert_eq!(numbers(&view.file_without_reference.items), in_file[1..]);
+    assert_eq!(view.failed_not_dealt_with.total, 0);
+}
