@@ -1978,3 +1978,104 @@ fn help_shows_where_the_files_are_and_diagnostics_without_account_data() {
         },
     );
 }
+
+/// In a window of 900×600 the screens are a bar above the screen (the sidebar collapses below
+/// ~1100 px), and the Payouts table fits: its status and date columns are in view, with no
+/// sideways scrolling.
+#[test]
+fn at_900_by_600_the_screens_are_a_bar_and_the_payouts_table_fits() {
+    run_seeded(
+        "payouts-900x600",
+        |l| async move { moved(payouts(l, 4).await, &[3], PayoutStatus::Success).await },
+        |s| async move {
+            let c = &s.client;
+            c.set_window_size(900, 600).await.unwrap();
+            wait_text(c, "#payout-list", |t| t.contains("PO-000004")).await;
+            let fits = js(
+                c,
+                "const nav = document.querySelector('.sidebar').getBoundingClientRect();
+                 const main = document.getElementById('main').getBoundingClientRect();
+                 const wrap = document.querySelector('#payout-list .table-wrap');
+                 const status = document.querySelector('#payout-list tbody tr td .badge').getBoundingClientRect();
+                 const cells = document.querySelectorAll('#payout-list tbody tr:first-child td');
+                 const last = cells[cells.length - 1].getBoundingClientRect();
+                 return {
+                   width: window.innerWidth,
+                   nav_above: nav.bottom <= main.top + 1,
+                   main_from_left: main.left,
+                   scrolls_sideways: wrap.scrollWidth > wrap.clientWidth + 1,
+                   status_in_view: status.right <= window.innerWidth,
+                   date_in_view: last.right <= window.innerWidth,
+                 };",
+                vec![],
+            )
+            .await;
+            assert_eq!(fits["width"], 900, "{fits}");
+            assert_eq!(fits["nav_above"], true, "{fits}");
+            assert_eq!(fits["main_from_left"], 0.0, "{fits}");
+            assert_eq!(fits["scrolls_sideways"], false, "{fits}");
+            assert_eq!(fits["status_in_view"], true, "{fits}");
+            assert_eq!(fits["date_in_view"], true, "{fits}");
+            s
+        },
+    );
+}
+
+/// Presses `keys` one after the other, wherever the focus is (as a person types).
+async fn press(c: &fantoccini::Client, keys: &[char]) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let mut actions = KeyActions::new("keyboard".into());
+    for &key in keys {
+        actions = actions
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+    }
+    c.perform_actions(actions).await.unwrap();
+}
+
+/// The same keys on every screen: `/` searches, `j`/`k` move between rows, `x` selects one,
+/// `Enter` opens it, `?` lists the shortcuts, `n` starts the screen's main action.
+#[test]
+fn the_keyboard_searches_moves_selects_and_opens_payouts() {
+    run_seeded(
+        "keyboard-shortcuts",
+        |l| async move { payouts(l, 4).await },
+        |s| async move {
+            let c = &s.client;
+            wait_text(c, "#payout-list", |t| t.contains("PO-000004")).await;
+            let focused = "return document.activeElement.id || document.activeElement.textContent";
+            press(c, &['/']).await;
+            assert_eq!(js(c, focused, vec![]).await, "payout-search");
+            js(c, "document.activeElement.blur()", vec![]).await;
+            // Newest first: PO-000004, then PO-000003.
+            press(c, &['j', 'j']).await;
+            assert_eq!(js(c, focused, vec![]).await, "PO-000003");
+            press(c, &['k', 'j', 'x']).await;
+            wait_text(c, "#selected-count", |t| t == "1 selected").await;
+            let ticked = js(
+                c,
+                "return [...document.querySelectorAll('#payout-list tbody tr:has(input.select:checked)')].map((tr) => tr.dataset.number)",
+                vec![],
+            )
+            .await;
+            assert_eq!(ticked, serde_json::json!(["PO-000003"]));
+            press(c, &['\u{E007}']).await; // Enter
+            wait_text(c, "dialog.drawer", |t| t.contains("PO-000003")).await;
+            press(c, &['\u{E00C}']).await; // Esc closes the panel
+            wait_for(c, "#payout-list").await;
+            assert_eq!(count_of(c, "dialog.drawer[open]").await, 0);
+            press(c, &['?']).await;
+            let listed = wait_text(c, "dialog[data-dialog=shortcuts]", |t| {
+                t.contains("Next row")
+            })
+            .await;
+            assert!(listed.contains("Search this screen"), "{listed}");
+            save_screenshot(c, "keyboard-shortcuts-list").await;
+            press(c, &['\u{E00C}']).await;
+            // `n` is the screen's main action: here, Add cashback payout.
+            press(c, &['n']).await;
+            wait_text(c, "dialog", |t| t.contains("cashback payout")).await;
+            s
+        },
+    );
+}

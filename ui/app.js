@@ -13,6 +13,7 @@ import * as attention from './attention.js';
 import * as settings from './settings.js';
 import * as help from './help.js';
 import './theme.js';
+import './keyboard.js';
 
 const screens = {
   payouts,
