@@ -148,7 +148,7 @@ impl Message {
     pub fn eml(&self, date: chrono::DateTime<chrono::Utc>) -> String {
         let mut out = String::new();
         if let Some(to) = &self.to {
-            out.push_str(&format!("To: {to}\r\n"));
+            out.push_str(&format!("To: {}\r\n", header_address(to)));
         }
         out.push_str(&format!("Subject: {}\r\n", encoded_word(&self.subject)));
         out.push_str(&format!("Date: {}\r\n", date.to_rfc2822()));
@@ -158,6 +158,20 @@ impl Message {
         out.push_str("Content-Transfer-Encoding: quoted-printable\r\n\r\n");
         out.push_str(&quoted_printable(&self.body));
         out
+    }
+}
+
+/// An address as a header carries it: the domain in its ASCII form (IDNA), so `ü@bücher.de`
+/// is `ü@xn--bcher-kva.de`. A local part outside ASCII has no ASCII form (RFC 2047 words are
+/// not allowed in an address) and stays UTF-8, as RFC 6532 lets a header carry it; mail
+/// programs open such drafts.
+fn header_address(address: &str) -> String {
+    match address.rsplit_once('@') {
+        Some((local, domain)) => match idna::domain_to_ascii(domain) {
+            Ok(ascii) => format!("{local}@{ascii}"),
+            Err(_) => address.to_owned(),
+        },
+        None => address.to_owned(),
     }
 }
 
@@ -326,6 +340,14 @@ mod tests {
         let long = quoted_printable(&"x".repeat(100));
         assert!(long.lines().all(|l| l.len() <= 76), "{long}");
         assert_eq!(long.replace("=\r\n", "").trim_end(), "x".repeat(100));
+    }
+
+    #[test]
+    fn an_address_has_its_domain_in_ascii() {
+        assert_eq!(header_address("zoe@example.se"), "zoe@example.se");
+        assert_eq!(header_address("renee@bücher.de"), "renee@xn--bcher-kva.de");
+        assert_eq!(header_address("ü@bücher.de"), "ü@xn--bcher-kva.de");
+        assert_eq!(header_address("li@例え.jp"), "li@xn--r8jz45g.jp");
     }
 
     #[test]

@@ -472,3 +472,45 @@ proptest! {
         prop_assert!(!out.starts_with(' ') && !out.ends_with(' ') && !out.contains("  "));
     }
 }
+
+/// Two SEPA files written in the same second (the same payouts, written again before any was
+/// sent) carry different message ids: a bank refuses a MsgId it has seen, and the book keeps
+/// each file as its own run.
+#[tokio::test]
+async fn two_sepa_files_in_one_second_have_different_message_ids() {
+    let b = book().await;
+    let l = &b.ledger;
+    let ids = euro_bank_payouts(l).await;
+    let out = tempfile::tempdir().unwrap();
+    let msg_id = |path: &std::path::Path| {
+        let xml = std::fs::read_to_string(path).unwrap();
+        xml.split("<MsgId>")
+            .nth(1)
+            .unwrap()
+            .split("</MsgId>")
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let mut seen = Vec::new();
+    for folder in ["first", "second"] {
+        let dir = out.path().join(folder);
+        std::fs::create_dir(&dir).unwrap();
+        // The same origin: the same second on the owner's clock.
+        let files = l
+            .payment_files(&me(), PaymentFileKind::Sepa, &ids, &dir, false)
+            .await
+            .unwrap();
+        seen.push(msg_id(std::path::Path::new(&files.files[0])));
+    }
+    assert_ne!(seen[0], seen[1]);
+    assert!(seen.iter().all(|id| id.len() <= 35), "{seen:?}");
+    let runs = l
+        .list_runs(ledger::PageRequest {
+            page: 1,
+            page_size: 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!(runs.items.len(), 2, "each file is its own run");
+}
