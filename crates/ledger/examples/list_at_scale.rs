@@ -791,16 +791,28 @@ async fn attention_and_audit(ledger: &Ledger, n: i64) {
 /// amount, currency and recipient (a day after the payout was made).
 async fn statements(ledger: &Ledger, path: &std::path::Path, n: i64) {
     let lines = (n / 10).min(100_000);
-    // Every tenth payout, as the book has it: nine lines in ten carry its id back, every
-    // tenth only its amount, currency and recipient, booked the day after it was made.
+    // Payouts as the book has them: nine lines in ten carry the id back, every tenth only the
+    // amount, currency and recipient, booked the day after the payout was made.
     let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display()))
         .await
         .unwrap();
+    // 45 % of the lines pay a payout a statement can still settle (Pending or On Process),
+    // the rest one already settled; lines in payout order, as a statement has them.
+    let open = lines * 45 / 100;
     let paid: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
-        "SELECT p.id, p.amount_minor, p.currency, p.account_snapshot ->> '$.handle', p.created_at
-           FROM payouts p WHERE p.id % 10 = 0 ORDER BY p.id LIMIT ?",
+        "SELECT * FROM (
+             SELECT id, amount_minor, currency, account_snapshot ->> '$.handle', created_at
+               FROM payouts WHERE status IN ('pending', 'on_process') AND id % 4 = 0
+              ORDER BY id LIMIT ?1)
+         UNION ALL
+         SELECT * FROM (
+             SELECT id, amount_minor, currency, account_snapshot ->> '$.handle', created_at
+               FROM payouts WHERE status IN ('success', 'failed') AND id % 10 = 0
+              ORDER BY id LIMIT ?2)
+         ORDER BY 1",
     )
-    .bind(lines)
+    .bind(open)
+    .bind(lines - open)
     .fetch_all(&raw)
     .await
     .unwrap();
