@@ -2079,3 +2079,67 @@ fn the_keyboard_searches_moves_selects_and_opens_payouts() {
         },
     );
 }
+
+/// 999 customers and then, last (past the 200 the request dialog once listed), Zoë Ødegaard.
+async fn a_thousand_customers(l: Ledger) -> Ledger {
+    for i in 1..=1_000 {
+        let (username, display_name) = match i {
+            1_000 => ("zoe.odegaard".to_owned(), "Zoë Ødegaard".to_owned()),
+            i => (format!("shopper{i:04}"), format!("Shopper {i:04}")),
+        };
+        l.add_customer(
+            &seeder(),
+            &CustomerInput {
+                username,
+                display_name,
+                email: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    l
+}
+
+/// The Add request dialog's customer picker searches the whole book as you type (a thousand
+/// customers, the one wanted added last), and works by keys alone: `n` opens the dialog, the
+/// search has the focus, ↓ goes to the match, Enter chooses it, Tab reaches the amount and
+/// Enter saves.
+#[test]
+fn the_customer_picker_finds_any_of_a_thousand_customers_by_keys_alone() {
+    const DOWN: char = '\u{E015}';
+    const ENTER: char = '\u{E007}';
+    const TAB: char = '\u{E004}';
+    run_seeded("customer-picker", a_thousand_customers, |s| async move {
+        let c = &s.client;
+        open_screen(c, "requests").await;
+        press(c, &['n']).await;
+        wait_for(c, "#customer-choices [role=option]").await;
+        let focused = "return document.activeElement.getAttribute('role') + ' ' + (document.activeElement.dataset.username ?? '')";
+        assert_eq!(js(c, focused, vec![]).await, "combobox ");
+        press(c, &"odegaard".chars().collect::<Vec<_>>()).await;
+        wait_text(c, "#customer-choices", |t| {
+            t.trim() == "Zoë Ødegaard (zoe.odegaard)"
+        })
+        .await;
+        press(c, &[DOWN]).await;
+        assert_eq!(js(c, focused, vec![]).await, "option zoe.odegaard");
+        press(c, &[ENTER]).await;
+        wait_for(
+            c,
+            "#customer-choices [data-username='zoe.odegaard'][aria-selected=true]",
+        )
+        .await;
+        save_screenshot(c, "customer-picker-chosen").await;
+        // From the option: the program, then the amount.
+        press(c, &[TAB, TAB]).await;
+        assert_eq!(
+            js(c, "return document.activeElement.name", vec![]).await,
+            "amount"
+        );
+        press(c, &['1', '2', ',', '5', '0', ENTER]).await;
+        let row = wait_text(c, "#requests-table tbody", |t| t.contains("zoe.odegaard")).await;
+        assert!(row.contains("12.50"), "{row}");
+        s
+    });
+}

@@ -124,11 +124,7 @@ fn a_request_from_a_program_is_approved_and_paid() {
         click(c, "dialog[data-dialog=programs] .primary").await;
 
         click(c, "#add-request").await;
-        wait_for(c, "dialog [name=customer_id]")
-            .await
-            .select_by_label("Ana Souza (ana)")
-            .await
-            .unwrap();
+        choose_customer(c, "ana").await;
         wait_for(c, "dialog [name=program_id]")
             .await
             .select_by_label("Referral bonus · 15.00 BRL")

@@ -7,6 +7,7 @@ import { h, replace, debounce, toast, dateFilter } from './dom.js';
 import { modal, formDialog, field, choose } from './dialog.js';
 import { money, statusLabel, when, day, newKey } from './format.js';
 import { pager } from './pager.js';
+import { picker } from './picker.js';
 import { liveList } from './list.js';
 import { openDetail } from './payout-detail.js';
 import { sampleDataButton } from './sample.js';
@@ -281,16 +282,40 @@ function emptyBook() {
 function addPayout(done, preset = '') {
   const key = newKey();
   let chosen = null;
-  const results = h('div', { class: 'results', id: 'payable-requests', role: 'listbox', 'aria-label': 'Approved requests' });
   const preview = h('div', { id: 'payout-preview' });
-  const search = h('input', { type: 'search', name: 'search', value: preset, placeholder: 'Search approved requests by number, username or name', 'aria-label': 'Search approved requests', autocomplete: 'off' });
+  const requests = picker({
+    name: 'request_id',
+    label: 'Approved request',
+    placeholder: 'Search approved requests by number, username or name',
+    listId: 'payable-requests',
+    value: preset,
+    find: async (text) => (await api.listRequests(text, 'payable', { page: 1, page_size: 20 })).items,
+    option: (r) => [{ 'data-request': r.number }, h('span', {}, `${r.number} · ${r.display_name} (${r.username})`), h('strong', {}, money(r.amount))],
+    empty: (text) => (text ? 'No approved request matches.' : 'No approved request is waiting for a payout.'),
+    onChoose: async (request) => {
+      chosen = null;
+      submit.disabled = true;
+      form.querySelector('.banner').hidden = true;
+      try {
+        const p = await api.payoutPreview(request.id);
+        chosen = request;
+        submit.disabled = false;
+        replace(preview, previewOf(p));
+      } catch (error) {
+        replace(preview, h('div', { class: 'banner', role: 'alert', id: 'preview-error' }, error.message,
+          error.code === 'no_payment_account'
+            ? [' ', h('a', { href: '#customers', onclick: () => form.closest('dialog').close() }, 'Go to Customers')]
+            : null));
+      }
+    },
+  });
   const { form, submit } = formDialog({
     title: 'Add cashback payout',
     name: 'add-payout',
     submitLabel: 'Create payout record',
-    body: [search, results, preview],
+    body: [requests.element, preview],
     onSubmit: async (values) => {
-      if (!chosen) throw { kind: 'validation', field: 'search', message: 'Choose an approved request first.' };
+      if (!chosen) throw { kind: 'validation', field: 'request_id', message: 'Choose an approved request first.' };
       const payout = await api.createPayout({
         request_id: chosen.id,
         account_id: values.account_id ? Number(values.account_id) : null,
@@ -303,42 +328,11 @@ function addPayout(done, preset = '') {
     },
   });
   submit.disabled = true;
-
-  const choose = async (request, button) => {
-    results.querySelectorAll('[aria-pressed]').forEach((b) => b.setAttribute('aria-pressed', 'false'));
-    button.setAttribute('aria-pressed', 'true');
-    chosen = null;
-    submit.disabled = true;
-    form.querySelector('.banner').hidden = true;
-    try {
-      const p = await api.payoutPreview(request.id);
-      chosen = request;
-      submit.disabled = false;
-      replace(preview, previewOf(p));
-    } catch (error) {
-      replace(preview, h('div', { class: 'banner', role: 'alert', id: 'preview-error' }, error.message,
-        error.code === 'no_payment_account'
-          ? [' ', h('a', { href: '#customers', onclick: () => form.closest('dialog').close() }, 'Go to Customers')]
-          : null));
-    }
-  };
-
-  const find = async () => {
-    const page = await api.listRequests(search.value, 'payable', { page: 1, page_size: 20 });
-    replace(results, page.items.length === 0
-      ? h('p', { class: 'empty' }, search.value ? 'No approved request matches.' : 'No approved request is waiting for a payout.')
-      : page.items.map((r) => {
-        const button = h('button', { type: 'button', role: 'option', 'aria-pressed': 'false', 'data-request': r.number },
-          h('span', {}, `${r.number} · ${r.display_name} (${r.username})`), h('strong', {}, money(r.amount)));
-        button.addEventListener('click', () => choose(r, button));
-        return button;
-      }));
-    const only = page.items.length === 1 && page.items[0].number === preset;
-    if (only) results.querySelector('button').click();
-  };
-  search.addEventListener('input', debounce(find, 150));
-  find();
-  search.focus();
+  requests.refresh().then((found) => {
+    // A request asked for by number is chosen at once.
+    if (found?.length === 1 && found[0].number === preset) requests.element.querySelector('[role=option]').click();
+  });
+  requests.search.focus();
 }
 
 function previewOf(p) {

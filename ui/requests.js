@@ -5,6 +5,7 @@ import { h, replace, debounce, toast } from './dom.js';
 import { modal, formDialog, field, choose } from './dialog.js';
 import { money, statusLabel, when, newKey } from './format.js';
 import { pager } from './pager.js';
+import { picker } from './picker.js';
 import { liveList } from './list.js';
 import { payRequest, showPayout } from './payouts.js';
 
@@ -117,19 +118,33 @@ async function payAllApproved(done) {
 /** The Add request dialog; with `customer`, for that customer (from their page). */
 export async function addRequest(done, customer = null) {
   currencies ??= await api.currencies();
-  const customers = await api.listCustomers('', { page: 1, page_size: 200 });
-  if (customer && !customers.items.some((c) => c.id === customer.id)) customers.items.unshift(customer);
   const programs = await api.listPrograms(false);
   // The currency starts as the book's latest request's, then the chosen customer's latest.
   const latest = await api.listRequests('', 'all', { page: 1, page_size: 1 });
   const usual = latest.items[0]?.amount.currency ?? 'USD';
   const program = choose('Program', 'program_id', [['', 'No program'], ...programs.map((p) => [p.id, p.default_reward ? `${p.name} · ${money(p.default_reward)}` : p.name])], { wide: true });
+  // What the user or a program put in the currency is not replaced by the customer's usual.
+  let typed = false;
+  const customers = picker({
+    name: 'customer_id',
+    label: 'Customer',
+    placeholder: 'Search customers by name, username or e-mail',
+    listId: 'customer-choices',
+    find: async (text) => (await api.listCustomers(text, { page: 1, page_size: 20 })).items,
+    option: (c) => [{ 'data-username': c.username }, h('span', {}, `${c.display_name} (${c.username})`)],
+    empty: (text) => (text ? 'No customer matches.' : 'No customer yet: add one on the Customers screen.'),
+    onChoose: async (c) => {
+      const overview = await api.customerOverview(c.id);
+      const theirs = overview.requests[0]?.amount.currency;
+      if (theirs && !typed) form.querySelector('[name=currency]').value = theirs;
+    },
+  });
   const key = newKey();
   const { form } = formDialog({
     title: 'Add incentive request',
     name: 'add-request',
     body: h('div', { class: 'fields' },
-      choose('Customer', 'customer_id', [['', 'Choose a customer…'], ...customers.items.map((c) => [c.id, `${c.display_name} (${c.username})`])], { wide: true }),
+      customers.element,
       program,
       field('Amount', 'amount', { inputmode: 'decimal', placeholder: '12.50', autocomplete: 'off' }),
       field('Currency', 'currency', { list: 'currency-codes', maxlength: 3, value: usual, autocomplete: 'off' }),
@@ -141,10 +156,7 @@ export async function addRequest(done, customer = null) {
       done();
     },
   });
-  // What the user or a program put in the currency is not replaced by the customer's usual.
-  const currency = form.querySelector('[name=currency]');
-  let typed = false;
-  currency.addEventListener('input', () => { typed = true; });
+  form.querySelector('[name=currency]').addEventListener('input', () => { typed = true; });
   // A program's default reward fills the amount, which stays editable.
   program.querySelector('select').addEventListener('change', (e) => {
     const chosen = programs.find((p) => String(p.id) === e.target.value);
@@ -154,19 +166,13 @@ export async function addRequest(done, customer = null) {
       typed = true;
     }
   });
-  form.querySelector('[name=customer_id]').addEventListener('change', async (e) => {
-    if (!e.target.value) return;
-    const overview = await api.customerOverview(Number(e.target.value));
-    const theirs = overview.requests[0]?.amount.currency;
-    if (theirs && !typed) currency.value = theirs;
-  });
-  const who = form.querySelector('[name=customer_id]');
   if (customer) {
-    who.value = String(customer.id);
-    who.dispatchEvent(new Event('change'));
+    // From the customer's page: that customer, chosen.
+    await customers.pick(customer, customer.username);
     form.querySelector('[name=amount]').focus();
   } else {
-    who.focus();
+    await customers.refresh();
+    customers.search.focus();
   }
 }
 

@@ -397,6 +397,27 @@ pub async fn select(client: &Client, css: &str, value: &str) {
         .unwrap_or_else(|e| panic!("select {value} in {css}: {e}"));
 }
 
+/// Chooses customer `username` in the open Add request dialog's picker: types the username,
+/// then clicks its option.
+pub async fn choose_customer(client: &Client, username: &str) {
+    type_into(
+        client,
+        "dialog[data-dialog=add-request] input[role=combobox]",
+        username,
+    )
+    .await;
+    click(
+        client,
+        &format!("#customer-choices [data-username='{username}']"),
+    )
+    .await;
+    wait_for(
+        client,
+        &format!("#customer-choices [data-username='{username}'][aria-selected=true]"),
+    )
+    .await;
+}
+
 /// Counts the rows of `table` in the app's book, read beside the running app.
 pub async fn rows(book: &Path, table: &str) -> i64 {
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", book.display()))
