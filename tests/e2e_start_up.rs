@@ -116,6 +116,52 @@ fn a_missing_book_is_opened_where_it_is_now_and_a_file_that_is_not_one_is_refuse
     );
 }
 
+/// A choice that is refused changes nothing: a backup chosen in "Open a book file…" is pointed
+/// to Restore, a file that is not a book is refused, and the backup restored afterwards goes
+/// where the missing book was, not over the file chosen.
+#[test]
+fn a_refused_choice_leaves_the_missing_book_the_one_a_restore_is_for() {
+    run_prepared(
+        "start-up-refused-choice",
+        |book| {
+            let backups = book.with_file_name("backups");
+            std::fs::create_dir_all(&backups).unwrap();
+            make_book(&backups.join("automatic-20261201T090000Z.sqlite"));
+        },
+        |s| async move {
+            let c = &s.client;
+            wait_text(c, "#start-up", |t| t.contains("There is no book here")).await;
+            // A backup (through a link, as a file dialog may hand one): pointed to Restore.
+            let backup = s
+                .book
+                .with_file_name("backups")
+                .join("automatic-20261201T090000Z.sqlite");
+            std::os::unix::fs::symlink(&backup, &s.to_open).unwrap();
+            click(c, "#open-book-file").await;
+            let said = wait_text(c, "#start-up .outcome", |t| !t.is_empty()).await;
+            assert!(said.contains("one of the book's backups"), "{said}");
+            assert!(said.contains("Restore"), "{said}");
+            // A file that is not a book: refused.
+            std::fs::remove_file(&s.to_open).unwrap();
+            let csv = "Date,Description,Amount\n2026-11-02,PayPal transfer,-25.00\n";
+            std::fs::write(&s.to_open, csv).unwrap();
+            click(c, "#open-book-file").await;
+            let card = wait_text(c, "#start-up", |t| t.contains("not a book")).await;
+            assert!(card.contains("automatic-20261201T090000Z.sqlite"), "{card}");
+            // The backup restored now goes where the book was missing.
+            click(c, "#start-backups button").await;
+            wait_for(c, "body[data-ready='true']").await;
+            assert!(rows(&s.book, "customers").await > 0, "the book is restored");
+            assert_eq!(
+                std::fs::read_to_string(&s.to_open).unwrap(),
+                csv,
+                "the file chosen is left as it was"
+            );
+            s
+        },
+    );
+}
+
 #[test]
 fn an_empty_file_is_refused_and_left_empty() {
     run_prepared(

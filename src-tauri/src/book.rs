@@ -129,8 +129,19 @@ impl Book {
     /// (unless `$INCENTISE_DB` names a book). A file that is not a book is refused and left
     /// as it is, as at every start.
     pub async fn open_chosen<R: tauri::Runtime>(&self, app: &tauri::AppHandle<R>, path: PathBuf) {
-        *self.chosen.write().unwrap_or_else(|e| e.into_inner()) = Some(path);
+        let before = self.path();
+        let earlier = self
+            .chosen
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .replace(path);
         self.reopen(app).await;
+        if self.ledger().is_err() {
+            // Refused: the card says why, but the book that could not be opened stays the one
+            // a restore or a new book is for, and the next start looks for it again.
+            *self.chosen.write().unwrap_or_else(|e| e.into_inner()) = earlier;
+            *self.path.write().unwrap_or_else(|e| e.into_inner()) = before;
+        }
     }
 
     /// Where the book is (or should be), also when it could not be opened.

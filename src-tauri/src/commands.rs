@@ -889,7 +889,8 @@ pub async fn start_new_book<R: Runtime>(
 
 /// The start-up screen's "Open a book file…": a book kept somewhere else, chosen in a dialog
 /// and opened in this window, then at every start (unless `INCENTISE_DB` names a book); a file
-/// that is not a book is refused and left as it is. `false` when the user cancelled.
+/// that is not a book is refused and left as it is, and a backup is pointed to Restore.
+/// `false` when the user cancelled.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn open_book_file<R: Runtime>(
     app: tauri::AppHandle<R>,
@@ -904,6 +905,15 @@ pub async fn open_book_file<R: Runtime>(
     let Some(path) = files::open_path(&window, "Book to open", files::BOOK).await else {
         return Ok(false);
     };
+    // A link to a backup is a backup too.
+    let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+    if ledger::backups::is_backup_file(&real) {
+        return Err(Error::Precondition(
+            "This file is one of the book's backups. To go back to it, choose it under Restore a \
+             backup: the book as it is now is kept among the backups first."
+                .into(),
+        ));
+    }
     book.open_chosen(&app, path).await;
     Ok(true)
 }

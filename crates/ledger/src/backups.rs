@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::files::{io_error, sync_dir};
 use crate::packed::{book_suffix, BOOK, PACKED};
 use crate::restore_check::{check_backup, head_path, write_head};
-use crate::store::{backup_dir, private_backup_dir};
+use crate::store::{backup_dir, private_backup_dir, BACKUP_FOLDER};
 use crate::Ledger;
 
 /// Automatic backups kept; older ones are removed.
@@ -91,6 +91,15 @@ pub fn list_backups(book: &Path) -> Result<Vec<Backup>> {
             .then(b.file_name.cmp(&a.file_name))
     });
     Ok(backups)
+}
+
+/// Whether the file at `path` is one of a book's backups: a book file (plain or packed) in the
+/// backup folder beside a book, as [`list_backups`] lists them. Such a file is restored, not
+/// opened as the book: opened, its history would read as cut off against the book's anchors.
+pub fn is_backup_file(path: &Path) -> bool {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let folder = path.parent().and_then(Path::file_name);
+    book_suffix(&name).is_some() && folder == Some(BACKUP_FOLDER.as_ref())
 }
 
 /// The backup called `file_name` in the book's backup folder (a bare name, never a path).

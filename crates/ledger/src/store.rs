@@ -539,8 +539,11 @@ fn backup_error(path: &Path, err: rusqlite::Error) -> Error {
 
 /// Backups live in a `backups` folder beside the book.
 pub fn backup_dir(book: &Path) -> PathBuf {
-    book.parent().unwrap_or(Path::new(".")).join("backups")
+    book.parent().unwrap_or(Path::new(".")).join(BACKUP_FOLDER)
 }
+
+/// The name of the folder beside a book that holds its backups.
+pub(crate) const BACKUP_FOLDER: &str = "backups";
 
 /// [`backup_dir`], created if need be and made the owner's alone (0700).
 pub(crate) fn private_backup_dir(book: &Path) -> Result<PathBuf> {

@@ -5,7 +5,7 @@ mod common;
 
 use chrono::{Duration, TimeZone, Utc};
 use common::*;
-use ledger::backups::{apply_pending_restore, AUTOMATIC_KEPT};
+use ledger::backups::{apply_pending_restore, is_backup_file, AUTOMATIC_KEPT};
 use ledger::store::backup_dir;
 use ledger::{Create, Ledger, Origin};
 
@@ -38,6 +38,14 @@ async fn a_manual_backup_is_listed_and_audited_and_never_overwrites() {
         .collect();
     assert!(names.contains(&backup.file_name) && names.contains(&second.file_name));
     assert_eq!(count(l, "audit_events").await, events + 2);
+    // Every backup listed is known as one (to be restored, not opened as the book); the book
+    // and other files are not.
+    for name in &names {
+        assert!(is_backup_file(&backup_dir(l.path()).join(name)), "{name}");
+    }
+    assert!(!is_backup_file(l.path()), "the book itself");
+    assert!(!is_backup_file(&backup_dir(l.path()).join("notes.txt")));
+    assert!(!is_backup_file(std::path::Path::new("book.sqlite")));
     // No temporary file is left behind: neither the copy's nor the plain file it was packed
     // from.
     let leftovers: Vec<_> = std::fs::read_dir(backup_dir(l.path()))
