@@ -2064,6 +2064,13 @@ fn the_keyboard_searches_moves_selects_and_opens_payouts() {
             press(c, &['\u{E00C}']).await; // Esc closes the panel
             wait_for(c, "#payout-list").await;
             assert_eq!(count_of(c, "dialog.drawer[open]").await, 0);
+            // A box ticked by a click keeps the focus, and the keys still work from it.
+            click(c, "tr[data-number='PO-000004'] input.select").await;
+            wait_text(c, "#selected-count", |t| t == "2 selected").await;
+            press(c, &['j', 'j']).await;
+            assert_eq!(js(c, focused, vec![]).await, "PO-000002");
+            press(c, &['x']).await;
+            wait_text(c, "#selected-count", |t| t == "3 selected").await;
             press(c, &['?']).await;
             let listed = wait_text(c, "dialog[data-dialog=shortcuts]", |t| {
                 t.contains("Next row")

@@ -16,7 +16,8 @@ const SHORTCUTS = [
   ['?', 'These shortcuts'],
 ];
 
-const typing = (el) => el?.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]');
+// A ticked box or a chosen radio keeps the focus but takes no letters: the keys still work.
+const typing = (el) => el?.closest('input:not([type=checkbox], [type=radio]), textarea, select, [contenteditable=""], [contenteditable="true"]');
 
 document.addEventListener('keydown', (e) => {
   if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
