@@ -1409,6 +1409,18 @@ fn needs_attention_shows_totals_and_opens_what_needs_a_look() {
             .await;
             assert_eq!(first, "attention-lists");
             wait_for(c, "#pending-too-long #attention-days").await;
+            // The sidebar counts what the lists hold, on every screen.
+            let listed = js(
+                c,
+                "return [...document.querySelectorAll('.attention-lists h2 .badge')].reduce((n, b) => n + Number(b.textContent), 0)",
+                vec![],
+            )
+            .await;
+            assert_eq!(
+                listed, 7,
+                "2 pending, 1 failed, 1 without a reference, 2 requests, 1 customer"
+            );
+            wait_text(c, "#attention-count", |t| t == "7").await;
             save_screenshot(c, "attention-lists-first").await;
             // A failed payout opens where it is retried or cancelled.
             click(c, "#failed-not-dealt-with button.link").await;
@@ -1416,6 +1428,7 @@ fn needs_attention_shows_totals_and_opens_what_needs_a_look() {
                 t.contains("PO-000002") && !t.contains("PO-000001")
             })
             .await;
+            wait_text(c, "#attention-count", |t| t == "7").await;
             open_screen(c, "attention").await;
             wait_for(c, "#attention-totals").await;
             click(c, "#success-without-reference button.link").await;

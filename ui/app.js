@@ -43,6 +43,8 @@ async function show() {
     else a.removeAttribute('aria-current');
   });
   await screen.render(main);
+  // What changed on the screen left may have changed what needs attention.
+  if (name !== 'attention') attention.showCount();
 }
 
 /** The way out when the book did not open: what happened, and what can be done about it. */

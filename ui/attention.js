@@ -28,6 +28,7 @@ export async function render(main) {
   const load = async () => {
     try {
       draw(body, await api.needsAttention(state.days), days);
+      showCount();
     } catch (error) {
       replace(body, h('div', { class: 'banner', role: 'alert' }, error.message));
     }
@@ -36,6 +37,29 @@ export async function render(main) {
     h('div', { class: 'screen-head' }, h('h1', {}, 'Needs attention')),
     body);
   await load();
+}
+
+/** The to-do lists of a needs-attention answer (the keys of its lists). */
+const LISTS = ['pending_too_long', 'in_process_too_long', 'file_without_reference', 'failed_not_dealt_with',
+  'success_without_reference', 'approved_without_payout', 'customers_without_account'];
+
+/**
+ * Shows beside Needs attention in the sidebar how many entries its to-do lists hold ("120+"
+ * when a list was counted only so far), or nothing when they are empty.
+ */
+export async function showCount() {
+  const badge = document.getElementById('attention-count');
+  try {
+    const view = await api.needsAttention(state.days);
+    const found = LISTS.map((key) => view[key]);
+    const n = found.reduce((sum, f) => sum + f.total, 0);
+    const link = badge.closest('a');
+    badge.textContent = `${n.toLocaleString()}${found.every((f) => f.total_exact) ? '' : '+'}`;
+    badge.hidden = n === 0;
+    link.setAttribute('aria-label', n === 0 ? 'Needs attention' : `Needs attention: ${badge.textContent} to look at`);
+  } catch {
+    badge.hidden = true; // the screen itself says what went wrong
+  }
 }
 
 /** The to-do lists first, each with the control that changes it; then the money per currency. */
