@@ -446,3 +446,35 @@ fn the_window_says_the_book_is_opening_until_it_is_open() {
         s
     });
 }
+
+/// The window reopens at the size it was left, written down while the app ran (so a crash keeps
+/// it too), not only when it closed.
+#[test]
+fn the_window_reopens_at_the_size_it_was_left() {
+    run_seeded(
+        "window-reopens",
+        |ledger| async move { ledger },
+        |s| async move {
+            let c = &s.client;
+            wait_for(c, "body[data-ready='true']").await;
+            c.set_window_size(1000, 700).await.unwrap();
+            let kept = s
+                .book
+                .with_file_name("config")
+                .join("com.incentise.payouts")
+                .join(".window-state.json");
+            let started = std::time::Instant::now();
+            while !std::fs::read_to_string(&kept).is_ok_and(|t| t.contains("1000")) {
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(10),
+                    "the size was not written down while the app ran"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            c.clone().close().await.unwrap();
+            let again = start_again(&s).await;
+            assert_eq!(again.client.get_window_size().await.unwrap(), (1000, 700));
+            s
+        },
+    );
+}

@@ -9,6 +9,7 @@ mod log;
 mod one_window;
 #[cfg(test)]
 mod tests;
+mod window_place;
 
 use tauri::Manager;
 
@@ -106,48 +107,52 @@ pub fn context<R: tauri::Runtime>() -> tauri::Context<R> {
 pub fn run() {
     let context = context();
     let identifier = context.config().identifier.clone();
-    with_commands(tauri::Builder::default().plugin(one_window::plugin(&identifier)))
-        .setup(|app| {
-            match book::log_dir(app.handle()) {
-                Some(dir) => {
-                    if let Err(err) = log::start(&dir) {
-                        eprintln!("incentise: no log file: {err}");
-                    }
-                }
-                None => eprintln!("incentise: no log folder on this system"),
-            }
-            tracing::info!(
-                version = env!("CARGO_PKG_VERSION"),
-                "Incentise Payouts starts"
-            );
-            // The window shows at once and says what is done while the book opens: a large
-            // book's upgrade can take a minute.
-            app.manage(Book::opening());
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                handle.state::<Book>().reopen(&handle).await;
-            });
-            Ok(())
-        })
-        .build(context)
-        .expect("the app failed to start")
-        .run(|app, event| {
-            // The search indexes catch up and the chain head is written down outside the book
-            // as the app closes.
-            if let tauri::RunEvent::Exit = event {
-                if let Ok(ledger) = app.state::<Book>().ledger() {
-                    // A large change's search lines, so a read-only open next finds them.
-                    let caught_up =
-                        tauri::async_runtime::block_on(ledger.catch_up_search_indexes());
-                    if let Err(err) = caught_up {
-                        tracing::warn!("the search indexes did not catch up before exit: {err}");
-                    }
-                    let anchored =
-                        tauri::async_runtime::block_on(ledger.anchor("close", chrono::Utc::now()));
-                    if let Err(err) = anchored {
-                        tracing::error!("the book's head was not written down: {err}");
-                    }
+    with_commands(
+        tauri::Builder::default()
+            .plugin(one_window::plugin(&identifier))
+            .plugin(window_place::plugin()),
+    )
+    .setup(|app| {
+        window_place::keep(app.handle());
+        match book::log_dir(app.handle()) {
+            Some(dir) => {
+                if let Err(err) = log::start(&dir) {
+                    eprintln!("incentise: no log file: {err}");
                 }
             }
+            None => eprintln!("incentise: no log folder on this system"),
+        }
+        tracing::info!(
+            version = env!("CARGO_PKG_VERSION"),
+            "Incentise Payouts starts"
+        );
+        // The window shows at once and says what is done while the book opens: a large
+        // book's upgrade can take a minute.
+        app.manage(Book::opening());
+        let handle = app.handle().clone();
+        tauri::async_runtime::spawn(async move {
+            handle.state::<Book>().reopen(&handle).await;
         });
+        Ok(())
+    })
+    .build(context)
+    .expect("the app failed to start")
+    .run(|app, event| {
+        // The search indexes catch up and the chain head is written down outside the book
+        // as the app closes.
+        if let tauri::RunEvent::Exit = event {
+            if let Ok(ledger) = app.state::<Book>().ledger() {
+                // A large change's search lines, so a read-only open next finds them.
+                let caught_up = tauri::async_runtime::block_on(ledger.catch_up_search_indexes());
+                if let Err(err) = caught_up {
+                    tracing::warn!("the search indexes did not catch up before exit: {err}");
+                }
+                let anchored =
+                    tauri::async_runtime::block_on(ledger.anchor("close", chrono::Utc::now()));
+                if let Err(err) = anchored {
+                    tracing::error!("the book's head was not written down: {err}");
+                }
+            }
+        }
+    });
 }

@@ -24,7 +24,7 @@ fn harness() -> Harness {
         chrono::Utc::now(),
     ))
     .unwrap();
-    let app = with_commands(mock_builder())
+    let app = with_commands(mock_builder().plugin(crate::window_place::plugin()))
         .manage(Book::new(ledger, "Tester"))
         .build(context())
         .unwrap();
@@ -159,6 +159,25 @@ fn another_window_gets_no_commands() {
         .unwrap();
     let refused = invoke(&other, "book_info", json!({})).unwrap_err();
     assert!(refused.to_string().contains("not allowed"), "{refused}");
+}
+
+/// The window-state plugin keeps the window's place from Rust; the capability grants the page
+/// none of its commands (registered here as in the app).
+#[test]
+fn the_window_state_plugin_gives_the_page_nothing() {
+    let h = harness();
+    for command in ["save_window_state", "restore_state", "filename"] {
+        let refused = invoke(
+            &h.window,
+            &format!("plugin:window-state|{command}"),
+            json!({ "flags": 1, "label": "main" }),
+        )
+        .unwrap_err();
+        assert!(
+            refused.to_string().contains("not allowed"),
+            "{command}: {refused}"
+        );
+    }
 }
 
 #[test]

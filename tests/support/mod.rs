@@ -195,6 +195,26 @@ where
     }
 }
 
+/// The app started again on the session's book and folders, once the test has ended the first
+/// run (`client.close()` ends the app): a second WebDriver session, its driver stopped when
+/// this is dropped.
+pub struct Again {
+    pub client: Client,
+    _driver: Driver,
+}
+
+pub async fn start_again(s: &Session) -> Again {
+    let driver = Driver::start(&s.book, &s.saved, &s.to_open, &[]);
+    let client = tokio::time::timeout(Duration::from_secs(60), connect(driver.port))
+        .await
+        .expect("the second WebDriver session did not open within 60 s");
+    wait_for(&client, "body[data-ready]").await;
+    Again {
+        client,
+        _driver: driver,
+    }
+}
+
 struct Driver {
     child: Child,
     port: u16,
