@@ -2163,3 +2163,111 @@ fn the_customer_picker_finds_any_of_a_thousand_customers_by_keys_alone() {
         s
     });
 }
+
+/// Ada, with a PayPal account, and her approved request IR-000001 of 12.50 USD, not paid yet.
+async fn an_approved_request(l: Ledger) -> Ledger {
+    let ada = l
+        .add_customer(
+            &seeder(),
+            &CustomerInput {
+                username: "ada".into(),
+                display_name: "Ada Lovelace".into(),
+                email: "ada@example.com".into(),
+            },
+        )
+        .await
+        .unwrap();
+    l.add_payment_account(
+        &seeder(),
+        ada.id,
+        &AccountInput::Digital {
+            provider: Provider::Paypal,
+            handle_kind: HandleKind::Email,
+            handle: "ada@example.com".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let request = l
+        .add_request(&seeder(), &RequestInput::new(ada.id, "12.50", "USD"))
+        .await
+        .unwrap();
+    l.decide_request(&seeder(), request.id, Decision::Approve, "")
+        .await
+        .unwrap();
+    l
+}
+
+/// A payout created and paid by keys alone: `n` opens Add cashback payout, the request is
+/// typed and chosen with Enter, Enter creates the payout; `j` reaches its row, Enter opens
+/// it, Tab reaches "Move to", `s` picks Success, the reference is typed and Enter saves.
+#[test]
+fn a_payout_is_created_and_paid_by_keys_alone() {
+    const ENTER: char = '\u{E007}';
+    const TAB: char = '\u{E004}';
+    run_seeded("keys-alone", an_approved_request, |s| async move {
+        let c = &s.client;
+        let focused = "return document.activeElement.name || document.activeElement.id || document.activeElement.textContent";
+        wait_for(c, "#payout-list").await;
+        // One thing needs attention: the approved request without a payout.
+        wait_text(c, "#attention-count", |t| t == "1").await;
+        press(c, &['n']).await;
+        wait_for(c, "#payable-requests [data-request='IR-000001']").await;
+        press(c, &"IR-000001".chars().collect::<Vec<_>>()).await;
+        press(c, &[ENTER]).await;
+        wait_text(c, "#preview-amount", |t| t == "12.50 USD").await;
+        press(c, &[ENTER]).await;
+        let row = wait_text(c, "#payout-list tbody", |t| t.contains("PO-000001")).await;
+        assert!(row.contains("Pending"), "{row}");
+        press(c, &['j']).await;
+        assert_eq!(js(c, focused, vec![]).await, "PO-000001");
+        press(c, &[ENTER]).await;
+        wait_for(c, "dialog.drawer[open] select[name=status]").await;
+        // Tab to "Move to", as a person would, however many links come first.
+        for _ in 0..30 {
+            if js(c, focused, vec![]).await == "status" {
+                break;
+            }
+            press(c, &[TAB]).await;
+        }
+        assert_eq!(
+            js(c, focused, vec![]).await,
+            "status",
+            "Move to is reachable by Tab"
+        );
+        press(c, &['s']).await;
+        let chosen = js(c, "return document.activeElement.value", vec![]).await;
+        assert_eq!(chosen, "success");
+        // On to the reference, past the fields a Success shows.
+        for _ in 0..30 {
+            if js(c, focused, vec![]).await == "external_reference" {
+                break;
+            }
+            press(c, &[TAB]).await;
+        }
+        assert_eq!(js(c, focused, vec![]).await, "external_reference");
+        press(c, &"8XK44444".chars().collect::<Vec<_>>()).await;
+        press(c, &[ENTER]).await;
+        wait_text(c, "#payout-list tbody", |t| {
+            t.contains("Success") && t.contains("8XK44444")
+        })
+        .await;
+        // Paid: nothing needs attention any more, and the sidebar says so without a screen
+        // change.
+        let mut hidden = serde_json::Value::Null;
+        for _ in 0..50 {
+            hidden = js(
+                c,
+                "return document.getElementById('attention-count').hidden",
+                vec![],
+            )
+            .await;
+            if hidden == true {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(hidden, true, "the count is gone once the request is paid");
+        s
+    });
+}

@@ -5,10 +5,22 @@
 
 const invoke = window.__TAURI__?.core?.invoke;
 
+// The commands that change what Needs attention counts: after one succeeds, the document hears
+// 'book-changed' (the sidebar's count listens).
+const CHANGES = new Set([
+  'add_customer', 'add_payment_account', 'edit_customer', 'edit_payment_account', 'set_default_account',
+  'archive_payment_account', 'load_sample_data', 'payment_files', 'mark_run_paid',
+  'confirm_matched_lines', 'confirm_statement_lines', 'add_request', 'decide_request', 'void_request',
+  'create_payout', 'change_payout_status', 'retry_payout', 'bulk_change_status', 'pay_all_approved',
+  'edit_payout',
+]);
+
 async function call(command, args = {}) {
   if (!invoke) throw { kind: 'storage', message: 'The app shell is not available.' };
   try {
-    return await invoke(command, args);
+    const answer = await invoke(command, args);
+    if (CHANGES.has(command)) document.dispatchEvent(new Event('book-changed'));
+    return answer;
   } catch (error) {
     if (error && typeof error === 'object' && 'kind' in error) throw error;
     throw { kind: 'storage', message: String(error) };

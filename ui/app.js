@@ -43,9 +43,16 @@ async function show() {
     else a.removeAttribute('aria-current');
   });
   await screen.render(main);
-  // What changed on the screen left may have changed what needs attention.
   if (name !== 'attention') attention.showCount();
 }
+
+// A change anywhere may change what needs attention: the sidebar counts again (once for a
+// burst of changes).
+let recount;
+document.addEventListener('book-changed', () => {
+  clearTimeout(recount);
+  recount = setTimeout(attention.showCount, 300);
+});
 
 /** The way out when the book did not open: what happened, and what can be done about it. */
 function startUpCard(state) {
