@@ -148,14 +148,17 @@ impl Ledger {
                 Some(&cutoff),
             )
             .await?;
-        // Its request has another payout standing for it, or was voided: dealt with.
+        // Its request has another payout standing for it, was voided, or was paid again by a
+        // later payout (which, failed too, is the one listed): dealt with.
         let failed_not_dealt_with = self
             .oldest_payouts(
                 "payouts p INDEXED BY payouts_by_status_created
                   WHERE p.status = 'failed'
                     AND NOT EXISTS (SELECT 1 FROM incentive_requests r
                                      WHERE r.id = p.request_id
-                                       AND (r.open_payout_id IS NOT NULL OR r.status = 'voided'))",
+                                       AND (r.open_payout_id IS NOT NULL OR r.status = 'voided'))
+                    AND NOT EXISTS (SELECT 1 FROM payouts later
+                                     WHERE later.request_id = p.request_id AND later.id > p.id)",
                 None,
             )
             .await?;

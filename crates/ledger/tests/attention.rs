@@ -225,7 +225,7 @@ async fn sent_payouts_that_never_came_back_are_listed_until_dealt_with() {
             .unwrap();
         failed.push(p);
     }
-    pay(l, failed[1].request_id).await;
+    let again = pay(l, failed[1].request_id).await;
     l.void_request(&me(), failed[2].request_id, "Refunded the order instead")
         .await
         .unwrap();
@@ -279,4 +279,11 @@ async fn sent_payouts_that_never_came_back_are_listed_until_dealt_with() {
     let view = l.needs_attention(january, 14).await.unwrap();
     assert_eq!(numbers(&view.file_without_reference.items), in_file[1..]);
     assert_eq!(view.failed_not_dealt_with.total, 0);
+    // The payout made again fails too: it wants a look, the first one stays dealt with.
+    l.change_payout_status(&me(), again.id, &to(PayoutStatus::Failed, ""))
+        .await
+        .unwrap();
+    let view = l.needs_attention(january, 14).await.unwrap();
+    assert_eq!(numbers(&view.failed_not_dealt_with.items), [again.id]);
+    assert_eq!(view.failed_not_dealt_with.total, 1);
 }
