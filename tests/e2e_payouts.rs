@@ -2084,6 +2084,8 @@ fn the_keyboard_searches_moves_selects_and_opens_payouts() {
             assert_eq!(js(c, focused, vec![]).await, "PO-000002");
             press(c, &['x']).await;
             wait_text(c, "#selected-count", |t| t == "3 selected").await;
+            // What they add up to, per currency: PO-000002 and PO-000004 in EUR, PO-000003 in USD.
+            wait_text(c, "#selected-total", |t| t == "6.00 EUR · 3.00 USD").await;
             press(c, &['?']).await;
             let listed = wait_text(c, "dialog[data-dialog=shortcuts]", |t| {
                 t.contains("Next row")

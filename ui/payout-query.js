@@ -8,7 +8,8 @@ export const state = {
   // `cursor` says where a page after the first starts (see pager.js); page 1 is always the top.
   page: 1, page_size: 10, sort: 'newest_first', cursor: null,
   search: '', statuses: [], currency: '', from: '', to: '',
-  selected: new Set(),
+  // The selected payouts' ids, each with its amount (for their total).
+  selected: new Map(),
 };
 
 /** A local calendar day (YYYY-MM-DD) as the instant it starts, `days` later. */

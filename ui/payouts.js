@@ -151,9 +151,29 @@ function drawBulkBar(bar, load) {
   bar.hidden = n === 0;
   replace(bar,
     h('span', { id: 'selected-count' }, `${n} selected`),
+    h('span', { id: 'selected-total', class: 'muted' }, totals([...state.selected.values()])),
     h('button', { type: 'button', class: 'primary', id: 'bulk-change', onclick: () => bulkChange(load) }, 'Change status…'),
-    h('button', { type: 'button', id: 'payment-file', onclick: () => paymentFileDialog([...state.selected], () => { state.selected.clear(); load(); }) }, 'Payment file…'),
+    h('button', { type: 'button', id: 'payment-file', onclick: () => paymentFileDialog([...state.selected.keys()], () => { state.selected.clear(); load(); }) }, 'Payment file…'),
     h('button', { type: 'button', class: 'link', onclick: () => { state.selected.clear(); load(); } }, 'Clear selection'));
+}
+
+/**
+ * What the selected payouts add up to, per currency ("37.50 EUR · 1200 JPY"): each amount's
+ * minor units summed, written with as many decimals as the currency's amounts have.
+ */
+function totals(amounts) {
+  const sums = new Map();
+  for (const a of amounts) {
+    const places = a.text.split('.')[1]?.length ?? 0;
+    const sum = sums.get(a.currency) ?? { minor: 0, places };
+    sum.minor += a.minor;
+    sums.set(a.currency, sum);
+  }
+  return [...sums].sort(([x], [y]) => x.localeCompare(y)).map(([currency, { minor, places }]) => {
+    const unit = 10 ** places;
+    const fraction = places ? `.${String(minor % unit).padStart(places, '0')}` : '';
+    return `${Math.floor(minor / unit)}${fraction} ${currency}`;
+  }).join(' · ');
 }
 
 function table(page, load, selectionChanged) {
@@ -171,7 +191,7 @@ function table(page, load, selectionChanged) {
   };
   const set = (i, on) => {
     boxes[i].checked = on;
-    if (on) state.selected.add(page.items[i].id); else state.selected.delete(page.items[i].id);
+    if (on) state.selected.set(page.items[i].id, page.items[i].amount); else state.selected.delete(page.items[i].id);
   };
   const all = h('input', { type: 'checkbox', id: 'select-page', 'aria-label': 'Select all payouts on this page', onchange: (e) => {
     boxes.forEach((_, i) => set(i, e.target.checked));
@@ -223,7 +243,7 @@ function table(page, load, selectionChanged) {
 
 /** One status move for every selected payout, in one transaction; refused rows are listed. */
 function bulkChange(load) {
-  const ids = [...state.selected];
+  const ids = [...state.selected.keys()];
   const newStatus = choose('New status', 'status', STATUSES.map((s) => [s, statusLabel(s)]), { wide: true });
   // Starts on the next move of the selected rows shown, when they all share one.
   const shown = [...document.querySelectorAll('#payouts-table tbody tr[data-id]')]
@@ -296,6 +316,8 @@ function addPayout(done, preset = '') {
       chosen = null;
       submit.disabled = true;
       form.querySelector('.banner').hidden = true;
+      replace(preview);
+      if (!request) return;
       try {
         const p = await api.payoutPreview(request.id);
         chosen = request;

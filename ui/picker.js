@@ -7,8 +7,8 @@ import { h, replace, debounce } from './dom.js';
 
 /**
  * `find(text)` answers the matching records; `option(record)` gives an option's attributes and
- * content as `[attrs, ...children]`; `onChoose(record, button)` hears every choice (async, may
- * throw to refuse it: the choice is then undone). `empty(text)` says what no match means.
+ * content as `[attrs, ...children]`; `onChoose(record)` hears every choice, and `null` when
+ * typing in the field drops it. `empty(text)` says what no match means.
  */
 export function picker({ name, label, placeholder, find, option, onChoose = () => {}, empty, listId, value = '' }) {
   const chosen = h('input', { type: 'hidden', name, id: `f-${name}` });
@@ -20,16 +20,11 @@ export function picker({ name, label, placeholder, find, option, onChoose = () =
   const options = () => [...list.querySelectorAll('[role=option]')];
   let asked = 0;
 
-  const choose = async (record, button) => {
+  const choose = (record, button) => {
     options().forEach((b) => b.setAttribute('aria-selected', 'false'));
     button.setAttribute('aria-selected', 'true');
     chosen.value = String(record.id);
-    try {
-      await onChoose(record, button);
-    } catch (error) {
-      chosen.value = '';
-      throw error;
-    }
+    return onChoose(record);
   };
 
   const show = (records) => replace(list, records.length === 0
@@ -58,6 +53,12 @@ export function picker({ name, label, placeholder, find, option, onChoose = () =
     return choose(record, list.querySelector('[role=option]'));
   };
 
+  // Typing asks for another record: the one chosen is dropped until one is chosen again.
+  search.addEventListener('input', () => {
+    if (!chosen.value) return;
+    chosen.value = '';
+    onChoose(null);
+  });
   search.addEventListener('input', debounce(refresh, 150));
   search.addEventListener('keydown', (e) => {
     if (e.key === 'ArrowDown') {

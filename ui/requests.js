@@ -134,8 +134,10 @@ export async function addRequest(done, customer = null) {
     option: (c) => [{ 'data-username': c.username }, h('span', {}, `${c.display_name} (${c.username})`)],
     empty: (text) => (text ? 'No customer matches.' : 'No customer yet: add one on the Customers screen.'),
     onChoose: async (c) => {
-      const overview = await api.customerOverview(c.id);
-      const theirs = overview.requests[0]?.amount.currency;
+      if (!c) return;
+      // Only a hint: without it the currency stays as it is.
+      const overview = await api.customerOverview(c.id).catch(() => null);
+      const theirs = overview?.requests[0]?.amount.currency;
       if (theirs && !typed) form.querySelector('[name=currency]').value = theirs;
     },
   });
