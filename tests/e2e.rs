@@ -333,3 +333,44 @@ fn bad_input_is_shown_next_to_its_field_and_saves_nothing() {
         s
     });
 }
+
+/// A customer added while the search hides it is said hidden, with one click to show it; one
+/// the list shows is simply there.
+#[test]
+fn a_customer_added_behind_the_search_is_said_hidden_and_shown_in_one_click() {
+    run("customer-added-hidden", |s| async move {
+        let c = &s.client;
+        add_customer(&s, "ada", "Ada Lovelace", false).await;
+        assert_eq!(count_of(c, "#hidden-change").await, 0, "ada is in view");
+        type_into(c, "#customer-search", "lovelace").await;
+        wait_text(c, "#customer-list", |t| t.contains("Ada Lovelace")).await;
+        click(c, "#add-customer").await;
+        type_into(c, "dialog [name=username]", "bob").await;
+        type_into(c, "dialog [name=display_name]", "Bob Smith").await;
+        click(c, "dialog button[type=submit]").await;
+        let said = wait_text(c, "#hidden-change", |t| !t.is_empty()).await;
+        assert!(said.contains("(bob) is not on this page"), "{said}");
+        click(c, "#show-changed").await;
+        wait_for(c, "tr[data-username='bob']").await;
+        s
+    });
+}
+
+/// A customer's page says what is owed them and what was paid, per currency.
+#[test]
+fn a_customers_page_says_what_is_owed_and_paid() {
+    run("customer-totals", |s| async move {
+        let c = &s.client;
+        add_customer(&s, "ada", "Ada Lovelace", true).await;
+        add_approved_request(&s, "ada", "12.5", "USD").await;
+        open_screen(c, "customers").await;
+        click(c, "tr[data-username='ada'] .open-customer").await;
+        let usd = wait_text(c, "#customer-totals tr[data-currency='USD']", |t| {
+            !t.is_empty()
+        })
+        .await;
+        let cells: Vec<&str> = usd.split_whitespace().collect();
+        assert_eq!(cells, ["USD", "12.50", "0.00", "0.00", "0.00"], "{usd}");
+        s
+    });
+}

@@ -6,7 +6,7 @@ import { h, toast } from './dom.js';
 import { formDialog, field } from './dialog.js';
 import { newKey } from './format.js';
 
-/** Adds a customer, or edits `customer` when given. */
+/** Adds a customer, or edits `customer` when given; `done(saved)` hears the customer saved. */
 export function customerDialog(customer, done) {
   const key = newKey();
   const { form } = formDialog({
@@ -17,14 +17,9 @@ export function customerDialog(customer, done) {
       field('Name', 'display_name', { required: true, maxlength: 200, value: customer?.display_name ?? '' }),
       field('E-mail', 'email', { type: 'email', maxlength: 254, wide: true, value: customer?.email ?? '' }, '(optional)')),
     onSubmit: async (values) => {
-      if (customer) {
-        const c = await api.editCustomer(customer.id, values);
-        toast(`${c.number} saved.`);
-      } else {
-        const c = await api.addCustomer(values, key);
-        toast(`Customer ${c.username} added. Add a payment account next.`);
-      }
-      done();
+      const c = customer ? await api.editCustomer(customer.id, values) : await api.addCustomer(values, key);
+      toast(customer ? `${c.number} saved.` : `Customer ${c.username} added. Add a payment account next.`);
+      done(c);
     },
   });
   form.querySelector('[name=username]').focus();

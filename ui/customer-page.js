@@ -31,6 +31,12 @@ function draw(body, o, dialog, saved) {
       h('button', { type: 'button', id: 'edit-customer', onclick: () => customerDialog(c, saved) }, 'Edit customer'),
       h('button', { type: 'button', id: 'add-account', onclick: () => accountDialog(c, saved) }, 'Add payment account'),
       h('button', { type: 'button', id: 'add-customer-request', onclick: () => addRequest(saved, c) }, 'Add request')),
+    o.totals.length ? section('Owed and paid', h('table', { class: 'compact', id: 'customer-totals' },
+      h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', { class: 'num' }, 'Approved, no payout'), h('th', { class: 'num' }, 'Pending'),
+        h('th', { class: 'num' }, 'On Process'), h('th', { class: 'num' }, 'Paid'))),
+      h('tbody', {}, o.totals.map((t) => h('tr', { 'data-currency': t.currency },
+        h('th', {}, t.currency),
+        [t.approved_unpaid, t.pending, t.on_process, t.paid].map((m) => h('td', { class: 'num' }, m.text))))))) : null,
     section('Payment accounts', o.accounts.length
       ? h('ul', { class: 'accounts-list', id: 'customer-accounts' }, o.accounts.map((a) => account(c, a, saved)))
       : h('p', { class: 'muted' }, 'No payment account yet: a payout needs one.')),

@@ -10,6 +10,8 @@ import { openCustomer } from './customer-page.js';
 import { sampleDataButton } from './sample.js';
 
 const state = { search: '', page: 1, page_size: 20 };
+/** The customer just added, shown or said hidden on the next draw. */
+let justAdded = null;
 
 export async function render(main) {
   const list = h('div', { id: 'customer-list' });
@@ -21,7 +23,7 @@ export async function render(main) {
   replace(main,
     h('div', { class: 'screen-head' },
       h('h1', {}, 'Customers'),
-      h('button', { class: 'primary', id: 'add-customer', onclick: () => customerDialog(null, load) }, 'Add customer')),
+      h('button', { class: 'primary', id: 'add-customer', onclick: () => customerDialog(null, (c) => { justAdded = c; load(); }) }, 'Add customer')),
     h('div', { class: 'toolbar' }, search),
     list);
   await load();
@@ -51,5 +53,18 @@ async function draw(list, page, isCurrent, load) {
         h('button', { class: 'link', 'data-action': 'edit-customer', onclick: () => customerDialog(c, load) }, 'Edit'),
         h('button', { class: 'link', 'data-action': 'add-account', onclick: () => accountDialog(c, load) }, 'Add payment account')))))));
   }
-  replace(list, body, page.total ? pager(page, state, load) : null);
+  // The customer just added stays in view: on this page, or said hidden with a way to show it.
+  const added = justAdded;
+  justAdded = null;
+  const notice = added && !page.items.some((c) => c.id === added.id)
+    ? h('p', { class: 'notice', id: 'hidden-change' }, `${added.number} (${added.username}) is not on this page: the search or the order hides it. `,
+      h('button', { class: 'link', id: 'show-changed', onclick: () => {
+        state.search = added.username;
+        state.page = 1;
+        document.getElementById('customer-search').value = added.username;
+        justAdded = added;
+        load();
+      } }, `Show ${added.username}`))
+    : null;
+  replace(list, notice, body, page.total ? pager(page, state, load) : null);
 }

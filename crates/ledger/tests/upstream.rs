@@ -297,3 +297,61 @@ async fn sample_data_fills_an_empty_book_with_every_status_once() {
     let again = l.load_sample_data(&me()).await.unwrap_err();
     assert_eq!(again.kind(), "precondition");
 }
+
+/// The customer page's totals count every request and payout of the customer, per currency:
+/// what is approved and waiting, Pending, On Process and paid; a failed payout's request is
+/// waiting again, a pending request and another customer's money count nowhere.
+#[tokio::test]
+async fn a_customers_totals_say_what_is_owed_on_its_way_and_paid_per_currency() {
+    let b = book().await;
+    let l = &b.ledger;
+    let ada = customer(l, "ada").await;
+    l.add_payment_account(&me(), ada.id, &paypal("ada@example.com"))
+        .await
+        .unwrap();
+    let pending = pay(l, approved(l, ada.id, "12.50", "USD").await.id).await;
+    let sent_one = pay(l, approved(l, ada.id, "7.00", "USD").await.id).await;
+    sent(l, sent_one.id).await;
+    let paid = pay(l, approved(l, ada.id, "5.00", "EUR").await.id).await;
+    moved_to(l, paid.id, PayoutStatus::Success).await;
+    approved(l, ada.id, "3.00", "EUR").await;
+    let failed = pay(l, approved(l, ada.id, "2.00", "USD").await.id).await;
+    moved_to(l, failed.id, PayoutStatus::Failed).await;
+    request(l, ada.id, "1.00", "USD").await;
+    let bob = payable(l, "bob").await;
+    pay(l, bob.id).await;
+    assert_eq!(pending.status, PayoutStatus::Pending);
+
+    let totals = l.customer_overview(ada.id).await.unwrap().totals;
+    let said: Vec<_> = totals
+        .iter()
+        .map(|t| {
+            (
+                t.currency.as_str(),
+                t.approved_unpaid.to_string(),
+                t.pending.to_string(),
+                t.on_process.to_string(),
+                t.paid.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (
+                "EUR",
+                "3.00 EUR".into(),
+                "0.00 EUR".into(),
+                "0.00 EUR".into(),
+                "5.00 EUR".into()
+            ),
+            (
+                "USD",
+                "2.00 USD".into(),
+                "12.50 USD".into(),
+                "7.00 USD".into(),
+                "0.00 USD".into()
+            ),
+        ]
+    );
+}

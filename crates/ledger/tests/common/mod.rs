@@ -99,11 +99,13 @@ pub async fn pay(ledger: &Ledger, request_id: RequestId) -> ledger::payouts::Pay
     ledger.create_payout(&me(), &new).await.unwrap()
 }
 
-/// Moves payout `id` to On Process, as the test owner: it was sent to the provider.
-pub async fn sent(ledger: &Ledger, id: PayoutId) {
+/// Moves payout `id` to `status` without a reference or note, as the test owner; a move to
+/// Failed says the bank returned it.
+pub async fn moved_to(ledger: &Ledger, id: PayoutId, status: ledger::payouts::PayoutStatus) {
     let change = ledger::payouts::StatusChange {
-        status: ledger::payouts::PayoutStatus::OnProcess,
-        failure_reason: None,
+        status,
+        failure_reason: (status == ledger::payouts::PayoutStatus::Failed)
+            .then_some(ledger::FailureReason::ReturnedByBank),
         external_reference: String::new(),
         note: String::new(),
         payment: Default::default(),
@@ -112,6 +114,11 @@ pub async fn sent(ledger: &Ledger, id: PayoutId) {
         .change_payout_status(&me(), id, &change)
         .await
         .unwrap();
+}
+
+/// Moves payout `id` to On Process, as the test owner: it was sent to the provider.
+pub async fn sent(ledger: &Ledger, id: PayoutId) {
+    moved_to(ledger, id, ledger::payouts::PayoutStatus::OnProcess).await;
 }
 
 pub async fn count(ledger: &Ledger, table: &str) -> i64 {
