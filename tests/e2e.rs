@@ -374,3 +374,41 @@ fn a_customers_page_says_what_is_owed_and_paid() {
         s
     });
 }
+
+/// A pending request's note is edited from its row; once approved it offers no Edit.
+#[test]
+fn a_pending_request_is_edited_until_it_is_decided() {
+    run("request-edit", |s| async move {
+        let c = &s.client;
+        add_customer(&s, "ada", "Ada Lovelace", true).await;
+        open_screen(c, "requests").await;
+        click(c, "#add-request").await;
+        choose_customer(c, "ada").await;
+        type_into(c, "dialog [name=amount]", "5").await;
+        type_into(c, "dialog [name=currency]", "EUR").await;
+        type_into(c, "dialog [name=note]", "Order 1001").await;
+        click(c, "dialog button[type=submit]").await;
+        let row = "tr[data-request='IR-000001']";
+        click(c, &format!("{row} [data-action=edit-request]")).await;
+        let note = wait_for(c, "dialog[data-dialog=edit-request] [name=note]").await;
+        assert_eq!(
+            note.prop("value").await.unwrap().as_deref(),
+            Some("Order 1001")
+        );
+        type_into(
+            c,
+            "dialog[data-dialog=edit-request] [name=note]",
+            "Order 1001, item kept",
+        )
+        .await;
+        click(c, "dialog[data-dialog=edit-request] button[type=submit]").await;
+        wait_text(c, row, |t| t.contains("Order 1001, item kept")).await;
+        click(c, &format!("{row} [data-action=approve]")).await;
+        wait_text(c, &format!("{row} .badge"), |t| t == "Approved").await;
+        assert_eq!(
+            count_of(c, &format!("{row} [data-action=edit-request]")).await,
+            0
+        );
+        s
+    });
+}

@@ -103,6 +103,7 @@ export const api = {
   addRequest: (input, key) => call('add_request', { input, idempotency_key: key }),
   decideRequest: (id, decision, note) => call('decide_request', { id, decision, note }),
   correctRequestAmount: (id, amount, note) => call('correct_request_amount', { id, amount, note }),
+  editRequest: (id, edit) => call('edit_request', { id, edit }),
   voidRequest: (id, reason) => call('void_request', { id, reason }),
   listRequests: (search, filter, page) => call('list_requests', { search, filter, page }),
 

@@ -72,6 +72,7 @@ function draw(list, page, load) {
             r.status === 'pending' ? [
               h('button', { class: 'link', 'data-action': 'approve', onclick: decide(r, 'approve') }, 'Approve'),
               h('button', { class: 'link danger', 'data-action': 'reject', onclick: decide(r, 'reject') }, 'Reject'),
+              h('button', { class: 'link', 'data-action': 'edit-request', onclick: () => editRequest(r, () => load()) }, 'Edit'),
             ] : null,
             r.status === 'approved' && !r.open_payout
               ? h('button', { class: 'link', 'data-action': 'make-payout', onclick: () => payRequest(r.number) }, 'Make payout')
@@ -221,6 +222,31 @@ function programDialog(program, done) {
     },
   });
   form.querySelector('[name=name]').focus();
+}
+
+/** A pending request's program and note (its amount is corrected on its own, with a reason). */
+async function editRequest(request, done) {
+  const programs = await api.listPrograms(false);
+  const options = programs.map((p) => [p.id, p.name]);
+  // An archived program the request was made under stays offered, as it is.
+  if (request.program_id && !programs.some((p) => p.id === request.program_id)) {
+    options.push([request.program_id, `${request.program} (archived)`]);
+  }
+  const program = choose('Program', 'program_id', [['', 'No program'], ...options], { wide: true });
+  program.querySelector('select').value = request.program_id ?? '';
+  const { form } = formDialog({
+    title: `Edit ${request.number}`,
+    name: 'edit-request',
+    body: h('div', { class: 'fields' },
+      program,
+      field('Note', 'note', { tag: 'textarea', rows: 3, maxlength: 2000, wide: true, value: request.note })),
+    onSubmit: async (values) => {
+      const edited = await api.editRequest(request.id, { program_id: values.program_id ? Number(values.program_id) : null, note: values.note });
+      toast(`${edited.number} saved.`);
+      done();
+    },
+  });
+  form.querySelector('[name=note]').focus();
 }
 
 /** The amount of a request no payout was made for yet, corrected with a reason. */

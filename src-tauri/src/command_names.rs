@@ -12,6 +12,7 @@ pub const COMMANDS: &[&str] = &[
     "add_request",
     "decide_request",
     "correct_request_amount",
+    "edit_request",
     "void_request",
     "list_requests",
     "list_payouts",

@@ -17,7 +17,7 @@ use ledger::payouts::{
     PayoutPreview, PayoutQuery, Retry, StatusChange,
 };
 use ledger::programs::{Program, ProgramInput};
-use ledger::requests::{Decision, Request, RequestFilter, RequestInput, RequestList};
+use ledger::requests::{Decision, Request, RequestEdit, RequestFilter, RequestInput, RequestList};
 use ledger::runs::{Run, RunDetail};
 use ledger::sample::SampleSummary;
 use ledger::settings::OwnerAccount;
@@ -208,6 +208,16 @@ pub async fn correct_request_amount(
     book.ledger()?
         .correct_request_amount(&book.origin(), id, &amount, &note)
         .await
+}
+
+/// A pending request's program and note, edited.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn edit_request(
+    book: State<'_, Book>,
+    id: RequestId,
+    edit: RequestEdit,
+) -> Answer<Request> {
+    book.ledger()?.edit_request(&book.origin(), id, &edit).await
 }
 
 #[tauri::command(rename_all = "snake_case")]

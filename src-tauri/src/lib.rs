@@ -30,6 +30,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::add_request,
         commands::decide_request,
         commands::correct_request_amount,
+        commands::edit_request,
         commands::void_request,
         commands::list_requests,
         commands::list_payouts,

@@ -39,6 +39,15 @@ pub struct RequestInput {
     pub note: String,
 }
 
+/// What may change on a pending request besides its amount.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RequestEdit {
+    #[serde(default)]
+    pub program_id: Option<ProgramId>,
+    #[serde(default)]
+    pub note: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Request {
     pub id: RequestId,
@@ -46,6 +55,7 @@ pub struct Request {
     pub customer_id: CustomerId,
     pub username: String,
     pub display_name: String,
+    pub program_id: Option<ProgramId>,
     pub program: Option<String>,
     pub amount: Money,
     pub status: RequestStatus,
@@ -65,6 +75,7 @@ pub(crate) struct RequestRow {
     customer_id: CustomerId,
     username: String,
     display_name: String,
+    program_id: Option<ProgramId>,
     program: Option<String>,
     amount_minor: i64,
     currency: String,
@@ -77,7 +88,7 @@ pub(crate) struct RequestRow {
 }
 
 pub(crate) const SELECT_REQUEST: &str = "
-    SELECT r.id, r.customer_id, c.username, c.display_name, g.name AS program, r.amount_minor,
+    SELECT r.id, r.customer_id, c.username, c.display_name, r.program_id, g.name AS program, r.amount_minor,
            r.currency, r.status, r.note, r.decision_note, r.void_reason, r.created_at,
            r.open_payout_id AS open_payout
       FROM incentive_requests r
@@ -105,6 +116,7 @@ impl TryFrom<RequestRow> for Request {
             customer_id: row.customer_id,
             username: row.username,
             display_name: row.display_name,
+            program_id: row.program_id,
             program: row.program,
             amount: Money::stored(row.amount_minor, &row.currency)?,
             status: row.status,
@@ -215,18 +227,7 @@ impl Ledger {
             return Err(Error::validation("customer_id", "Choose a customer."));
         }
         if let Some(program_id) = input.program_id {
-            let exists: Option<ProgramId> = sqlx::query_scalar(
-                "SELECT id FROM incentive_programs WHERE id = ? AND archived_at IS NULL",
-            )
-            .bind(program_id)
-            .fetch_optional(tx.conn())
-            .await?;
-            if exists.is_none() {
-                return Err(Error::validation(
-                    "program_id",
-                    "Choose a program from the list.",
-                ));
-            }
+            check_program(tx.conn(), program_id).await?;
         }
         let at = tx.at();
         let id: RequestId = sqlx::query_scalar(
@@ -283,13 +284,7 @@ impl Ledger {
                 .fetch_optional(tx.conn())
                 .await?
                 .ok_or_else(|| not_found(id))?;
-        if status != RequestStatus::Pending {
-            return Err(Refusal::DecisionFinal {
-                request: id,
-                was: status,
-            }
-            .into());
-        }
+        undecided(id, status)?;
         let new = match decision {
             Decision::Approve => RequestStatus::Approved,
             Decision::Reject => RequestStatus::Rejected,
@@ -437,6 +432,59 @@ impl Ledger {
         self.request(id).await
     }
 
+    /// Edits a pending request's program and note, audited old → new; a decided request keeps
+    /// what it was decided on (its amount is corrected with [`Ledger::correct_request_amount`]).
+    pub async fn edit_request(
+        &self,
+        origin: &Origin,
+        id: RequestId,
+        edit: &RequestEdit,
+    ) -> Result<Request> {
+        let note =
+            text::optional("note", "Note", &edit.note, 2000, Lines::Many)?.unwrap_or_default();
+        let mut tx = self.begin_write(origin).await?;
+        let (status, program_id, old_note): (RequestStatus, Option<ProgramId>, String) =
+            sqlx::query_as("SELECT status, program_id, note FROM incentive_requests WHERE id = ?")
+                .bind(id)
+                .fetch_optional(tx.conn())
+                .await?
+                .ok_or_else(|| not_found(id))?;
+        undecided(id, status)?;
+        if edit.program_id != program_id {
+            if let Some(program) = edit.program_id {
+                check_program(tx.conn(), program).await?;
+            }
+        }
+        let diff = Diff::new()
+            .field(
+                "program",
+                program_id.map(|p| p.to_string()),
+                edit.program_id.map(|p| p.to_string()),
+            )
+            .field("note", &old_note, &note);
+        if diff.is_empty() {
+            drop(tx);
+            return self.request(id).await;
+        }
+        sqlx::query(
+            "UPDATE incentive_requests SET program_id = ?, note = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(edit.program_id)
+        .bind(&note)
+        .bind(tx.at())
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+        tx.commit_with(Event {
+            action: Action::Update,
+            record: Record::Request(id),
+            diff,
+            note: "",
+        })
+        .await?;
+        self.request(id).await
+    }
+
     pub async fn request(&self, id: RequestId) -> Result<Request> {
         fetch_request(&self.reader, id).await
     }
@@ -570,4 +618,29 @@ pub struct RequestList {
 
 fn not_found(id: RequestId) -> Error {
     Error::NotFound(format!("There is no request {id}."))
+}
+
+/// Refuses to change a request that was decided: what it was decided on stays.
+fn undecided(id: RequestId, status: RequestStatus) -> Result<()> {
+    match status {
+        RequestStatus::Pending => Ok(()),
+        was => Err(Refusal::DecisionFinal { request: id, was }.into()),
+    }
+}
+
+/// Refuses a program that is not in the list a request may choose from (unknown or archived).
+async fn check_program(conn: &mut SqliteConnection, id: ProgramId) -> Result<()> {
+    let exists: Option<ProgramId> = sqlx::query_scalar(
+        "SELECT id FROM incentive_programs WHERE id = ? AND archived_at IS NULL",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    match exists {
+        Some(_) => Ok(()),
+        None => Err(Error::validation(
+            "program_id",
+            "Choose a program from the list.",
+        )),
+    }
 }

@@ -355,3 +355,81 @@ async fn a_customers_totals_say_what_is_owed_on_its_way_and_paid_per_currency() 
         ]
     );
 }
+
+/// A pending request's program and note can be edited, audited old → new (the book still
+/// verifies: the history replays to the row); a decided request cannot, an archived program is
+/// refused next to its field, and an edit that changes nothing records nothing.
+#[tokio::test]
+async fn a_pending_requests_program_and_note_are_edited_until_it_is_decided() {
+    use ledger::requests::RequestEdit;
+    let b = book().await;
+    let l = &b.ledger;
+    let ada = customer(l, "ada").await;
+    let input = RequestInput {
+        note: "Order 1001".into(),
+        ..RequestInput::new(ada.id, "5.00", "EUR")
+    };
+    let r = l.add_request(&me(), &input).await.unwrap();
+    let spring = l
+        .add_program(
+            &me(),
+            &ProgramInput {
+                name: "Spring cashback".into(),
+                default_reward: String::new(),
+                currency: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let edit = RequestEdit {
+        program_id: Some(spring.id),
+        note: "Order 1001, returned item kept".into(),
+    };
+    let edited = l.edit_request(&me(), r.id, &edit).await.unwrap();
+    assert_eq!(edited.program.as_deref(), Some("Spring cashback"));
+    assert_eq!(edited.note, "Order 1001, returned item kept");
+    let history = l.history(Record::Request(r.id)).await.unwrap();
+    assert_eq!(history[0].action, "update");
+    let fields: Vec<&str> = history[0]
+        .changes
+        .iter()
+        .map(|c| c.field.as_str())
+        .collect();
+    assert_eq!(fields, ["program", "note"]);
+    // The same again: nothing to record.
+    let events = count(l, "audit_events").await;
+    l.edit_request(&me(), r.id, &edit).await.unwrap();
+    assert_eq!(count(l, "audit_events").await, events);
+    assert!(
+        l.verify_book().await.unwrap().intact(),
+        "history replays to the row"
+    );
+
+    let other = l
+        .add_program(
+            &me(),
+            &ProgramInput {
+                name: "Old promotion".into(),
+                default_reward: String::new(),
+                currency: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    l.archive_program(&me(), other.id).await.unwrap();
+    let archived = RequestEdit {
+        program_id: Some(other.id),
+        ..edit.clone()
+    };
+    let err = l.edit_request(&me(), r.id, &archived).await.unwrap_err();
+    assert_eq!(err.field(), Some("program_id"), "{err}");
+
+    l.decide_request(&me(), r.id, ledger::requests::Decision::Approve, "")
+        .await
+        .unwrap();
+    let err = l
+        .edit_request(&me(), r.id, &RequestEdit::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("decision_final"), "{err}");
+}
