@@ -2166,58 +2166,75 @@ fn the_customer_picker_finds_any_of_a_thousand_customers_by_keys_alone() {
     });
 }
 
-/// Ada, with a PayPal account, and her approved request IR-000001 of 12.50 USD, not paid yet.
-async fn an_approved_request(l: Ledger) -> Ledger {
-    let ada = l
-        .add_customer(
+/// Ada and Bob, each with a PayPal account and an approved request not paid yet: IR-000001 of
+/// 12.50 USD (Ada), IR-000002 of 7.00 USD (Bob).
+async fn two_approved_requests(l: Ledger) -> Ledger {
+    for (username, name, amount) in [
+        ("ada", "Ada Lovelace", "12.50"),
+        ("bob", "Bob Smith", "7.00"),
+    ] {
+        let customer = l
+            .add_customer(
+                &seeder(),
+                &CustomerInput {
+                    username: username.into(),
+                    display_name: name.into(),
+                    email: format!("{username}@example.com"),
+                },
+            )
+            .await
+            .unwrap();
+        l.add_payment_account(
             &seeder(),
-            &CustomerInput {
-                username: "ada".into(),
-                display_name: "Ada Lovelace".into(),
-                email: "ada@example.com".into(),
+            customer.id,
+            &AccountInput::Digital {
+                provider: Provider::Paypal,
+                handle_kind: HandleKind::Email,
+                handle: format!("{username}@example.com"),
             },
         )
         .await
         .unwrap();
-    l.add_payment_account(
-        &seeder(),
-        ada.id,
-        &AccountInput::Digital {
-            provider: Provider::Paypal,
-            handle_kind: HandleKind::Email,
-            handle: "ada@example.com".into(),
-        },
-    )
-    .await
-    .unwrap();
-    let request = l
-        .add_request(&seeder(), &RequestInput::new(ada.id, "12.50", "USD"))
-        .await
-        .unwrap();
-    l.decide_request(&seeder(), request.id, Decision::Approve, "")
-        .await
-        .unwrap();
+        let request = l
+            .add_request(&seeder(), &RequestInput::new(customer.id, amount, "USD"))
+            .await
+            .unwrap();
+        l.decide_request(&seeder(), request.id, Decision::Approve, "")
+            .await
+            .unwrap();
+    }
     l
 }
 
-/// A payout created and paid by keys alone: `n` opens Add cashback payout, the request is
-/// typed and chosen with Enter, Enter creates the payout; `j` reaches its row, Enter opens
-/// it, Tab reaches "Move to", `s` picks Success, the reference is typed and Enter saves.
+/// A payout created and paid by keys alone: `n` opens Add cashback payout, the request's
+/// number is typed and chosen with Enter at once (the first match of what was typed, not of the
+/// list drawn before the search ran), Enter creates the payout; `j` reaches its row, Enter
+/// opens it, Tab reaches "Move to", `s` picks Success, the reference is typed and Enter saves.
 #[test]
 fn a_payout_is_created_and_paid_by_keys_alone() {
     const ENTER: char = '\u{E007}';
     const TAB: char = '\u{E004}';
-    run_seeded("keys-alone", an_approved_request, |s| async move {
+    run_seeded("keys-alone", two_approved_requests, |s| async move {
         let c = &s.client;
         let focused = "return document.activeElement.name || document.activeElement.id || document.activeElement.textContent";
         wait_for(c, "#payout-list").await;
-        // One thing needs attention: the approved request without a payout.
-        wait_text(c, "#attention-count", |t| t == "1").await;
+        // Two things need attention: the approved requests without a payout.
+        wait_text(c, "#attention-count", |t| t == "2").await;
         press(c, &['n']).await;
         wait_for(c, "#payable-requests [data-request='IR-000001']").await;
-        press(c, &"IR-000001".chars().collect::<Vec<_>>()).await;
-        press(c, &[ENTER]).await;
+        // The list before any search starts with the newest request, IR-000002; the one typed
+        // is the other.
+        let first = wait_text(c, "#payable-requests", |t| t.contains("IR-000001")).await;
+        assert!(first.trim_start().starts_with("IR-000002"), "{first}");
+        let mut keys: Vec<char> = "IR-000001".chars().collect();
+        keys.push(ENTER);
+        press(c, &keys).await;
         wait_text(c, "#preview-amount", |t| t == "12.50 USD").await;
+        wait_for(
+            c,
+            "#payable-requests [data-request='IR-000001'][aria-selected=true]",
+        )
+        .await;
         press(c, &[ENTER]).await;
         let row = wait_text(c, "#payout-list tbody", |t| t.contains("PO-000001")).await;
         assert!(row.contains("Pending"), "{row}");
@@ -2254,22 +2271,8 @@ fn a_payout_is_created_and_paid_by_keys_alone() {
             t.contains("Success") && t.contains("8XK44444")
         })
         .await;
-        // Paid: nothing needs attention any more, and the sidebar says so without a screen
-        // change.
-        let mut hidden = serde_json::Value::Null;
-        for _ in 0..50 {
-            hidden = js(
-                c,
-                "return document.getElementById('attention-count').hidden",
-                vec![],
-            )
-            .await;
-            if hidden == true {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        assert_eq!(hidden, true, "the count is gone once the request is paid");
+        // Paid: one thing less needs attention, and the sidebar says so without a screen change.
+        wait_text(c, "#attention-count", |t| t == "1").await;
         s
     });
 }

@@ -47,19 +47,23 @@ const LISTS = ['pending_too_long', 'in_process_too_long', 'file_without_referenc
  * Shows beside Needs attention in the sidebar how many entries its to-do lists hold ("120+"
  * when a list was counted only so far), or nothing when they are empty.
  */
+let counting = 0;
 export async function showCount() {
   const badge = document.getElementById('attention-count');
+  const link = badge.closest('a');
+  const mine = ++counting;
+  let view = null;
   try {
-    const view = await api.needsAttention(state.days);
-    const found = LISTS.map((key) => view[key]);
-    const n = found.reduce((sum, f) => sum + f.total, 0);
-    const link = badge.closest('a');
-    badge.textContent = `${n.toLocaleString()}${found.every((f) => f.total_exact) ? '' : '+'}`;
-    badge.hidden = n === 0;
-    link.setAttribute('aria-label', n === 0 ? 'Needs attention' : `Needs attention: ${badge.textContent} to look at`);
+    view = await api.needsAttention(state.days);
   } catch {
-    badge.hidden = true; // the screen itself says what went wrong
+    // The screen itself says what went wrong; the sidebar says nothing rather than an old count.
   }
+  if (mine !== counting) return; // a later count is on its way
+  const found = view ? LISTS.map((key) => view[key]) : [];
+  const n = found.reduce((sum, f) => sum + f.total, 0);
+  badge.textContent = `${n.toLocaleString()}${found.every((f) => f.total_exact) ? '' : '+'}`;
+  badge.hidden = n === 0;
+  link.setAttribute('aria-label', n === 0 ? 'Needs attention' : `Needs attention: ${badge.textContent} to look at`);
 }
 
 /** The to-do lists first, each with the control that changes it; then the money per currency. */

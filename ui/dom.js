@@ -64,7 +64,9 @@ export function debounce(fn, ms = 200) {
  */
 export function showError(form, error) {
   clearErrors(form);
-  const field = error?.field && form.querySelector(`[name="${CSS.escape(error.field)}"]`);
+  let field = error?.field && form.querySelector(`[name="${CSS.escape(error.field)}"]`);
+  // A picker's choice travels in a hidden input: the message belongs to its search field.
+  if (field?.type === 'hidden') field = field.closest('.field')?.querySelector('[role=combobox]') ?? field;
   const message = error?.message ?? String(error);
   if (field) {
     field.setAttribute('aria-invalid', 'true');

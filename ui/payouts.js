@@ -302,6 +302,7 @@ function emptyBook() {
 function addPayout(done, preset = '') {
   const key = newKey();
   let chosen = null;
+  let previewing = 0;
   const preview = h('div', { id: 'payout-preview' });
   const requests = picker({
     name: 'request_id',
@@ -309,10 +310,11 @@ function addPayout(done, preset = '') {
     placeholder: 'Search approved requests by number, username or name',
     listId: 'payable-requests',
     value: preset,
-    find: async (text) => (await api.listRequests(text, 'payable', { page: 1, page_size: 20 })).items,
+    find: (text) => api.listRequests(text, 'payable', { page: 1, page_size: 20 }),
     option: (r) => [{ 'data-request': r.number }, h('span', {}, `${r.number} · ${r.display_name} (${r.username})`), h('strong', {}, money(r.amount))],
     empty: (text) => (text ? 'No approved request matches.' : 'No approved request is waiting for a payout.'),
     onChoose: async (request) => {
+      const mine = ++previewing;
       chosen = null;
       submit.disabled = true;
       form.querySelector('.banner').hidden = true;
@@ -320,10 +322,13 @@ function addPayout(done, preset = '') {
       if (!request) return;
       try {
         const p = await api.payoutPreview(request.id);
+        // Another choice (or typing) came since: this answer is not for it.
+        if (mine !== previewing) return;
         chosen = request;
         submit.disabled = false;
         replace(preview, previewOf(p));
       } catch (error) {
+        if (mine !== previewing) return;
         replace(preview, h('div', { class: 'banner', role: 'alert', id: 'preview-error' }, error.message,
           error.code === 'no_payment_account'
             ? [' ', h('a', { href: '#customers', onclick: () => form.closest('dialog').close() }, 'Go to Customers')]

@@ -1,22 +1,24 @@
 // A picker that searches as you type, whatever the number of records: a search field and the
-// first matches the ledger's own search finds. ↓ and ↑ move between the field and the options,
-// Enter (or a click) chooses one; Enter in the field chooses the first. The chosen record's id
-// goes with the form under `name`.
+// first matches the ledger's own search finds, with a line that says how many there are. ↓ and
+// ↑ move between the field and the options, Enter (or a click) chooses one; Enter in the field
+// chooses the first match of what the field says now. The chosen record's id goes with the
+// form under `name`.
 
 import { h, replace, debounce } from './dom.js';
 
 /**
- * `find(text)` answers the matching records; `option(record)` gives an option's attributes and
- * content as `[attrs, ...children]`; `onChoose(record)` hears every choice, and `null` when
- * typing in the field drops it. `empty(text)` says what no match means.
+ * `find(text)` answers `{ items, total }` (the page of a list command); `option(record)` gives
+ * an option's attributes and content as `[attrs, ...children]`; `onChoose(record)` hears every
+ * choice, and `null` when typing in the field drops it. `empty(text)` says what no match means.
  */
 export function picker({ name, label, placeholder, find, option, onChoose = () => {}, empty, listId, value = '' }) {
-  const chosen = h('input', { type: 'hidden', name, id: `f-${name}` });
+  const chosen = h('input', { type: 'hidden', name });
   const search = h('input', {
-    type: 'search', value, placeholder, 'aria-label': label, autocomplete: 'off',
+    type: 'search', value, placeholder, 'aria-label': label, autocomplete: 'off', id: `f-${name}`,
     role: 'combobox', 'aria-expanded': 'true', 'aria-controls': listId, 'aria-autocomplete': 'list',
   });
   const list = h('div', { class: 'results', id: listId, role: 'listbox', 'aria-label': label });
+  const status = h('p', { class: 'muted small picker-status', role: 'status' });
   const options = () => [...list.querySelectorAll('[role=option]')];
   let asked = 0;
 
@@ -27,29 +29,35 @@ export function picker({ name, label, placeholder, find, option, onChoose = () =
     return onChoose(record);
   };
 
-  const show = (records) => replace(list, records.length === 0
-    ? h('p', { class: 'empty' }, empty(search.value.trim()))
-    : records.map((record) => {
+  const show = ({ items, total }) => {
+    const hadFocus = list.contains(document.activeElement);
+    replace(list, items.map((record) => {
       const [attrs, ...content] = option(record);
       const selected = chosen.value === String(record.id);
       const button = h('button', { type: 'button', role: 'option', 'aria-selected': String(selected), tabindex: '-1', ...attrs }, ...content);
       button.addEventListener('click', () => choose(record, button));
       return button;
     }));
+    status.textContent = items.length === 0 ? empty(search.value.trim())
+      : total > items.length ? `The first ${items.length} of ${total.toLocaleString()}: type more to narrow them.`
+        : `${items.length} found.`;
+    // An option that had the focus is gone: the focus goes on in the list, or back to the field.
+    if (hadFocus) (options()[0] ?? search).focus();
+  };
 
-  /** Shows the records that match the field; answers them. */
+  /** Shows the records that match the field now; answers them (null when a later search won). */
   const refresh = async () => {
     const asking = ++asked;
-    const records = await find(search.value.trim());
+    const page = await find(search.value.trim());
     if (asking !== asked) return null; // a later keystroke's answer is on its way
-    show(records);
-    return records;
+    show(page);
+    return page.items;
   };
 
   /** Chooses `record` as if found and clicked, without a search. */
   const pick = (record, text) => {
     search.value = text;
-    show([record]);
+    show({ items: [record], total: 1 });
     return choose(record, list.querySelector('[role=option]'));
   };
 
@@ -60,17 +68,16 @@ export function picker({ name, label, placeholder, find, option, onChoose = () =
     onChoose(null);
   });
   search.addEventListener('input', debounce(refresh, 150));
-  search.addEventListener('keydown', (e) => {
+  search.addEventListener('keydown', async (e) => {
     if (e.key === 'ArrowDown') {
       e.preventDefault();
       options()[0]?.focus();
-    } else if (e.key === 'Enter') {
-      // Enter in the field picks the first match instead of sending the form unchosen.
-      const first = options()[0];
-      if (first && !chosen.value) {
-        e.preventDefault();
-        first.click();
-      }
+    } else if (e.key === 'Enter' && !chosen.value) {
+      // Enter picks the first match of what the field says now, never of a list drawn for
+      // fewer letters; with nothing chosen it does not send the form.
+      e.preventDefault();
+      const found = await refresh();
+      if (found?.length) options()[0].click();
     }
   });
   list.addEventListener('keydown', (e) => {
@@ -84,6 +91,6 @@ export function picker({ name, label, placeholder, find, option, onChoose = () =
     else all[Math.min(to, all.length - 1)].focus();
   });
 
-  const element = h('div', { class: 'field wide picker' }, h('span', { class: 'label' }, label), search, list, chosen);
+  const element = h('div', { class: 'field wide picker' }, h('span', { class: 'label' }, label), search, list, status, chosen);
   return { element, search, refresh, pick };
 }

@@ -131,7 +131,7 @@ export async function addRequest(done, customer = null) {
     label: 'Customer',
     placeholder: 'Search customers by name, username or e-mail',
     listId: 'customer-choices',
-    find: async (text) => (await api.listCustomers(text, { page: 1, page_size: 20 })).items,
+    find: (text) => api.listCustomers(text, { page: 1, page_size: 20 }),
     option: (c) => [{ 'data-username': c.username }, h('span', {}, `${c.display_name} (${c.username})`)],
     empty: (text) => (text ? 'No customer matches.' : 'No customer yet: add one on the Customers screen.'),
     onChoose: async (c) => {
