@@ -88,8 +88,12 @@ fn a_missing_book_is_opened_where_it_is_now_and_a_file_that_is_not_one_is_refuse
             let csv = "Date,Description,Amount\n2026-11-02,PayPal transfer,-25.00\n";
             std::fs::write(&s.to_open, csv).unwrap();
             click(c, "#open-book-file").await;
-            let card = wait_text(c, "#start-up", |t| t.contains("could not be opened")).await;
-            assert!(card.contains("not a book"), "{card}");
+            wait_text(c, "#start-up .outcome", |t| t.contains("not a book")).await;
+            let card = wait_text(c, "#start-up", |t| t.contains("not a book")).await;
+            assert!(
+                card.contains("There is no book here") && card.contains("Start a new book"),
+                "still about the missing book: {card}"
+            );
             assert_eq!(
                 std::fs::read_to_string(&s.to_open).unwrap(),
                 csv,
@@ -147,6 +151,7 @@ fn a_refused_choice_leaves_the_missing_book_the_one_a_restore_is_for() {
             std::fs::write(&s.to_open, csv).unwrap();
             click(c, "#open-book-file").await;
             let card = wait_text(c, "#start-up", |t| t.contains("not a book")).await;
+            assert!(card.contains("There is no book here"), "{card}");
             assert!(card.contains("automatic-20261201T090000Z.sqlite"), "{card}");
             // The backup restored now goes where the book was missing.
             click(c, "#start-backups button").await;

@@ -127,21 +127,25 @@ impl Book {
     /// Opens the book file at `path`, chosen by the user on the start-up screen, in place of
     /// the one that could not be opened; once it opens, every later start opens it too
     /// (unless `$INCENTISE_DB` names a book). A file that is not a book is refused and left
-    /// as it is, as at every start.
-    pub async fn open_chosen<R: tauri::Runtime>(&self, app: &tauri::AppHandle<R>, path: PathBuf) {
-        let before = self.path();
+    /// as it is, as at every start: the answer says why, and the start-up screen stays on the
+    /// book that could not be opened (a restore or a new book is still for that one).
+    pub async fn open_chosen<R: tauri::Runtime>(
+        &self,
+        app: &tauri::AppHandle<R>,
+        path: PathBuf,
+    ) -> Result<(), Error> {
         let earlier = self
             .chosen
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .replace(path);
         self.reopen(app).await;
-        if self.ledger().is_err() {
-            // Refused: the card says why, but the book that could not be opened stays the one
-            // a restore or a new book is for, and the next start looks for it again.
-            *self.chosen.write().unwrap_or_else(|e| e.into_inner()) = earlier;
-            *self.path.write().unwrap_or_else(|e| e.into_inner()) = before;
-        }
+        let Err(refused) = self.ledger() else {
+            return Ok(());
+        };
+        *self.chosen.write().unwrap_or_else(|e| e.into_inner()) = earlier;
+        self.reopen(app).await;
+        Err(refused)
     }
 
     /// Where the book is (or should be), also when it could not be opened.

@@ -899,8 +899,8 @@ pub async fn start_new_book<R: Runtime>(
 
 /// The start-up screen's "Open a book file…": a book kept somewhere else, chosen in a dialog
 /// and opened in this window, then at every start (unless `INCENTISE_DB` names a book); a file
-/// that is not a book is refused and left as it is, and a backup is pointed to Restore.
-/// `false` when the user cancelled.
+/// that is not a book is refused (the answer says why) and left as it is, and a backup is
+/// pointed to Restore. `false` when the user cancelled.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn open_book_file<R: Runtime>(
     app: tauri::AppHandle<R>,
@@ -924,7 +924,7 @@ pub async fn open_book_file<R: Runtime>(
                 .into(),
         ));
     }
-    book.open_chosen(&app, path).await;
+    book.open_chosen(&app, path).await?;
     Ok(true)
 }
 
