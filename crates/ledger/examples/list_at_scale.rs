@@ -856,9 +856,10 @@ async fn statements(ledger: &Ledger, path: &std::path::Path, n: i64) {
         .await
         .unwrap();
     println!(
-        "statement of {lines} lines: import and decide every line {:.2} s (target 2 s), peak memory {} (the process held {before} before); {:?}",
+        "statement of {lines} lines: import and decide every line {:.2} s (target 2 s), peak memory {} (the process held {before} before; resident after: {}); {:?}",
         imported.as_secs_f64(),
         peak_mb(),
+        resident_split(),
         first.counts
     );
     println!(
@@ -1013,6 +1014,24 @@ fn peak_mb() -> String {
             Some(format!("{} MB", kb / 1024))
         })
         .unwrap_or_else(|| "n/a".into())
+}
+
+/// Linux: what is resident now, split into the process's own memory (RssAnon) and the file
+/// pages it maps (RssFile: the book's memory map, which the system can drop at any time).
+fn resident_split() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let mb = |key: &str| {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        line.split_whitespace()
+            .nth(1)?
+            .parse::<u64>()
+            .ok()
+            .map(|kb| kb / 1024)
+    };
+    match (mb("RssAnon:"), mb("RssFile:")) {
+        (Some(own), Some(mapped)) => format!("{own} MB its own, {mapped} MB mapped file pages"),
+        _ => "n/a".into(),
+    }
 }
 
 /// Surnames in the order of how common they are: real ones first (as a shop with customers in

@@ -3,8 +3,8 @@
 //!
 //! Invariants:
 //! - every pooled connection runs with WAL, `synchronous=FULL` (and `fullfsync`, which macOS
-//!   needs to mean it), `foreign_keys=ON`, `recursive_triggers=ON` and a busy timeout; readers
-//!   are also `query_only`;
+//!   needs to mean it), `foreign_keys=ON`, `recursive_triggers=ON`, a busy timeout and reads
+//!   through a memory map; readers are also `query_only`;
 //! - the file is created only when the caller says so ([`Create::IfMissing`]);
 //! - a database written by a newer app (a migration this build does not know) is refused;
 //! - an existing book is backed up (a consistent copy, see `write_copy`) before any migration
@@ -368,6 +368,15 @@ pub fn can_write(path: &Path) -> bool {
 /// with 256 MB (`list_at_scale`).
 const WRITER_CACHE: &str = "-65536";
 
+/// How much of the book SQLite reads through a memory map instead of `read()` calls: the most
+/// its build allows (`SQLITE_MAX_MMAP_SIZE`, 0x7fff0000). Pages are then read where the system
+/// already caches them instead of being copied into each connection's page cache; writes still
+/// go through the WAL with `write()` and `fsync`, so a commit is as durable as before. Importing
+/// a 100,000-line statement against a million payouts went from 3.2 s to 2.2 s with it
+/// (`list_at_scale ... statements`). The cost: an I/O error while reading a mapped page stops
+/// the app (SIGBUS) instead of failing one query; what was committed stays committed.
+const MMAP_SIZE: i64 = 0x7fff_0000;
+
 fn connect_options(path: &Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
         .filename(path)
@@ -382,6 +391,7 @@ fn connect_options(path: &Path) -> SqliteConnectOptions {
         // Without it INSERT OR REPLACE would slip past the audit trail's delete trigger.
         .pragma("recursive_triggers", "ON")
         .busy_timeout(BUSY_TIMEOUT)
+        .pragma("mmap_size", MMAP_SIZE.to_string())
 }
 
 fn open_error(path: &Path, err: sqlx::Error) -> Error {
@@ -556,7 +566,7 @@ pub(crate) fn private_backup_dir(book: &Path) -> Result<PathBuf> {
 mod tests {
     use super::*;
 
-    type Settings = (String, i64, i64, i64, i64, i64, i64, i64);
+    type Settings = (String, i64, i64, i64, i64, i64, i64, i64, i64);
 
     async fn settings(conn: &mut sqlx::SqliteConnection) -> Settings {
         let mut get = async |pragma: &str| -> String {
@@ -577,6 +587,11 @@ mod tests {
             int(get("SELECT recursive_triggers FROM pragma_recursive_triggers").await),
             int(get("SELECT timeout FROM pragma_busy_timeout").await),
             int(get("SELECT query_only FROM pragma_query_only").await),
+            // The one setting without a table-valued pragma function.
+            sqlx::query_scalar("PRAGMA mmap_size")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap(),
         )
     }
 
@@ -589,7 +604,7 @@ mod tests {
         let mut writer = ledger.writer.acquire().await.unwrap();
         assert_eq!(
             settings(&mut writer).await,
-            ("wal".into(), 2, 1, 1, 1, 1, 5000, 0)
+            ("wal".into(), 2, 1, 1, 1, 1, 5000, 0, MMAP_SIZE)
         );
         let mut readers = Vec::new();
         for _ in 0..READERS {
@@ -598,7 +613,7 @@ mod tests {
         for reader in &mut readers {
             assert_eq!(
                 settings(reader).await,
-                ("wal".into(), 2, 1, 1, 1, 1, 5000, 1)
+                ("wal".into(), 2, 1, 1, 1, 1, 5000, 1, MMAP_SIZE)
             );
         }
     }
