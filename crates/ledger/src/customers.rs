@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::audit::{Action, Diff, Event, Origin, Record};
+use crate::audit::{Action, Diff, Event, Origin, Record, WriteTx};
 use crate::error::{Error, Result};
 use crate::ids::CustomerId;
 use crate::refusal::Refusal;
@@ -63,14 +63,16 @@ const SELECT_CUSTOMER: &str = "
              WHERE a.customer_id = c.id AND a.archived_at IS NULL) AS account_count
       FROM customers c";
 
-struct CleanCustomer {
-    username: String,
-    username_key: String,
-    display_name: String,
+/// A customer as typed, checked and normalised.
+pub(crate) struct CleanCustomer {
+    pub(crate) username: String,
+    /// What makes two usernames the same (see [`text::compare_key`]).
+    pub(crate) username_key: String,
+    pub(crate) display_name: String,
     email: Option<String>,
 }
 
-fn clean(input: &CustomerInput) -> Result<CleanCustomer> {
+pub(crate) fn clean(input: &CustomerInput) -> Result<CleanCustomer> {
     let username = text::required("username", "Username", &input.username, 64, Lines::One)?;
     if username.contains(char::is_whitespace) {
         return Err(Error::validation("username", "A username has no spaces."));
@@ -94,6 +96,50 @@ fn clean(input: &CustomerInput) -> Result<CleanCustomer> {
     })
 }
 
+/// Adds the customer `c` in `tx`, with its creation event (the caller commits), remembering
+/// `key` as the create attempt's; refused when another customer has the username.
+pub(crate) async fn insert(
+    tx: &mut WriteTx<'_>,
+    c: &CleanCustomer,
+    key: Option<&str>,
+) -> Result<CustomerId> {
+    let taken: Option<String> =
+        sqlx::query_scalar("SELECT username FROM customers WHERE username_key = ?")
+            .bind(&c.username_key)
+            .fetch_optional(tx.conn())
+            .await?;
+    if let Some(taken) = taken {
+        return Err(Refusal::UsernameTaken(taken).into());
+    }
+    let at = tx.at();
+    let id: CustomerId = sqlx::query_scalar(
+            "INSERT INTO customers (uuid, username, username_key, display_name, email, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(Uuid::now_v7())
+        .bind(&c.username)
+        .bind(&c.username_key)
+        .bind(&c.display_name)
+        .bind(&c.email)
+        .bind(&at)
+        .bind(&at)
+        .fetch_one(tx.conn())
+        .await?;
+    tx.remember_attempt(Made::Customer, id.0, key).await?;
+    let diff = Diff::new()
+        .created("username", &c.username)
+        .created("display_name", &c.display_name)
+        .created("email", &c.email);
+    tx.record(Event {
+        action: Action::Create,
+        record: Record::Customer(id),
+        diff,
+        note: "",
+    })
+    .await?;
+    Ok(id)
+}
+
 impl Ledger {
     pub async fn add_customer(&self, origin: &Origin, input: &CustomerInput) -> Result<Customer> {
         self.add_customer_once(origin, input, None).await
@@ -113,41 +159,8 @@ impl Ledger {
         if let Some(id) = tx.made_before(Made::Customer, key.as_deref()).await? {
             return self.customer(CustomerId(id)).await;
         }
-        let taken: Option<String> =
-            sqlx::query_scalar("SELECT username FROM customers WHERE username_key = ?")
-                .bind(&c.username_key)
-                .fetch_optional(tx.conn())
-                .await?;
-        if let Some(taken) = taken {
-            return Err(Refusal::UsernameTaken(taken).into());
-        }
-        let at = tx.at();
-        let id: CustomerId = sqlx::query_scalar(
-            "INSERT INTO customers (uuid, username, username_key, display_name, email, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(Uuid::now_v7())
-        .bind(&c.username)
-        .bind(&c.username_key)
-        .bind(&c.display_name)
-        .bind(&c.email)
-        .bind(&at)
-        .bind(&at)
-        .fetch_one(tx.conn())
-        .await?;
-        tx.remember_attempt(Made::Customer, id.0, key.as_deref())
-            .await?;
-        let diff = Diff::new()
-            .created("username", &c.username)
-            .created("display_name", &c.display_name)
-            .created("email", &c.email);
-        tx.commit_with(Event {
-            action: Action::Create,
-            record: Record::Customer(id),
-            diff,
-            note: "",
-        })
-        .await?;
+        let id = insert(&mut tx, &c, key.as_deref()).await?;
+        tx.commit().await?;
         self.customer(id).await
     }
 

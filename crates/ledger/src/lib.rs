@@ -16,6 +16,7 @@ pub mod chain;
 mod consistency;
 pub mod customer_page;
 pub mod customers;
+pub mod data_import;
 pub mod diagnostics;
 pub mod error;
 pub mod export;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Executor, Sqlite, SqliteConnection};
 use uuid::Uuid;
 
-use crate::audit::{Action, Diff, Event, Origin, Record};
+use crate::audit::{Action, Diff, Event, Origin, Record, WriteTx};
 use crate::error::{Error, Result};
 use crate::ids::{self, CustomerId, PayoutId, ProgramId, RequestId};
 use crate::money::Money;
@@ -197,6 +197,92 @@ impl RequestFilter {
     }
 }
 
+/// Adds a pending request in `tx`, with its creation event (the caller commits), remembering
+/// `key` as the create attempt's.
+pub(crate) async fn insert(
+    tx: &mut WriteTx<'_>,
+    customer_id: CustomerId,
+    program_id: Option<ProgramId>,
+    money: Money,
+    note: &str,
+    key: Option<&str>,
+) -> Result<RequestId> {
+    let customer: Option<CustomerId> = sqlx::query_scalar("SELECT id FROM customers WHERE id = ?")
+        .bind(customer_id)
+        .fetch_optional(tx.conn())
+        .await?;
+    if customer.is_none() {
+        return Err(Error::validation("customer_id", "Choose a customer."));
+    }
+    if let Some(program_id) = program_id {
+        check_program(tx.conn(), program_id).await?;
+    }
+    let at = tx.at();
+    let id: RequestId = sqlx::query_scalar(
+            "INSERT INTO incentive_requests (uuid, customer_id, program_id, amount_minor, currency, note, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(Uuid::now_v7())
+        .bind(customer_id)
+        .bind(program_id)
+        .bind(money.minor())
+        .bind(money.currency().code())
+        .bind(note)
+        .bind(&at)
+        .bind(&at)
+        .fetch_one(tx.conn())
+        .await?;
+    tx.remember_attempt(Made::Request, id.0, key).await?;
+    let diff = Diff::new()
+        .created("customer", customer_id.to_string())
+        .created("program", program_id.map(|p| p.to_string()))
+        .created("amount", money.to_string())
+        .created("status", RequestStatus::Pending)
+        .created("note", note);
+    tx.record(Event {
+        action: Action::Create,
+        record: Record::Request(id),
+        diff,
+        note: "",
+    })
+    .await?;
+    Ok(id)
+}
+
+/// Moves a pending request (now `status`) to `new`, approved or rejected, with its event (the
+/// caller commits).
+pub(crate) async fn record_decision(
+    tx: &mut WriteTx<'_>,
+    id: RequestId,
+    status: RequestStatus,
+    new: RequestStatus,
+    note: &str,
+) -> Result<()> {
+    let at = tx.at();
+    sqlx::query("UPDATE incentive_requests SET status = ?, decision_note = ?, decided_at = ?, updated_at = ? WHERE id = ?")
+            .bind(new)
+            .bind(note)
+            .bind(&at)
+            .bind(&at)
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
+    let action = if new == RequestStatus::Approved {
+        Action::Approve
+    } else {
+        Action::Reject
+    };
+    let diff = Diff::new().field("status", status, new);
+    tx.record(Event {
+        action,
+        record: Record::Request(id),
+        diff,
+        note,
+    })
+    .await?;
+    Ok(())
+}
+
 impl Ledger {
     pub async fn add_request(&self, origin: &Origin, input: &RequestInput) -> Result<Request> {
         self.add_request_once(origin, input, None).await
@@ -218,47 +304,16 @@ impl Ledger {
         if let Some(id) = tx.made_before(Made::Request, key.as_deref()).await? {
             return self.request(RequestId(id)).await;
         }
-        let customer: Option<CustomerId> =
-            sqlx::query_scalar("SELECT id FROM customers WHERE id = ?")
-                .bind(input.customer_id)
-                .fetch_optional(tx.conn())
-                .await?;
-        if customer.is_none() {
-            return Err(Error::validation("customer_id", "Choose a customer."));
-        }
-        if let Some(program_id) = input.program_id {
-            check_program(tx.conn(), program_id).await?;
-        }
-        let at = tx.at();
-        let id: RequestId = sqlx::query_scalar(
-            "INSERT INTO incentive_requests (uuid, customer_id, program_id, amount_minor, currency, note, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        let id = insert(
+            &mut tx,
+            input.customer_id,
+            input.program_id,
+            money,
+            &note,
+            key.as_deref(),
         )
-        .bind(Uuid::now_v7())
-        .bind(input.customer_id)
-        .bind(input.program_id)
-        .bind(money.minor())
-        .bind(money.currency().code())
-        .bind(&note)
-        .bind(&at)
-        .bind(&at)
-        .fetch_one(tx.conn())
         .await?;
-        tx.remember_attempt(Made::Request, id.0, key.as_deref())
-            .await?;
-        let diff = Diff::new()
-            .created("customer", input.customer_id.to_string())
-            .created("program", input.program_id.map(|p| p.to_string()))
-            .created("amount", money.to_string())
-            .created("status", RequestStatus::Pending)
-            .created("note", &note);
-        tx.commit_with(Event {
-            action: Action::Create,
-            record: Record::Request(id),
-            diff,
-            note: "",
-        })
-        .await?;
+        tx.commit().await?;
         self.request(id).await
     }
 
@@ -289,28 +344,8 @@ impl Ledger {
             Decision::Approve => RequestStatus::Approved,
             Decision::Reject => RequestStatus::Rejected,
         };
-        let at = tx.at();
-        sqlx::query("UPDATE incentive_requests SET status = ?, decision_note = ?, decided_at = ?, updated_at = ? WHERE id = ?")
-            .bind(new)
-            .bind(&note)
-            .bind(&at)
-            .bind(&at)
-            .bind(id)
-            .execute(tx.conn())
-            .await?;
-        let action = if new == RequestStatus::Approved {
-            Action::Approve
-        } else {
-            Action::Reject
-        };
-        let diff = Diff::new().field("status", status, new);
-        tx.commit_with(Event {
-            action,
-            record: Record::Request(id),
-            diff,
-            note: &note,
-        })
-        .await?;
+        record_decision(&mut tx, id, status, new, &note).await?;
+        tx.commit().await?;
         self.request(id).await
     }
 

@@ -1,6 +1,6 @@
 //! What the owner keeps with the book besides the payouts: the operator name the audit trail
 //! records, their own bank account (the debtor of SEPA payment files) and the column mappings
-//! of their banks' CSV statements.
+//! of their banks' CSV statements and of the files they import customers and requests from.
 //!
 //! Invariants: settings are stored as JSON under a key in the `settings` table, checked before
 //! they are stored, and every change is an audit event on the book (old and new value).
@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{Action, Diff, Event, Origin, Record};
+use crate::data_import::{RecordKind, RecordMapping};
 use crate::error::{Error, Result};
 use crate::statements::CsvMapping;
 use crate::text::{self, Lines};
@@ -18,6 +19,15 @@ const OWNER_ACCOUNT: &str = "owner_account";
 const OPERATOR_NAME: &str = "operator_name";
 const MAPPING_PREFIX: &str = "statement_mapping:";
 const SECOND_BACKUP_FOLDER: &str = "second_backup_folder";
+
+/// Where import mappings of `kind` are saved: "record_mapping:customers:".
+fn record_prefix(kind: RecordKind) -> String {
+    let kind = serde_json::to_value(kind).expect("a kind serialises");
+    format!(
+        "record_mapping:{}:",
+        kind.as_str().expect("a kind is a string")
+    )
+}
 
 /// The owner's own bank account, which SEPA payment files pay from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,18 +165,52 @@ impl Ledger {
 
     /// The saved statement mappings, by source name.
     pub async fn statement_mappings(&self) -> Result<Vec<CsvMapping>> {
+        self.settings_under(MAPPING_PREFIX, "A statement mapping")
+            .await
+    }
+
+    /// The saved mappings of files of `kind` to import, by source name.
+    pub async fn record_mappings(&self, kind: RecordKind) -> Result<Vec<RecordMapping>> {
+        self.settings_under(&record_prefix(kind), "An import mapping")
+            .await
+    }
+
+    /// Saves an import mapping under its kind and source (replacing the one saved before).
+    pub async fn save_record_mapping(
+        &self,
+        origin: &Origin,
+        mapping: RecordMapping,
+    ) -> Result<RecordMapping> {
+        let mapping = mapping.clean()?;
+        let key = format!(
+            "{}{}",
+            record_prefix(mapping.kind),
+            text::compare_key(&mapping.source)
+        );
+        self.put_setting(origin, &key, &mapping, "Import column mapping saved.")
+            .await?;
+        Ok(mapping)
+    }
+
+    /// The settings whose key starts with `prefix`, in key order; `what` names one in the
+    /// error for a damaged value.
+    async fn settings_under<T: DeserializeOwned>(
+        &self,
+        prefix: &str,
+        what: &str,
+    ) -> Result<Vec<T>> {
         let values: Vec<String> = sqlx::query_scalar(
             "SELECT value FROM settings WHERE key >= ? AND key < ? ORDER BY key",
         )
-        .bind(MAPPING_PREFIX)
-        .bind(format!("{}\u{10ffff}", MAPPING_PREFIX))
+        .bind(prefix)
+        .bind(format!("{prefix}\u{10ffff}"))
         .fetch_all(&self.reader)
         .await?;
         values
             .iter()
             .map(|v| {
                 serde_json::from_str(v)
-                    .map_err(|e| Error::Storage(format!("A statement mapping is damaged: {e}.")))
+                    .map_err(|e| Error::Storage(format!("{what} is damaged: {e}.")))
             })
             .collect()
     }

@@ -34,7 +34,7 @@ pub enum AccountInput {
     },
 }
 
-pub(super) fn clean(input: &AccountInput) -> Result<AccountDetails> {
+pub(crate) fn clean(input: &AccountInput) -> Result<AccountDetails> {
     let field = |name: &'static str, label: &str, value: &str, max: usize| {
         text::optional(name, label, value, max, Lines::One)
     };

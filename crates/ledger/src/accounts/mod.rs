@@ -10,7 +10,7 @@ use sqlx::sqlite::SqliteArguments;
 use sqlx::Sqlite;
 use uuid::Uuid;
 
-use crate::audit::{Action, Diff, Event, Origin, Record};
+use crate::audit::{Action, Diff, Event, Origin, Record, WriteTx};
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, CustomerId};
 use crate::refusal::Refusal;
@@ -23,7 +23,7 @@ mod input;
 pub use details::{AccountDetails, AccountField, HandleKind, Provider};
 pub use input::AccountInput;
 
-use input::clean;
+pub(crate) use input::clean;
 
 /// An account as lists show it: masked.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -149,6 +149,62 @@ impl AccountRow {
     }
 }
 
+/// Adds the account `details` of `customer_id` in `tx`, with its creation event (the caller
+/// commits); `seal` is [`Ledger::account_seal`]'s for the details. The customer's first active
+/// account becomes the default.
+pub(crate) async fn insert(
+    tx: &mut WriteTx<'_>,
+    customer_id: CustomerId,
+    details: &AccountDetails,
+    seal: Option<String>,
+    key: Option<&str>,
+) -> Result<AccountId> {
+    let active: Option<i64> = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM payment_accounts WHERE customer_id = c.id AND archived_at IS NULL)
+               FROM customers c WHERE c.id = ?",
+        )
+        .bind(customer_id)
+        .fetch_optional(tx.conn())
+        .await?;
+    let Some(active) = active else {
+        return Err(crate::customers::not_found(customer_id));
+    };
+    let is_default = active == 0;
+    let at = tx.at();
+    let insert = sqlx::query(
+            "INSERT INTO payment_accounts
+                 (kind, holder_name, bank_name, account_number, iban, routing_number, bic, country,
+                  provider, handle_kind, handle, uuid, customer_id, is_default, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        );
+    let id = AccountId(
+        bind_details(insert, details)
+            .bind(Uuid::now_v7())
+            .bind(customer_id)
+            .bind(is_default)
+            .bind(&at)
+            .bind(&at)
+            .execute(tx.conn())
+            .await?
+            .last_insert_rowid(),
+    );
+    tx.remember_attempt(Made::PaymentAccount, id.0, key).await?;
+    // The trail records the masked form: full numbers never reach the audit log either.
+    let diff = Diff::new()
+        .created("customer", customer_id.to_string())
+        .created("account", details.masked())
+        .created("account_seal", seal)
+        .created("is_default", is_default);
+    tx.record(Event {
+        action: Action::Create,
+        record: Record::PaymentAccount(id),
+        diff,
+        note: "",
+    })
+    .await?;
+    Ok(id)
+}
+
 impl Ledger {
     /// Adds a payment account; the customer's first active account becomes the default.
     pub async fn add_payment_account(
@@ -176,50 +232,9 @@ impl Ledger {
         if let Some(id) = tx.made_before(Made::PaymentAccount, key.as_deref()).await? {
             return self.payment_account(AccountId(id)).await;
         }
-        let active: Option<i64> = sqlx::query_scalar(
-            "SELECT (SELECT COUNT(*) FROM payment_accounts WHERE customer_id = c.id AND archived_at IS NULL)
-               FROM customers c WHERE c.id = ?",
-        )
-        .bind(customer_id)
-        .fetch_optional(tx.conn())
-        .await?;
-        let Some(active) = active else {
-            return Err(crate::customers::not_found(customer_id));
-        };
-        let is_default = active == 0;
-        let at = tx.at();
-        let insert = sqlx::query(
-            "INSERT INTO payment_accounts
-                 (kind, holder_name, bank_name, account_number, iban, routing_number, bic, country,
-                  provider, handle_kind, handle, uuid, customer_id, is_default, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        );
-        let id = AccountId(
-            bind_details(insert, &details)
-                .bind(Uuid::now_v7())
-                .bind(customer_id)
-                .bind(is_default)
-                .bind(&at)
-                .bind(&at)
-                .execute(tx.conn())
-                .await?
-                .last_insert_rowid(),
-        );
-        tx.remember_attempt(Made::PaymentAccount, id.0, key.as_deref())
-            .await?;
-        // The trail records the masked form: full numbers never reach the audit log either.
-        let diff = Diff::new()
-            .created("customer", customer_id.to_string())
-            .created("account", details.masked())
-            .created("account_seal", self.account_seal(&details))
-            .created("is_default", is_default);
-        tx.commit_with(Event {
-            action: Action::Create,
-            record: Record::PaymentAccount(id),
-            diff,
-            note: "",
-        })
-        .await?;
+        let seal = self.account_seal(&details);
+        let id = insert(&mut tx, customer_id, &details, seal, key.as_deref()).await?;
+        tx.commit().await?;
         self.payment_account(id).await
     }
 

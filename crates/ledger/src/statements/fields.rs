@@ -53,17 +53,23 @@ pub(super) fn check_size(size: u64) -> Result<()> {
 /// message for a file that is not UTF-8.
 pub(super) fn statement_text<'a>(bytes: &'a [u8], hint: &str) -> Result<&'a str> {
     check_size(bytes.len() as u64)?;
+    let text = utf8_text(bytes, hint)?;
+    if text.trim().is_empty() {
+        return Err(bad_file("The file is empty."));
+    }
+    Ok(text)
+}
+
+/// `bytes` as UTF-8 text without its byte-order mark; `hint` follows the message for bytes
+/// that are not UTF-8.
+pub(super) fn utf8_text<'a>(bytes: &'a [u8], hint: &str) -> Result<&'a str> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         Error::NotUtf8(format!(
             "The file is not UTF-8 text (byte {} is not); {hint}",
             e.valid_up_to() + 1
         ))
     })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
-        return Err(bad_file("The file is empty."));
-    }
-    Ok(text)
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
 /// Whether the day or the month comes first in a statement's dates.

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::amount::{read_amount, DecimalMark};
-use super::fields::{check_size, payout_number, statement_text, unique_id};
+use super::fields::{check_size, payout_number, unique_id, utf8_text};
 use super::{bad_file, LineKind, ParsedLine, ReferenceSource, Statement, Unreadable};
 use crate::error::{Error, Result};
 use crate::lifecycle::FailureReason;
@@ -215,25 +215,32 @@ pub struct CsvPreview {
 
 /// The file's text in `encoding`, after the size check.
 fn decode(bytes: &[u8], encoding: TextEncoding) -> Result<Cow<'_, str>> {
-    match encoding {
-        TextEncoding::Utf8 => statement_text(
+    check_size(bytes.len() as u64)?;
+    decode_text(bytes, encoding)
+}
+
+/// Text written in `encoding` (UTF-8 without its byte-order mark), refused when it is not
+/// UTF-8 as said, or empty.
+pub(crate) fn decode_text(bytes: &[u8], encoding: TextEncoding) -> Result<Cow<'_, str>> {
+    let text = match encoding {
+        TextEncoding::Utf8 => Cow::Borrowed(utf8_text(
             bytes,
-            "if the bank writes Latin-1 (Windows-1252), choose that encoding in the mapping.",
-        )
-        .map(Cow::Borrowed),
+            "if it is written in Latin-1 (Windows-1252), choose that encoding in the mapping.",
+        )?),
         TextEncoding::Latin1 => {
-            check_size(bytes.len() as u64)?;
-            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
-            if text.trim().is_empty() {
-                return Err(bad_file("The file is empty."));
-            }
-            Ok(text)
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
         }
+    };
+    if text.trim().is_empty() {
+        return Err(bad_file("The file is empty."));
     }
+    Ok(text)
 }
 
 /// The text from the header row on, and the header's line number.
-fn after_preamble(text: &str, skip_lines: usize) -> Result<(&str, i64)> {
+pub(crate) fn after_preamble(text: &str, skip_lines: usize) -> Result<(&str, i64)> {
     let mut rest = text;
     for _ in 0..skip_lines {
         match rest.find('\n') {
@@ -249,7 +256,7 @@ fn after_preamble(text: &str, skip_lines: usize) -> Result<(&str, i64)> {
     Ok((rest, skip_lines as i64 + 1))
 }
 
-fn reader(text: &str, delimiter: char) -> csv::Reader<&[u8]> {
+pub(crate) fn reader(text: &str, delimiter: char) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
         .delimiter(delimiter as u8)
         .flexible(true)

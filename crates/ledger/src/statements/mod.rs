@@ -41,11 +41,13 @@ mod names;
 mod paypal;
 mod review;
 
+pub(crate) use amount::{read_amount, DecimalMark};
 pub use camt::parse_camt053;
 pub use counterparties::StatementName;
 pub use fields::{read_statement_file, DateOrder};
 pub use headless::LineVerdict;
 pub use imports::ImportSummary;
+pub(crate) use mapped::{after_preamble, decode_text, reader as csv_reader};
 pub use mapped::{
     parse_mapped_csv, preview_csv, AmountColumns, CsvMapping, CsvPreview, TextEncoding,
     DATE_FORMATS, DELIMITERS,
