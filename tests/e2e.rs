@@ -412,3 +412,132 @@ fn a_pending_request_is_edited_until_it_is_decided() {
         s
     });
 }
+
+/// A record fixture of the ledger's tests (`crates/ledger/tests/fixtures/records`).
+fn record_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/crates/ledger/tests/fixtures/records/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// The value of the import dialog's column select for `field`.
+async fn mapped_column(c: &fantoccini::Client, field: &str) -> String {
+    js(
+        c,
+        "return document.querySelector(`#import-columns [name=column_${arguments[0]}]`).value",
+        vec![field.into()],
+    )
+    .await
+    .as_str()
+    .unwrap()
+    .to_owned()
+}
+
+/// A shop's customer export, then a form tool's responses: mapped, checked (every bad line
+/// named, nothing written), imported; the imported records in view.
+#[test]
+fn customers_and_approved_requests_are_imported_from_csv_files() {
+    run("import-records", |s| async move {
+        let c = &s.client;
+        std::fs::write(&s.to_open, record_fixture("customers-shopify.csv")).unwrap();
+        open_screen(c, "customers").await;
+        click(c, "#import-customers").await;
+        click(c, "#import-choose").await;
+        wait_text(c, "#import-preview", |t| {
+            t.to_lowercase().contains("customer id")
+        })
+        .await;
+        // Guessed from the header: Shopify has no username column, so the e-mail is one.
+        for (field, column) in [
+            ("external_id", "Customer ID"),
+            ("username", "Email"),
+            ("name", "First Name"),
+            ("last_name", "Last Name"),
+            ("email", "Email"),
+            ("paypal_email", "PayPal Email"),
+            ("iban", ""),
+        ] {
+            assert_eq!(mapped_column(c, field).await, column, "{field}");
+        }
+        type_into(c, "#f-import_source", "Shopify").await;
+        click(c, "#import-check").await;
+        let summary = wait_text(c, "#import-summary", |t| !t.is_empty()).await;
+        assert_eq!(
+            summary.trim(),
+            "6 lines: 3 ready to import, 3 lines with a problem (left out)."
+        );
+        wait_text(c, "#import-problems tr[data-line='6']", |t| {
+            t.contains("is on line 2 too")
+        })
+        .await;
+        assert_eq!(
+            rows(&s.book, "customers").await,
+            0,
+            "a check writes nothing"
+        );
+        js(
+            c,
+            "document.querySelector('#import-result').scrollIntoView()",
+            vec![],
+        )
+        .await;
+        save_screenshot(c, "import-records-check").await;
+        click(c, "#import-run").await;
+        let said = wait_text(c, "#toast", |t| t.contains("Imported")).await;
+        assert!(said.contains("3 customers, 2 payment accounts"), "{said}");
+        wait_text(c, "#customers-table", |t| t.contains("Zoë Łukasiewicz")).await;
+        assert_eq!(count_of(c, "dialog[data-dialog=import-records]").await, 0);
+
+        std::fs::write(&s.to_open, record_fixture("requests-typeform.csv")).unwrap();
+        open_screen(c, "requests").await;
+        click(c, "#import-requests").await;
+        click(c, "#import-choose").await;
+        wait_text(c, "#import-preview", |t| {
+            t.to_lowercase().contains("network id")
+        })
+        .await;
+        for (field, column) in [
+            ("external_id", "#"),
+            ("username", "What is your username?"),
+            ("amount", "How much cashback did we promise?"),
+            ("currency", "Currency"),
+            ("program", "Which program?"),
+            ("note", "Anything else we should know?"),
+        ] {
+            assert_eq!(mapped_column(c, field).await, column, "{field}");
+        }
+        type_into(c, "#f-import_source", "Cashback form").await;
+        click(c, "#import-check").await;
+        wait_text(c, "#import-problems tr[data-line='4']", |t| {
+            t.contains("EURO")
+        })
+        .await;
+        // The book has no programs yet: the referral's line waits for one.
+        wait_text(c, "#import-problems tr[data-line='2']", |t| {
+            t.contains("no active program \"Spring referral\"")
+        })
+        .await;
+        click(c, "#import-run").await;
+        let said = wait_text(c, "#toast", |t| t.contains("approved request")).await;
+        assert!(said.contains("Imported 2 approved requests"), "{said}");
+        // Shown where they are dealt with: approved, without a payout yet.
+        let filter = js(
+            c,
+            "return document.querySelector('#request-filter').value",
+            vec![],
+        )
+        .await;
+        assert_eq!(filter, "payable");
+        wait_text(c, "#request-list", |t| {
+            t.contains("1250.00 USD") && t.contains("15.00 EUR")
+        })
+        .await;
+        assert_eq!(
+            rows(&s.book, "incentive_requests WHERE status = 'approved'").await,
+            2
+        );
+        s
+    });
+}

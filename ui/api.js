@@ -12,7 +12,7 @@ const CHANGES = new Set([
   'archive_payment_account', 'load_sample_data', 'payment_files', 'mark_run_paid',
   'confirm_matched_lines', 'confirm_statement_lines', 'add_request', 'decide_request', 'void_request',
   'create_payout', 'change_payout_status', 'retry_payout', 'bulk_change_status', 'pay_all_approved',
-  'edit_payout',
+  'edit_payout', 'import_records',
 ]);
 
 async function call(command, args = {}) {
@@ -89,6 +89,10 @@ export const api = {
   previewStatementCsv: (pick, settings) => call('preview_statement_csv', { pick, ...settings }),
   statementMappings: () => call('statement_mappings'),
   saveStatementMapping: (mapping) => call('save_statement_mapping', { mapping }),
+  recordMappings: (kind) => call('record_mappings', { kind }),
+  previewRecordsCsv: (pick, settings) => call('preview_records_csv', { pick, ...settings }),
+  checkRecords: (mapping) => call('check_records', { mapping }),
+  importRecords: (mapping) => call('import_records', { mapping }),
   ownerAccount: () => call('owner_account'),
   setOwnerAccount: (account) => call('set_owner_account', { account }),
   forgetStatementName: (customerId, nameKey) => call('forget_statement_name', { customer_id: customerId, name_key: nameKey }),

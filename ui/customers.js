@@ -8,6 +8,7 @@ import { customerDialog } from './customer-form.js';
 import { accountDialog } from './account-form.js';
 import { openCustomer } from './customer-page.js';
 import { sampleDataButton } from './sample.js';
+import { importDialog } from './record-import.js';
 
 const state = { search: '', page: 1, page_size: 20 };
 /** The customer just added, shown or said hidden on the next draw. */
@@ -23,6 +24,8 @@ export async function render(main) {
   replace(main,
     h('div', { class: 'screen-head' },
       h('h1', {}, 'Customers'),
+      // Imported customers in view: the search that could hide them is cleared.
+      h('button', { id: 'import-customers', onclick: () => importDialog('customers', () => { state.search = search.value = ''; state.page = 1; load(); }) }, 'Import from a file…'),
       h('button', { class: 'primary', id: 'add-customer', onclick: () => customerDialog(null, (c) => { justAdded = c; load(); }) }, 'Add customer')),
     h('div', { class: 'toolbar' }, search),
     list);

@@ -8,6 +8,7 @@ import { pager } from './pager.js';
 import { picker } from './picker.js';
 import { liveList } from './list.js';
 import { payRequest, showPayout } from './payouts.js';
+import { importDialog } from './record-import.js';
 
 const state = { search: '', filter: 'all', page: 1, page_size: 20 };
 
@@ -33,6 +34,8 @@ export async function render(main) {
       h('h1', {}, 'Incentive requests'),
       h('button', { id: 'manage-programs', onclick: () => programsDialog() }, 'Programs'),
       h('button', { id: 'pay-all-approved', onclick: () => payAllApproved(() => load()) }, 'Pay all approved…'),
+      // Imported requests are approved and without a payout: the list shows those.
+      h('button', { id: 'import-requests', onclick: () => importDialog('requests', () => { state.filter = filter.value = 'payable'; state.search = search.value = ''; state.page = 1; load(); }) }, 'Import…'),
       h('button', { class: 'primary', id: 'add-request', onclick: () => addRequest(() => load()) }, 'Add request')),
     h('div', { class: 'toolbar' }, search, filter),
     list);

@@ -77,16 +77,17 @@ export function mappingPanel(importWith) {
   return { panel, savedFormat };
 }
 
-/** Picks the file and previews it, trying Latin-1 and the other delimiters when the first
- *  reading is clearly wrong; null when the dialog is cancelled. */
-async function firstPreview(settings) {
+/** Picks the file and previews it with `read(pick, settings)` (a statement's preview by
+ *  default), trying Latin-1 and the other delimiters when the first reading is clearly wrong
+ *  (and changing `settings` to what worked); null when the dialog is cancelled. */
+export async function firstPreview(settings, read = api.previewStatementCsv) {
   let answer;
   try {
-    answer = await api.previewStatementCsv(true, settings);
+    answer = await read(true, settings);
   } catch (error) {
     if (error.code !== 'not_utf8') throw error;
     settings.encoding = 'latin1';
-    answer = await api.previewStatementCsv(false, settings);
+    answer = await read(false, settings);
   }
   if (!answer) return null;
   let [, preview] = answer;
@@ -94,7 +95,7 @@ async function firstPreview(settings) {
     for (const [delimiter] of DELIMITERS) {
       if (!preview.headers[0].includes(delimiter)) continue;
       settings.delimiter = delimiter;
-      [, preview] = await api.previewStatementCsv(false, settings);
+      [, preview] = await read(false, settings);
       break;
     }
   }
@@ -120,18 +121,51 @@ function guessLayout(sample) {
   return 'YYYY-MM-DD';
 }
 
-/** The editor: file settings, a preview of the file as read with them, and the columns. */
-function showEditor(editor, [fileName, firstPreview], settings, base, saveAndImport) {
-  const columns = h('div', { class: 'fields', id: 'mapping-columns' });
+/**
+ * The file settings of a column mapping (delimiter, encoding, lines before the header) and a
+ * table `#tableId` of the file's first lines as read with them. `read(pick, settings)` previews
+ * the held file; `redraw(preview)` runs after each reading, the first with `first`.
+ */
+export function fileSettings(settings, first, read, tableId, redraw) {
+  let preview = first;
   const table = h('div', { class: 'table-wrap' });
   const problem = h('div', { role: 'alert' });
-  const name = field('Source name', 'source', { value: base?.source ?? '', placeholder: 'e.g. Sparkasse giro', wide: true }, 'saved under this name');
   const delimiter = choose('Delimiter', 'delimiter', DELIMITERS);
   const encoding = choose('Encoding', 'encoding', ENCODINGS);
   const skip = field('Lines before the header', 'skip_lines', { type: 'number', min: 0, max: 50, value: settings.skip_lines });
   delimiter.querySelector('select').value = settings.delimiter;
   encoding.querySelector('select').value = settings.encoding;
-  let preview = firstPreview;
+  const current = () => ({
+    delimiter: delimiter.querySelector('select').value,
+    encoding: encoding.querySelector('select').value,
+    skip_lines: Number(skip.querySelector('input').value) || 0,
+  });
+  const draw = () => {
+    replace(table, h('table', { id: tableId },
+      h('thead', {}, h('tr', {}, preview.headers.map((c) => h('th', {}, c)))),
+      h('tbody', {}, preview.rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c)))))));
+    redraw(preview);
+  };
+  for (const control of [delimiter, encoding, skip]) {
+    control.addEventListener('change', async () => {
+      try {
+        [, preview] = await read(false, current());
+        replace(problem);
+        draw();
+      } catch (error) {
+        replace(problem, h('div', { class: 'banner' }, error.message));
+      }
+    });
+  }
+  draw();
+  return { controls: [delimiter, encoding, skip], table, problem, current };
+}
+
+/** The editor: file settings, a preview of the file as read with them, and the columns. */
+function showEditor(editor, [fileName, first], settings, base, saveAndImport) {
+  const columns = h('div', { class: 'fields', id: 'mapping-columns' });
+  const name = field('Source name', 'source', { value: base?.source ?? '', placeholder: 'e.g. Sparkasse giro', wide: true }, 'saved under this name');
+  let preview = first;
 
   const select = (label, key, value, optional) => {
     const control = choose(label, key, [...(optional ? [['', '—']] : []), ...preview.headers.map((c) => [c, c])]);
@@ -172,32 +206,16 @@ function showEditor(editor, [fileName, firstPreview], settings, base, saveAndImp
       select('Reference text', 'reference_column', base?.reference_column ?? guess(headers, 'reference_column'), true),
       select('Status (pending lines are never confirmed)', 'status_column', base?.status_column ?? guess(headers, 'status_column'), true));
   };
-  const drawPreview = () => {
-    replace(table, h('table', { id: 'mapping-preview' },
-      h('thead', {}, h('tr', {}, preview.headers.map((c) => h('th', {}, c)))),
-      h('tbody', {}, preview.rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c)))))));
-  };
-  const current = () => ({
-    delimiter: delimiter.querySelector('select').value,
-    encoding: encoding.querySelector('select').value,
-    skip_lines: Number(skip.querySelector('input').value) || 0,
+  const file = fileSettings(settings, first, api.previewStatementCsv, 'mapping-preview', (read) => {
+    preview = read;
+    drawColumns();
   });
-  const reread = async () => {
-    try {
-      [, preview] = await api.previewStatementCsv(false, current());
-      replace(problem);
-      drawPreview();
-      drawColumns();
-    } catch (error) {
-      replace(problem, h('div', { class: 'banner' }, error.message));
-    }
-  };
-  for (const control of [delimiter, encoding, skip]) control.addEventListener('change', reread);
+  const { problem } = file;
 
   const value = (key) => columns.querySelector(`[name=${key}]`);
   const mapping = () => ({
     source: name.querySelector('input').value,
-    ...current(),
+    ...file.current(),
     date_column: value('date_column').value,
     date_format: value('date_format').value,
     decimal_comma: value('decimal_comma').checked,
@@ -212,14 +230,12 @@ function showEditor(editor, [fileName, firstPreview], settings, base, saveAndImp
     status_column: value('status_column').value,
   });
 
-  drawPreview();
-  drawColumns();
   replace(editor, h('div', { class: 'card inset' },
     h('h3', {}, `Columns of ${fileName}`),
-    h('div', { class: 'fields' }, name, delimiter, encoding, skip),
+    h('div', { class: 'fields' }, name, ...file.controls),
     problem,
     h('p', { class: 'muted small' }, 'The file as read with these settings (first lines):'),
-    table,
+    file.table,
     columns,
     h('div', { class: 'actions left' },
       h('button', { type: 'button', onclick: () => replace(editor) }, 'Cancel'),

@@ -1,6 +1,7 @@
 //! The app's one piece of state: the open book (or why it could not be opened) and the name
 //! the audit trail records for this operator.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
@@ -38,8 +39,17 @@ pub struct Book {
     operator: Mutex<String>,
     /// The long work under way (an export): rows done, and whether the user asked to stop.
     pub work: Work,
-    /// The bank statement the user chose while mapping its columns.
-    held_statement: Mutex<Option<PathBuf>>,
+    /// The file the user chose while mapping its columns, of each kind.
+    held: Mutex<HashMap<Held, PathBuf>>,
+}
+
+/// What a file chosen for a column mapping is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Held {
+    /// A bank statement.
+    Statement,
+    /// Customers or requests to import.
+    Records,
 }
 
 /// Progress and cancellation of the one long job the UI runs at a time.
@@ -80,7 +90,7 @@ impl Book {
             opening: Mutex::default(),
             operator: Mutex::new(operator.into()),
             work: Work::default(),
-            held_statement: Mutex::default(),
+            held: Mutex::default(),
         }
     }
 
@@ -96,7 +106,7 @@ impl Book {
             opening: Mutex::new(Some(OPENING.into())),
             operator: Mutex::new(system_user()),
             work: Work::default(),
-            held_statement: Mutex::default(),
+            held: Mutex::default(),
         }
     }
 
@@ -189,19 +199,30 @@ impl Book {
         }
     }
 
-    pub fn hold_statement(&self, path: PathBuf) {
-        *self
-            .held_statement
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(path);
-    }
-
-    pub fn held_statement(&self) -> Result<PathBuf, Error> {
-        self.held_statement
+    /// Keeps the file the user chose (its path never reaches the webview) for later previews
+    /// and the import.
+    pub fn hold(&self, kind: Held, path: PathBuf) {
+        self.held
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .clone()
-            .ok_or_else(|| Error::validation("file", "Choose the statement file first."))
+            .insert(kind, path);
+    }
+
+    pub fn held(&self, kind: Held) -> Result<PathBuf, Error> {
+        self.held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&kind)
+            .cloned()
+            .ok_or_else(|| {
+                Error::validation(
+                    "file",
+                    match kind {
+                        Held::Statement => "Choose the statement file first.",
+                        Held::Records => "Choose the file to import first.",
+                    },
+                )
+            })
     }
 
     pub fn operator(&self) -> String {

@@ -9,6 +9,9 @@ use ledger::audit_log::{AuditPage, AuditQuery};
 use ledger::backups::Backup;
 use ledger::customer_page::CustomerOverview;
 use ledger::customers::{Customer, CustomerInput};
+use ledger::data_import::{
+    read_records_file, RecordCheck, RecordImport, RecordKind, RecordMapping,
+};
 use ledger::export::{CsvOptions, Written};
 use ledger::messages::{Message, RunMessages};
 use ledger::payment_files::{PaymentFileKind, PaymentFiles};
@@ -33,6 +36,7 @@ use ledger::{
 use serde::Serialize;
 use tauri::{Runtime, State, Window};
 
+use crate::book::Held;
 use crate::files;
 use crate::Book;
 
@@ -614,9 +618,9 @@ pub async fn preview_statement_csv<R: Runtime>(
         else {
             return Ok(None);
         };
-        book.hold_statement(path);
+        book.hold(Held::Statement, path);
     }
-    let path = book.held_statement()?;
+    let path = book.held(Held::Statement)?;
     let (name, bytes) = read_statement_file(&path)?;
     preview_csv(&bytes, delimiter, encoding, skip_lines).map(|p| Some((name, p)))
 }
@@ -635,13 +639,13 @@ pub async fn import_statement<R: Runtime>(
 ) -> Answer<Option<ImportOutcome>> {
     let ledger = book.ledger()?;
     let path = if held {
-        book.held_statement()?
+        book.held(Held::Statement)?
     } else {
         let Some(path) = files::open_path(&window, "Statement to import", files::STATEMENTS).await
         else {
             return Ok(None);
         };
-        book.hold_statement(path.clone());
+        book.hold(Held::Statement, path.clone());
         path
     };
     let origin = book.origin_of(Source::Import);
@@ -724,6 +728,61 @@ pub async fn dismiss_statement_line(
 pub async fn restore_statement_line(book: State<'_, Book>, line_id: i64) -> Answer<()> {
     book.ledger()?
         .restore_statement_line(&book.origin(), line_id)
+        .await
+}
+
+/// The saved mappings of files of `kind` to import.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn record_mappings(
+    book: State<'_, Book>,
+    kind: RecordKind,
+) -> Answer<Vec<RecordMapping>> {
+    book.ledger()?.record_mappings(kind).await
+}
+
+/// The header and first lines of a file of customers or requests, read with the given
+/// settings; with `pick` the user first chooses the file, which is then held (as a statement
+/// is, see [`preview_statement_csv`]). `None` when the dialog is cancelled.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn preview_records_csv<R: Runtime>(
+    window: Window<R>,
+    book: State<'_, Book>,
+    pick: bool,
+    delimiter: char,
+    encoding: TextEncoding,
+    skip_lines: usize,
+) -> Answer<Option<(String, CsvPreview)>> {
+    if pick {
+        let Some(path) =
+            files::open_path(&window, "Customers or requests (CSV)", files::TABLES).await
+        else {
+            return Ok(None);
+        };
+        book.hold(Held::Records, path);
+    }
+    let (name, bytes) = read_records_file(&book.held(Held::Records)?)?;
+    preview_csv(&bytes, delimiter, encoding, skip_lines).map(|p| Some((name, p)))
+}
+
+/// What importing the held file through `mapping` would do; writes nothing.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn check_records(book: State<'_, Book>, mapping: RecordMapping) -> Answer<RecordCheck> {
+    let (_, bytes) = read_records_file(&book.held(Held::Records)?)?;
+    book.ledger()?.check_records(&bytes, mapping).await
+}
+
+/// Saves `mapping` and imports the lines of the held file that have no problem, in one batch;
+/// long work (see [`work_progress`], [`cancel_work`]).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn import_records(book: State<'_, Book>, mapping: RecordMapping) -> Answer<RecordImport> {
+    let (name, bytes) = read_records_file(&book.held(Held::Records)?)?;
+    let ledger = book.ledger()?;
+    let origin = book.origin_of(Source::Import);
+    let mapping = ledger.save_record_mapping(&origin, mapping).await?;
+    book.work.start();
+    let progress = |rows| book.work.report(rows);
+    ledger
+        .import_records(&origin, &name, &bytes, mapping, &progress)
         .await
 }
 

@@ -45,6 +45,8 @@ pub async fn save_path<R: Runtime>(window: &Window<R>, suggested: &str) -> Optio
 
 /// The files a statement dialog offers.
 pub const STATEMENTS: (&str, &[&str]) = ("Statements", &["csv", "txt", "xml"]);
+/// The files an import of customers or requests offers.
+pub const TABLES: (&str, &[&str]) = ("CSV files", &["csv", "txt"]);
 /// The files a restore dialog offers.
 pub const BOOKS: (&str, &[&str]) = ("Books and backups", &["sqlite", "zst"]);
 /// The files "Open a book file…" offers.
