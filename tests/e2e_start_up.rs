@@ -483,3 +483,89 @@ fn the_window_reopens_at_the_size_it_was_left() {
         },
     );
 }
+
+/// The web processes (`WebKitWebProcess`) of the app started on `book`: children of the
+/// process whose environment names the book.
+fn web_processes_of(book: &Path) -> Vec<u32> {
+    let wanted = format!("INCENTISE_DB={}", book.display());
+    let parent_of = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // "pid (name) state ppid …"; the name may hold spaces, the ")" ends it.
+        stat.rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    let holds_book = |pid: u32| {
+        std::fs::read(format!("/proc/{pid}/environ"))
+            .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == wanted.as_bytes()))
+    };
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|cmd| String::from_utf8_lossy(&cmd).contains("WebKitWebProcess"))
+                && parent_of(pid).is_some_and(holds_book)
+        })
+        .collect()
+}
+
+/// All the app's log files under the test's data folder, as text.
+fn app_log(book: &Path) -> String {
+    fn walk(dir: &Path, text: &mut String) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, text);
+            } else if path.to_string_lossy().contains("/logs/") {
+                text.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+            }
+        }
+    }
+    let mut text = String::new();
+    walk(&book.with_file_name("data"), &mut text);
+    text
+}
+
+/// The page's web process crashes (killed here): the app reloads the page, and the page, back,
+/// asks the app whether it was reloaded and says so. WebKit's WebDriver session ends with the
+/// web process, so the test follows through the app's log and its processes.
+#[test]
+fn a_crashed_page_reloads_and_says_so() {
+    run("page-reloaded", |s| async move {
+        let c = &s.client;
+        open_screen(c, "customers").await;
+        let killed = web_processes_of(&s.book);
+        assert!(!killed.is_empty(), "the app's web process is found");
+        for pid in &killed {
+            std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status()
+                .unwrap();
+        }
+        let started = std::time::Instant::now();
+        loop {
+            let log = app_log(&s.book);
+            if log.contains("the page's web process ended; the page is reloaded")
+                && log.contains("the page was reloaded after its web process ended, and said so")
+            {
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "the page did not come back and say so; the log:\n{log}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        // A new web process serves the page.
+        let now = web_processes_of(&s.book);
+        assert!(
+            !now.is_empty() && now.iter().all(|p| !killed.contains(p)),
+            "{now:?}"
+        );
+        s
+    });
+}

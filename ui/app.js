@@ -116,12 +116,21 @@ function openingCard(doing) {
 
 async function start() {
   let state = await api.startUp();
+  let reloaded = state.page_reloaded;
   let shown = null;
   while (state.opening) {
     if (state.opening !== shown) replace(main, openingCard(state.opening));
     shown = state.opening;
     await new Promise((resolve) => setTimeout(resolve, 250));
     state = await api.startUp();
+    reloaded ||= state.page_reloaded;
+  }
+  if (reloaded) {
+    // The app reloaded this page after its web process crashed (src-tauri/src/page_crash.rs).
+    const banner = h('div', { class: 'banner', id: 'page-reloaded', role: 'alert' },
+      'The window stopped unexpectedly and was reloaded. Everything that was saved is in the book; a form that was open may need to be filled in again. ',
+      h('button', { type: 'button', class: 'link', onclick: () => banner.remove() }, 'Dismiss'));
+    document.body.prepend(banner);
   }
   if (state.problem) {
     replace(main, startUpCard(state));

@@ -41,6 +41,8 @@ pub struct Book {
     pub work: Work,
     /// The file the user chose while mapping its columns, of each kind.
     held: Mutex<HashMap<Held, PathBuf>>,
+    /// The page was reloaded after its web process crashed, and has not said so yet.
+    reloaded: AtomicBool,
 }
 
 /// What a file chosen for a column mapping is.
@@ -91,6 +93,7 @@ impl Book {
             operator: Mutex::new(operator.into()),
             work: Work::default(),
             held: Mutex::default(),
+            reloaded: AtomicBool::new(false),
         }
     }
 
@@ -107,6 +110,7 @@ impl Book {
             operator: Mutex::new(system_user()),
             work: Work::default(),
             held: Mutex::default(),
+            reloaded: AtomicBool::new(false),
         }
     }
 
@@ -223,6 +227,16 @@ impl Book {
                     },
                 )
             })
+    }
+
+    /// Remembers that the page was reloaded after its web process crashed (`page_crash`).
+    pub fn page_reloaded(&self) {
+        self.reloaded.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the page was reloaded after a crash since this was last asked.
+    pub fn take_page_reloaded(&self) -> bool {
+        self.reloaded.swap(false, Ordering::Relaxed)
     }
 
     pub fn operator(&self) -> String {

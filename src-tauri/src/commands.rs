@@ -878,6 +878,8 @@ pub struct StartUp {
     read_only: bool,
     problem: Option<Problem>,
     backups: Vec<Backup>,
+    /// The page was reloaded after its web process crashed (said once).
+    page_reloaded: bool,
 }
 
 #[derive(Serialize)]
@@ -896,12 +898,17 @@ pub fn start_up(book: State<'_, Book>) -> StartUp {
         (Some(_), Some(path)) => ledger::backups::list_backups(path).unwrap_or_default(),
         _ => Vec::new(),
     };
+    let page_reloaded = book.take_page_reloaded();
+    if page_reloaded {
+        tracing::info!("the page was reloaded after its web process ended, and said so");
+    }
     StartUp {
         opening: book.opening_now(),
         path: path.as_ref().map(|p| p.display().to_string()),
         read_only: book.ledger().is_ok_and(|l| !l.writable()),
         problem,
         backups,
+        page_reloaded,
     }
 }
 

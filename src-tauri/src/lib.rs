@@ -7,6 +7,7 @@ mod commands;
 mod files;
 mod log;
 mod one_window;
+mod page_crash;
 #[cfg(test)]
 mod tests;
 mod window_place;
@@ -119,6 +120,9 @@ pub fn run() {
     )
     .setup(|app| {
         window_place::keep(app.handle());
+        if let Some(window) = app.get_webview_window("main") {
+            page_crash::watch(&window);
+        }
         match book::log_dir(app.handle()) {
             Some(dir) => {
                 if let Err(err) = log::start(&dir) {
