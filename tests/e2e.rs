@@ -489,6 +489,40 @@ fn customers_and_approved_requests_are_imported_from_csv_files() {
         assert!(said.contains("3 customers, 2 payment accounts"), "{said}");
         wait_text(c, "#customers-table", |t| t.contains("Zoë Łukasiewicz")).await;
         assert_eq!(count_of(c, "dialog[data-dialog=import-records]").await, 0);
+        // The same file again: its saved mapping is taken by its columns, its lines are known.
+        click(c, "#import-customers").await;
+        click(c, "#import-choose").await;
+        wait_text(c, "#import-preview", |t| {
+            t.to_lowercase().contains("customer id")
+        })
+        .await;
+        let source = js(
+            c,
+            "return document.querySelector('#f-import_source').value",
+            vec![],
+        )
+        .await;
+        assert_eq!(source, "Shopify");
+        click(c, "#import-check").await;
+        let summary = wait_text(c, "#import-summary", |t| !t.is_empty()).await;
+        assert!(
+            summary.contains("0 ready to import, 3 imported before"),
+            "{summary}"
+        );
+        assert!(
+            js(
+                c,
+                "return document.querySelector('#import-run').disabled",
+                vec![]
+            )
+            .await
+                == true
+        );
+        click(
+            c,
+            "dialog[data-dialog=import-records] .actions button:not(.primary)",
+        )
+        .await;
 
         std::fs::write(&s.to_open, record_fixture("requests-typeform.csv")).unwrap();
         open_screen(c, "requests").await;
@@ -540,4 +574,93 @@ fn customers_and_approved_requests_are_imported_from_csv_files() {
         );
         s
     });
+}
+
+/// A customers file long enough (10,000 lines) for its import to run a few seconds.
+fn many_customers() -> String {
+    let mut csv = String::from("id,username,name,iban\n");
+    for k in 0..10_000 {
+        csv.push_str(&format!(
+            "{k},user{k},Customer {k},DE89370400440532013000\n"
+        ));
+    }
+    csv
+}
+
+/// Starts the import of [`many_customers`] and asks the window to close while it runs.
+async fn close_while_importing(s: &Session) {
+    let c = &s.client;
+    std::fs::write(&s.to_open, many_customers()).unwrap();
+    open_screen(c, "customers").await;
+    click(c, "#import-customers").await;
+    click(c, "#import-choose").await;
+    wait_for(c, "#import-preview").await;
+    type_into(c, "#f-import_source", "Sheet").await;
+    click(c, "#import-check").await;
+    wait_text(c, "#import-summary", |t| t.contains("10000 ready")).await;
+    click(c, "#import-run").await;
+    wait_text(c, "#import-result", |t| t.contains("Importing")).await;
+    // The test hook's way to ask the window to close (closing.rs).
+    std::fs::write(s.saved.join("close-window"), "").unwrap();
+}
+
+/// Whether the app started on `book` still runs: a process of the app's binary whose
+/// environment names the book.
+fn app_running(book: &std::path::Path) -> bool {
+    let wanted = format!("INCENTISE_DB={}", book.display());
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .any(|pid| {
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+            exe.ends_with("incentise-payouts")
+                && std::fs::read(format!("/proc/{pid}/environ"))
+                    .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == wanted.as_bytes()))
+        })
+}
+
+/// Closing while an import runs asks first; "Keep working" leaves the import to finish.
+#[test]
+fn closing_while_an_import_runs_asks_first_and_can_keep_working() {
+    run_with_env(
+        "close-keep-working",
+        &[("INCENTISE_CLOSE_ANSWER", "keep")],
+        |s| async move {
+            close_while_importing(&s).await;
+            let c = &s.client;
+            let said = wait_text(c, "#toast", |t| t.contains("Imported")).await;
+            assert!(said.contains("10000 customers"), "{said}");
+            // The window was asked to close, and the answer kept it.
+            let log = app_log(&s.book);
+            assert!(
+                log.contains("the window was asked to close while work ran")
+                    && log.contains("close=false"),
+                "{log}"
+            );
+            assert_eq!(rows(&s.book, "customers").await, 10_000);
+            s
+        },
+    );
+}
+
+/// "Close anyway" stops the import, which undoes itself, and the app ends.
+#[test]
+fn closing_while_an_import_runs_can_close_anyway_and_nothing_is_half_done() {
+    run_with_env(
+        "close-anyway",
+        &[("INCENTISE_CLOSE_ANSWER", "close")],
+        |s| async move {
+            close_while_importing(&s).await;
+            let started = std::time::Instant::now();
+            while app_running(&s.book) {
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(30),
+                    "the app did not end"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            assert_eq!(rows(&s.book, "customers").await, 0, "the import was undone");
+            s
+        },
+    );
 }

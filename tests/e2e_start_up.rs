@@ -513,23 +513,6 @@ fn web_processes_of(book: &Path) -> Vec<u32> {
         .collect()
 }
 
-/// All the app's log files under the test's data folder, as text.
-fn app_log(book: &Path) -> String {
-    fn walk(dir: &Path, text: &mut String) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, text);
-            } else if path.to_string_lossy().contains("/logs/") {
-                text.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
-            }
-        }
-    }
-    let mut text = String::new();
-    walk(&book.with_file_name("data"), &mut text);
-    text
-}
-
 /// The page's web process crashes (killed here): the app reloads the page, and the page, back,
 /// asks the app whether it was reloaded and says so. WebKit's WebDriver session ends with the
 /// web process, so the test follows through the app's log and its processes.

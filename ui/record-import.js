@@ -9,8 +9,9 @@ import { modal, field, choose } from './dialog.js';
 import { withProgress } from './progress.js';
 import { fileSettings, firstPreview } from './statement-mapping.js';
 
-/** Headers that hold an e-mail address. */
+/** Headers that hold an e-mail address, and an amount. */
 const EMAIL = /^(e-?mail|email address|e-mail-adresse|mail)$/i;
+const AMOUNT = /(amount|betrag|cashback|reward|how much|montant|importe)/i;
 
 /** The fields of each kind, as the ledger reads them: [key, label, required, header guess]. */
 const FIELDS = {
@@ -28,53 +29,59 @@ const FIELDS = {
   requests: [
     ['external_id', 'Their id of the request', true, /^(#|id|request id|response id|token|external id|nr\.?|number)$/i],
     ['username', 'Customer’s username', true, /(user ?name|benutzername|login|customer)/i],
-    ['amount', 'Amount', true, /(amount|betrag|cashback|reward|how much|montant|importe)/i],
+    ['amount', 'Amount', true, AMOUNT],
     ['currency', 'Currency column', false, /(currency|währung|waehrung|devise|moneda)/i],
     ['program', 'Program', false, /(program|programme|programm|campaign)/i],
     ['note', 'Note', false, /(note|notiz|comment|remark|bemerkung|anything else)/i],
   ],
 };
 
-const KINDS = [['customers', 'Customers and their payment accounts'], ['requests', 'Approved requests']];
+const TITLES = {
+  customers: 'Import customers from a CSV file',
+  requests: 'Import approved requests from a CSV file',
+};
+const ABOUT = {
+  customers: 'Each line a customer, with a PayPal account (its e-mail) or a bank account (IBAN) where the line has one: a shop’s customer export or a spreadsheet.',
+  requests: 'Each line an approved request of a customer the book has (by username): a form tool’s responses or a spreadsheet.',
+};
 
 /**
  * Opens the import dialog for `kind` ('customers' or 'requests'); `done()` runs after an
  * import wrote something, so the screen behind can show it.
  */
 export function importDialog(kind, done) {
-  const kindSelect = choose('What the file holds', 'import_kind', KINDS, { id: 'import-kind' });
   const saved = h('select', { id: 'import-mapping', 'aria-label': 'Saved mapping' });
   const editor = h('div', { id: 'import-editor' });
   const problem = h('div', { role: 'alert' });
   let mappings = [];
-  const kindNow = () => kindSelect.querySelector('select').value;
-  const loadSaved = async () => {
-    mappings = await api.recordMappings(kindNow());
-    replace(saved, h('option', { value: '' }, 'A new source'),
+  api.recordMappings(kind).then((found) => {
+    mappings = found;
+    replace(saved, h('option', { value: '' }, 'Chosen by the file’s columns'),
       mappings.map((m) => h('option', { value: m.source }, m.source)));
-    saved.value = mappings[0]?.source ?? '';
-  };
-  kindSelect.querySelector('select').value = kind;
-  kindSelect.querySelector('select').addEventListener('change', () => { replace(editor); loadSaved().catch(() => {}); });
-  loadSaved().catch(() => {});
+  }).catch((error) => replace(problem, h('div', { class: 'banner' }, error.message)));
 
   const chooseFile = async () => {
     replace(problem);
-    const base = mappings.find((m) => m.source === saved.value) ?? null;
-    const settings = base
-      ? { delimiter: base.delimiter, encoding: base.encoding, skip_lines: base.skip_lines }
+    const chosen = mappings.find((m) => m.source === saved.value) ?? null;
+    const settings = chosen
+      ? { delimiter: chosen.delimiter, encoding: chosen.encoding, skip_lines: chosen.skip_lines }
       : { delimiter: ',', encoding: 'utf8', skip_lines: 0 };
     try {
       const first = await firstPreview(settings, api.previewRecordsCsv);
-      if (first) showEditor(editor, kindNow(), first, settings, base, () => { dialog.close(); done(); });
+      if (!first) return;
+      // Without a choice, the saved mapping whose every column the file has (its source, so
+      // its lines imported before are known); else a new source.
+      const headers = first[1].headers;
+      const base = chosen ?? mappings.find((m) => Object.values(m.columns).every((c) => headers.includes(c))) ?? null;
+      showEditor(editor, kind, first, settings, base, () => { dialog.close(); done(); });
     } catch (error) {
       replace(problem, h('div', { class: 'banner' }, error.message));
     }
   };
   const dialog = modal('import-records', h('div', { class: 'body' },
-    h('h2', {}, 'Import from a CSV file'),
-    h('p', { class: 'muted' }, 'Customers (with a PayPal or bank account each) or approved requests, from a shop, a spreadsheet or a form tool. Nothing is written until you have seen what the check finds; a line imported before is left as it is.'),
-    h('div', { class: 'fields' }, kindSelect, h('label', {}, h('span', {}, 'Column mapping'), saved)),
+    h('h2', {}, TITLES[kind]),
+    h('p', { class: 'muted' }, ABOUT[kind], ' Nothing is written until you have seen what the check finds; a line imported before from the same source is left as it is.'),
+    h('div', { class: 'fields' }, h('label', {}, h('span', {}, 'Column mapping'), saved)),
     problem,
     h('div', { class: 'actions left' },
       h('button', { type: 'button', onclick: () => dialog.close() }, 'Close'),
@@ -90,8 +97,18 @@ function showEditor(editor, kind, [fileName, first], settings, base, imported) {
   const result = h('div', { id: 'import-result', 'aria-live': 'polite' });
   const source = field('Source name', 'import_source', { value: base?.source ?? '', placeholder: kind === 'customers' ? 'e.g. Shopify customers' : 'e.g. Cashback form', wide: true }, 'the mapping is saved under it, and two sources’ ids never clash');
   const run = h('button', { type: 'button', class: 'primary', id: 'import-run', disabled: true }, 'Import');
-  // Any change makes the last check stale: check again before importing.
-  const stale = () => { run.disabled = true; run.textContent = 'Import'; };
+  const checkButton = h('button', { type: 'button', id: 'import-check' }, 'Check the file');
+  // What the last check found, while nothing has changed since; any change (file settings,
+  // columns, source) makes it stale, and an answer to a stale check is dropped.
+  let checked = null;
+  let asked = 0;
+  const stale = () => {
+    asked += 1;
+    checked = null;
+    run.disabled = true;
+    run.textContent = 'Import';
+    replace(result);
+  };
   columns.addEventListener('change', stale);
   source.addEventListener('input', stale);
 
@@ -110,9 +127,13 @@ function showEditor(editor, kind, [fileName, first], settings, base, imported) {
       control.querySelector('select').value = preview.headers.includes(value) ? value : '';
       return control;
     });
+    // A decimal comma guessed from the first amounts ("12,50", "1.234,56"); the check refuses
+    // a file whose amounts prove the other mark.
+    const amounts = preview.rows.map((r) => r[preview.headers.indexOf(guess('amount', AMOUNT))] ?? '');
+    const comma = base?.decimal_comma ?? amounts.some((a) => /\d,\d{1,2}$|\.\d{3},/.test(a.trim()));
     const extra = kind === 'requests'
-      ? [field('Or one currency for every line', 'import_currency', { value: base?.currency ?? '', placeholder: 'EUR', maxlength: 3 }),
-        h('label', { class: 'inline wide' }, h('input', { type: 'checkbox', name: 'decimal_comma', checked: base?.decimal_comma ?? false }), 'Decimal comma (1.234,56)')]
+      ? [field('One currency for lines without one', 'import_currency', { value: base?.currency ?? '', placeholder: 'EUR', maxlength: 3 }),
+        h('label', { class: 'inline wide' }, h('input', { type: 'checkbox', name: 'decimal_comma', checked: comma }), 'Decimal comma (1.234,56)')]
       : [];
     replace(columns, ...controls, ...extra);
   };
@@ -133,27 +154,42 @@ function showEditor(editor, kind, [fileName, first], settings, base, imported) {
       .filter(([, column]) => column)),
   });
 
-  const check = async () => {
+  checkButton.addEventListener('click', async () => {
     replace(problem);
     stale();
+    const mine = asked;
+    checkButton.disabled = true;
     try {
       const found = await api.checkRecords(mapping());
+      if (mine !== asked) return;
+      checked = found;
       drawCheck(result, found);
       if (found.ready > 0) {
         run.disabled = false;
         run.textContent = `Import ${plural(found.ready, 'line')}`;
       }
     } catch (error) {
-      replace(result);
-      replace(problem, h('div', { class: 'banner' }, error.message));
+      if (mine === asked) replace(problem, h('div', { class: 'banner' }, error.message));
+    } finally {
+      checkButton.disabled = false;
     }
-  };
+  });
   run.addEventListener('click', async () => {
+    if (!checked) return;
     replace(problem);
+    const expected = checked;
     try {
-      const made = await withProgress(run, result, () => api.importRecords(mapping()), { label: 'Importing…', unit: 'lines' });
-      toast(made.message);
-      imported();
+      const made = await withProgress(run, result, () => api.importRecords(mapping(), expected.file_sha256), { label: 'Importing…', unit: 'lines' });
+      if (made.left_out === expected.problems.length && made.known === expected.known) {
+        toast(made.message);
+        imported();
+        return;
+      }
+      // The book changed since the check (another window, say): what was done stays in view.
+      stale();
+      replace(result, h('p', { class: 'banner', id: 'import-outcome', role: 'status' },
+        `The book changed since the check. ${made.message} `,
+        h('button', { type: 'button', class: 'link', onclick: imported }, 'Done')));
     } catch (error) {
       replace(result);
       replace(problem, h('div', { class: 'banner' }, error.kind === 'cancelled' ? 'Cancelled: nothing was imported.' : error.message));
@@ -169,7 +205,7 @@ function showEditor(editor, kind, [fileName, first], settings, base, imported) {
     columns,
     problem,
     h('div', { class: 'actions left' },
-      h('button', { type: 'button', id: 'import-check', onclick: check }, 'Check the file'),
+      checkButton,
       run),
     result));
 }

@@ -54,18 +54,39 @@ pub enum Held {
     Records,
 }
 
-/// Progress and cancellation of the one long job the UI runs at a time.
+/// Progress and cancellation of the one long job the UI runs at a time, and what it is while
+/// it runs (closing the window then asks first, see `closing`).
 #[derive(Default)]
 pub struct Work {
     rows: AtomicU64,
     cancel: AtomicBool,
+    running: Mutex<Option<&'static str>>,
+}
+
+/// A job under way: `Work::running` names it until this is dropped, whether the job ends
+/// done, refused or cancelled.
+#[must_use = "the job runs while this lives"]
+pub struct Job<'a>(&'a Work);
+
+impl Drop for Job<'_> {
+    fn drop(&mut self) {
+        *self.0.running.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
 }
 
 impl Work {
-    /// Resets the counters for a new job.
-    pub fn start(&self) {
+    /// Starts a job, `what` in words ("An import"): the counters reset, its name kept until
+    /// the returned guard is dropped.
+    pub fn start(&self, what: &'static str) -> Job<'_> {
         self.rows.store(0, Ordering::Relaxed);
         self.cancel.store(false, Ordering::Relaxed);
+        *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(what);
+        Job(self)
+    }
+
+    /// What runs now, if anything.
+    pub fn running(&self) -> Option<&'static str> {
+        *self.running.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Records progress; answers whether to go on.

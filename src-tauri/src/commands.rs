@@ -441,7 +441,7 @@ pub async fn export_payouts<R: Runtime>(
         return Ok(None);
     };
     let origin = book.origin();
-    book.work.start();
+    let _job = book.work.start("An export of payouts");
     let progress = |rows| book.work.report(rows);
     ledger
         .export_payouts_csv(&origin, &query, &path, options, &progress)
@@ -459,7 +459,7 @@ pub async fn export_audit_log<R: Runtime>(
     let Some(path) = files::save_path(&window, &format!("audit-log-{}.csv", today())).await else {
         return Ok(None);
     };
-    book.work.start();
+    let _job = book.work.start("An export of the audit log");
     let progress = |rows| book.work.report(rows);
     ledger
         .export_audit_csv(&book.origin(), &path, options, &progress)
@@ -771,18 +771,21 @@ pub async fn check_records(book: State<'_, Book>, mapping: RecordMapping) -> Ans
     book.ledger()?.check_records(&bytes, mapping).await
 }
 
-/// Saves `mapping` and imports the lines of the held file that have no problem, in one batch;
-/// long work (see [`work_progress`], [`cancel_work`]).
+/// Imports the lines of the held file that have no problem, in one batch, and saves `mapping`
+/// with them; refused when the file is not the one checked (`checked`: the check's
+/// `file_sha256`). Long work (see [`work_progress`], [`cancel_work`]).
 #[tauri::command(rename_all = "snake_case")]
-pub async fn import_records(book: State<'_, Book>, mapping: RecordMapping) -> Answer<RecordImport> {
+pub async fn import_records(
+    book: State<'_, Book>,
+    mapping: RecordMapping,
+    checked: String,
+) -> Answer<RecordImport> {
     let (name, bytes) = read_records_file(&book.held(Held::Records)?)?;
-    let ledger = book.ledger()?;
     let origin = book.origin_of(Source::Import);
-    let mapping = ledger.save_record_mapping(&origin, mapping).await?;
-    book.work.start();
+    let _job = book.work.start("An import");
     let progress = |rows| book.work.report(rows);
-    ledger
-        .import_records(&origin, &name, &bytes, mapping, &progress)
+    book.ledger()?
+        .import_records(&origin, &name, &bytes, mapping, &checked, &progress)
         .await
 }
 
@@ -794,7 +797,7 @@ pub async fn confirm_matched_lines(
     import_id: i64,
 ) -> Answer<ConfirmOutcome> {
     let origin = book.origin_of(Source::Import);
-    book.work.start();
+    let _job = book.work.start("Confirming the statement's lines");
     let progress = |rows| book.work.report(rows);
     book.ledger()?
         .confirm_matched_lines(&origin, import_id, &progress)
@@ -1052,7 +1055,7 @@ pub async fn audit_log(book: State<'_, Book>, query: AuditQuery) -> Answer<Audit
 /// every record against its history; long work (see [`work_progress`], [`cancel_work`]).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn verify_book(book: State<'_, Book>) -> Answer<BookReport> {
-    book.work.start();
+    let _job = book.work.start("The check of the book");
     let progress = |events| book.work.report(events);
     book.ledger()?.verify_book_with(&progress).await
 }

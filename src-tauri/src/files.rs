@@ -17,6 +17,16 @@ fn hook(name: &str) -> Option<PathBuf> {
     gate(std::env::var_os(name))
 }
 
+/// The path the test variable `name` gives, in a build with the `test-hooks` feature only.
+pub fn test_path(name: &str) -> Option<PathBuf> {
+    hook(name)
+}
+
+/// The text the test variable `name` gives, in a build with the `test-hooks` feature only.
+pub fn test_answer(name: &str) -> Option<String> {
+    hook(name).map(|p| p.to_string_lossy().into_owned())
+}
+
 /// A test variable's value as a path where the build takes test hooks; nothing otherwise.
 fn gate(value: Option<std::ffi::OsString>) -> Option<PathBuf> {
     if cfg!(feature = "test-hooks") {

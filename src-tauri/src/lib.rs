@@ -2,6 +2,7 @@
 //! per ledger function. No rule of the domain lives here (docs/ARCHITECTURE.md, rule 1).
 
 mod book;
+mod closing;
 mod command_names;
 mod commands;
 mod files;
@@ -118,10 +119,12 @@ pub fn run() {
             .plugin(one_window::plugin(&identifier))
             .plugin(window_place::plugin()),
     )
+    .on_window_event(closing::on_window_event)
     .setup(|app| {
         window_place::keep(app.handle());
         if let Some(window) = app.get_webview_window("main") {
             page_crash::watch(&window);
+            closing::close_on_request(window.as_ref().window());
         }
         match book::log_dir(app.handle()) {
             Some(dir) => {

@@ -460,3 +460,20 @@ pub async fn open_screen(client: &Client, screen: &str) {
     )
     .await;
 }
+
+/// All the app's log files under the test's data folder, as text.
+pub fn app_log(book: &Path) -> String {
+    fn walk(dir: &Path, text: &mut String) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, text);
+            } else if path.to_string_lossy().contains("/logs/") {
+                text.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+            }
+        }
+    }
+    let mut text = String::new();
+    walk(&book.with_file_name("data"), &mut text);
+    text
+}

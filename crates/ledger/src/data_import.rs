@@ -28,7 +28,7 @@ use crate::ids::{CustomerId, ProgramId};
 use crate::money::{Currency, Money};
 use crate::progress::Progress;
 use crate::requests::RequestStatus;
-use crate::statements::{read_amount, DecimalMark, TextEncoding, DELIMITERS};
+use crate::statements::{decimal_mark, read_amount, DecimalMark, TextEncoding, DELIMITERS};
 use crate::text::{self, Lines};
 use crate::Ledger;
 
@@ -218,6 +218,8 @@ pub struct RecordCheck {
     pub problems: Vec<LineProblem>,
     /// What the first ready lines would make, in words.
     pub sample: Vec<String>,
+    /// SHA-256 of the file checked: the import refuses another.
+    pub file_sha256: String,
 }
 
 /// What an import wrote.
@@ -289,20 +291,19 @@ impl Planned {
     }
 }
 
-/// The record's create key: the kind, the source and the external id; hashed when it would
-/// be longer than a create key may be.
+/// The record's create key: the kind, then a SHA-256 of the source (as compared) and the
+/// external id, a line feed between them (a source is one line, so no two pairs meet).
 fn create_key(kind: RecordKind, source: &str, external_id: &str) -> String {
-    let key = format!(
-        "{}:{}:{external_id}",
-        kind.key_prefix(),
-        text::compare_key(source)
-    );
-    if key.chars().count() <= 100 {
-        return key;
-    }
-    let digest = Sha256::digest(key.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}:{hex}", kind.key_prefix())
+    let pair = format!("{}\n{external_id}", text::compare_key(source));
+    format!("{}:{}", kind.key_prefix(), sha256_hex(pair.as_bytes()))
+}
+
+/// SHA-256 of `bytes`, in lower-case hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Reads the file at `path` (refusing one too large before reading it): its name and bytes.
@@ -380,11 +381,32 @@ fn rows(bytes: &[u8], mapping: &RecordMapping) -> Result<Vec<Row>> {
         at.insert(*field, k);
     }
     let mut rows = Vec::new();
-    for (k, record) in reader.records().enumerate() {
-        let line_no = header_line + 1 + k as i64;
+    // A record's line is where its first cell starts, counted as an editor counts lines (a cell
+    // over several lines, a form's long answer, counts them all; blank lines count too). The
+    // reader's own position may stand before the line ends it skipped, so lines are counted
+    // here, from the byte where the record starts.
+    let raw = text.as_bytes();
+    let (mut counted_to, mut text_line) = (0, 1_i64);
+    let mut line_of = |byte: usize| {
+        let mut start = byte.min(raw.len());
+        while start < raw.len() && matches!(raw[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        let newlines = raw[counted_to.min(start)..start]
+            .iter()
+            .filter(|&&b| b == b'\n');
+        text_line += newlines.count() as i64;
+        counted_to = start;
+        header_line - 1 + text_line
+    };
+    for record in reader.records() {
         let record = record.map_err(|e| {
-            Error::validation("file", format!("Line {line_no} cannot be read: {e}."))
+            let line = e.position().map_or("A line".to_owned(), |p| {
+                format!("Line {}", line_of(p.byte() as usize))
+            });
+            Error::validation("file", format!("{line} cannot be read: {e}."))
         })?;
+        let line_no = record.position().map_or(0, |p| line_of(p.byte() as usize));
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -497,7 +519,10 @@ fn plan_request(row: &Row, mapping: &RecordMapping) -> std::result::Result<Plann
         return Err("Username: the line names no customer.".to_owned());
     }
     let code = match row.get(Field::Currency) {
-        "" if !mapping.columns.contains_key(&Field::Currency) => mapping.currency.clone(),
+        "" if mapping.currency.is_empty() => {
+            return Err("Currency: the line has none.".to_owned());
+        }
+        "" => mapping.currency.clone(),
         code => code.to_uppercase(),
     };
     let currency = Currency::from_code(&code).ok_or_else(|| {
@@ -537,14 +562,33 @@ struct Plan {
 
 async fn plan(conn: &mut SqliteConnection, bytes: &[u8], mapping: &RecordMapping) -> Result<Plan> {
     let rows = rows(bytes, mapping)?;
+    if mapping.kind == RecordKind::Requests {
+        // "1.500" is 1,500 written with a decimal comma and 1.50 with a point: the mapping's
+        // mark must be the one the file's amounts prove, or nothing is read.
+        let amounts = rows.iter().map(|r| (r.line_no, r.get(Field::Amount)));
+        let proven = decimal_mark(amounts, Some(mapping.mark()))
+            .map_err(|why| Error::validation("decimal_comma", why))?;
+        if proven != mapping.mark() {
+            return Err(Error::validation(
+                "decimal_comma",
+                match proven {
+                    DecimalMark::Comma => "The amounts are written with a decimal comma (1.234,56): tick “Decimal comma”.",
+                    DecimalMark::Point => "The amounts are written with a decimal point (1,234.56): untick “Decimal comma”.",
+                },
+            ));
+        }
+    }
     let mut problems = Vec::new();
     let mut read = Vec::new();
     let mut ids_seen: HashMap<String, i64> = HashMap::new();
     let mut usernames_seen: HashMap<String, i64> = HashMap::new();
     for row in &rows {
         let external_id = row.get(Field::ExternalId);
+        let checked = text::optional("external_id", "External id", external_id, 200, Lines::One);
         let planned = if external_id.is_empty() {
             Err("External id: the line has none.".to_owned())
+        } else if let Err(err) = checked {
+            Err(problem(Field::ExternalId, err))
         } else if let Some(first) = ids_seen.get(external_id) {
             Err(format!(
                 "External id: {external_id:?} is on line {first} too."
@@ -735,11 +779,37 @@ async fn write_line(
 }
 
 impl Ledger {
+    /// The saved mappings of files of `kind` to import, by source name.
+    pub async fn record_mappings(&self, kind: RecordKind) -> Result<Vec<RecordMapping>> {
+        self.settings_under(&record_prefix(kind), "An import mapping")
+            .await
+    }
+
+    /// Saves an import mapping under its kind and source (replacing the one saved before).
+    pub async fn save_record_mapping(
+        &self,
+        origin: &Origin,
+        mapping: RecordMapping,
+    ) -> Result<RecordMapping> {
+        let mapping = mapping.clean()?;
+        self.put_setting(
+            origin,
+            &record_mapping_key(&mapping),
+            &mapping,
+            "Import column mapping saved.",
+        )
+        .await?;
+        Ok(mapping)
+    }
+
     /// What importing `bytes` through `mapping` would do; writes nothing.
     pub async fn check_records(&self, bytes: &[u8], mapping: RecordMapping) -> Result<RecordCheck> {
         let mapping = mapping.clean()?;
-        let plan = plan(&mut *self.reader.acquire().await?, bytes, &mapping).await?;
+        // One read transaction: every query of the check sees the same book.
+        let mut read = self.reader.begin().await?;
+        let plan = plan(&mut read, bytes, &mapping).await?;
         Ok(RecordCheck {
+            file_sha256: sha256_hex(bytes),
             lines: plan.lines,
             ready: plan.ready.len(),
             known: plan.known,
@@ -754,16 +824,24 @@ impl Ledger {
     }
 
     /// Imports the lines of `bytes` without a problem in one audited batch (see the module
-    /// invariants); `progress` hears every 500 lines and may cancel (then nothing changes).
+    /// invariants), and saves the mapping with them; refused when `bytes` are not the file
+    /// checked (`checked`: [`RecordCheck::file_sha256`]). `progress` hears every 500 lines and
+    /// may cancel; then nothing changes, the mapping included.
     pub async fn import_records(
         &self,
         origin: &Origin,
         file_name: &str,
         bytes: &[u8],
         mapping: RecordMapping,
+        checked: &str,
         progress: Progress<'_>,
     ) -> Result<RecordImport> {
         let mapping = mapping.clean()?;
+        if sha256_hex(bytes) != checked {
+            return Err(Error::Conflict(
+                "The file changed since it was checked; check it again before importing.".into(),
+            ));
+        }
         let mut tx = self.begin_write(origin).await?;
         let plan = plan(tx.conn(), bytes, &mapping).await?;
         let mut made = RecordImport {
@@ -784,10 +862,38 @@ impl Ledger {
         }
         made.message = message(&made);
         if !plan.ready.is_empty() {
+            if !progress(plan.ready.len() as u64) {
+                return Err(Error::Cancelled);
+            }
+            crate::settings::put_setting_in(
+                &mut tx,
+                &record_mapping_key(&mapping),
+                &mapping,
+                "Import column mapping saved.",
+            )
+            .await?;
             tx.commit().await?;
         }
         Ok(made)
     }
+}
+
+/// Where import mappings of `kind` are saved: "record_mapping:customers:".
+fn record_prefix(kind: RecordKind) -> String {
+    let kind = serde_json::to_value(kind).expect("a kind serialises");
+    format!(
+        "record_mapping:{}:",
+        kind.as_str().expect("a kind is a string")
+    )
+}
+
+/// Where an import mapping is saved: under its kind and its source as compared.
+fn record_mapping_key(mapping: &RecordMapping) -> String {
+    format!(
+        "{}{}",
+        record_prefix(mapping.kind),
+        text::compare_key(&mapping.source)
+    )
 }
 
 /// What an import did, in a sentence.

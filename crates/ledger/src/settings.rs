@@ -8,8 +8,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Action, Diff, Event, Origin, Record};
-use crate::data_import::{RecordKind, RecordMapping};
+use crate::audit::{Action, Diff, Event, Origin, Record, WriteTx};
 use crate::error::{Error, Result};
 use crate::statements::CsvMapping;
 use crate::text::{self, Lines};
@@ -19,15 +18,6 @@ const OWNER_ACCOUNT: &str = "owner_account";
 const OPERATOR_NAME: &str = "operator_name";
 const MAPPING_PREFIX: &str = "statement_mapping:";
 const SECOND_BACKUP_FOLDER: &str = "second_backup_folder";
-
-/// Where import mappings of `kind` are saved: "record_mapping:customers:".
-fn record_prefix(kind: RecordKind) -> String {
-    let kind = serde_json::to_value(kind).expect("a kind serialises");
-    format!(
-        "record_mapping:{}:",
-        kind.as_str().expect("a kind is a string")
-    )
-}
 
 /// The owner's own bank account, which SEPA payment files pay from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,40 +57,18 @@ impl Ledger {
     }
 
     /// Stores `value` under `key` with an audit event; nothing is recorded when it is unchanged.
-    async fn put_setting<T: Serialize>(
+    pub(crate) async fn put_setting<T: Serialize>(
         &self,
         origin: &Origin,
         key: &str,
         value: &T,
         note: &str,
     ) -> Result<()> {
-        let new = serde_json::to_string(value)
-            .map_err(|e| Error::Storage(format!("The setting {key} cannot be stored: {e}.")))?;
         let mut tx = self.begin_write(origin).await?;
-        let old: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-            .bind(key)
-            .fetch_optional(tx.conn())
-            .await?;
-        let old: Option<serde_json::Value> = old.and_then(|v| serde_json::from_str(&v).ok());
-        let diff = Diff::new().field(key, old, value);
-        if diff.is_empty() {
-            return Ok(());
+        if put_setting_in(&mut tx, key, value, note).await? {
+            tx.commit().await?;
         }
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES (?, ?)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(key)
-        .bind(&new)
-        .execute(tx.conn())
-        .await?;
-        tx.commit_with(Event {
-            action: Action::Update,
-            record: Record::Book,
-            diff,
-            note,
-        })
-        .await
+        Ok(())
     }
 
     /// The owner's own bank account, once it has been given.
@@ -169,32 +137,9 @@ impl Ledger {
             .await
     }
 
-    /// The saved mappings of files of `kind` to import, by source name.
-    pub async fn record_mappings(&self, kind: RecordKind) -> Result<Vec<RecordMapping>> {
-        self.settings_under(&record_prefix(kind), "An import mapping")
-            .await
-    }
-
-    /// Saves an import mapping under its kind and source (replacing the one saved before).
-    pub async fn save_record_mapping(
-        &self,
-        origin: &Origin,
-        mapping: RecordMapping,
-    ) -> Result<RecordMapping> {
-        let mapping = mapping.clean()?;
-        let key = format!(
-            "{}{}",
-            record_prefix(mapping.kind),
-            text::compare_key(&mapping.source)
-        );
-        self.put_setting(origin, &key, &mapping, "Import column mapping saved.")
-            .await?;
-        Ok(mapping)
-    }
-
     /// The settings whose key starts with `prefix`, in key order; `what` names one in the
     /// error for a damaged value.
-    async fn settings_under<T: DeserializeOwned>(
+    pub(crate) async fn settings_under<T: DeserializeOwned>(
         &self,
         prefix: &str,
         what: &str,
@@ -227,4 +172,41 @@ impl Ledger {
             .await?;
         Ok(mapping)
     }
+}
+
+/// Stores `value` under `key` in `tx` with its audit event (old and new value; the caller
+/// commits); false when the value was stored already, and then nothing is recorded.
+pub(crate) async fn put_setting_in<T: Serialize>(
+    tx: &mut WriteTx<'_>,
+    key: &str,
+    value: &T,
+    note: &str,
+) -> Result<bool> {
+    let new = serde_json::to_string(value)
+        .map_err(|e| Error::Storage(format!("The setting {key} cannot be stored: {e}.")))?;
+    let old: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+        .bind(key)
+        .fetch_optional(tx.conn())
+        .await?;
+    let old: Option<serde_json::Value> = old.and_then(|v| serde_json::from_str(&v).ok());
+    let diff = Diff::new().field(key, old, value);
+    if diff.is_empty() {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES (?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(&new)
+    .execute(tx.conn())
+    .await?;
+    tx.record(Event {
+        action: Action::Update,
+        record: Record::Book,
+        diff,
+        note,
+    })
+    .await?;
+    Ok(true)
 }

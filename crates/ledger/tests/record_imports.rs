@@ -20,6 +20,15 @@ fn fixture(name: &str) -> Vec<u8> {
     .unwrap()
 }
 
+/// What the import asks for: the SHA-256 of the file checked.
+fn sha(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn columns(pairs: &[(Field, &str)]) -> BTreeMap<Field, String> {
     pairs.iter().map(|(f, c)| (*f, (*c).to_owned())).collect()
 }
@@ -124,7 +133,14 @@ async fn a_shopify_export_is_checked_then_imported_once() {
     assert_eq!(count(l, "audit_events").await, 0);
 
     let done = l
-        .import_records(&me(), "customers_export.csv", &bytes, shopify(), &|_| true)
+        .import_records(
+            &me(),
+            "customers_export.csv",
+            &bytes,
+            shopify(),
+            &sha(&bytes),
+            &|_| true,
+        )
         .await
         .unwrap();
     assert_eq!((done.customers, done.accounts, done.known), (3, 2, 0));
@@ -153,20 +169,28 @@ async fn a_shopify_export_is_checked_then_imported_once() {
     assert_eq!(ava.account_count, 1);
     let accounts = l.customer_accounts(ava.id).await.unwrap();
     assert!(accounts[0].is_default);
-    // One event per record, as creates by hand give them; the book checks out against them.
-    assert_eq!(count(l, "audit_events").await, 5);
+    // One event per record, as creates by hand give them, and the mapping's; the book checks
+    // out against them.
+    assert_eq!(count(l, "audit_events").await, 6);
     assert!(l.verify_book().await.unwrap().intact());
 
     // The same file again: every line it imported is known, nothing is added.
     let again = l.check_records(&bytes, shopify()).await.unwrap();
     assert_eq!((again.ready, again.known, again.problems.len()), (0, 3, 3));
     let again = l
-        .import_records(&me(), "customers_export.csv", &bytes, shopify(), &|_| true)
+        .import_records(
+            &me(),
+            "customers_export.csv",
+            &bytes,
+            shopify(),
+            &sha(&bytes),
+            &|_| true,
+        )
         .await
         .unwrap();
     assert_eq!((again.customers, again.accounts, again.known), (0, 0, 3));
     assert_eq!(count(l, "customers").await, 3);
-    assert_eq!(count(l, "audit_events").await, 5);
+    assert_eq!(count(l, "audit_events").await, 6);
 }
 
 #[tokio::test]
@@ -197,7 +221,14 @@ async fn a_latin1_spreadsheet_names_each_bad_line() {
         check.sample
     );
     let done = l
-        .import_records(&me(), "kunden.csv", &bytes, spreadsheet(), &|_| true)
+        .import_records(
+            &me(),
+            "kunden.csv",
+            &bytes,
+            spreadsheet(),
+            &sha(&bytes),
+            &|_| true,
+        )
         .await
         .unwrap();
     assert_eq!((done.customers, done.accounts), (4, 4));
@@ -224,11 +255,13 @@ async fn a_latin1_spreadsheet_names_each_bad_line() {
 async fn form_responses_become_approved_requests_of_known_customers() {
     let b = book().await;
     let l = &b.ledger;
+    let customers = fixture("customers-shopify.csv");
     l.import_records(
         &me(),
         "customers_export.csv",
-        &fixture("customers-shopify.csv"),
+        &customers,
         shopify(),
+        &sha(&customers),
         &|_| true,
     )
     .await
@@ -265,7 +298,14 @@ async fn form_responses_become_approved_requests_of_known_customers() {
     );
     assert_eq!(check.ready, 3);
     let done = l
-        .import_records(&me(), "responses.csv", &bytes, typeform(), &|_| true)
+        .import_records(
+            &me(),
+            "responses.csv",
+            &bytes,
+            typeform(),
+            &sha(&bytes),
+            &|_| true,
+        )
         .await
         .unwrap();
     assert_eq!(done.requests, 3);
@@ -303,7 +343,14 @@ async fn form_responses_become_approved_requests_of_known_customers() {
     assert_eq!(approval.note, "Imported from responses.csv, line 2.");
     assert!(l.verify_book().await.unwrap().intact());
     let again = l
-        .import_records(&me(), "responses.csv", &bytes, typeform(), &|_| true)
+        .import_records(
+            &me(),
+            "responses.csv",
+            &bytes,
+            typeform(),
+            &sha(&bytes),
+            &|_| true,
+        )
         .await
         .unwrap();
     assert_eq!((again.requests, again.known), (0, 3));
@@ -325,9 +372,17 @@ async fn a_mapping_without_a_required_column_or_a_file_without_it_is_refused() {
     mapping.columns.insert(Field::Username, "Username".into());
     let err = l.check_records(&bytes, mapping).await.unwrap_err();
     assert!(err.to_string().contains("no column \"Username\""), "{err}");
+    // Requests without a currency column need the one currency of the file.
     let mut mapping = typeform();
     mapping.columns.remove(&Field::Currency);
-    assert!(l.check_records(&bytes, mapping).await.is_err());
+    let err = l
+        .check_records(&fixture("requests-typeform.csv"), mapping)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Validation { field, .. } if *field == "currency"),
+        "{err:?}"
+    );
 }
 
 /// 10,000 customers with bank accounts in one batch, with progress; cancelled, nothing stays.
@@ -356,21 +411,40 @@ async fn ten_thousand_lines_import_in_one_batch_and_a_cancel_leaves_nothing() {
         ]),
         currency: String::new(),
     };
+    let settings = count(l, "settings").await;
     let err = l
-        .import_records(&me(), "c.csv", csv.as_bytes(), mapping.clone(), &|done| {
-            done < 5_000
-        })
+        .import_records(
+            &me(),
+            "c.csv",
+            csv.as_bytes(),
+            mapping.clone(),
+            &sha(csv.as_bytes()),
+            &|done| done < 5_000,
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Cancelled));
     assert_eq!(count(l, "customers").await, 0);
+    assert_eq!(count(l, "audit_events").await, 0, "nothing recorded");
+    assert_eq!(
+        count(l, "settings").await,
+        settings,
+        "the mapping not saved either"
+    );
     let told = std::sync::Mutex::new(Vec::new());
     let started = std::time::Instant::now();
     let done = l
-        .import_records(&me(), "c.csv", csv.as_bytes(), mapping, &|done| {
-            told.lock().unwrap().push(done);
-            true
-        })
+        .import_records(
+            &me(),
+            "c.csv",
+            csv.as_bytes(),
+            mapping,
+            &sha(csv.as_bytes()),
+            &|done| {
+                told.lock().unwrap().push(done);
+                true
+            },
+        )
         .await
         .unwrap();
     println!(
@@ -378,8 +452,11 @@ async fn ten_thousand_lines_import_in_one_batch_and_a_cancel_leaves_nothing() {
         started.elapsed().as_secs_f64()
     );
     assert_eq!((done.customers, done.accounts), (10_000, 10_000));
-    assert_eq!(told.into_inner().unwrap().len(), 19);
-    assert_eq!(count(l, "audit_events").await, 20_000);
+    // Every 500 lines, and once more with all of them before the commit.
+    assert_eq!(told.into_inner().unwrap().len(), 20);
+    // The records' events, and the mapping's.
+    assert_eq!(count(l, "audit_events").await, 20_001);
+    assert!(l.verify_book().await.unwrap().intact());
 }
 
 #[tokio::test]
@@ -402,4 +479,179 @@ async fn a_mapping_is_saved_per_kind_and_source() {
     let mut incomplete = typeform();
     incomplete.columns.remove(&Field::Amount);
     assert!(l.save_record_mapping(&me(), incomplete).await.is_err());
+}
+
+fn mapping_of(kind: RecordKind, pairs: &[(Field, &str)]) -> RecordMapping {
+    RecordMapping {
+        kind,
+        source: "Sheet".into(),
+        delimiter: ',',
+        encoding: TextEncoding::Utf8,
+        skip_lines: 0,
+        decimal_comma: false,
+        columns: columns(pairs),
+        currency: String::new(),
+    }
+}
+
+/// Line numbers as an editor shows them: after a preamble, a blank line and a cell written
+/// over several lines (a form's long answer); a byte-order mark is not part of the header.
+#[tokio::test]
+async fn problems_name_the_lines_an_editor_shows() {
+    let b = book().await;
+    let l = &b.ledger;
+    customer(l, "ada").await;
+    let csv = "\u{feff}Exported 2026-03-07\n\
+               id,username,amount,note\n\
+               r1,ada,10.00,\"first line\nsecond line\"\n\
+               \n\
+               r2,nobody,5.00,\n\
+               r3,ada,12.50,\n\
+               r3,ada,7.00,again\n\
+               ,ada,1.00,\n";
+    let mut mapping = mapping_of(
+        RecordKind::Requests,
+        &[
+            (Field::ExternalId, "id"),
+            (Field::Username, "username"),
+            (Field::Amount, "amount"),
+            (Field::Note, "note"),
+        ],
+    );
+    mapping.skip_lines = 1;
+    mapping.currency = "EUR".into();
+    let check = l.check_records(csv.as_bytes(), mapping).await.unwrap();
+    let found: Vec<(i64, String)> = problems(&check);
+    assert_eq!(
+        found.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        vec![6, 8, 9],
+        "{found:?}"
+    );
+    assert!(found[0].1.contains("no customer \"nobody\""), "{found:?}");
+    assert_eq!(found[1].1, "External id: \"r3\" is on line 7 too.");
+    assert_eq!(check.ready, 2);
+    assert_eq!(
+        check.sample[0],
+        "Line 3: 10.00 EUR for ada Example, approved"
+    );
+}
+
+#[tokio::test]
+async fn a_line_with_two_accounts_or_an_empty_currency_is_named() {
+    let b = book().await;
+    let l = &b.ledger;
+    let csv = "id,user,name,paypal,iban\n\
+               1,ann,Ann Lee,ann@example.com,DE89370400440532013000\n\
+               2,bo,Bo Chan,bo@example.com,\n";
+    let mapping = mapping_of(
+        RecordKind::Customers,
+        &[
+            (Field::ExternalId, "id"),
+            (Field::Username, "user"),
+            (Field::Name, "name"),
+            (Field::PaypalEmail, "paypal"),
+            (Field::Iban, "iban"),
+        ],
+    );
+    let check = l.check_records(csv.as_bytes(), mapping).await.unwrap();
+    assert_eq!(
+        problems(&check),
+        vec![(
+            2,
+            "the line has both a PayPal e-mail and an IBAN; one account per line".to_owned()
+        )]
+    );
+    customer(l, "cy").await;
+    let csv = "id,user,amount,currency\n1,cy,5.00,\n2,cy,6.00,USD\n";
+    let mut mapping = mapping_of(
+        RecordKind::Requests,
+        &[
+            (Field::ExternalId, "id"),
+            (Field::Username, "user"),
+            (Field::Amount, "amount"),
+            (Field::Currency, "currency"),
+        ],
+    );
+    let check = l
+        .check_records(csv.as_bytes(), mapping.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        problems(&check),
+        vec![(2, "Currency: the line has none.".to_owned())]
+    );
+    // The one currency of the file fills a line without one.
+    mapping.currency = "EUR".into();
+    let check = l.check_records(csv.as_bytes(), mapping).await.unwrap();
+    assert_eq!((check.ready, check.problems.len()), (2, 0));
+    assert_eq!(check.sample[0], "Line 2: 5.00 EUR for cy Example, approved");
+}
+
+/// "1.500" is 1,500 with a decimal comma and 1.50 with a point: the file's amounts decide, and a
+/// mapping that says otherwise is refused rather than read a thousand times off.
+#[tokio::test]
+async fn amounts_are_read_with_the_mark_the_file_proves() {
+    let b = book().await;
+    let l = &b.ledger;
+    customer(l, "dora").await;
+    let csv = "Nr;Benutzer;Betrag\nA1;dora;1.500\nA2;dora;1.234,56\nA3;dora;12,5\n";
+    let mut mapping = mapping_of(
+        RecordKind::Requests,
+        &[
+            (Field::ExternalId, "Nr"),
+            (Field::Username, "Benutzer"),
+            (Field::Amount, "Betrag"),
+        ],
+    );
+    mapping.delimiter = ';';
+    mapping.currency = "EUR".into();
+    let err = l
+        .check_records(csv.as_bytes(), mapping.clone())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("tick “Decimal comma”"), "{err}");
+    mapping.decimal_comma = true;
+    let check = l.check_records(csv.as_bytes(), mapping).await.unwrap();
+    assert_eq!(
+        check.sample,
+        vec![
+            "Line 2: 1500.00 EUR for dora Example, approved",
+            "Line 3: 1234.56 EUR for dora Example, approved",
+            "Line 4: 12.50 EUR for dora Example, approved",
+        ]
+    );
+}
+
+/// The same source, however its name is cased, knows its lines; a file changed since its
+/// check is refused.
+#[tokio::test]
+async fn a_source_is_known_by_its_name_and_a_changed_file_is_refused() {
+    let b = book().await;
+    let l = &b.ledger;
+    let bytes = fixture("customers-shopify.csv");
+    l.import_records(&me(), "a.csv", &bytes, shopify(), &sha(&bytes), &|_| true)
+        .await
+        .unwrap();
+    let mut shouted = shopify();
+    shouted.source = "SHOPIFY".into();
+    let again = l.check_records(&bytes, shouted).await.unwrap();
+    assert_eq!((again.ready, again.known), (0, 3));
+    let checked = l.check_records(&bytes, shopify()).await.unwrap();
+    let mut edited = bytes.clone();
+    edited.extend_from_slice(
+        b"7278014431451,Ola,Nordmann,ola@example.no,no,,,,,,NO,,,,no,0.00,0,,no,,\r\n",
+    );
+    let err = l
+        .import_records(
+            &me(),
+            "a.csv",
+            &edited,
+            shopify(),
+            &checked.file_sha256,
+            &|_| true,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    assert_eq!(count(l, "customers").await, 3);
 }

@@ -41,7 +41,7 @@ mod names;
 mod paypal;
 mod review;
 
-pub(crate) use amount::{read_amount, DecimalMark};
+pub(crate) use amount::{decimal_mark, read_amount, DecimalMark};
 pub use camt::parse_camt053;
 pub use counterparties::StatementName;
 pub use fields::{read_statement_file, DateOrder};
