@@ -113,8 +113,9 @@ pub(crate) async fn insert(
     }
     let at = tx.at();
     let id: CustomerId = sqlx::query_scalar(
-            "INSERT INTO customers (uuid, username, username_key, display_name, email, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO customers (uuid, username, username_key, display_name, email, created_at, updated_at,
+                                    idempotency_key)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(Uuid::now_v7())
         .bind(&c.username)
@@ -123,9 +124,9 @@ pub(crate) async fn insert(
         .bind(&c.email)
         .bind(&at)
         .bind(&at)
+        .bind(key)
         .fetch_one(tx.conn())
         .await?;
-    tx.remember_attempt(Made::Customer, id.0, key).await?;
     let diff = Diff::new()
         .created("username", &c.username)
         .created("display_name", &c.display_name)

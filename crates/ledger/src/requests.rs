@@ -219,8 +219,9 @@ pub(crate) async fn insert(
     }
     let at = tx.at();
     let id: RequestId = sqlx::query_scalar(
-            "INSERT INTO incentive_requests (uuid, customer_id, program_id, amount_minor, currency, note, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO incentive_requests (uuid, customer_id, program_id, amount_minor, currency, note, created_at,
+                                             updated_at, idempotency_key)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(Uuid::now_v7())
         .bind(customer_id)
@@ -230,9 +231,9 @@ pub(crate) async fn insert(
         .bind(note)
         .bind(&at)
         .bind(&at)
+        .bind(key)
         .fetch_one(tx.conn())
         .await?;
-    tx.remember_attempt(Made::Request, id.0, key).await?;
     let diff = Diff::new()
         .created("customer", customer_id.to_string())
         .created("program", program_id.map(|p| p.to_string()))

@@ -174,8 +174,9 @@ pub(crate) async fn insert(
     let insert = sqlx::query(
             "INSERT INTO payment_accounts
                  (kind, holder_name, bank_name, account_number, iban, routing_number, bic, country,
-                  provider, handle_kind, handle, uuid, customer_id, is_default, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  provider, handle_kind, handle, uuid, customer_id, is_default, created_at, updated_at,
+                  idempotency_key)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
     let id = AccountId(
         bind_details(insert, details)
@@ -184,11 +185,11 @@ pub(crate) async fn insert(
             .bind(is_default)
             .bind(&at)
             .bind(&at)
+            .bind(key)
             .execute(tx.conn())
             .await?
             .last_insert_rowid(),
     );
-    tx.remember_attempt(Made::PaymentAccount, id.0, key).await?;
     // The trail records the masked form: full numbers never reach the audit log either.
     let diff = Diff::new()
         .created("customer", customer_id.to_string())
