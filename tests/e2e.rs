@@ -599,7 +599,8 @@ async fn close_while_importing(s: &Session) {
     click(c, "#import-check").await;
     wait_text(c, "#import-summary", |t| t.contains("10000 ready")).await;
     click(c, "#import-run").await;
-    wait_text(c, "#import-result", |t| t.contains("Importing")).await;
+    // The job is surely under way once it has told its progress.
+    wait_text(c, "#import-result", |t| t.contains("so far")).await;
     // The test hook's way to ask the window to close (closing.rs).
     std::fs::write(s.saved.join("close-window"), "").unwrap();
 }
@@ -660,6 +661,11 @@ fn closing_while_an_import_runs_can_close_anyway_and_nothing_is_half_done() {
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             }
             assert_eq!(rows(&s.book, "customers").await, 0, "the import was undone");
+            // Asked, closed, and the import stopped by the cancel before the window closed.
+            let log = app_log(&s.book);
+            assert!(log.contains("close=true"), "{log}");
+            assert!(!log.contains("did not stop in time"), "{log}");
+            assert!(!log.contains("the app ends while work runs"), "{log}");
             s
         },
     );

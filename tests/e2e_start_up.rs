@@ -484,20 +484,23 @@ fn the_window_reopens_at_the_size_it_was_left() {
     );
 }
 
+/// The parent of process `pid`.
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (name) state ppid …"; the name may hold spaces, the ")" ends it.
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
 /// The web processes (`WebKitWebProcess`) of the app started on `book`: children of the
-/// process whose environment names the book.
+/// process whose environment names the book (WebKitGTK without its bubblewrap sandbox, as
+/// webkit2gtk-4.1 runs here, starts them as the app's children).
 fn web_processes_of(book: &Path) -> Vec<u32> {
     let wanted = format!("INCENTISE_DB={}", book.display());
-    let parent_of = |pid: u32| -> Option<u32> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        // "pid (name) state ppid …"; the name may hold spaces, the ")" ends it.
-        stat.rsplit_once(')')?
-            .1
-            .split_whitespace()
-            .nth(1)?
-            .parse()
-            .ok()
-    };
     let holds_book = |pid: u32| {
         std::fs::read(format!("/proc/{pid}/environ"))
             .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == wanted.as_bytes()))
@@ -514,7 +517,7 @@ fn web_processes_of(book: &Path) -> Vec<u32> {
 }
 
 /// The page's web process crashes (killed here): the app reloads the page, and the page, back,
-/// asks the app whether it was reloaded and says so. WebKit's WebDriver session ends with the
+/// asks the app whether it was reloaded (the banner that says so is drawn from that answer). WebKit's WebDriver session ends with the
 /// web process, so the test follows through the app's log and its processes.
 #[test]
 fn a_crashed_page_reloads_and_says_so() {
@@ -549,6 +552,12 @@ fn a_crashed_page_reloads_and_says_so() {
             !now.is_empty() && now.iter().all(|p| !killed.contains(p)),
             "{now:?}"
         );
+        // The WebDriver session ended with the old web process; the app is ended here.
+        for pid in now.iter().filter_map(|&p| parent_of(p)) {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+        }
         s
     });
 }

@@ -60,17 +60,24 @@ pub enum Held {
 pub struct Work {
     rows: AtomicU64,
     cancel: AtomicBool,
-    running: Mutex<Option<&'static str>>,
+    /// The job under way: its number and what it is.
+    running: Mutex<Option<(u64, &'static str)>>,
+    started: AtomicU64,
+    /// The window is asking whether to close while the job runs (one question at a time).
+    pub asking: AtomicBool,
 }
 
 /// A job under way: `Work::running` names it until this is dropped, whether the job ends
-/// done, refused or cancelled.
+/// done, refused or cancelled (a later job's name is left alone).
 #[must_use = "the job runs while this lives"]
-pub struct Job<'a>(&'a Work);
+pub struct Job<'a>(&'a Work, u64);
 
 impl Drop for Job<'_> {
     fn drop(&mut self) {
-        *self.0.running.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        let mut running = self.0.running.lock().unwrap_or_else(|e| e.into_inner());
+        if running.is_some_and(|(id, _)| id == self.1) {
+            *running = None;
+        }
     }
 }
 
@@ -78,15 +85,19 @@ impl Work {
     /// Starts a job, `what` in words ("An import"): the counters reset, its name kept until
     /// the returned guard is dropped.
     pub fn start(&self, what: &'static str) -> Job<'_> {
+        let id = self.started.fetch_add(1, Ordering::Relaxed) + 1;
         self.rows.store(0, Ordering::Relaxed);
         self.cancel.store(false, Ordering::Relaxed);
-        *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(what);
-        Job(self)
+        *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some((id, what));
+        Job(self, id)
     }
 
     /// What runs now, if anything.
     pub fn running(&self) -> Option<&'static str> {
-        *self.running.lock().unwrap_or_else(|e| e.into_inner())
+        self.running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .map(|(_, what)| what)
     }
 
     /// Records progress; answers whether to go on.

@@ -6,6 +6,7 @@
 //! `INCENTISE_CLOSE_ANSWER` (`close` or `keep`) and ask the window to close by creating the file
 //! `close-window` in `INCENTISE_SAVE_DIR`; a normal build ignores both.
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use tauri::{Manager, Runtime, Window, WindowEvent};
@@ -21,10 +22,18 @@ pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
     let WindowEvent::CloseRequested { api, .. } = event else {
         return;
     };
-    let Some(what) = window.state::<Book>().work.running() else {
+    let Some(book) = window.try_state::<Book>() else {
+        return;
+    };
+    let work = &book.work;
+    let Some(what) = work.running() else {
         return;
     };
     api.prevent_close();
+    // One question at a time: a second close click while it is asked waits for its answer.
+    if work.asking.swap(true, Ordering::Relaxed) {
+        return;
+    }
     let window = window.clone();
     tauri::async_runtime::spawn(async move {
         let close = close_anyway(&window, what).await;
@@ -33,10 +42,28 @@ pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
             close,
             "the window was asked to close while work ran"
         );
+        window
+            .state::<Book>()
+            .work
+            .asking
+            .store(false, Ordering::Relaxed);
         if close {
             stop_then_close(&window).await;
         }
     });
+}
+
+/// The dialog's button that closes.
+const CLOSE_ANYWAY: &str = "Close anyway";
+
+/// Whether the dialog's answer is "Close anyway": GTK's dialog answers its first custom button
+/// as `Ok`, the other systems' by its text.
+fn closes(answer: &rfd::MessageDialogResult) -> bool {
+    match answer {
+        rfd::MessageDialogResult::Ok => true,
+        rfd::MessageDialogResult::Custom(chosen) => chosen == CLOSE_ANYWAY,
+        _ => false,
+    }
 }
 
 /// Whether the owner closes the window all the same.
@@ -52,12 +79,12 @@ async fn close_anyway<R: Runtime>(window: &Window<R>, what: &str) -> bool {
             "{what} is still running. If you close the window now, it stops and what it did so far is undone."
         ))
         .set_buttons(rfd::MessageButtons::OkCancelCustom(
-            "Close anyway".into(),
+            CLOSE_ANYWAY.into(),
             "Keep working".into(),
         ))
         .show()
         .await;
-    matches!(answer, rfd::MessageDialogResult::Custom(ref chosen) if chosen == "Close anyway")
+    closes(&answer)
 }
 
 /// Cancels the work, waits for it to stop (undoing itself), then closes the window.
@@ -94,4 +121,30 @@ pub fn close_on_request<R: Runtime>(window: Window<R>) {
         }
         std::thread::sleep(Duration::from_millis(100));
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rfd::MessageDialogResult;
+
+    #[test]
+    fn close_anyway_is_the_first_button_on_every_system() {
+        // GTK's async dialog answers the first custom button as Ok, the others by its text.
+        assert!(closes(&MessageDialogResult::Ok));
+        assert!(closes(&MessageDialogResult::Custom(CLOSE_ANYWAY.into())));
+        assert!(!closes(&MessageDialogResult::Custom("Keep working".into())));
+        assert!(!closes(&MessageDialogResult::Cancel));
+    }
+
+    #[test]
+    fn a_job_clears_only_its_own_name() {
+        let work = crate::book::Work::default();
+        let first = work.start("An export of payouts");
+        let second = work.start("An import");
+        drop(first);
+        assert_eq!(work.running(), Some("An import"));
+        drop(second);
+        assert_eq!(work.running(), None);
+    }
 }

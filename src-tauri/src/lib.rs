@@ -122,10 +122,6 @@ pub fn run() {
     .on_window_event(closing::on_window_event)
     .setup(|app| {
         window_place::keep(app.handle());
-        if let Some(window) = app.get_webview_window("main") {
-            page_crash::watch(&window);
-            closing::close_on_request(window.as_ref().window());
-        }
         match book::log_dir(app.handle()) {
             Some(dir) => {
                 if let Err(err) = log::start(&dir) {
@@ -141,6 +137,11 @@ pub fn run() {
         // The window shows at once and says what is done while the book opens: a large
         // book's upgrade can take a minute.
         app.manage(Book::opening());
+        // After the log and the book's state: what these report is logged, and they read it.
+        if let Some(window) = app.get_webview_window("main") {
+            page_crash::watch(&window);
+            closing::close_on_request(window.as_ref().window());
+        }
         let handle = app.handle().clone();
         tauri::async_runtime::spawn(async move {
             handle.state::<Book>().reopen(&handle).await;
@@ -153,6 +154,13 @@ pub fn run() {
         // The search indexes catch up and the chain head is written down outside the book
         // as the app closes.
         if let tauri::RunEvent::Exit = event {
+            // A job that did not stop in time (closing.rs) still holds the writer: its
+            // transaction is rolled back as the process ends, and the indexes and the anchor
+            // catch up at the next start.
+            if let Some(what) = app.state::<Book>().work.running() {
+                tracing::warn!(work = what, "the app ends while work runs");
+                return;
+            }
             if let Ok(ledger) = app.state::<Book>().ledger() {
                 // A large change's search lines, so a read-only open next finds them.
                 let caught_up = tauri::async_runtime::block_on(ledger.catch_up_search_indexes());

@@ -799,6 +799,11 @@ impl Ledger {
             review::count_states(tx.conn(), import).await?;
         }
         if !outcome.confirmed.is_empty() {
+            // Asked once more before the commit: a cancel after the last thousand lines still
+            // undoes them all.
+            if !progress(confirmations.len() as u64) {
+                return Err(Error::Cancelled);
+            }
             tx.commit().await?;
         }
         Ok(outcome)
